@@ -1,0 +1,35 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.exceptions import ApplicationError
+
+
+def exception_handler(exc, context):
+    """Every API error has one shape: {"type", "detail", "errors": {field: [messages]}}."""
+    if isinstance(exc, ApplicationError):
+        return Response(
+            {"type": exc.code, "detail": exc.message, "errors": exc.extra},
+            status=exc.status_code,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        response.data = {"type": "validation_error", "detail": "Invalid input.", "errors": errors}
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        response.data = {
+            "type": getattr(exc, "default_code", "error"),
+            "detail": str(detail),
+            "errors": {},
+        }
+    if response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        response.data["type"] = "method_not_allowed"
+    return response

@@ -1,0 +1,27 @@
+from feedback.models import FeedbackItem
+from surveys.models import Question, Response
+
+
+def feedback_items_from_response(*, response: Response) -> list[FeedbackItem]:
+    """Every non-empty open-text answer is something the customer said in their own words.
+
+    The survey's language is what the customer chose to answer in, so it is recorded as the
+    item's language until analysis detects otherwise.
+    """
+    answers = [
+        answer
+        for answer in response.answers.select_related("question")
+        if answer.question.kind == Question.Kind.OPEN_TEXT and answer.text.strip()
+    ]
+    return FeedbackItem.objects.bulk_create(
+        FeedbackItem(
+            channel=FeedbackItem.Channel.SURVEY,
+            text=answer.text.strip(),
+            language=response.language,
+            customer_id=response.customer_id,
+            order_id=response.order_id,
+            survey_answer=answer,
+            received_at=response.submitted_at,
+        )
+        for answer in answers
+    )

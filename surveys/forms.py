@@ -1,0 +1,85 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from surveys.models import Question
+
+SCALE_LABELS = {
+    Question.Kind.NPS: (_("Not at all likely"), _("Extremely likely")),
+    Question.Kind.CSAT: (_("Very dissatisfied"), _("Very satisfied")),
+    Question.Kind.CES: (_("Very difficult"), _("Very easy")),
+    Question.Kind.RATING: (_("1 star"), _("5 stars")),
+}
+
+
+class SurveyAnswerForm(forms.Form):
+    """Parses the answers a customer typed; which ones are required is the service's decision.
+
+    Every field is optional at this level because a question may not apply (its condition is
+    not met), and only the service knows the whole rule set.
+    """
+
+    # Bots fill every field they find; people never see this one.
+    website = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, questions: list[Question], language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        self.language = language
+        for question in questions:
+            self.fields[self.field_name(question)] = self._field_for(question)
+
+    @staticmethod
+    def field_name(question: Question) -> str:
+        return f"q_{question.code}"
+
+    def _field_for(self, question: Question) -> forms.Field:
+        label = question.prompt(self.language)
+        help_text = question.help_text(self.language)
+        if question.scale is not None:
+            low, high = question.scale
+            return forms.TypedChoiceField(
+                label=label,
+                help_text=help_text,
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[(value, str(value)) for value in range(low, high + 1)],
+                widget=forms.RadioSelect,
+                error_messages={
+                    "invalid_choice": _("Choose a value from %(low)s to %(high)s.") % {"low": low, "high": high}
+                },
+            )
+        if question.has_choices:
+            choices = [(choice.value, choice.label(self.language)) for choice in question.choices.all()]
+            if question.kind == Question.Kind.SINGLE_CHOICE:
+                return forms.ChoiceField(
+                    label=label,
+                    help_text=help_text,
+                    required=False,
+                    choices=choices,
+                    widget=forms.RadioSelect,
+                    error_messages={"invalid_choice": _("Choose one of the options shown.")},
+                )
+            return forms.MultipleChoiceField(
+                label=label,
+                help_text=help_text,
+                required=False,
+                choices=choices,
+                widget=forms.CheckboxSelectMultiple,
+                error_messages={"invalid_choice": _("Choose one of the options shown.")},
+            )
+        return forms.CharField(
+            label=label,
+            help_text=help_text,
+            required=False,
+            max_length=question.max_length,
+            widget=forms.Textarea(attrs={"rows": 4, "maxlength": question.max_length}),
+            error_messages={"max_length": _("Keep it under %(limit_value)d characters (now %(show_value)d).")},
+        )
+
+    def answers_by_question_id(self) -> dict[int, object]:
+        return {question.pk: self.cleaned_data.get(self.field_name(question)) for question in self.questions}
+
+    @property
+    def is_probably_a_bot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))

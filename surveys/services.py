@@ -1,0 +1,404 @@
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from core.exceptions import ApplicationError
+from core.queueing import enqueue
+from customers.models import Customer, Order
+from feedback.services import feedback_items_from_response
+from surveys.models import Answer, Invitation, Question, Response, Survey
+
+logger = logging.getLogger(__name__)
+
+AnswerValue = int | str | list[str] | None
+
+
+class InvitationUnavailable(ApplicationError):
+    """The link cannot be answered any more; pages show a friendly explanation."""
+
+    status_code = 410
+    code = "invitation_unavailable"
+
+
+class InvitationAlreadyAnswered(InvitationUnavailable):
+    code = "invitation_already_answered"
+
+
+class InvitationExpired(InvitationUnavailable):
+    code = "invitation_expired"
+
+
+class SurveyAnswersInvalid(ApplicationError):
+    code = "survey_answers_invalid"
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("Some answers are missing or invalid.", extra=errors)
+        self.errors = errors
+
+
+OPEN_STATUSES = (Invitation.Status.PENDING, Invitation.Status.SENT, Invitation.Status.OPENED)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scheduling and sending
+# ---------------------------------------------------------------------------------------------
+
+
+def invitation_language(customer: Customer) -> str:
+    supported = {code for code, _name in settings.LANGUAGES}
+    return customer.preferred_language if customer.preferred_language in supported else settings.LANGUAGE_CODE
+
+
+def _customer_in_cooldown(customer: Customer, now: datetime) -> bool:
+    since = now - timedelta(days=settings.SURVEY_CUSTOMER_COOLDOWN_DAYS)
+    return customer.invitations.filter(created_at__gt=since).exists()
+
+
+def invitations_schedule_due(*, now: datetime | None = None) -> list[Invitation]:
+    """Create the invitations whose delivery delay has passed and hand them to the send queue.
+
+    Idempotent: the (order, survey) unique constraint and the per-customer lock make a second or
+    concurrent run create nothing twice. A customer with several due orders gets one invitation,
+    for the latest delivery, and none at all while in the cooldown after a previous invitation.
+    """
+    now = now or timezone.now()
+    created: list[Invitation] = []
+    surveys = Survey.objects.filter(is_active=True, trigger=Survey.Trigger.ORDER_DELIVERED)
+    for survey in surveys:
+        latest_due = now - survey.invitation_delay
+        earliest_due = latest_due - timedelta(days=settings.SURVEY_MAX_LATENESS_DAYS)
+        already_invited = Invitation.objects.filter(order=OuterRef("pk"), survey=survey)
+        due_orders = (
+            Order.objects.filter(delivered_at__lte=latest_due, delivered_at__gte=earliest_due)
+            .exclude(Exists(already_invited))
+            .order_by("customer_id", "-delivered_at")
+            .values_list("customer_id", "pk")
+        )
+        latest_order_per_customer: dict[int, int] = {}
+        for customer_id, order_id in due_orders:
+            latest_order_per_customer.setdefault(customer_id, order_id)
+        for customer_id, order_id in latest_order_per_customer.items():
+            invitation = _invitation_create_for_order(
+                survey=survey, customer_id=customer_id, order_id=order_id, now=now
+            )
+            if invitation is not None:
+                created.append(invitation)
+    return created
+
+
+@transaction.atomic
+def _invitation_create_for_order(
+    *, survey: Survey, customer_id: int, order_id: int, now: datetime
+) -> Invitation | None:
+    # Locking the customer serialises concurrent schedulers deciding about the same person.
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    if _customer_in_cooldown(customer, now):
+        return None
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                survey=survey,
+                order_id=order_id,
+                customer=customer,
+                language=invitation_language(customer),
+                created_at=now,
+                expires_at=now + survey.invitation_lifetime,
+            )
+    except IntegrityError:
+        return None
+    transaction.on_commit(lambda: _enqueue_send(invitation.pk))
+    return invitation
+
+
+def _enqueue_send(invitation_id: int) -> None:
+    from surveys.tasks import invitation_send as invitation_send_task
+
+    enqueue(invitation_send_task, invitation_id)
+
+
+def invitations_dispatch_unsent(*, now: datetime | None = None) -> list[int]:
+    """Hand pending invitations to the queue again when their first hand-over did not get through."""
+    now = now or timezone.now()
+    stale_before = now - timedelta(minutes=settings.SURVEY_UNSENT_SWEEP_MINUTES)
+    ids = list(
+        Invitation.objects.filter(
+            status=Invitation.Status.PENDING, created_at__lte=stale_before, expires_at__gt=now
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for invitation_id in ids:
+        _enqueue_send(invitation_id)
+    return ids
+
+
+def _send_invitation_email(invitation: Invitation, *, is_reminder: bool) -> None:
+    language = invitation.language
+    with translation.override(language):
+        context = {
+            "invitation": invitation,
+            "customer": invitation.customer,
+            "order": invitation.order,
+            "survey_title": invitation.survey.title(language),
+            "shop_name": settings.VOZ_SHOP_NAME,
+            "url": invitation.url,
+            "is_reminder": is_reminder,
+            "expires_at": invitation.expires_at,
+            "language": language,
+        }
+        if is_reminder:
+            subject = gettext("Reminder: how was your order from %(shop)s?") % {"shop": settings.VOZ_SHOP_NAME}
+        else:
+            subject = gettext("How was your order from %(shop)s?") % {"shop": settings.VOZ_SHOP_NAME}
+        text_body = render_to_string("surveys/email/invitation.txt", context)
+        html_body = render_to_string("surveys/email/invitation.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text_body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invitation.customer.email],
+        headers={"Content-Language": language},
+    )
+    message.attach_alternative(html_body, "text/html")
+    message.send(fail_silently=False)
+
+
+def invitation_send(*, invitation_id: int, now: datetime | None = None) -> bool:
+    """Email the survey link once. Returns False when there is nothing to send (already sent, gone, expired).
+
+    A failure is recorded on the invitation and raised again so the task retries with backoff.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            invitation = (
+                Invitation.objects.select_for_update()
+                .select_related("customer", "survey", "order")
+                .filter(pk=invitation_id)
+                .first()
+            )
+            if invitation is None or invitation.status != Invitation.Status.PENDING:
+                return False
+            if invitation.expires_at <= now:
+                invitation.status = Invitation.Status.EXPIRED
+                invitation.save(update_fields=["status"])
+                return False
+            _send_invitation_email(invitation, is_reminder=False)
+            invitation.status = Invitation.Status.SENT
+            invitation.sent_at = now
+            invitation.send_attempts += 1
+            invitation.last_error = ""
+            invitation.save(update_fields=["status", "sent_at", "send_attempts", "last_error"])
+            return True
+    except Exception as error:
+        Invitation.objects.filter(pk=invitation_id).update(
+            send_attempts=F("send_attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        raise
+
+
+def invitations_due_for_reminder(*, now: datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    candidates = Invitation.objects.filter(
+        status__in=(Invitation.Status.SENT, Invitation.Status.OPENED),
+        reminded_at__isnull=True,
+        expires_at__gt=now,
+        survey__reminder_after__isnull=False,
+    ).values_list("pk", "sent_at", "survey__reminder_after")
+    return [pk for pk, sent_at, after in candidates if sent_at and sent_at + after <= now]
+
+
+def invitation_remind(*, invitation_id: int, now: datetime | None = None) -> bool:
+    """Send the single reminder; running it again never sends a second one."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("customer", "survey", "order")
+            .filter(pk=invitation_id)
+            .first()
+        )
+        if (
+            invitation is None
+            or invitation.status not in (Invitation.Status.SENT, Invitation.Status.OPENED)
+            or invitation.reminded_at is not None
+            or invitation.survey.reminder_after is None
+            or invitation.sent_at is None
+            or invitation.sent_at + invitation.survey.reminder_after > now
+            or invitation.expires_at <= now
+        ):
+            return False
+        _send_invitation_email(invitation, is_reminder=True)
+        invitation.reminded_at = now
+        invitation.save(update_fields=["reminded_at"])
+        return True
+
+
+def invitations_expire(*, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    return Invitation.objects.filter(status__in=OPEN_STATUSES, expires_at__lte=now).update(
+        status=Invitation.Status.EXPIRED
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Answering
+# ---------------------------------------------------------------------------------------------
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation a link points to, or None when the token was altered or never existed."""
+    public_id = Invitation.public_id_from_token(token)
+    if public_id is None:
+        return None
+    return Invitation.objects.select_related("survey", "customer", "order").filter(public_id=public_id).first()
+
+
+def invitation_check_answerable(*, invitation: Invitation, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    if invitation.status == Invitation.Status.ANSWERED:
+        raise InvitationAlreadyAnswered(gettext("This survey has already been answered."))
+    if invitation.is_expired_at(now):
+        raise InvitationExpired(gettext("This survey link has expired."))
+
+
+def invitation_mark_opened(*, invitation: Invitation, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    Invitation.objects.filter(pk=invitation.pk, status__in=(Invitation.Status.PENDING, Invitation.Status.SENT)).update(
+        status=Invitation.Status.OPENED, opened_at=now
+    )
+
+
+def question_is_shown(question: Question, answers: Mapping[int, AnswerValue]) -> bool:
+    """Whether a question applies, given the answers to the questions before it."""
+    if not question.is_conditional:
+        return True
+    given = answers.get(question.show_if_question_id)
+    if given is None or given == "" or given == []:
+        return False
+    operator, expected = question.show_if_operator, question.show_if_value
+    Operator = Question.Operator
+    if isinstance(given, list):
+        if operator == Operator.INCLUDES:
+            return expected in given
+        return False
+    if isinstance(given, int):
+        try:
+            expected_number = int(expected)
+        except ValueError:
+            return False
+        return {
+            Operator.LTE: given <= expected_number,
+            Operator.GTE: given >= expected_number,
+            Operator.EQ: given == expected_number,
+            Operator.NE: given != expected_number,
+        }.get(operator, False)
+    return {
+        Operator.EQ: given == expected,
+        Operator.NE: given != expected,
+        Operator.INCLUDES: given == expected,
+    }.get(operator, False)
+
+
+def _answer_errors(question: Question, value: AnswerValue) -> list[str]:
+    if value is None or value == "" or value == []:
+        return [str(_("Please answer this question."))] if question.is_required else []
+    if question.scale is not None:
+        low, high = question.scale
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            return [str(_("Choose a value from %(low)s to %(high)s.") % {"low": low, "high": high})]
+    elif question.has_choices:
+        allowed = {choice.value for choice in question.choices.all()}
+        values = value if isinstance(value, list) else [value]
+        if question.kind == Question.Kind.SINGLE_CHOICE and len(values) != 1:
+            return [str(_("Choose one option."))]
+        if any(item not in allowed for item in values):
+            return [str(_("Choose one of the options shown."))]
+    elif question.kind == Question.Kind.OPEN_TEXT:
+        if not isinstance(value, str):
+            return [str(_("Write your answer as text."))]
+        if len(value) > question.max_length:
+            return [
+                str(
+                    _("Keep it under %(limit)s characters (now %(count)s).")
+                    % {"limit": question.max_length, "count": len(value)}
+                )
+            ]
+    return []
+
+
+def response_submit(
+    *,
+    invitation: Invitation,
+    answers: Mapping[int, AnswerValue],
+    language: str,
+    user_agent: str = "",
+    now: datetime | None = None,
+) -> Response:
+    """Store a customer's answers once and turn their comments into feedback items.
+
+    `answers` maps question ids to values. Answers to questions that do not apply (their condition
+    is not met) are dropped. A second submission of the same invitation is refused — by the lock
+    here and, should two requests still race, by the one-response-per-invitation constraint.
+    """
+    now = now or timezone.now()
+    questions = list(
+        invitation.survey.questions.select_related("show_if_question")
+        .prefetch_related("choices")
+        .order_by("position", "pk")
+    )
+    errors: dict[str, list[str]] = {}
+    kept: dict[int, AnswerValue] = {}
+    for question in questions:
+        if not question_is_shown(question, kept):
+            continue
+        value = answers.get(question.pk)
+        if isinstance(value, str):
+            value = value.strip()
+        problems = _answer_errors(question, value)
+        if problems:
+            errors[question.code] = problems
+        elif value not in (None, "", []):
+            kept[question.pk] = value
+    if errors:
+        raise SurveyAnswersInvalid(errors)
+
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        invitation_check_answerable(invitation=locked, now=now)
+        try:
+            with transaction.atomic():
+                response = Response.objects.create(
+                    invitation=locked,
+                    survey_id=locked.survey_id,
+                    customer_id=locked.customer_id,
+                    order_id=locked.order_id,
+                    submitted_at=now,
+                    language=language,
+                    user_agent=user_agent[:400],
+                )
+        except IntegrityError as error:
+            raise InvitationAlreadyAnswered(gettext("This survey has already been answered.")) from error
+        by_id = {question.pk: question for question in questions}
+        Answer.objects.bulk_create(
+            Answer(
+                response=response,
+                question_id=question_id,
+                number=value if isinstance(value, int) else None,
+                text=value if isinstance(value, str) and by_id[question_id].kind == Question.Kind.OPEN_TEXT else "",
+                choices=(value if isinstance(value, list) else [value]) if by_id[question_id].has_choices else [],
+            )
+            for question_id, value in kept.items()
+        )
+        feedback_items_from_response(response=response)
+        locked.status = Invitation.Status.ANSWERED
+        locked.answered_at = now
+        locked.save(update_fields=["status", "answered_at"])
+    return response

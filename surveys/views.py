@@ -1,0 +1,115 @@
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.http import require_http_methods
+
+from surveys import services
+from surveys.forms import SurveyAnswerForm
+from surveys.models import Invitation
+
+SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
+
+
+def _language_for(request, invitation: Invitation | None) -> str:
+    """The language the customer picked on the page, else the one we know they prefer."""
+    asked = (request.POST.get("lang") or request.GET.get("lang") or "").lower()
+    if asked in SUPPORTED_LANGUAGES:
+        return asked
+    if invitation is not None:
+        return invitation.language
+    return translation.get_language_from_request(request) or settings.LANGUAGE_CODE
+
+
+def _unavailable(request, *, reason: str, language: str, status: int):
+    with translation.override(language):
+        return render(
+            request,
+            "surveys/unavailable.html",
+            {"reason": reason, "language": language, "shop_name": settings.VOZ_SHOP_NAME},
+            status=status,
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def survey_answer(request, token: str):
+    invitation = services.invitation_for_token(token)
+    language = _language_for(request, invitation)
+    if invitation is None:
+        return _unavailable(request, reason="invalid", language=language, status=404)
+    with translation.override(language):
+        try:
+            services.invitation_check_answerable(invitation=invitation)
+        except services.InvitationAlreadyAnswered:
+            return _unavailable(request, reason="answered", language=language, status=410)
+        except services.InvitationExpired:
+            return _unavailable(request, reason="expired", language=language, status=410)
+
+        questions = list(invitation.survey.questions.select_related("show_if_question").prefetch_related("choices"))
+        form = SurveyAnswerForm(request.POST or None, questions=questions, language=language)
+        status = 200
+        if request.method == "POST":
+            if form.is_valid() and form.is_probably_a_bot:
+                return redirect(_thanks_url(token, language))
+            if form.is_valid():
+                try:
+                    services.response_submit(
+                        invitation=invitation,
+                        answers=form.answers_by_question_id(),
+                        language=language,
+                        user_agent=request.headers.get("User-Agent", ""),
+                    )
+                except services.SurveyAnswersInvalid as invalid:
+                    by_code = {question.code: question for question in questions}
+                    for code, messages in invalid.errors.items():
+                        for message in messages:
+                            form.add_error(SurveyAnswerForm.field_name(by_code[code]), message)
+                except services.InvitationAlreadyAnswered:
+                    return redirect(_thanks_url(token, language))
+                except services.InvitationUnavailable:
+                    return _unavailable(request, reason="expired", language=language, status=410)
+                else:
+                    return redirect(_thanks_url(token, language))
+            status = 400
+        else:
+            services.invitation_mark_opened(invitation=invitation)
+
+        return render(
+            request,
+            "surveys/answer.html",
+            {
+                "invitation": invitation,
+                "survey": invitation.survey,
+                "title": invitation.survey.title(language),
+                "intro": invitation.survey.intro(language),
+                "form": form,
+                "fields": [(question, form[SurveyAnswerForm.field_name(question)]) for question in questions],
+                "language": language,
+                "other_languages": [(code, name) for code, name in settings.LANGUAGES if code != language],
+                "shop_name": settings.VOZ_SHOP_NAME,
+            },
+            status=status,
+        )
+
+
+def _thanks_url(token: str, language: str) -> str:
+    return f"{reverse('surveys:thanks', kwargs={'token': token})}?lang={language}"
+
+
+@require_http_methods(["GET"])
+def survey_thanks(request, token: str):
+    invitation = services.invitation_for_token(token)
+    language = _language_for(request, invitation)
+    if invitation is None:
+        return _unavailable(request, reason="invalid", language=language, status=404)
+    with translation.override(language):
+        return render(
+            request,
+            "surveys/thanks.html",
+            {
+                "thanks": invitation.survey.thanks(language),
+                "is_answered": invitation.status == Invitation.Status.ANSWERED,
+                "language": language,
+                "shop_name": settings.VOZ_SHOP_NAME,
+            },
+        )
