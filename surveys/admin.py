@@ -1,0 +1,139 @@
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from customers.admin import admin_link
+from surveys.models import Answer, Choice, Invitation, Question, Response, Survey
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    extra = 0
+    fk_name = "survey"
+    fields = [
+        ("code", "position", "kind", "is_required"),
+        ("prompt_es", "prompt_en"),
+        ("help_es", "help_en"),
+        ("show_if_question", "show_if_operator", "show_if_value"),
+        "max_length",
+    ]
+    show_change_link = True
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ["slug", "title_es", "trigger", "is_active", "invitation_delay", "reminder_after"]
+    list_filter = ["is_active", "trigger"]
+    search_fields = ["slug", "title_es", "title_en"]
+    inlines = [QuestionInline]
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    extra = 0
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "prompt_es", "is_required", "show_if_question"]
+    list_filter = ["survey", "kind"]
+    search_fields = ["code", "prompt_es", "prompt_en"]
+    inlines = [ChoiceInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = [
+        "customer_link",
+        "order_link",
+        "survey",
+        "status",
+        "language",
+        "created_at",
+        "sent_at",
+        "answered_at",
+    ]
+    list_filter = ["status", "survey", "language", "created_at"]
+    search_fields = ["customer__email", "customer__name", "customer__external_id", "order__external_id"]
+    list_select_related = ["customer", "order", "survey"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["customer", "order"]
+    readonly_fields = [
+        "public_id",
+        "survey_link",
+        "created_at",
+        "sent_at",
+        "reminded_at",
+        "opened_at",
+        "answered_at",
+        "send_attempts",
+        "last_error",
+        "response_link",
+    ]
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_link(self, invitation: Invitation) -> str:
+        return admin_link(invitation.customer)
+
+    @admin.display(description=_("order"))
+    def order_link(self, invitation: Invitation) -> str:
+        return admin_link(invitation.order, invitation.order.external_id if invitation.order else None)
+
+    @admin.display(description=_("survey link"))
+    def survey_link(self, invitation: Invitation) -> str:
+        return format_html('<a href="{0}" target="_blank" rel="noopener">{0}</a>', invitation.url)
+
+    @admin.display(description=_("response"))
+    def response_link(self, invitation: Invitation) -> str:
+        response = getattr(invitation, "response", None)
+        return admin_link(response)
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    can_delete = False
+    fields = ["question", "display_value", "feedback_link"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("answer"))
+    def display_value(self, answer: Answer) -> str:
+        return answer.display_value
+
+    @admin.display(description=_("feedback item"))
+    def feedback_link(self, answer: Answer) -> str:
+        return admin_link(getattr(answer, "feedback_item", None), _("open"))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("question", "feedback_item")
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ["submitted_at", "customer_link", "survey", "nps", "language"]
+    list_filter = ["survey", "language", "submitted_at"]
+    search_fields = ["customer__email", "customer__name", "order__external_id"]
+    list_select_related = ["customer", "survey"]
+    date_hierarchy = "submitted_at"
+    readonly_fields = ["invitation", "survey", "customer", "order", "submitted_at", "language", "user_agent"]
+    inlines = [AnswerInline]
+
+    def get_queryset(self, request):
+        from django.db.models import OuterRef, Subquery
+
+        nps = Answer.objects.filter(response=OuterRef("pk"), question__kind=Question.Kind.NPS).values("number")[:1]
+        return super().get_queryset(request).annotate(_nps=Subquery(nps))
+
+    @admin.display(description="NPS", ordering="_nps")
+    def nps(self, response: Response):
+        return response._nps
+
+    @admin.display(description=_("customer"), ordering="customer__name")
+    def customer_link(self, response: Response) -> str:
+        return admin_link(response.customer)
+
+    def has_add_permission(self, request) -> bool:
+        return False
