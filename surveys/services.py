@@ -179,7 +179,7 @@ def invitation_send(*, invitation_id: int, now: datetime | None = None) -> bool:
     try:
         with transaction.atomic():
             invitation = (
-                Invitation.objects.select_for_update()
+                Invitation.objects.select_for_update(of=("self",))
                 .select_related("customer", "survey", "order")
                 .filter(pk=invitation_id)
                 .first()
@@ -220,7 +220,7 @@ def invitation_remind(*, invitation_id: int, now: datetime | None = None) -> boo
     now = now or timezone.now()
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("customer", "survey", "order")
             .filter(pk=invitation_id)
             .first()
@@ -334,6 +334,36 @@ def _answer_errors(question: Question, value: AnswerValue) -> list[str]:
     return []
 
 
+def survey_questions(survey: Survey) -> list[Question]:
+    return list(
+        survey.questions.select_related("show_if_question").prefetch_related("choices").order_by("position", "pk")
+    )
+
+
+def answers_check(
+    *, questions: list[Question], answers: Mapping[int, AnswerValue], skip: frozenset[int] = frozenset()
+) -> tuple[dict[int, AnswerValue], dict[str, list[str]]]:
+    """Split answers into those to keep and errors by question code, following the survey's rules.
+
+    Questions whose condition is not met are ignored whatever was sent for them; `skip` names
+    questions already known to be wrong for another reason (so they get no second message).
+    """
+    errors: dict[str, list[str]] = {}
+    kept: dict[int, AnswerValue] = {}
+    for question in questions:
+        if question.pk in skip or not question_is_shown(question, kept):
+            continue
+        value = answers.get(question.pk)
+        if isinstance(value, str):
+            value = value.strip()
+        problems = _answer_errors(question, value)
+        if problems:
+            errors[question.code] = problems
+        elif value not in (None, "", []):
+            kept[question.pk] = value
+    return kept, errors
+
+
 def response_submit(
     *,
     invitation: Invitation,
@@ -349,24 +379,8 @@ def response_submit(
     here and, should two requests still race, by the one-response-per-invitation constraint.
     """
     now = now or timezone.now()
-    questions = list(
-        invitation.survey.questions.select_related("show_if_question")
-        .prefetch_related("choices")
-        .order_by("position", "pk")
-    )
-    errors: dict[str, list[str]] = {}
-    kept: dict[int, AnswerValue] = {}
-    for question in questions:
-        if not question_is_shown(question, kept):
-            continue
-        value = answers.get(question.pk)
-        if isinstance(value, str):
-            value = value.strip()
-        problems = _answer_errors(question, value)
-        if problems:
-            errors[question.code] = problems
-        elif value not in (None, "", []):
-            kept[question.pk] = value
+    questions = survey_questions(invitation.survey)
+    kept, errors = answers_check(questions=questions, answers=answers)
     if errors:
         raise SurveyAnswersInvalid(errors)
 

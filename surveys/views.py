@@ -45,7 +45,7 @@ def survey_answer(request, token: str):
         except services.InvitationExpired:
             return _unavailable(request, reason="expired", language=language, status=410)
 
-        questions = list(invitation.survey.questions.select_related("show_if_question").prefetch_related("choices"))
+        questions = services.survey_questions(invitation.survey)
         form = SurveyAnswerForm(request.POST or None, questions=questions, language=language)
         status = 200
         if request.method == "POST":
@@ -60,16 +60,21 @@ def survey_answer(request, token: str):
                         user_agent=request.headers.get("User-Agent", ""),
                     )
                 except services.SurveyAnswersInvalid as invalid:
-                    by_code = {question.code: question for question in questions}
-                    for code, messages in invalid.errors.items():
-                        for message in messages:
-                            form.add_error(SurveyAnswerForm.field_name(by_code[code]), message)
+                    _add_errors(form, questions, invalid.errors)
                 except services.InvitationAlreadyAnswered:
                     return redirect(_thanks_url(token, language))
                 except services.InvitationUnavailable:
                     return _unavailable(request, reason="expired", language=language, status=410)
                 else:
                     return redirect(_thanks_url(token, language))
+            else:
+                # Tell the customer about every problem at once, not only the unparseable fields.
+                _, errors = services.answers_check(
+                    questions=questions,
+                    answers=form.answers_by_question_id(),
+                    skip=frozenset(q.pk for q in questions if SurveyAnswerForm.field_name(q) in form.errors),
+                )
+                _add_errors(form, questions, errors)
             status = 400
         else:
             services.invitation_mark_opened(invitation=invitation)
@@ -90,6 +95,13 @@ def survey_answer(request, token: str):
             },
             status=status,
         )
+
+
+def _add_errors(form: SurveyAnswerForm, questions, errors: dict[str, list[str]]) -> None:
+    by_code = {question.code: question for question in questions}
+    for code, messages in errors.items():
+        for message in messages:
+            form.add_error(SurveyAnswerForm.field_name(by_code[code]), message)
 
 
 def _thanks_url(token: str, language: str) -> str:

@@ -29,3 +29,19 @@ def api_client(api_user):
     token = Token.objects.create(user=api_user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def _default_survey(request):
+    """Transactional tests flush the database, data migrations included; put the shipped survey back."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("db" if not _is_transactional(request) else "transactional_db")
+    from tests.factories import default_survey
+
+    default_survey()
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))

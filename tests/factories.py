@@ -50,7 +50,13 @@ class OrderItemFactory(factory.django.DjangoModelFactory):
 
 
 def default_survey() -> Survey:
-    """The post-purchase survey the data migration ships."""
+    """The post-purchase survey the data migration ships (recreated after a transactional test's flush)."""
+    if not Survey.objects.filter(slug="post-purchase").exists():
+        from importlib import import_module
+
+        from django.apps import apps
+
+        import_module("surveys.migrations.0002_default_post_purchase_survey").create_default_survey(apps, None)
     return Survey.objects.get(slug="post-purchase")
 
 
