@@ -1,0 +1,54 @@
+"""A real Celery worker consuming from Redis sends the invitation email."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+
+from config.celery import app
+from surveys.models import Invitation
+from surveys.tasks import invitation_send
+from tests.factories import InvitationFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+@pytest.fixture
+def broker(settings):
+    """The project's Celery app pointed at the test Redis database, with eager mode off."""
+    app.conf.task_always_eager = False
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    app.conf.broker_transport_options = {}
+    with app.connection_for_write() as connection:
+        redis = connection.default_channel.client
+        redis.flushdb()
+        yield redis
+    app.conf.task_always_eager = True
+
+
+def wait_for(condition, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_worker_sends_the_invitation_email_through_redis(broker):
+    # given an invitation queued while no worker runs
+    invitation = InvitationFactory(status=Invitation.Status.PENDING, sent_at=None)
+    invitation_send.delay(invitation.pk)
+    assert broker.llen("celery") == 1
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.PENDING
+
+    # when a worker starts
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        sent = wait_for(lambda: Invitation.objects.get(pk=invitation.pk).status == Invitation.Status.SENT)
+
+    # then it took the task from Redis and the customer got the email
+    assert sent
+    assert broker.llen("celery") == 0
+    assert [message.to for message in mail.outbox] == [[invitation.customer.email]]
