@@ -1,0 +1,89 @@
+"""A customer answers the survey on a phone, in headless Chromium driven by Playwright."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from surveys.models import Invitation, Response
+from tests.factories import CustomerFactory, InvitationFactory
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def phone():
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed: apt-get install -y chromium chromium-driver")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run"],
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True)
+        yield context.new_page()
+        browser.close()
+
+
+def choose(page, name: str, value: int) -> None:
+    """Tap the scale button a customer sees (the radio input itself is visually covered)."""
+    page.locator(f"label:has(input[name='{name}'][value='{value}'])").click()
+
+
+def test_a_customer_answers_in_spanish_on_a_phone(live_server, phone):
+    invitation = InvitationFactory()
+    page = phone
+    page.goto(f"{live_server.url}/s/{invitation.token}/")
+
+    assert page.locator("h1").inner_text() == "¿Qué tal tu pedido?"
+    improve = page.locator("fieldset.question--multiple_choice")
+    assert improve.is_hidden()  # shown only for detractors
+    page.screenshot(path=SCREENSHOTS / "survey-es-390.png", full_page=True)
+
+    # a detractor score reveals the follow-up question
+    choose(page, "q_nps", 3)
+    assert improve.is_visible()
+    page.get_by_label("La entrega").check()
+    page.get_by_label("¿Cuál es el motivo principal de tu puntuación?").fill("El paquete llegó tarde y abierto.")
+
+    # forgetting the delivery rating shows an error next to it, and nothing is stored
+    page.get_by_role("button", name="Enviar mis respuestas").click()
+    assert page.locator("#id_q_delivery_csat-error").inner_text().strip() == "Responde a esta pregunta, por favor."
+    assert page.locator("#error-summary").is_visible()
+    assert Response.objects.count() == 0
+    page.screenshot(path=SCREENSHOTS / "survey-es-390-error.png", full_page=True)
+
+    choose(page, "q_delivery_csat", 1)
+    page.get_by_role("button", name="Enviar mis respuestas").click()
+
+    assert page.locator("h1").inner_text() == "¡Gracias!", page.url
+    page.screenshot(path=SCREENSHOTS / "survey-es-390-thanks.png", full_page=True)
+    response = Response.objects.get(invitation=invitation)
+    answers = {answer.question.code: answer.display_value for answer in response.answers.select_related("question")}
+    assert answers == {
+        "nps": "3",
+        "improve": "delivery",
+        "reason": "El paquete llegó tarde y abierto.",
+        "delivery_csat": "1",
+    }
+    assert Invitation.objects.get(pk=invitation.pk).status == Invitation.Status.ANSWERED
+
+
+def test_the_page_fits_a_phone_in_english(live_server, phone):
+    invitation = InvitationFactory(customer=CustomerFactory(preferred_language="en"), language="en")
+    page = phone
+    page.goto(f"{live_server.url}/s/{invitation.token}/")
+
+    assert page.locator("h1").inner_text() == "How was your order?"
+    # nothing overflows sideways on a 390-px screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=SCREENSHOTS / "survey-en-390.png", full_page=True)
