@@ -1,0 +1,52 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+from config.celery import app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_beat_entry_names_a_registered_task():
+    app.loader.import_default_modules()
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert "surveys.tasks.invitations_schedule_due" in scheduled
+    assert scheduled <= set(app.tasks)
+
+
+def settings_probe(module: str, **extra_env: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    env.update(DJANGO_SETTINGS_MODULE=module, **extra_env)
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER)"
+    return subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    done = settings_probe("config.settings.production", ALLOWED_HOSTS="voz.example")
+
+    assert done.returncode != 0
+    assert "SECRET_KEY" in done.stderr
+
+
+def test_without_configuration_the_embedded_defaults_apply():
+    env = {"DATABASE_URL": "", "CELERY_BROKER_URL": ""}
+    done = settings_probe("config.settings.local", **env)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["django.db.backends.sqlite3", "True"]
+
+
+def test_with_urls_configured_postgresql_and_the_broker_are_used():
+    done = settings_probe(
+        "config.settings.local",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/voz",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["django.db.backends.postgresql", "False"]
