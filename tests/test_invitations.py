@@ -194,3 +194,19 @@ def test_open_invitations_past_their_lifetime_expire():
         fresh.pk: Invitation.Status.SENT,
         answered.pk: Invitation.Status.ANSWERED,
     }
+
+
+def test_the_survey_jobs_command_runs_every_periodic_job_once(django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    delivered_order(days_ago=3)
+    out = StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_survey_jobs", stdout=out)
+
+    assert "Invitations created: 1" in out.getvalue()
+    assert Invitation.objects.get().status == Invitation.Status.SENT
+    assert len(mail.outbox) == 1
