@@ -126,13 +126,6 @@ def order_upsert(*, data: OrderData) -> tuple[Order, bool]:
     items = _merge_item_lines(data.items)
     products = products_upsert(items=items)
 
-    order = Order.objects.select_for_update().filter(external_id=data.external_id).first()
-    created = order is None
-    if order is not None and order.customer_id != customer.pk:
-        raise OrderCustomerConflict(
-            f"Order {data.external_id} belongs to another customer.",
-            extra={"customer": ["An existing order cannot move to another customer."]},
-        )
     fields = {
         "customer": customer,
         "placed_at": data.placed_at,
@@ -140,8 +133,16 @@ def order_upsert(*, data: OrderData) -> tuple[Order, bool]:
         "total": data.total,
         "currency": data.currency.upper(),
     }
+    order = Order.objects.select_for_update().filter(external_id=data.external_id).first()
+    created = order is None
     if created:
+        # A concurrent request may commit this order after the lookup; get_or_create then returns it.
         order, created = Order.objects.get_or_create(external_id=data.external_id, defaults=fields)
+    if not created and order.customer_id != customer.pk:
+        raise OrderCustomerConflict(
+            f"Order {data.external_id} belongs to another customer.",
+            extra={"customer": ["An existing order cannot move to another customer."]},
+        )
     if not created:
         for name, value in fields.items():
             setattr(order, name, value)

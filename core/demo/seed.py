@@ -1,0 +1,918 @@
+"""A believable demo shop: a catalogue, customers, a year of orders and the survey answers they led to.
+
+Everything is drawn from one `random.Random(seed)` and the given `today`, so the same arguments
+always produce the same shop — screenshots, docs and tests can rely on it. Orders go through
+`order_upsert` and answers through `response_submit`, so the data is shaped by the same rules as
+real traffic; only the invitations, which describe the past, are written directly with the
+timestamps the scheduler and the mailer would have given them.
+"""
+
+import random
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import TypeVar
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from core.demo.comments import COMMENTS, MIXED, TOPICS, MixedComment
+from core.exceptions import ApplicationError
+from customers.models import Customer, Order, Product
+from customers.services import CustomerData, OrderData, OrderItemData, order_upsert, products_upsert
+from feedback.models import FeedbackItem
+from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.services import invitation_language, response_submit
+
+Progress = Callable[[str, int, int], None]
+"""Called as `progress(stage, done, total)` after each chunk; stages: orders, invitations, responses."""
+
+T = TypeVar("T")
+
+DEMO_SURVEY_SLUG = "post-purchase"
+ORDER_PREFIX = "ORD-"
+CUSTOMER_PREFIX = "CUS-"
+MIN_LIVE_INVITATIONS = 5
+ANSWER_RATE = 0.41  # a little above the 40% target: the newest invitations have not been answered yet
+REASON_RATE = 0.60
+COMMENT_RATE = 0.25
+ORDER_CHUNK = 100
+INVITATION_CHUNK = 250
+RESPONSE_CHUNK = 50
+
+
+class DemoDataExists(ApplicationError):
+    status_code = 409
+    code = "demo_data_exists"
+
+
+class DemoSeedInvalid(ApplicationError):
+    code = "demo_seed_invalid"
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalogue and people
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    sku: str
+    name: str
+    category: str
+    price: Decimal
+
+
+_CATALOGUE_SOURCE: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "Moda": (
+        "MOD",
+        [
+            ("Camiseta básica de algodón orgánico", "12.95"),
+            ("Vaqueros rectos de tiro alto", "39.95"),
+            ("Vestido midi estampado", "45.00"),
+            ("Chaqueta vaquera oversize", "54.90"),
+            ("Sudadera con capucha", "34.95"),
+            ("Camisa de lino", "39.90"),
+            ("Jersey de punto trenzado", "42.50"),
+            ("Falda plisada", "29.95"),
+            ("Pantalón chino", "35.90"),
+            ("Abrigo de paño", "119.00"),
+            ("Bufanda de lana merino", "19.95"),
+            ("Polo de piqué", "24.95"),
+            ("Blusa de seda", "59.00"),
+            ("Cinturón de piel", "22.50"),
+        ],
+    ),
+    "Calzado": (
+        "CAL",
+        [
+            ("Zapatillas urbanas blancas", "69.95"),
+            ("Botines de piel", "89.00"),
+            ("Sandalias planas", "34.95"),
+            ("Zapatillas de running", "99.90"),
+            ("Mocasines de ante", "74.50"),
+            ("Alpargatas de yute", "24.95"),
+            ("Botas de montaña impermeables", "119.90"),
+            ("Zapatillas de casa", "19.95"),
+        ],
+    ),
+    "Hogar": (
+        "HOG",
+        [
+            ("Juego de sábanas de percal", "49.90"),
+            ("Toalla de baño de algodón", "16.95"),
+            ("Sartén antiadherente 28 cm", "32.50"),
+            ("Set de 3 cuchillos de cocina", "44.90"),
+            ("Cojín de terciopelo", "18.95"),
+            ("Manta de punto grueso", "39.95"),
+            ("Lámpara de mesa de cerámica", "54.00"),
+            ("Jarrón de cristal soplado", "29.90"),
+            ("Tazas de gres (pack de 4)", "24.00"),
+            ("Vela aromática de soja", "14.50"),
+            ("Cafetera italiana 6 tazas", "27.95"),
+            ("Organizador de armario", "21.90"),
+        ],
+    ),
+    "Electrónica": (
+        "ELE",
+        [
+            ("Auriculares inalámbricos con cancelación de ruido", "79.99"),
+            ("Altavoz Bluetooth resistente al agua", "49.99"),
+            ("Cargador USB-C 65 W", "34.99"),
+            ("Batería externa 20.000 mAh", "39.99"),
+            ("Reloj inteligente deportivo", "129.00"),
+            ("Teclado mecánico compacto", "89.99"),
+            ("Ratón ergonómico inalámbrico", "39.90"),
+            ("Cable USB-C trenzado 2 m", "12.99"),
+            ("Soporte elevador para portátil", "29.99"),
+            ("Bombilla inteligente (pack de 2)", "24.99"),
+        ],
+    ),
+    "Belleza": (
+        "BEL",
+        [
+            ("Crema hidratante facial", "24.90"),
+            ("Sérum de vitamina C", "29.95"),
+            ("Champú sólido", "9.95"),
+            ("Perfume floral 50 ml", "59.00"),
+            ("Protector solar SPF 50", "18.50"),
+            ("Paleta de sombras", "27.00"),
+            ("Aceite corporal de almendras", "15.90"),
+            ("Cepillo alisador", "44.95"),
+        ],
+    ),
+    "Deportes": (
+        "DEP",
+        [
+            ("Esterilla de yoga", "29.95"),
+            ("Mancuernas ajustables 2 × 10 kg", "89.00"),
+            ("Botella térmica 750 ml", "22.95"),
+            ("Mallas deportivas", "32.95"),
+            ("Camiseta técnica transpirable", "19.95"),
+            ("Mochila de senderismo 25 l", "54.90"),
+            ("Comba de velocidad", "12.95"),
+            ("Bandas elásticas de resistencia (set)", "19.90"),
+        ],
+    ),
+}
+
+CATALOGUE: list[CatalogueItem] = [
+    CatalogueItem(sku=f"{prefix}-{number:03d}", name=name, category=category, price=Decimal(price))
+    for category, (prefix, products) in _CATALOGUE_SOURCE.items()
+    for number, (name, price) in enumerate(products, start=1)
+]
+
+_FIRST_NAMES_SPAIN = [
+    "Lucía", "María", "Carmen", "Laura", "Marta", "Elena", "Paula", "Sara", "Ana", "Cristina", "Alba",
+    "Irene", "Nuria", "Raquel", "Beatriz", "Pilar", "Rocío", "Inés", "Claudia", "Julia", "Montserrat",
+    "Javier", "Alejandro", "David", "Daniel", "Pablo", "Sergio", "Jorge", "Carlos", "Manuel", "Álvaro",
+    "Adrián", "Iván", "Raúl", "Rubén", "Hugo", "Jaime", "Íñigo", "Marc", "Jordi", "Aitor", "Xabier",
+]  # fmt: skip
+_FIRST_NAMES_LATAM = [
+    "Valentina", "Camila", "Daniela", "Mariana", "Sofía", "Fernanda", "Gabriela", "Ximena", "Renata",
+    "Guadalupe", "Florencia", "Catalina", "Luciana", "Santiago", "Mateo", "Sebastián", "Diego",
+    "Joaquín", "Emiliano", "Matías", "Andrés", "Felipe", "Tomás", "Rodrigo", "Nicolás", "Facundo",
+]  # fmt: skip
+_SURNAMES_SPAIN = [
+    "García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez", "Pérez", "Gómez",
+    "Martín", "Jiménez", "Ruiz", "Hernández", "Díaz", "Moreno", "Muñoz", "Álvarez", "Romero", "Alonso",
+    "Gutiérrez", "Navarro", "Torres", "Domínguez", "Vázquez", "Ramos", "Gil", "Serrano", "Blanco",
+    "Molina", "Ortega", "Delgado", "Castro", "Ortiz", "Rubio", "Marín", "Sanz", "Iglesias", "Núñez",
+    "Medina", "Garrido", "Vidal", "Puig", "Etxeberria", "Ferrer",
+]  # fmt: skip
+_SURNAMES_LATAM = [
+    "Rojas", "Silva", "Castillo", "Vargas", "Herrera", "Mendoza", "Aguilar", "Flores", "Reyes",
+    "Morales", "Cruz", "Guerrero", "Contreras", "Salazar", "Quispe", "Acosta", "Cárdenas",
+    "Villalobos", "Espinoza", "Ríos", "González", "Rodríguez", "Pérez", "Ramírez",
+]  # fmt: skip
+# English-speaking customers of a Spanish shop: British and Irish residents, and other Europeans
+# who prefer English to Spanish.
+_FIRST_NAMES_ENGLISH = [
+    "Emma", "Olivia", "Charlotte", "Amelia", "Sophie", "Grace", "Chloe", "Hannah", "Emily", "Lucy",
+    "Megan", "Sarah", "Anna", "Ingrid", "Chiara", "James", "Oliver", "Jack", "Harry", "George",
+    "Thomas", "William", "Liam", "Noah", "Lukas", "Pieter", "Sven", "Pierre",
+]  # fmt: skip
+_SURNAMES_ENGLISH = [
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Evans", "Roberts",
+    "Walker", "Wright", "Thompson", "White", "Hughes", "Edwards", "Green", "Hall", "Murphy", "O'Brien",
+    "Kelly", "Müller", "Jansen", "de Vries", "Larsen", "Rossi", "Dubois", "Novak",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Person:
+    external_id: str
+    name: str
+    email: str
+    language: str
+
+
+def _ascii_slug(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if char.isascii() and char.isalnum())
+
+
+def _plan_people(rng: random.Random, count: int) -> list[_Person]:
+    people: list[_Person] = []
+    emails: set[str] = set()
+    for index in range(count):
+        language = "es" if rng.random() < 0.75 else "en"
+        if language == "en":
+            first, surnames = rng.choice(_FIRST_NAMES_ENGLISH), [rng.choice(_SURNAMES_ENGLISH)]
+        elif rng.random() < 0.62:
+            first = rng.choice(_FIRST_NAMES_SPAIN)
+            surnames = rng.sample(_SURNAMES_SPAIN, 2) if rng.random() < 0.7 else [rng.choice(_SURNAMES_SPAIN)]
+        else:
+            first = rng.choice(_FIRST_NAMES_LATAM)
+            surnames = rng.sample(_SURNAMES_LATAM, 2) if rng.random() < 0.4 else [rng.choice(_SURNAMES_LATAM)]
+        local = rng.choice(
+            [
+                f"{_ascii_slug(first)}.{_ascii_slug(surnames[0])}",
+                f"{_ascii_slug(first)}{_ascii_slug(surnames[0])}",
+                f"{_ascii_slug(first)[0]}{_ascii_slug(surnames[-1])}",
+                f"{_ascii_slug(first)}_{_ascii_slug(surnames[0])}{rng.randint(1970, 2006)}",
+                f"{_ascii_slug(first)}{rng.randint(1, 99)}",
+            ]
+        )
+        domain = "example.com" if rng.random() < 0.8 else "example.org"
+        email = f"{local}@{domain}"
+        suffix = 2
+        while email in emails:
+            email = f"{local}{suffix}@{domain}"
+            suffix += 1
+        emails.add(email)
+        people.append(
+            _Person(
+                external_id=f"{CUSTOMER_PREFIX}{index + 1:05d}",
+                name=" ".join([first, *surnames]),
+                email=email,
+                language=language,
+            )
+        )
+    return people
+
+
+# ---------------------------------------------------------------------------------------------
+# Orders
+# ---------------------------------------------------------------------------------------------
+
+# Online fashion and home shops in Spain: January sales, a quiet August, Black Friday and Christmas.
+_MONTH_WEIGHT = {1: 1.15, 2: 0.9, 3: 0.95, 4: 1.0, 5: 1.0, 6: 1.05, 7: 1.1, 8: 0.8, 9: 0.95, 10: 1.0, 11: 1.3, 12: 1.4}
+_WEEKDAY_WEIGHT = (1.1, 1.05, 1.0, 1.0, 0.95, 0.85, 1.1)
+# No orders at 02:00-05:59 keeps clear of the daylight-saving gap and matches how little is sold then.
+_HOUR_WEIGHT = (2, 1, 0, 0, 0, 0, 1, 2, 4, 5, 6, 7, 8, 8, 7, 7, 7, 8, 9, 10, 12, 13, 11, 6)
+_DELIVERY_DAYS = (1, 2, 3, 4, 5, 6)
+_DELIVERY_DAY_WEIGHT = (8, 30, 28, 17, 10, 7)
+_DELIVERED_SHARE = 0.95
+_ONE_OFF_BUYER_SHARE = 0.4
+
+
+@dataclass
+class _PlannedOrder:
+    external_id: str
+    person_index: int
+    placed_at: datetime
+    delivered_at: datetime | None
+    delivery_days: int | None
+    items: list[tuple[CatalogueItem, int]]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((item.price * quantity for item, quantity in self.items), Decimal("0.00"))
+
+
+def _aware(day: date, moment: time) -> datetime:
+    # Local wall-clock time, held in UTC so that adding days stays exact across daylight-saving changes.
+    return timezone.make_aware(datetime.combine(day, moment)).astimezone(UTC)
+
+
+def _order_day_weights(today: date) -> tuple[list[date], list[float]]:
+    days = [today - timedelta(days=offset) for offset in range(365, 0, -1)]
+    weights = []
+    for position, day in enumerate(days):
+        growth = 0.65 + 0.35 * position / (len(days) - 1)  # a shop that grew over the year
+        season = _MONTH_WEIGHT[day.month]
+        if (day.month == 11 and day.day >= 22) or (day.month == 12 and day.day <= 2):
+            season *= 1.6  # Black Friday to Cyber Monday
+        weights.append(growth * season * _WEEKDAY_WEIGHT[day.weekday()])
+    return days, weights
+
+
+def _orders_per_person(rng: random.Random, people: int, orders: int) -> list[int]:
+    """Many customers buy once, a few keep coming back: every person gets one order, the rest go to a heavy tail."""
+    counts = [1] * people
+    repeaters = [index for index in range(people) if rng.random() >= _ONE_OFF_BUYER_SHARE] or list(range(people))
+    loyalty = [min(rng.paretovariate(1.3), 8.0) for _ in repeaters]
+    for index in rng.choices(repeaters, weights=loyalty, k=orders - people):
+        counts[index] += 1
+    return counts
+
+
+def _plan_orders(rng: random.Random, *, people: int, orders: int, today: date, cutoff: datetime) -> list[_PlannedOrder]:
+    days, day_weights = _order_day_weights(today)
+    moments = sorted(
+        _aware(day, time(rng.choices(range(24), weights=_HOUR_WEIGHT)[0], rng.randint(0, 59), rng.randint(0, 59)))
+        for day in rng.choices(days, weights=day_weights, k=orders)
+    )
+    buyers = [index for index, count in enumerate(_orders_per_person(rng, people, orders)) for _ in range(count)]
+    rng.shuffle(buyers)
+    popularity = [rng.uniform(0.5, 1.5) * (1.4 if item.price < 30 else 1.0) for item in CATALOGUE]
+
+    planned = []
+    for number, (placed_at, person_index) in enumerate(zip(moments, buyers, strict=True)):
+        chosen: list[CatalogueItem] = []
+        wanted = rng.choices((1, 2, 3, 4), weights=(52, 28, 13, 7))[0]
+        while len(chosen) < wanted:
+            item = rng.choices(CATALOGUE, weights=popularity)[0]
+            if item not in chosen:
+                chosen.append(item)
+        items = [(item, 2 if item.price < 25 and rng.random() < 0.15 else 1) for item in chosen]
+        delivered_at, delivery_days = None, None
+        if rng.random() < _DELIVERED_SHARE:
+            days_taken = rng.choices(_DELIVERY_DAYS, weights=_DELIVERY_DAY_WEIGHT)[0]
+            moment = _aware(
+                timezone.localdate(placed_at) + timedelta(days=days_taken), time(rng.randint(9, 20), rng.randint(0, 59))
+            )
+            if moment < cutoff:  # later ones are still on their way
+                delivered_at, delivery_days = moment, days_taken
+        planned.append(
+            _PlannedOrder(
+                external_id=f"{ORDER_PREFIX}{10001 + number}",
+                person_index=person_index,
+                placed_at=placed_at,
+                delivered_at=delivered_at,
+                delivery_days=delivery_days,
+                items=items,
+            )
+        )
+    return planned
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _orders_store(
+    planned: list[_PlannedOrder], people: list[_Person], progress: Progress
+) -> tuple[list[Order], dict[int, Customer]]:
+    stored: list[Order] = []
+    customers: dict[int, Customer] = {}
+    for chunk in _chunks(planned, ORDER_CHUNK):
+        with transaction.atomic():
+            for plan in chunk:
+                person = people[plan.person_index]
+                order, _created = order_upsert(
+                    data=OrderData(
+                        external_id=plan.external_id,
+                        customer=CustomerData(
+                            external_id=person.external_id,
+                            email=person.email,
+                            name=person.name,
+                            preferred_language=person.language,
+                        ),
+                        placed_at=plan.placed_at,
+                        delivered_at=plan.delivered_at,
+                        total=plan.total,
+                        currency="EUR",
+                        items=[
+                            OrderItemData(
+                                sku=item.sku,
+                                name=item.name,
+                                category=item.category,
+                                quantity=quantity,
+                                unit_price=item.price,
+                            )
+                            for item, quantity in plan.items
+                        ],
+                    )
+                )
+                stored.append(order)
+                customers.setdefault(plan.person_index, order.customer)
+            # The rows describe the past, so their bookkeeping dates should too, or every order
+            # would look as if it had been imported today.
+            Order.objects.filter(pk__in=[order.pk for order in stored[-len(chunk) :]]).update(
+                created_at=F("placed_at"), updated_at=Coalesce(F("delivered_at"), F("placed_at"))
+            )
+        progress("orders", len(stored), len(planned))
+    return stored, customers
+
+
+def _customers_backdate(rng: random.Random, planned: list[_PlannedOrder], customers: dict[int, Customer]) -> None:
+    """A customer's account dates from just before their first order."""
+    first_order: dict[int, datetime] = {}
+    for plan in planned:
+        first_order.setdefault(plan.person_index, plan.placed_at)
+    for person_index, customer in customers.items():
+        customer.created_at = first_order[person_index] - timedelta(minutes=rng.randint(2, 25))
+    with transaction.atomic():
+        Customer.objects.bulk_update(list(customers.values()), ["created_at"], batch_size=250)
+
+
+# ---------------------------------------------------------------------------------------------
+# Invitations
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _PlannedInvitation:
+    order_index: int
+    public_id: uuid.UUID
+    created_at: datetime
+    sent_at: datetime
+    expires_at: datetime
+    reminder_due: datetime | None
+    opened_at: datetime | None = None
+    submitted_at: datetime | None = None
+    status: str = Invitation.Status.SENT
+
+    @property
+    def reminded_at(self) -> datetime | None:
+        # The reminder goes only to those who have not answered by then.
+        if self.reminder_due is None or (self.submitted_at is not None and self.submitted_at <= self.reminder_due):
+            return None
+        return self.reminder_due
+
+
+def _answer_delay(rng: random.Random, reminder_after: timedelta | None) -> timedelta:
+    draw = rng.random()
+    if draw < 0.45:
+        return timedelta(hours=min(rng.expovariate(1 / 3), 20))  # most answer within hours of the email
+    if draw < 0.70:
+        return timedelta(hours=rng.uniform(20, 70))
+    if draw < 0.92 and reminder_after is not None:
+        return reminder_after + timedelta(hours=rng.uniform(0.2, 48))  # nudged by the reminder
+    return timedelta(days=rng.uniform(5, 27))
+
+
+def _plan_invitations(
+    rng: random.Random, *, survey: Survey, planned: list[_PlannedOrder], cutoff: datetime
+) -> list[_PlannedInvitation]:
+    """Replay what the scheduler would have done: one invitation per customer per cooldown.
+
+    Like `invitations_schedule_due`, an order is invited from `invitation_delay` after delivery
+    until the lateness limit, for the customer's latest due delivery, never inside the cooldown.
+    """
+    cooldown = timedelta(days=settings.SURVEY_CUSTOMER_COOLDOWN_DAYS)
+    lateness = timedelta(days=settings.SURVEY_MAX_LATENESS_DAYS)
+    delay = survey.invitation_delay
+    delivered_by_person: dict[int, list[int]] = {}
+    for index in sorted(
+        (index for index, plan in enumerate(planned) if plan.delivered_at is not None),
+        key=lambda index: planned[index].delivered_at,
+    ):
+        delivered_by_person.setdefault(planned[index].person_index, []).append(index)
+
+    invitations: list[_PlannedInvitation] = []
+    for person_index in sorted(delivered_by_person):
+        order_indexes = delivered_by_person[person_index]
+        last_created: datetime | None = None
+        position = 0
+        while position < len(order_indexes):
+            due = planned[order_indexes[position]].delivered_at + delay
+            moment = due if last_created is None else max(due, last_created + cooldown)
+            if moment > due + lateness:
+                position += 1
+                continue
+            moment += timedelta(minutes=rng.randint(1, 15), seconds=rng.randint(0, 59))  # the scheduler's period
+            if moment >= cutoff:
+                break
+            chosen = position
+            while chosen + 1 < len(order_indexes) and planned[order_indexes[chosen + 1]].delivered_at + delay <= moment:
+                chosen += 1
+            invitations.append(
+                _invitation_lifecycle(
+                    rng, survey=survey, order_index=order_indexes[chosen], created_at=moment, cutoff=cutoff
+                )
+            )
+            last_created = moment
+            position = chosen + 1
+    invitations.sort(key=lambda invitation: invitation.created_at)
+    _keep_links_live(invitations, cutoff=cutoff)
+    return invitations
+
+
+def _invitation_lifecycle(
+    rng: random.Random, *, survey: Survey, order_index: int, created_at: datetime, cutoff: datetime
+) -> _PlannedInvitation:
+    sent_at = created_at + timedelta(seconds=rng.randint(20, 240))
+    expires_at = created_at + survey.invitation_lifetime
+    horizon = min(expires_at, cutoff)
+    reminder_due = None
+    if survey.reminder_after is not None:
+        moment = sent_at + survey.reminder_after + timedelta(minutes=rng.randint(0, 20))
+        reminder_due = moment if moment < horizon else None
+    invitation = _PlannedInvitation(
+        order_index=order_index,
+        public_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+        created_at=created_at,
+        sent_at=sent_at,
+        expires_at=expires_at,
+        reminder_due=reminder_due,
+    )
+    if rng.random() < ANSWER_RATE:
+        moment = sent_at + _answer_delay(rng, survey.reminder_after)
+        if moment < horizon:
+            invitation.submitted_at = moment
+            invitation.opened_at = max(sent_at + timedelta(seconds=30), moment - timedelta(minutes=rng.uniform(1.5, 9)))
+    elif rng.random() < 0.3:
+        moment = sent_at + timedelta(minutes=rng.uniform(5, 4 * 24 * 60))
+        if moment < horizon:
+            invitation.opened_at = moment
+    if invitation.submitted_at is not None:
+        # Answering opens the link first; response_submit then marks the invitation answered.
+        invitation.status = Invitation.Status.OPENED
+    elif expires_at <= cutoff:
+        invitation.status = Invitation.Status.EXPIRED
+    elif invitation.opened_at is not None:
+        invitation.status = Invitation.Status.OPENED
+    return invitation
+
+
+def _keep_links_live(invitations: list[_PlannedInvitation], *, cutoff: datetime) -> None:
+    """Leave a few of the newest links unopened and valid, so the demo can show the survey page."""
+    live = [invitation for invitation in invitations if invitation.expires_at > cutoff]
+    unopened = sum(1 for invitation in live if invitation.status == Invitation.Status.SENT)
+    for invitation in reversed(live):
+        if unopened >= MIN_LIVE_INVITATIONS:
+            break
+        if invitation.status != Invitation.Status.SENT:
+            invitation.status = Invitation.Status.SENT
+            invitation.opened_at = None
+            invitation.submitted_at = None
+            unopened += 1
+
+
+def _invitations_store(
+    plans: list[_PlannedInvitation],
+    *,
+    survey: Survey,
+    orders: list[Order],
+    customers: dict[int, Customer],
+    planned_orders: list[_PlannedOrder],
+    progress: Progress,
+) -> list[Invitation]:
+    stored: list[Invitation] = []
+    for chunk in _chunks(plans, INVITATION_CHUNK):
+        rows = []
+        for plan in chunk:
+            customer = customers[planned_orders[plan.order_index].person_index]
+            rows.append(
+                Invitation(
+                    public_id=plan.public_id,
+                    survey=survey,
+                    order=orders[plan.order_index],
+                    customer=customer,
+                    language=invitation_language(customer),
+                    status=plan.status,
+                    created_at=plan.created_at,
+                    expires_at=plan.expires_at,
+                    sent_at=plan.sent_at,
+                    reminded_at=plan.reminded_at,
+                    opened_at=plan.opened_at,
+                    send_attempts=1,
+                )
+            )
+        with transaction.atomic():
+            created = Invitation.objects.bulk_create(rows)
+        if any(invitation.pk is None for invitation in created):
+            # SQLite before 3.35 cannot return the new keys from a bulk insert.
+            by_public_id = Invitation.objects.in_bulk([row.public_id for row in rows], field_name="public_id")
+            created = [by_public_id[row.public_id] for row in rows]
+        stored.extend(created)
+        progress("invitations", len(stored), len(plans))
+    return stored
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers
+# ---------------------------------------------------------------------------------------------
+
+# The survey's "what could we improve" choices are coarser than the analysis topics.
+IMPROVE_CHOICE_FOR_TOPIC = {
+    "delivery": "delivery",
+    "product_quality": "product_quality",
+    "price": "price",
+    "customer_service": "customer_service",
+    "returns_refunds": "returns_refunds",
+    "payment": "website_app",  # paying happens in the web checkout
+    "website_app": "website_app",
+    "packaging": "delivery",  # a battered parcel is part of how the order arrived
+    "stock_availability": "other",
+    "size_fit": "product_quality",
+}
+
+_GROUP_POLARITY = {"promoter": "positive", "passive": "neutral", "detractor": "negative"}
+_TOPIC_WEIGHT = {
+    "promoter": (24, 24, 12, 12, 4, 3, 7, 6, 3, 5),
+    "passive": (18, 18, 14, 8, 6, 6, 8, 8, 6, 8),
+    "detractor": (22, 18, 9, 12, 10, 5, 6, 6, 5, 7),
+}
+# How much more or less a customer talks about delivery, given how long the parcel took.
+_DELIVERY_TOPIC_FACTOR = {
+    "promoter": {"fast": 1.6, "usual": 0.6, "late": 0.0},
+    "passive": {"fast": 1.0, "usual": 1.0, "late": 1.3},
+    "detractor": {"fast": 0.4, "usual": 1.0, "late": 4.0},
+}
+_USER_AGENTS = (
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36"
+    ),
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
+    (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.5 Safari/605.1.15"
+    ),
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0",
+)
+_USER_AGENT_WEIGHT = (35, 30, 20, 10, 5)
+
+
+@dataclass(frozen=True)
+class _PlannedAnswers:
+    nps: int
+    delivery_csat: int
+    reason: str
+    comment: str
+    improve: list[str]
+    user_agent: str
+
+
+def _delivery_speed(days: int) -> str:
+    return "fast" if days <= 2 else "late" if days >= 5 else "usual"
+
+
+def _weighted_topic(rng: random.Random, weights: dict[str, float], exclude: Iterable[str] = ()) -> str:
+    excluded = set(exclude)
+    candidates = [topic for topic in TOPICS if topic not in excluded and weights[topic] > 0]
+    return rng.choices(candidates, weights=[weights[topic] for topic in candidates])[0]
+
+
+def _mixed_fits(comment: MixedComment, *, language: str, speed: str) -> bool:
+    """Nobody whose parcel came late praises the delivery, nor complains about a next-day one."""
+    said = comment.aspects.get("delivery")
+    return comment.language == language and not (
+        (speed == "late" and said == "positive") or (speed == "fast" and said == "negative")
+    )
+
+
+def _compose_answers(
+    rng: random.Random, *, language: str, delivery_days: int, improve_choices: Sequence[str]
+) -> _PlannedAnswers:
+    speed = _delivery_speed(delivery_days)
+    # A late parcel makes detractors more likely; the overall mix stays near 55/25/20.
+    promoter_share, detractor_share = (0.38, 0.37) if speed == "late" else (0.58, 0.17)
+    draw = rng.random()
+    if draw < detractor_share:
+        group, nps = "detractor", rng.choices(range(7), weights=(4, 3, 5, 9, 12, 27, 40))[0]
+    elif draw < 1 - promoter_share:
+        group, nps = "passive", rng.choices((7, 8), weights=(45, 55))[0]
+    else:
+        group, nps = "promoter", rng.choices((9, 10), weights=(45, 55))[0]
+    polarity = _GROUP_POLARITY[group]
+    weights = dict(zip(TOPICS, _TOPIC_WEIGHT[group], strict=True))
+    weights["delivery"] *= _DELIVERY_TOPIC_FACTOR[group][speed]
+    topic = _weighted_topic(rng, weights)
+
+    said: dict[str, str] = {}  # topic -> polarity of what the customer wrote
+    reason = ""
+    if rng.random() < REASON_RATE:
+        if group == "passive" and rng.random() < 0.35:
+            mixed = rng.choice([comment for comment in MIXED if _mixed_fits(comment, language=language, speed=speed)])
+            reason = mixed.text
+            said.update(mixed.aspects)
+        else:
+            reason = rng.choice(COMMENTS[(language, topic, polarity)])
+            said[topic] = polarity
+            if rng.random() < 0.15:
+                second = _weighted_topic(rng, weights, exclude=[topic])
+                reason = f"{reason} {rng.choice(COMMENTS[(language, second, polarity)])}"
+                said[second] = polarity
+    comment = ""
+    if rng.random() < COMMENT_RATE:
+        extra = _weighted_topic(rng, weights, exclude=[topic, *said])
+        comment = rng.choice(COMMENTS[(language, extra, polarity)])
+        said[extra] = polarity
+
+    improve: list[str] = []
+    if group == "detractor" and rng.random() < 0.85:
+        complaints = [name for name, tone in said.items() if tone == "negative"] or [topic]
+        wanted = {IMPROVE_CHOICE_FOR_TOPIC[name] for name in complaints}
+        improve = [choice for choice in improve_choices if choice in wanted]
+
+    return _PlannedAnswers(
+        nps=nps,
+        delivery_csat=_delivery_csat(rng, speed=speed, said=said.get("delivery"), is_detractor=group == "detractor"),
+        reason=reason,
+        comment=comment,
+        improve=improve,
+        user_agent=rng.choices(_USER_AGENTS, weights=_USER_AGENT_WEIGHT)[0],
+    )
+
+
+def _delivery_csat(rng: random.Random, *, speed: str, said: str | None, is_detractor: bool) -> int:
+    """What the customer wrote about the delivery decides the score; otherwise how long it took."""
+    if said == "negative":
+        return rng.choices((1, 2), weights=(55, 45))[0]
+    if said == "positive":
+        return rng.choices((4, 5), weights=(25, 75))[0]
+    if said == "neutral":
+        return rng.choices((3, 4), weights=(50, 50))[0]
+    base = {"fast": 5, "usual": 4, "late": 3}[speed]
+    shift = rng.choices((-1, 0, 1), weights={"fast": (20, 80, 0), "usual": (25, 55, 20), "late": (45, 45, 10)}[speed])[
+        0
+    ]
+    if is_detractor and rng.random() < 0.3:
+        shift -= 1
+    return max(1, min(5, base + shift))
+
+
+def _responses_submit(
+    plans: list[_PlannedInvitation],
+    invitations: list[Invitation],
+    *,
+    rng: random.Random,
+    survey: Survey,
+    planned_orders: list[_PlannedOrder],
+    progress: Progress,
+) -> int:
+    questions = {question.code: question for question in survey.questions.prefetch_related("choices")}
+    improve_choices = [choice.value for choice in questions["improve"].choices.all()]
+    answered = [
+        (plan, invitation) for plan, invitation in zip(plans, invitations, strict=True) if plan.submitted_at is not None
+    ]
+    # Composing in invitation order before submitting keeps the random draws independent of timing.
+    composed = [
+        (
+            plan,
+            invitation,
+            _compose_answers(
+                rng,
+                language=invitation.language,
+                delivery_days=planned_orders[plan.order_index].delivery_days,
+                improve_choices=improve_choices,
+            ),
+        )
+        for plan, invitation in answered
+    ]
+    composed.sort(key=lambda row: row[0].submitted_at)
+    done = 0
+    for chunk in _chunks(composed, RESPONSE_CHUNK):
+        with transaction.atomic():
+            for plan, invitation, planned in chunk:
+                answers: dict[int, int | str | list[str]] = {
+                    questions["nps"].pk: planned.nps,
+                    questions["delivery_csat"].pk: planned.delivery_csat,
+                }
+                if planned.reason:
+                    answers[questions["reason"].pk] = planned.reason
+                if planned.improve:
+                    answers[questions["improve"].pk] = planned.improve
+                if planned.comment:
+                    answers[questions["comment"].pk] = planned.comment
+                response_submit(
+                    invitation=invitation,
+                    answers=answers,
+                    language=invitation.language,
+                    user_agent=planned.user_agent,
+                    now=plan.submitted_at,
+                )
+        done += len(chunk)
+        progress("responses", done, len(composed))
+    # Like the orders, the feedback rows belong to the past, not to the moment of seeding.
+    FeedbackItem.objects.filter(order__external_id__startswith=ORDER_PREFIX).update(created_at=F("received_at"))
+    return done
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    customers: int
+    customers_by_language: dict[str, int]
+    products: int
+    orders: int
+    delivered_orders: int
+    invitations_by_status: dict[str, int]
+    responses: int
+    feedback_items: int
+    promoters: int
+    passives: int
+    detractors: int
+    live_survey_urls: list[str]
+
+    @property
+    def invitations(self) -> int:
+        return sum(self.invitations_by_status.values())
+
+    @property
+    def nps(self) -> int | None:
+        answered = self.promoters + self.passives + self.detractors
+        if not answered:
+            return None
+        return round(100 * (self.promoters - self.detractors) / answered)
+
+
+def demo_data_exists() -> bool:
+    """Any customer means the shop is not empty: demo rows must never mix with real ones."""
+    return Customer.objects.exists()
+
+
+def demo_summary(*, now: datetime | None = None, live_links: int = MIN_LIVE_INVITATIONS) -> SeedSummary:
+    now = now or timezone.now()
+    by_language = {
+        row["preferred_language"]: row["count"]
+        for row in Customer.objects.order_by().values("preferred_language").annotate(count=Count("pk"))
+    }
+    by_status = {
+        row["status"]: row["count"]
+        for row in Invitation.objects.order_by().values("status").annotate(count=Count("pk"))
+    }
+    scores = Answer.objects.filter(question__kind=Question.Kind.NPS).aggregate(
+        promoters=Count("pk", filter=Q(number__gte=9)),
+        passives=Count("pk", filter=Q(number__in=(7, 8))),
+        detractors=Count("pk", filter=Q(number__lte=6)),
+    )
+    live = Invitation.objects.filter(status=Invitation.Status.SENT, expires_at__gt=now).order_by("-created_at")
+    return SeedSummary(
+        customers=sum(by_language.values()),
+        customers_by_language={code: by_language.get(code, 0) for code, _name in settings.LANGUAGES},
+        products=Product.objects.count(),
+        orders=Order.objects.count(),
+        delivered_orders=Order.objects.filter(delivered_at__isnull=False).count(),
+        invitations_by_status={status: by_status.get(status, 0) for status in Invitation.Status.values},
+        responses=Response.objects.count(),
+        feedback_items=FeedbackItem.objects.count(),
+        promoters=scores["promoters"],
+        passives=scores["passives"],
+        detractors=scores["detractors"],
+        live_survey_urls=[invitation.url for invitation in live[:live_links]],
+    )
+
+
+def seed_demo(
+    *,
+    seed: int = 7,
+    customers: int = 320,
+    orders: int = 1500,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> SeedSummary:
+    """Fill an empty database with a year of a demo shop's life up to the start of `today`.
+
+    Refuses when any customer exists. The same seed and `today` give the same rows, down to the
+    survey links.
+    """
+    if customers < 1 or orders < customers:
+        raise DemoSeedInvalid(
+            "The demo needs at least one customer and at least as many orders as customers.",
+            extra={"orders": ["Every demo customer places at least one order."]},
+        )
+    if demo_data_exists():
+        raise DemoDataExists("The database already has customers; the demo only fills an empty shop.")
+    survey = Survey.objects.filter(slug=DEMO_SURVEY_SLUG).first()
+    if survey is None:
+        raise DemoSeedInvalid(f"The '{DEMO_SURVEY_SLUG}' survey is missing; run the migrations first.")
+    missing = {"nps", "reason", "improve", "delivery_csat", "comment"} - set(
+        survey.questions.values_list("code", flat=True)
+    )
+    if missing:
+        raise DemoSeedInvalid(f"The '{DEMO_SURVEY_SLUG}' survey lacks the questions {', '.join(sorted(missing))}.")
+
+    today = today or timezone.localdate()
+    # Everything happens before today begins, so nothing the demo shows lies in the future.
+    cutoff = _aware(today, time.min)
+    report = progress or (lambda stage, done, total: None)
+    rng = random.Random(seed)
+
+    products_upsert(items=[OrderItemData(sku=item.sku, name=item.name, category=item.category) for item in CATALOGUE])
+    people = _plan_people(rng, customers)
+    planned_orders = _plan_orders(rng, people=customers, orders=orders, today=today, cutoff=cutoff)
+    stored_orders, stored_customers = _orders_store(planned_orders, people, report)
+    _customers_backdate(rng, planned_orders, stored_customers)
+
+    plans = _plan_invitations(rng, survey=survey, planned=planned_orders, cutoff=cutoff)
+    invitations = _invitations_store(
+        plans,
+        survey=survey,
+        orders=stored_orders,
+        customers=stored_customers,
+        planned_orders=planned_orders,
+        progress=report,
+    )
+    _responses_submit(plans, invitations, rng=rng, survey=survey, planned_orders=planned_orders, progress=report)
+    return demo_summary(now=cutoff)
