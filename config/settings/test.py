@@ -4,7 +4,11 @@ from .base import *  # noqa: F403
 from .base import env
 
 DATABASES = {
-    "default": env.db_url_config(env.str("TEST_DATABASE_URL", default="") or env.str("DATABASE_URL", default="") or "postgres://postgres@127.0.0.1:5432/voz"),
+    "default": env.db_url_config(
+        env.str("TEST_DATABASE_URL", default="")
+        or env.str("DATABASE_URL", default="")
+        or "postgres://postgres@127.0.0.1:5432/voz"
+    ),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_voz")}
