@@ -3,6 +3,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.db import OperationalError
 
+from core.queueing import enqueue
 from surveys import services
 
 TRANSIENT_ERRORS = (OperationalError, SMTPException, OSError, ConnectionError)
@@ -35,7 +36,7 @@ def invitation_send(invitation_id: int) -> bool:
 def invitations_send_reminders() -> int:
     due = services.invitations_due_for_reminder()
     for invitation_id in due:
-        invitation_remind.delay(invitation_id)
+        enqueue(invitation_remind, invitation_id)
     return len(due)
 
 
