@@ -39,7 +39,7 @@ DEMO_SURVEY_SLUG = "post-purchase"
 ORDER_PREFIX = "ORD-"
 CUSTOMER_PREFIX = "CUS-"
 MIN_LIVE_INVITATIONS = 5
-ANSWER_RATE = 0.41  # a little above the 40% target: the newest invitations have not been answered yet
+ANSWER_SHARE = 0.40
 REASON_RATE = 0.60
 COMMENT_RATE = 0.25
 ORDER_CHUNK = 100
@@ -265,7 +265,7 @@ def _plan_people(rng: random.Random, count: int) -> list[_Person]:
 # Online fashion and home shops in Spain: January sales, a quiet August, Black Friday and Christmas.
 _MONTH_WEIGHT = {1: 1.15, 2: 0.9, 3: 0.95, 4: 1.0, 5: 1.0, 6: 1.05, 7: 1.1, 8: 0.8, 9: 0.95, 10: 1.0, 11: 1.3, 12: 1.4}
 _WEEKDAY_WEIGHT = (1.1, 1.05, 1.0, 1.0, 0.95, 0.85, 1.1)
-# No orders at 02:00-05:59 keeps clear of the daylight-saving gap and matches how little is sold then.
+# Hardly anyone shops in the small hours.
 _HOUR_WEIGHT = (2, 1, 0, 0, 0, 0, 1, 2, 4, 5, 6, 7, 8, 8, 7, 7, 7, 8, 9, 10, 12, 13, 11, 6)
 _DELIVERY_DAYS = (1, 2, 3, 4, 5, 6)
 _DELIVERY_DAY_WEIGHT = (8, 30, 28, 17, 10, 7)
@@ -428,6 +428,9 @@ class _PlannedInvitation:
     sent_at: datetime
     expires_at: datetime
     reminder_due: datetime | None
+    # When this customer would answer, or glance at the link without answering, if they do.
+    would_answer_at: datetime | None
+    would_open_at: datetime | None
     opened_at: datetime | None = None
     submitted_at: datetime | None = None
     status: str = Invitation.Status.SENT
@@ -476,29 +479,29 @@ def _plan_invitations(
         position = 0
         while position < len(order_indexes):
             due = planned[order_indexes[position]].delivered_at + delay
-            moment = due if last_created is None else max(due, last_created + cooldown)
-            if moment > due + lateness:
+            allowed = due if last_created is None else max(due, last_created + cooldown)
+            moment = allowed + timedelta(minutes=rng.randint(1, 15), seconds=rng.randint(0, 59))  # scheduler period
+            if moment > due + lateness:  # only due while the customer was in the cooldown
                 position += 1
                 continue
-            moment += timedelta(minutes=rng.randint(1, 15), seconds=rng.randint(0, 59))  # the scheduler's period
             if moment >= cutoff:
                 break
             chosen = position
             while chosen + 1 < len(order_indexes) and planned[order_indexes[chosen + 1]].delivered_at + delay <= moment:
                 chosen += 1
             invitations.append(
-                _invitation_lifecycle(
+                _invitation_timeline(
                     rng, survey=survey, order_index=order_indexes[chosen], created_at=moment, cutoff=cutoff
                 )
             )
             last_created = moment
             position = chosen + 1
     invitations.sort(key=lambda invitation: invitation.created_at)
-    _keep_links_live(invitations, cutoff=cutoff)
+    _invitations_settle(rng, invitations, cutoff=cutoff)
     return invitations
 
 
-def _invitation_lifecycle(
+def _invitation_timeline(
     rng: random.Random, *, survey: Survey, order_index: int, created_at: datetime, cutoff: datetime
 ) -> _PlannedInvitation:
     sent_at = created_at + timedelta(seconds=rng.randint(20, 240))
@@ -508,31 +511,44 @@ def _invitation_lifecycle(
     if survey.reminder_after is not None:
         moment = sent_at + survey.reminder_after + timedelta(minutes=rng.randint(0, 20))
         reminder_due = moment if moment < horizon else None
-    invitation = _PlannedInvitation(
+    would_answer_at = sent_at + _answer_delay(rng, survey.reminder_after)
+    would_open_at = sent_at + timedelta(minutes=rng.uniform(5, 4 * 24 * 60)) if rng.random() < 0.3 else None
+    return _PlannedInvitation(
         order_index=order_index,
         public_id=uuid.UUID(int=rng.getrandbits(128), version=4),
         created_at=created_at,
         sent_at=sent_at,
         expires_at=expires_at,
         reminder_due=reminder_due,
+        would_answer_at=would_answer_at if would_answer_at < horizon else None,
+        would_open_at=would_open_at if would_open_at is not None and would_open_at < horizon else None,
     )
-    if rng.random() < ANSWER_RATE:
-        moment = sent_at + _answer_delay(rng, survey.reminder_after)
-        if moment < horizon:
-            invitation.submitted_at = moment
-            invitation.opened_at = max(sent_at + timedelta(seconds=30), moment - timedelta(minutes=rng.uniform(1.5, 9)))
-    elif rng.random() < 0.3:
-        moment = sent_at + timedelta(minutes=rng.uniform(5, 4 * 24 * 60))
-        if moment < horizon:
-            invitation.opened_at = moment
-    if invitation.submitted_at is not None:
-        # Answering opens the link first; response_submit then marks the invitation answered.
-        invitation.status = Invitation.Status.OPENED
-    elif expires_at <= cutoff:
-        invitation.status = Invitation.Status.EXPIRED
-    elif invitation.opened_at is not None:
-        invitation.status = Invitation.Status.OPENED
-    return invitation
+
+
+def _invitations_settle(rng: random.Random, invitations: list[_PlannedInvitation], *, cutoff: datetime) -> None:
+    """Decide who answered, opened or let the link expire.
+
+    The answered share is a quota rather than a coin per invitation, so even a small demo lands
+    on the intended rate; only invitations whose answer would fall before today can be picked.
+    """
+    candidates = [index for index, invitation in enumerate(invitations) if invitation.would_answer_at is not None]
+    answering = set(rng.sample(candidates, min(len(candidates), round(ANSWER_SHARE * len(invitations)))))
+    for index, invitation in enumerate(invitations):
+        if index in answering:
+            invitation.submitted_at = invitation.would_answer_at
+            invitation.opened_at = max(
+                invitation.sent_at + timedelta(seconds=30),
+                invitation.submitted_at - timedelta(minutes=rng.uniform(1.5, 9)),
+            )
+            # Answering opens the link first; response_submit then marks the invitation answered.
+            invitation.status = Invitation.Status.OPENED
+        elif invitation.expires_at <= cutoff:
+            invitation.opened_at = invitation.would_open_at
+            invitation.status = Invitation.Status.EXPIRED
+        elif invitation.would_open_at is not None:
+            invitation.opened_at = invitation.would_open_at
+            invitation.status = Invitation.Status.OPENED
+    _keep_links_live(invitations, cutoff=cutoff)
 
 
 def _keep_links_live(invitations: list[_PlannedInvitation], *, cutoff: datetime) -> None:
