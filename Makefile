@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev lint format migrate seed services
+.PHONY: run test install install-dev lint format migrate seed services browser
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,10 @@ format: install-dev
 services:
 	bash scripts/ensure-services.sh
 
-test: install-dev services
+browser:
+	bash scripts/ensure-browser.sh
+
+test: install-dev services browser
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest --create-db -p no:cacheprovider $(PYTEST_ARGS)
