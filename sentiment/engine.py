@@ -1,0 +1,380 @@
+"""The NLP engine: language, sentences, clauses, lemmas, topics and sentiment — no database.
+
+One `Analyzer` per process holds a spaCy pipeline per language built from `spacy.blank(lang)`
+(tokenizer, sentencizer, the lookup lemmatizer of spacy-lookups-data and a small component
+that makes lemmas case- and accent-insensitive), the taxonomy's PhraseMatchers and the
+project's sentiment model. The taxonomy is plain data here: the caller (sentiment.runtime)
+reads it from the database and calls `set_topics` when staff change it.
+
+Aspect sentiment: sentences are cut into clauses at contrastive connectives ("pero",
+"aunque", "but", "although" …), every clause is scored, and a topic takes the sentiment of
+the clauses that mention it — so "Llegó tarde pero la atención fue excelente" gives
+delivery negative and customer_service positive. All model calls of a batch are made in one
+vectorised call per language, and a text that is a single clause is scored only once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from sentiment.language import detect_language
+from sentiment.ml.model import LABELS
+
+PIPELINE_LANGUAGES = ("es", "en")
+
+# Connectives that turn the opinion of a sentence: the clause after them is scored apart.
+CONTRASTIVE = {
+    "es": {
+        ("pero",),
+        ("aunque",),
+        ("sino",),
+        ("mientras", "que"),
+        ("sin", "embargo"),
+        ("no", "obstante"),
+        ("eso", "sí"),
+        ("eso", "si"),
+        ("lástima", "que"),
+        ("lastima", "que"),
+        ("salvo",),
+        ("excepto",),
+        ("menos", "mal"),
+    },
+    "en": {
+        ("but",),
+        ("although",),
+        ("though",),
+        ("however",),
+        ("whereas",),
+        ("except",),
+        ("apart", "from"),
+        ("shame", "that"),
+        ("pity", "that"),
+        ("even", "though"),
+    },
+}
+# Clause breaks that need no connective.
+CLAUSE_PUNCT = {";", ":"}
+
+
+def strip_accents(text: str) -> str:
+    # ñ is a letter of its own in Spanish; keep it so "año" and "ano" stay apart.
+    decomposed = unicodedata.normalize("NFD", text.replace("ñ", "\0").replace("Ñ", "\1"))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", stripped).replace("\0", "ñ").replace("\1", "Ñ")
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    slug: str
+    patterns: dict[str, list[str]]
+
+
+@dataclass
+class SentenceResult:
+    text: str
+    start: int
+    end: int
+    label: str
+    score: float
+    confidence: float
+
+
+@dataclass
+class TopicResult:
+    slug: str
+    label: str
+    score: float
+    confidence: float
+    matches: list[str]
+    sentences: list[int] = field(default_factory=list)
+
+
+@dataclass
+class TextAnalysis:
+    language: str
+    language_confidence: float
+    label: str
+    score: float
+    confidence: float
+    sentences: list[SentenceResult]
+    topics: list[TopicResult]
+    model_version: str
+
+    def as_dict(self) -> dict:
+        return {
+            "language": self.language,
+            "language_confidence": self.language_confidence,
+            "sentiment": {"label": self.label, "score": self.score, "confidence": self.confidence},
+            "topics": [
+                {
+                    "slug": t.slug,
+                    "sentiment": t.label,
+                    "score": t.score,
+                    "confidence": t.confidence,
+                    "matches": t.matches,
+                    "sentences": t.sentences,
+                }
+                for t in self.topics
+            ],
+            "sentences": [asdict(s) for s in self.sentences],
+            "model_version": self.model_version,
+        }
+
+
+# ---------------------------------------------------------------------------------------
+# Lemmas that survive capitals and missing accents
+# ---------------------------------------------------------------------------------------
+@lru_cache(maxsize=2)
+def _accentless_lemmas(lang: str) -> dict[str, str]:
+    """lemma table keyed by accent-stripped lower-case forms, for "envio", "devolucion", "llego"."""
+    import spacy_lookups_data
+
+    path = spacy_lookups_data.__path__[0] + f"/data/{lang}_lemma_lookup.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as stream:
+        table: dict[str, str] = json.load(stream)
+    accentless: dict[str, str] = {}
+    for form, lemma in table.items():
+        key = strip_accents(form.lower())
+        # Where stripping makes two forms collide, the accented original wins ("está" over "esta").
+        if key not in accentless or key == form:
+            accentless[key] = lemma
+    return accentless
+
+
+class _LemmaNormalizer:
+    """Sets token.norm_ to the accent-less lower-case lemma; PhraseMatchers match on NORM."""
+
+    def __init__(self, nlp: Language, lang: str):
+        self.lang = lang
+        self.lookup = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        self.accentless = _accentless_lemmas(lang)
+        self.cache: dict[str, str] = {}
+
+    def norm_of(self, text: str) -> str:
+        norm = self.cache.get(text)
+        if norm is None:
+            lower = text.lower()
+            lemma = self.lookup.get(text) or self.lookup.get(lower)
+            if lemma is None:
+                lemma = self.accentless.get(strip_accents(lower), lower)
+            # One more hop makes the lemma canonical: "envíos" gives "envío", whose own lemma
+            # is "enviar", the same as "envío" and "envió" give directly.
+            lemma = self.lookup.get(lemma, lemma)
+            norm = strip_accents(lemma.lower())
+            if len(self.cache) < 500_000:
+                self.cache[text] = norm
+        return norm
+
+    def __call__(self, doc: Doc) -> Doc:
+        norm_of = self.norm_of
+        for token in doc:
+            token.norm_ = norm_of(token.text)
+        return doc
+
+
+@Language.factory("voz_lemma_norm")
+def make_lemma_normalizer(nlp: Language, name: str) -> _LemmaNormalizer:
+    return _LemmaNormalizer(nlp, nlp.lang)
+
+
+def build_pipeline(lang: str) -> Language:
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()  # loads the lookup tables the normaliser reads
+    nlp.add_pipe("voz_lemma_norm")
+    return nlp
+
+
+# ---------------------------------------------------------------------------------------
+# The analyzer
+# ---------------------------------------------------------------------------------------
+class Analyzer:
+    def __init__(self, model, topics: list[TopicSpec], taxonomy_version: str = ""):
+        self.model = model
+        self.model_version: str = model.version
+        self.pipelines = {lang: build_pipeline(lang) for lang in PIPELINE_LANGUAGES}
+        self._connectives = {lang: self._connective_matcher(lang, phrases) for lang, phrases in CONTRASTIVE.items()}
+        self.taxonomy_version = ""
+        self._matchers: dict[str, PhraseMatcher] = {}
+        self.set_topics(topics, taxonomy_version)
+
+    def _pattern_doc(self, lang: str, pattern: str) -> Doc:
+        nlp = self.pipelines[lang]
+        return nlp.get_pipe("voz_lemma_norm")(nlp.make_doc(pattern))
+
+    def _connective_matcher(self, lang: str, phrases) -> PhraseMatcher:
+        matcher = PhraseMatcher(self.pipelines[lang].vocab, attr="LOWER")
+        matcher.add("CONTRAST", [self.pipelines[lang].make_doc(" ".join(words)) for words in sorted(phrases)])
+        return matcher
+
+    def set_topics(self, topics: list[TopicSpec], taxonomy_version: str) -> None:
+        """Rebuild the topic matchers; takes effect for the next call of `analyze`."""
+        matchers = {}
+        for lang in PIPELINE_LANGUAGES:
+            matcher = PhraseMatcher(self.pipelines[lang].vocab, attr="NORM")
+            for topic in topics:
+                docs = [self._pattern_doc(lang, p) for p in topic.patterns.get(lang, []) if p.strip()]
+                if docs:
+                    matcher.add(topic.slug, docs)
+            matchers[lang] = matcher
+        self._matchers = matchers
+        self.topic_slugs = [topic.slug for topic in topics]
+        self.taxonomy_version = taxonomy_version
+
+    # -- analysis --------------------------------------------------------------------------
+    def analyze(
+        self, texts: list[str], languages: list[str | None] | None = None, batch_size: int = 256
+    ) -> list[TextAnalysis]:
+        """Analyse a batch. `languages[i]` is the channel's language, used for very short texts
+        and as the pipeline for texts in a language we have no pipeline for (Spanish otherwise)."""
+        languages = languages or [None] * len(texts)
+        detected = [detect_language(text, hint) for text, hint in zip(texts, languages, strict=True)]
+        pipeline_of = [
+            lang if lang in PIPELINE_LANGUAGES else (hint if hint in PIPELINE_LANGUAGES else "es")
+            for (lang, _), hint in zip(detected, languages, strict=True)
+        ]
+        results: list[TextAnalysis | None] = [None] * len(texts)
+        for lang in PIPELINE_LANGUAGES:
+            indexes = [i for i, p in enumerate(pipeline_of) if p == lang]
+            if not indexes:
+                continue
+            docs = self.pipelines[lang].pipe((texts[i] for i in indexes), batch_size=batch_size)
+            for i, analysis in zip(
+                indexes, self._analyse_docs(lang, list(docs), [detected[i] for i in indexes]), strict=True
+            ):
+                results[i] = analysis
+        return results  # type: ignore[return-value]
+
+    def _analyse_docs(self, lang: str, docs: list[Doc], detected) -> list[TextAnalysis]:
+        # 1. Cut every doc into sentences and clauses; collect the unique strings to score.
+        to_score: dict[str, int] = {}
+
+        def slot(text: str) -> int:
+            if text not in to_score:
+                to_score[text] = len(to_score)
+            return to_score[text]
+
+        layouts = []
+        for doc in docs:
+            text = doc.text.strip()
+            if not text:
+                layouts.append(None)
+                continue
+            doc_slot = slot(doc.text)
+            sentences = []
+            for sent in doc.sents:
+                if not sent.text.strip():
+                    continue
+                clauses = self._clauses(lang, doc, sent.start, sent.end)
+                sentence_slot = doc_slot if len(list(doc.sents)) == 1 else slot(sent.text)
+                clause_slots = (
+                    [(start, end, sentence_slot) for start, end in clauses]
+                    if len(clauses) == 1
+                    else [(start, end, slot(doc[start:end].text)) for start, end in clauses]
+                )
+                sentences.append((sent, sentence_slot, clause_slots))
+            layouts.append((doc_slot, sentences))
+
+        # 2. One vectorised model call for the whole batch.
+        probabilities = self.model.predict_proba(list(to_score), lang) if to_score else np.zeros((0, 3))
+        classes = list(self.model.models[lang].classes)
+        order = [classes.index(label) for label in LABELS]
+        probabilities = probabilities[:, order] if len(probabilities) else probabilities
+
+        # 3. Assemble the results.
+        analyses = []
+        for doc, layout, (language, language_confidence) in zip(docs, layouts, detected, strict=True):
+            if layout is None:
+                analyses.append(
+                    TextAnalysis(language, language_confidence, "neutral", 0.0, 1.0, [], [], self.model_version)
+                )
+                continue
+            doc_slot, sentences = layout
+            label, score, confidence = _summarise(probabilities[doc_slot])
+            sentence_results = []
+            clause_spans = []  # (start token, end token, sentence index, probability row)
+            for index, (sent, sentence_slot, clause_slots) in enumerate(sentences):
+                s_label, s_score, s_conf = _summarise(probabilities[sentence_slot])
+                sentence_results.append(
+                    SentenceResult(sent.text, sent.start_char, sent.end_char, s_label, s_score, s_conf)
+                )
+                clause_spans += [(start, end, index, probabilities[row]) for start, end, row in clause_slots]
+            topics = self._topics(lang, doc, clause_spans)
+            analyses.append(
+                TextAnalysis(
+                    language,
+                    language_confidence,
+                    label,
+                    score,
+                    confidence,
+                    sentence_results,
+                    topics,
+                    self.model_version,
+                )
+            )
+        return analyses
+
+    def _clauses(self, lang: str, doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
+        span = doc[start:end]
+        cuts = []
+        for _, match_start, match_end in self._connectives[lang](span):
+            cuts.append((start + match_start, start + match_end))
+        for token in span:
+            if token.text in CLAUSE_PUNCT:
+                cuts.append((token.i, token.i + 1))
+        if not cuts:
+            return [(start, end)]
+        clauses = []
+        position = start
+        for cut_start, cut_end in sorted(cuts):
+            if cut_start > position and _has_words(doc[position:cut_start]):
+                clauses.append((position, cut_start))
+            position = max(position, cut_end)
+        if position < end and _has_words(doc[position:end]):
+            clauses.append((position, end))
+        return clauses or [(start, end)]
+
+    def _topics(self, lang: str, doc: Doc, clause_spans) -> list[TopicResult]:
+        found: dict[str, dict] = {}
+        vocab_strings = doc.vocab.strings
+        for match_id, start, end in self._matchers[lang](doc):
+            slug = vocab_strings[match_id]
+            entry = found.setdefault(slug, {"matches": [], "rows": {}, "sentences": set()})
+            words = doc[start:end].text
+            if words not in entry["matches"]:
+                entry["matches"].append(words)
+            for index, (c_start, c_end, sentence_index, row) in enumerate(clause_spans):
+                if c_start <= start < c_end or (start <= c_start < end):
+                    entry["rows"][index] = row
+                    entry["sentences"].add(sentence_index)
+                    break
+        results = []
+        for slug in self.topic_slugs:
+            if slug not in found:
+                continue
+            entry = found[slug]
+            rows = list(entry["rows"].values())
+            label, score, confidence = _summarise(np.mean(rows, axis=0)) if rows else ("neutral", 0.0, 0.0)
+            results.append(TopicResult(slug, label, score, confidence, entry["matches"], sorted(entry["sentences"])))
+        return results
+
+
+def _has_words(span) -> bool:
+    return any(token.is_alpha for token in span)
+
+
+def _summarise(probability_row) -> tuple[str, float, float]:
+    index = int(np.argmax(probability_row))
+    score = float(probability_row[2] - probability_row[0])
+    return LABELS[index], round(max(-1.0, min(1.0, score)), 4), round(float(probability_row[index]), 4)
