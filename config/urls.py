@@ -12,7 +12,9 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("s/", include("surveys.urls")),
+    path("feedback/", include("feedback.urls")),
     path("api/v1/", include("customers.api.urls")),
+    path("api/v1/", include("feedback.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,8 +1,15 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Order
+
+
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative", _("Negative")
+    NEUTRAL = "neutral", _("Neutral")
+    POSITIVE = "positive", _("Positive")
 
 
 class FeedbackItem(models.Model):
@@ -51,12 +58,42 @@ class FeedbackItem(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    # The current analysis, copied here so that lists, filters and dashboards need no join;
+    # every run is kept in sentiment.FeedbackAnalysis.
+    language_confidence = models.FloatField(_("language confidence"), null=True, blank=True)
+    sentiment = models.CharField(_("sentiment"), max_length=10, choices=Sentiment.choices, blank=True, db_index=True)
+    sentiment_score = models.FloatField(_("sentiment score"), null=True, blank=True)
+    sentiment_confidence = models.FloatField(_("sentiment confidence"), null=True, blank=True)
+    model_version = models.CharField(_("model version"), max_length=64, blank=True)
+    taxonomy_version = models.CharField(_("taxonomy version"), max_length=64, blank=True)
+    analysed_at = models.DateTimeField(_("analysed at"), null=True, blank=True)
+    topics = models.ManyToManyField(
+        "sentiment.Topic", through="sentiment.FeedbackTopic", related_name="feedback_items", blank=True
+    )
+
+    # A label set by staff overrides the model everywhere and becomes training data.
+    sentiment_gold = models.CharField(_("corrected sentiment"), max_length=10, choices=Sentiment.choices, blank=True)
+    sentiment_corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("corrected by"),
+    )
+    sentiment_corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("feedback item")
         verbose_name_plural = _("feedback items")
         ordering = ["-received_at"]
+        # Full-text GIN indexes (one per language) are created by migration 0004 on PostgreSQL only.
         indexes = [models.Index(fields=["analysis_status", "created_at"], name="feedback_analysis_queue")]
 
     def __str__(self) -> str:
         excerpt = self.text if len(self.text) <= 60 else self.text[:57] + "…"
         return f"[{self.get_channel_display()}] {excerpt}"
+
+    @property
+    def effective_sentiment(self) -> str:
+        return self.sentiment_gold or self.sentiment

@@ -1,4 +1,5 @@
 from feedback.models import FeedbackItem
+from sentiment.services import feedback_analysis_enqueue
 from surveys.models import Question, Response
 
 
@@ -6,14 +7,14 @@ def feedback_items_from_response(*, response: Response) -> list[FeedbackItem]:
     """Every non-empty open-text answer is something the customer said in their own words.
 
     The survey's language is what the customer chose to answer in, so it is recorded as the
-    item's language until analysis detects otherwise.
+    item's language until analysis detects otherwise. Analysis is queued for after the commit.
     """
     answers = [
         answer
         for answer in response.answers.select_related("question")
         if answer.question.kind == Question.Kind.OPEN_TEXT and answer.text.strip()
     ]
-    return FeedbackItem.objects.bulk_create(
+    items = FeedbackItem.objects.bulk_create(
         FeedbackItem(
             channel=FeedbackItem.Channel.SURVEY,
             text=answer.text.strip(),
@@ -25,3 +26,5 @@ def feedback_items_from_response(*, response: Response) -> list[FeedbackItem]:
         )
         for answer in answers
     )
+    feedback_analysis_enqueue([item.pk for item in items])
+    return items

@@ -11,7 +11,7 @@ trap cleanup EXIT INT TERM
 
 if [ -n "${CELERY_BROKER_URL:-}" ]; then
   echo "Broker configured: starting a Celery worker and beat."
-  "$PY" -m celery -A config worker --loglevel=INFO --concurrency=2 &
+  "$PY" -m celery -A config worker -Q celery,nlp --loglevel=INFO --concurrency=2 &
   children+=($!)
   "$PY" -m celery -A config beat --loglevel=INFO &
   children+=($!)

@@ -33,13 +33,17 @@ def api_client(api_user):
 
 @pytest.fixture(autouse=True)
 def _default_survey(request):
-    """Transactional tests flush the database, data migrations included; put the shipped survey back."""
+    """Transactional tests flush the database, data migrations included; put the shipped survey and topics back."""
     if request.node.get_closest_marker("django_db") is None:
         return
     request.getfixturevalue("db" if not _is_transactional(request) else "transactional_db")
     from tests.factories import default_survey
 
     default_survey()
+    if _is_transactional(request):
+        from sentiment.services import topics_seed_default
+
+        topics_seed_default()
 
 
 def _is_transactional(request) -> bool:

@@ -72,3 +72,13 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
     sent_at = factory.LazyAttribute(lambda invitation: invitation.created_at)
     expires_at = factory.LazyAttribute(lambda invitation: invitation.created_at + timedelta(days=30))
+
+
+class FeedbackItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "feedback.FeedbackItem"
+
+    channel = "survey"
+    text = "El pedido llegó tarde y la caja estaba rota."
+    language = "es"
+    customer = factory.SubFactory(CustomerFactory)

@@ -52,3 +52,37 @@ def test_a_worker_sends_the_invitation_email_through_redis(broker):
     assert sent
     assert broker.llen("celery") == 0
     assert [message.to for message in mail.outbox] == [[invitation.customer.email]]
+
+
+def test_a_worker_on_the_nlp_queue_analyses_a_new_survey_comment(broker):
+    from feedback.models import FeedbackItem
+    from surveys.services import response_submit
+
+    # given a customer's comment stored while no worker runs
+    invitation = InvitationFactory(language="es")
+    questions = {q.code: q.pk for q in invitation.survey.questions.all()}
+    response_submit(
+        invitation=invitation,
+        answers={
+            questions["nps"]: 2,
+            questions["delivery_csat"]: 3,
+            questions["comment"]: "Me cobraron dos veces y nadie responde en el chat.",
+        },
+        language="es",
+    )
+    item = FeedbackItem.objects.get(survey_answer__response__invitation=invitation)
+    assert item.analysis_status == FeedbackItem.AnalysisStatus.PENDING
+    assert broker.llen("nlp") == 1, "NLP work goes to its own queue"
+
+    # when a worker consuming both queues starts
+    with start_worker(app, pool="solo", queues=["celery", "nlp"], perform_ping_check=False, shutdown_timeout=10):
+        analysed = wait_for(
+            lambda: FeedbackItem.objects.get(pk=item.pk).analysis_status == FeedbackItem.AnalysisStatus.DONE,
+            timeout=60,
+        )
+
+    # then the comment carries its sentiment and topics
+    assert analysed
+    item.refresh_from_db()
+    assert item.sentiment == "negative"
+    assert {"payment", "customer_service"} <= set(item.topics.values_list("slug", flat=True))

@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "django_filters",
+    "django_htmx",
     "django_celery_beat",
     "core",
     "customers",
@@ -44,6 +46,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -63,6 +66,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.context_processors.shop",
             ],
         },
     },
@@ -143,7 +147,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.invitations_expire",
         "schedule": crontab(minute=5, hour=3),
     },
+    "sentiment.analyse_pending_feedback": {
+        "task": "sentiment.tasks.analyse_pending_feedback",
+        "schedule": timedelta(minutes=5),
+    },
 }
+# NLP batches are CPU-heavy; a queue of their own keeps them from delaying invitation emails.
+CELERY_TASK_ROUTES = {"sentiment.tasks.*": {"queue": "nlp"}}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+
+# NLP: the sentiment model is trained by `manage.py train_sentiment` and shipped in the repository.
+SENTIMENT_MODEL_PATH = env(
+    "SENTIMENT_MODEL_PATH", default=str(BASE_DIR / "sentiment" / "artifacts" / "sentiment-model.npz")
+)
+# The labelled datasets live beside the project (../shared/data) unless told otherwise.
+SENTIMENT_DATA_DIR = env("SENTIMENT_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data"))
+SENTIMENT_BATCH_SIZE = env.int("SENTIMENT_BATCH_SIZE", default=200)
+# Items still pending this long after they arrived were probably not queued (broker down).
+SENTIMENT_PENDING_GRACE = timedelta(minutes=env.int("SENTIMENT_PENDING_GRACE_MINUTES", default=3))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -165,6 +186,7 @@ SPECTACULAR_SETTINGS = {
 
 # The shop as customers see it in survey pages and emails.
 VOZ_SHOP_NAME = env("VOZ_SHOP_NAME", default="Tienda Demo")
+LOGIN_URL = "admin:login"
 VOZ_PUBLIC_BASE_URL = env("VOZ_PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Post-purchase survey defaults (each survey can override delay, reminder and lifetime in the admin).

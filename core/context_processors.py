@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def shop(request) -> dict:
+    return {"shop_name": settings.VOZ_SHOP_NAME}

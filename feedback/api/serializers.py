@@ -1,0 +1,59 @@
+from rest_framework import serializers
+
+from feedback.models import FeedbackItem, Sentiment
+
+
+class FeedbackTopicSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="topic.slug")
+    sentiment = serializers.CharField()
+    score = serializers.FloatField()
+    matches = serializers.ListField(child=serializers.CharField())
+
+
+class SentimentSerializer(serializers.Serializer):
+    label = serializers.CharField(source="sentiment")
+    score = serializers.FloatField(source="sentiment_score")
+    confidence = serializers.FloatField(source="sentiment_confidence")
+
+
+class FeedbackItemOutputSerializer(serializers.ModelSerializer):
+    customer = serializers.CharField(source="customer.external_id", default=None)
+    order = serializers.CharField(source="order.external_id", default=None)
+    sentiment = serializers.SerializerMethodField()
+    effective_sentiment = serializers.CharField(
+        help_text="The staff correction when there is one, otherwise the model's label."
+    )
+    topics = FeedbackTopicSerializer(source="topic_mentions", many=True)
+
+    class Meta:
+        model = FeedbackItem
+        fields = [
+            "id",
+            "channel",
+            "text",
+            "language",
+            "language_confidence",
+            "customer",
+            "order",
+            "received_at",
+            "analysis_status",
+            "sentiment",
+            "sentiment_gold",
+            "effective_sentiment",
+            "topics",
+            "model_version",
+            "analysed_at",
+        ]
+
+    def get_sentiment(self, item: FeedbackItem) -> dict | None:
+        if not item.sentiment:
+            return None
+        return SentimentSerializer(item).data
+
+
+class FeedbackCorrectionSerializer(serializers.Serializer):
+    sentiment_gold = serializers.ChoiceField(
+        choices=[("", "(withdraw the correction)"), *Sentiment.choices],
+        allow_blank=True,
+        help_text="The right label for this item, as judged by staff; an empty string withdraws it.",
+    )

@@ -1,0 +1,8 @@
+from rest_framework.routers import SimpleRouter
+
+from feedback.api.views import FeedbackItemViewSet
+
+router = SimpleRouter()
+router.register("feedback", FeedbackItemViewSet, basename="feedback")
+
+urlpatterns = router.urls

@@ -1,0 +1,64 @@
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import filters, mixins, pagination, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from feedback import selectors
+from feedback.api.serializers import FeedbackCorrectionSerializer, FeedbackItemOutputSerializer
+from feedback.exports import feedback_csv_response
+from feedback.filters import FeedbackFilter
+from sentiment import services as sentiment_services
+
+
+class FeedbackPermission(permissions.DjangoModelPermissions):
+    """Reading needs view permission; correcting a label needs change permission."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+class FeedbackCursorPagination(pagination.CursorPagination):
+    # A cursor stays fast and stable on a feed that grows while a client pages through it.
+    ordering = ("-received_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class FeedbackItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [FeedbackPermission]
+    serializer_class = FeedbackItemOutputSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+    pagination_class = FeedbackCursorPagination
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filterset_class = FeedbackFilter
+    ordering_fields = ["received_at", "sentiment_score"]
+
+    def get_queryset(self):
+        return selectors.feedback_feed()
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The filtered feed as CSV")},
+        summary="Export the filtered feed as CSV (streamed)",
+    )
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        return feedback_csv_response(self.filter_queryset(self.get_queryset()).order_by("-received_at", "-id"))
+
+    @extend_schema(
+        request=FeedbackCorrectionSerializer,
+        responses=FeedbackItemOutputSerializer,
+        summary="Correct the sentiment label of a feedback item (stored as a gold label for training)",
+    )
+    def partial_update(self, request, pk=None):
+        item = self.get_object()
+        serializer = FeedbackCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        sentiment_services.feedback_sentiment_correct(
+            item=item, label=serializer.validated_data["sentiment_gold"], user=request.user
+        )
+        return Response(FeedbackItemOutputSerializer(self.get_queryset().get(pk=item.pk)).data)

@@ -1,0 +1,43 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from feedback.models import FeedbackItem, Sentiment
+from feedback.selectors import feedback_search
+from sentiment.models import Topic
+
+
+class FeedbackFilter(django_filters.FilterSet):
+    """The filters of the feed, shared by the staff page, the API and the CSV export."""
+
+    q = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    channel = django_filters.MultipleChoiceFilter(choices=FeedbackItem.Channel.choices, label=_("Channel"))
+    sentiment = django_filters.MultipleChoiceFilter(
+        choices=Sentiment.choices, method="filter_sentiment", label=_("Sentiment")
+    )
+    topic = django_filters.ModelMultipleChoiceFilter(
+        field_name="topics__slug",
+        to_field_name="slug",
+        queryset=Topic.objects.all(),
+        label=_("Topic"),
+        distinct=True,
+    )
+    language = django_filters.MultipleChoiceFilter(
+        choices=[("es", _("Spanish")), ("en", _("English")), ("other", _("Other"))], label=_("Language")
+    )
+    received_after = django_filters.DateFilter(field_name="received_at", lookup_expr="date__gte", label=_("From"))
+    received_before = django_filters.DateFilter(field_name="received_at", lookup_expr="date__lte", label=_("To"))
+    analysis_status = django_filters.ChoiceFilter(choices=FeedbackItem.AnalysisStatus.choices, label=_("Analysis"))
+
+    class Meta:
+        model = FeedbackItem
+        fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        return feedback_search(queryset, value)
+
+    def filter_sentiment(self, queryset, name, values):
+        # A staff correction outranks the model: filter on what the feed shows.
+        if not values:
+            return queryset
+        return queryset.filter(Q(sentiment_gold__in=values) | Q(sentiment_gold="", sentiment__in=values))

@@ -1,0 +1,43 @@
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from feedback import selectors
+from feedback.exports import feedback_csv_response
+from feedback.filters import FeedbackFilter
+
+PAGE_SIZE = 25
+
+
+def _filtered(request):
+    return FeedbackFilter(request.GET or None, queryset=selectors.feedback_feed())
+
+
+@login_required
+@permission_required("feedback.view_feedbackitem", raise_exception=True)
+def feed(request):
+    """Support staff and managers read everything customers said, from every channel, in one place."""
+    feedback_filter = _filtered(request)
+    queryset = (
+        feedback_filter.qs if feedback_filter.is_bound and feedback_filter.is_valid() else feedback_filter.queryset
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": feedback_filter,
+        "page": page,
+        "querystring_without_page": f"{query.urlencode()}&" if query else "",
+        "nav": "feed",
+    }
+    template = "feedback/_feed_results.html" if request.htmx else "feedback/feed.html"
+    return render(request, template, context, status=200 if not feedback_filter.errors else 400)
+
+
+@login_required
+@permission_required("feedback.view_feedbackitem", raise_exception=True)
+def feed_export(request):
+    feedback_filter = _filtered(request)
+    if feedback_filter.is_bound and not feedback_filter.is_valid():
+        return render(request, "feedback/feed.html", {"filter": feedback_filter, "page": None}, status=400)
+    return feedback_csv_response(feedback_filter.qs if feedback_filter.is_bound else feedback_filter.queryset)

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Copy the front-end libraries from their npm packages into static/vendor, served by whitenoise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm ci --no-audit --no-fund --silent
+mkdir -p static/vendor
+cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js

@@ -1,0 +1,263 @@
+import logging
+from collections.abc import Callable, Iterable, Sequence
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.exceptions import ApplicationError
+from core.queueing import enqueue
+from feedback.models import FeedbackItem, Sentiment
+from sentiment import selectors
+from sentiment.engine import TextAnalysis
+from sentiment.models import FeedbackAnalysis, FeedbackTopic, Topic
+from sentiment.runtime import get_analyzer
+
+logger = logging.getLogger(__name__)
+
+ITEM_ANALYSIS_FIELDS = [
+    "language",
+    "language_confidence",
+    "sentiment",
+    "sentiment_score",
+    "sentiment_confidence",
+    "model_version",
+    "taxonomy_version",
+    "analysed_at",
+    "analysis_status",
+]
+
+
+def chunked(ids: Sequence[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+def feedback_analysis_enqueue(ids: Sequence[int]) -> None:
+    """Queue new or changed items for analysis once the transaction that wrote them commits.
+
+    If the broker is down the items simply stay `pending`; the periodic sweep queues them again.
+    """
+    ids = list(ids)
+    if not ids:
+        return
+
+    def hand_over() -> None:
+        from sentiment.tasks import analyse_feedback
+
+        for batch in chunked(ids, settings.SENTIMENT_BATCH_SIZE):
+            enqueue(analyse_feedback, batch)
+
+    transaction.on_commit(hand_over)
+
+
+def feedback_pending_sweep(*, now=None) -> int:
+    """Queue every item still pending after the grace period: its first hand-over was lost."""
+    now = now or timezone.now()
+    ids = selectors.feedback_pending_ids(received_before=now - settings.SENTIMENT_PENDING_GRACE)
+    feedback_analysis_enqueue(ids)
+    return len(ids)
+
+
+def _language_hint(item: FeedbackItem) -> str | None:
+    return item.language if item.language in ("es", "en") else None
+
+
+def feedback_analyse_batch(*, ids: Sequence[int], force: bool = False) -> int:
+    """Analyse these items and store the results; returns how many were (re)written.
+
+    Idempotent: an item already analysed by this model and this taxonomy, with the text that
+    was analysed, is left alone — so a redelivered or duplicated task changes nothing. The
+    NLP runs outside the transaction; the rows are locked only to write.
+    """
+    analyzer = get_analyzer()
+    model_version, taxonomy_version = analyzer.model_version, analyzer.taxonomy_version
+
+    def is_done(item: FeedbackItem) -> bool:
+        return (
+            item.analysis_status == FeedbackItem.AnalysisStatus.DONE
+            and item.model_version == model_version
+            and item.taxonomy_version == taxonomy_version
+        )
+
+    items = [
+        item
+        for item in FeedbackItem.objects.filter(pk__in=list(ids)).only(
+            "pk", "text", "language", "analysis_status", "model_version", "taxonomy_version"
+        )
+        if force or not is_done(item)
+    ]
+    if not items:
+        return 0
+    results = _analyse_tolerating_bad_items(analyzer, items)
+    topic_ids = dict(Topic.objects.values_list("slug", "pk"))
+    now = timezone.now()
+
+    with transaction.atomic():
+        locked = {
+            item.pk: item
+            for item in FeedbackItem.objects.select_for_update()
+            .filter(pk__in=[item.pk for item in items])
+            .only("pk", "text", "language", "analysis_status", "model_version", "taxonomy_version")
+        }
+        to_write: list[tuple[FeedbackItem, TextAnalysis | None]] = []
+        for item, result in zip(items, results, strict=True):
+            current = locked.get(item.pk)
+            # Gone, or edited since we read it (its new text is queued on its own), or done meanwhile.
+            if current is None or current.text != item.text or (not force and is_done(current)):
+                continue
+            to_write.append((current, result))
+        if not to_write:
+            return 0
+        _store_results(to_write, topic_ids, model_version, taxonomy_version, now)
+    return len(to_write)
+
+
+def _analyse_tolerating_bad_items(analyzer, items: list[FeedbackItem]) -> list[TextAnalysis | None]:
+    texts = [item.text for item in items]
+    hints = [_language_hint(item) for item in items]
+    try:
+        return analyzer.analyze(texts, hints)
+    except Exception:
+        # One pathological text must not keep a whole batch pending forever: retry one by one
+        # and mark only the culprits as failed.
+        logger.exception("Batch analysis failed; analysing %d items one by one", len(items))
+    results: list[TextAnalysis | None] = []
+    for text, hint in zip(texts, hints, strict=True):
+        try:
+            results.append(analyzer.analyze([text], [hint])[0])
+        except Exception:
+            logger.exception("Analysis of one feedback item failed")
+            results.append(None)
+    return results
+
+
+def _store_results(
+    to_write: list[tuple[FeedbackItem, TextAnalysis | None]],
+    topic_ids: dict[str, int],
+    model_version: str,
+    taxonomy_version: str,
+    now,
+) -> None:
+    analysed = [(item, result) for item, result in to_write if result is not None]
+    failed = [item for item, result in to_write if result is None]
+    analysed_ids = [item.pk for item, _ in analysed]
+
+    if analysed_ids:
+        FeedbackAnalysis.objects.filter(feedback_id__in=analysed_ids, is_current=True).update(is_current=False)
+        # A re-run with the same versions (new text, or forced) replaces that run instead of adding a twin.
+        FeedbackAnalysis.objects.filter(
+            feedback_id__in=analysed_ids, model_version=model_version, taxonomy_version=taxonomy_version
+        ).delete()
+        FeedbackTopic.objects.filter(feedback_id__in=analysed_ids).delete()
+
+    analyses = []
+    mentions = []
+    for item, result in analysed:
+        data = result.as_dict()
+        analyses.append(
+            FeedbackAnalysis(
+                feedback_id=item.pk,
+                model_version=model_version,
+                taxonomy_version=taxonomy_version,
+                language=result.language,
+                language_confidence=result.language_confidence,
+                sentiment=result.label,
+                score=result.score,
+                confidence=result.confidence,
+                sentences=data["sentences"],
+                topics=data["topics"],
+                is_current=True,
+                analysed_at=now,
+            )
+        )
+        for topic in result.topics:
+            if topic.slug in topic_ids:
+                mentions.append(
+                    FeedbackTopic(
+                        feedback_id=item.pk,
+                        topic_id=topic_ids[topic.slug],
+                        sentiment=topic.label,
+                        score=topic.score,
+                        matches=topic.matches,
+                    )
+                )
+        if result.language in ("es", "en") or not item.language:
+            item.language = result.language
+        item.language_confidence = result.language_confidence
+        item.sentiment = result.label
+        item.sentiment_score = result.score
+        item.sentiment_confidence = result.confidence
+        item.model_version = model_version
+        item.taxonomy_version = taxonomy_version
+        item.analysed_at = now
+        item.analysis_status = FeedbackItem.AnalysisStatus.DONE
+    for item in failed:
+        item.analysis_status = FeedbackItem.AnalysisStatus.FAILED
+        item.analysed_at = now
+    FeedbackAnalysis.objects.bulk_create(analyses)
+    FeedbackTopic.objects.bulk_create(mentions)
+    FeedbackItem.objects.bulk_update([item for item, _ in to_write], ITEM_ANALYSIS_FIELDS)
+
+
+def feedback_reanalyse(
+    *,
+    ids: Sequence[int],
+    batch_size: int | None = None,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Run analysis in this process over many items, batch by batch (used by `reanalyze`)."""
+    written = 0
+    for batch in chunked(list(ids), batch_size or settings.SENTIMENT_BATCH_SIZE):
+        written += feedback_analyse_batch(ids=batch, force=force)
+        if progress:
+            progress(len(batch))
+    return written
+
+
+def feedback_retag_all() -> int:
+    """After a taxonomy edit: queue every analysed item so its topics follow the new patterns."""
+    ids = list(FeedbackItem.objects.order_by("pk").values_list("pk", flat=True))
+    feedback_analysis_enqueue(ids)
+    return len(ids)
+
+
+class InvalidSentimentLabel(ApplicationError):
+    code = "invalid_sentiment"
+    status_code = 400
+
+
+@transaction.atomic
+def feedback_sentiment_correct(*, item: FeedbackItem, label: str, user) -> FeedbackItem:
+    """Staff override the model's label; the correction is kept as a gold label for training.
+
+    An empty label withdraws the correction.
+    """
+    if label and label not in Sentiment.values:
+        raise InvalidSentimentLabel(f"Unknown sentiment {label!r}; use one of {', '.join(Sentiment.values)}.")
+    item = FeedbackItem.objects.select_for_update().get(pk=item.pk)
+    item.sentiment_gold = label
+    item.sentiment_corrected_by = user if label else None
+    item.sentiment_corrected_at = timezone.now() if label else None
+    item.save(update_fields=["sentiment_gold", "sentiment_corrected_by", "sentiment_corrected_at"])
+    return item
+
+
+def topics_seed_default(topic_model=Topic) -> int:
+    """Create the default e-commerce taxonomy; topics that already exist are left as staff edited them."""
+    from sentiment.taxonomy_default import DEFAULT_TOPICS
+
+    created = 0
+    for spec in DEFAULT_TOPICS:
+        _, was_created = topic_model.objects.get_or_create(
+            slug=spec["slug"],
+            defaults={
+                "name_es": spec["name_es"],
+                "name_en": spec["name_en"],
+                "patterns_es": "\n".join(spec["patterns_es"]),
+                "patterns_en": "\n".join(spec["patterns_en"]),
+            },
+        )
+        created += was_created
+    return created
