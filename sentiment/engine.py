@@ -215,7 +215,8 @@ class Analyzer:
 
     def _connective_matcher(self, lang: str, phrases) -> PhraseMatcher:
         matcher = PhraseMatcher(self.pipelines[lang].vocab, attr="LOWER")
-        matcher.add("CONTRAST", [self.pipelines[lang].make_doc(" ".join(words)) for words in sorted(phrases)])
+        phrases = sorted(phrases) + [(mark,) for mark in sorted(CLAUSE_PUNCT)]
+        matcher.add("CONTRAST", [self.pipelines[lang].make_doc(" ".join(words)) for words in phrases])
         return matcher
 
     def set_topics(self, topics: list[TopicSpec], taxonomy_version: str) -> None:
@@ -273,11 +274,10 @@ class Analyzer:
                 continue
             doc_slot = slot(doc.text)
             sentences = []
-            for sent in doc.sents:
-                if not sent.text.strip():
-                    continue
+            doc_sentences = [sent for sent in doc.sents if sent.text.strip()]
+            for sent in doc_sentences:
                 clauses = self._clauses(lang, doc, sent.start, sent.end)
-                sentence_slot = doc_slot if len(list(doc.sents)) == 1 else slot(sent.text)
+                sentence_slot = doc_slot if len(doc_sentences) == 1 else slot(sent.text)
                 clause_slots = (
                     [(start, end, sentence_slot) for start, end in clauses]
                     if len(clauses) == 1
@@ -326,13 +326,10 @@ class Analyzer:
         return analyses
 
     def _clauses(self, lang: str, doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
-        span = doc[start:end]
-        cuts = []
-        for _, match_start, match_end in self._connectives[lang](span):
-            cuts.append((start + match_start, start + match_end))
-        for token in span:
-            if token.text in CLAUSE_PUNCT:
-                cuts.append((token.i, token.i + 1))
+        cuts = [
+            (start + match_start, start + match_end)
+            for _, match_start, match_end in self._connectives[lang](doc[start:end])
+        ]
         if not cuts:
             return [(start, end)]
         clauses = []

@@ -2,7 +2,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
@@ -197,7 +197,43 @@ def _store_results(
         item.analysed_at = now
     FeedbackAnalysis.objects.bulk_create(analyses)
     FeedbackTopic.objects.bulk_create(mentions)
-    FeedbackItem.objects.bulk_update([item for item, _ in to_write], ITEM_ANALYSIS_FIELDS)
+    _update_items([item for item, _ in to_write])
+
+
+def _update_items(items: list[FeedbackItem]) -> None:
+    """Write the analysis fields of many items at once.
+
+    Django's bulk_update builds a CASE expression per field and row, which costs more than the
+    NLP itself; on PostgreSQL one UPDATE joined to unnest()-ed arrays does the same in a few ms.
+    """
+    if connection.vendor != "postgresql":
+        FeedbackItem.objects.bulk_update(items, ITEM_ANALYSIS_FIELDS)
+        return
+    columns = {
+        "id": ("bigint", [item.pk for item in items]),
+        **{name: (_SQL_TYPES[name], [getattr(item, name) for item in items]) for name in ITEM_ANALYSIS_FIELDS},
+    }
+    table = FeedbackItem._meta.db_table
+    assignments = ", ".join(f"{name} = v.{name}" for name in ITEM_ANALYSIS_FIELDS)
+    arrays = ", ".join(f"%s::{sql_type}[]" for sql_type, _ in columns.values())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS f SET {assignments} FROM unnest({arrays}) AS v({', '.join(columns)}) WHERE f.id = v.id",
+            [values for _, values in columns.values()],
+        )
+
+
+_SQL_TYPES = {
+    "language": "text",
+    "language_confidence": "double precision",
+    "sentiment": "text",
+    "sentiment_score": "double precision",
+    "sentiment_confidence": "double precision",
+    "model_version": "text",
+    "taxonomy_version": "text",
+    "analysed_at": "timestamptz",
+    "analysis_status": "text",
+}
 
 
 def feedback_reanalyse(
