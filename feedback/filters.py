@@ -1,10 +1,20 @@
 import django_filters
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import FeedbackItem, Sentiment
 from feedback.selectors import feedback_search
 from sentiment.models import Topic
+
+
+class TopicChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    def label_from_instance(self, topic: Topic) -> str:
+        return topic.name(get_language() or "es")
+
+
+class TopicFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = TopicChoiceField
 
 
 class FeedbackFilter(django_filters.FilterSet):
@@ -15,7 +25,7 @@ class FeedbackFilter(django_filters.FilterSet):
     sentiment = django_filters.MultipleChoiceFilter(
         choices=Sentiment.choices, method="filter_sentiment", label=_("Sentiment")
     )
-    topic = django_filters.ModelMultipleChoiceFilter(
+    topic = TopicFilter(
         field_name="topics__slug",
         to_field_name="slug",
         queryset=Topic.objects.all(),

@@ -68,7 +68,11 @@ class FeedbackItem(models.Model):
     taxonomy_version = models.CharField(_("taxonomy version"), max_length=64, blank=True)
     analysed_at = models.DateTimeField(_("analysed at"), null=True, blank=True)
     topics = models.ManyToManyField(
-        "sentiment.Topic", through="sentiment.FeedbackTopic", related_name="feedback_items", blank=True
+        "sentiment.Topic",
+        through="sentiment.FeedbackTopic",
+        related_name="feedback_items",
+        blank=True,
+        verbose_name=_("topics"),
     )
 
     # A label set by staff overrides the model everywhere and becomes training data.

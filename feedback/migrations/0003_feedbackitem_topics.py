@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='feedbackitem',
             name='topics',
-            field=models.ManyToManyField(blank=True, related_name='feedback_items', through='sentiment.FeedbackTopic', to='sentiment.topic'),
+            field=models.ManyToManyField(blank=True, related_name='feedback_items', through='sentiment.FeedbackTopic', to='sentiment.topic', verbose_name='topics'),
         ),
     ]
