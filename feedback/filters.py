@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from feedback.models import FeedbackItem, Sentiment
 from feedback.selectors import feedback_search
@@ -13,7 +15,10 @@ class TopicChoiceField(django_filters.fields.ModelMultipleChoiceField):
         return topic.name(get_language() or "es")
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class TopicFilter(django_filters.ModelMultipleChoiceFilter):
+    """Topics by slug (`?topic=delivery&topic=price`)."""
+
     field_class = TopicChoiceField
 
 

@@ -7,27 +7,23 @@ def _locmem_email(settings):
 
 
 @pytest.fixture
-def api_user(django_user_model):
-    """An integration account allowed to push and read orders, as a shop's back office would use."""
-    from django.contrib.auth.models import Permission
+def api_token_for(db):
+    """A token with the given scopes, as created by a shop admin in the admin."""
+    from integrations.services import api_client_create
 
-    user = django_user_model.objects.create_user(username="shop-integration", password="x")
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="customers", codename__in=["add_order", "change_order", "view_order"]
-        )
-    )
-    return user
+    def make(*scopes: str, name: str = "Shop back office") -> str:
+        return api_client_create(name=name, scopes=list(scopes))[1]
+
+    return make
 
 
 @pytest.fixture
-def api_client(api_user):
-    from rest_framework.authtoken.models import Token
+def api_client(api_token_for):
+    """A shop's back office with a token allowed to push and read orders."""
     from rest_framework.test import APIClient
 
     client = APIClient()
-    token = Token.objects.create(user=api_user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('orders:read', 'orders:write')}")
     return client
 
 

@@ -72,7 +72,7 @@ def test_an_unknown_label_is_refused_and_changes_nothing(agent_api):
 
 def test_reading_needs_permission_and_correcting_needs_change_permission(django_user_model):
     item = FeedbackItemFactory()
-    viewer = django_user_model.objects.create_user(username="viewer", password="x")
+    viewer = django_user_model.objects.create_user(username="viewer", password="x", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_feedbackitem"))
     client = APIClient()
 

@@ -40,7 +40,7 @@ def labelled(text, *, language="es", sentiment="", topics=(), channel="survey", 
 
 @pytest.fixture
 def agent(django_user_model):
-    user = django_user_model.objects.create_user(username="agent", password="x")
+    user = django_user_model.objects.create_user(username="agent", password="x", is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="view_feedbackitem"))
     return user
 

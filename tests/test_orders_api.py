@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Customer, Order, OrderItem, Product
@@ -57,16 +56,15 @@ def test_request_without_token_is_refused_with_the_error_shape():
     assert response.status_code == 401
     assert_error_shape(response.json(), "not_authenticated")
     assert response.json()["errors"] == {}
-    assert response["WWW-Authenticate"] == "Token"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert_nothing_stored()
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_user_without_order_permissions_is_forbidden(django_user_model, method):
-    user = django_user_model.objects.create_user(username="curioso", password="x")
+def test_token_without_order_scopes_is_forbidden(api_token_for, method):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('feedback:read')}")
 
     response = client.get(ORDERS_URL) if method == "get" else client.post(ORDERS_URL, order_payload(), format="json")
 
@@ -276,14 +274,14 @@ def test_delivery_set_through_the_api_makes_the_order_due_for_a_survey(api_clien
     assert invitations[0].customer.external_id == "CLI-1"
 
 
-def _post_concurrently(token_key: str, payloads: list[dict]) -> list[int | Exception]:
+def _post_concurrently(token: str, payloads: list[dict]) -> list[int | Exception]:
     """POST each payload from its own thread (and database connection), all released at once."""
     barrier = threading.Barrier(len(payloads))
     results: list[int | Exception] = [0] * len(payloads)
 
     def post(index: int, payload: dict) -> None:
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token_key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         try:
             barrier.wait(timeout=10)
             results[index] = client.post(ORDERS_URL, payload, format="json").status_code
@@ -302,8 +300,8 @@ def _post_concurrently(token_key: str, payloads: list[dict]) -> list[int | Excep
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_identical_posts_leave_exactly_one_order(api_client, api_user):
-    results = _post_concurrently(Token.objects.get(user=api_user).key, [order_payload(), order_payload()])
+def test_two_concurrent_identical_posts_leave_exactly_one_order(api_token_for):
+    results = _post_concurrently(api_token_for("orders:write"), [order_payload(), order_payload()])
 
     assert sorted(results) == [200, 201], results
     assert Order.objects.count() == 1
@@ -313,7 +311,7 @@ def test_two_concurrent_identical_posts_leave_exactly_one_order(api_client, api_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_posts_of_one_order_for_two_customers_refuse_the_second(api_client, api_user):
+def test_concurrent_posts_of_one_order_for_two_customers_refuse_the_second(api_token_for):
     # With customers and products already stored the two requests reach the order insert together.
     first, second = CustomerFactory(external_id="CLI-1"), CustomerFactory(external_id="CLI-2")
     ProductFactory(sku="TAZA-01")
@@ -323,7 +321,7 @@ def test_concurrent_posts_of_one_order_for_two_customers_refuse_the_second(api_c
         for customer in (first, second)
     ]
 
-    results = _post_concurrently(Token.objects.get(user=api_user).key, payloads)
+    results = _post_concurrently(api_token_for("orders:write"), payloads)
 
     assert sorted(results) == [201, 409], results
     order = Order.objects.get()

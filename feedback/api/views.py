@@ -1,7 +1,7 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import filters, mixins, pagination, permissions, viewsets
+from rest_framework import filters, mixins, pagination, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -9,16 +9,8 @@ from feedback import selectors
 from feedback.api.serializers import FeedbackCorrectionSerializer, FeedbackItemOutputSerializer
 from feedback.exports import feedback_csv_response
 from feedback.filters import FeedbackFilter
+from integrations.models import ApiClient
 from sentiment import services as sentiment_services
-
-
-class FeedbackPermission(permissions.DjangoModelPermissions):
-    """Reading needs view permission; correcting a label needs change permission."""
-
-    perms_map = {
-        **permissions.DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-    }
 
 
 class FeedbackCursorPagination(pagination.CursorPagination):
@@ -30,7 +22,8 @@ class FeedbackCursorPagination(pagination.CursorPagination):
 
 
 class FeedbackItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    permission_classes = [FeedbackPermission]
+    required_scopes = {"GET": "feedback:read", "PATCH": "feedback:write"}
+    staff_permissions = {"GET": "feedback.view_feedbackitem", "PATCH": "feedback.change_feedbackitem"}
     serializer_class = FeedbackItemOutputSerializer
     http_method_names = ["get", "patch", "head", "options"]
     pagination_class = FeedbackCursorPagination
@@ -59,6 +52,8 @@ class FeedbackItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         serializer = FeedbackCorrectionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         sentiment_services.feedback_sentiment_correct(
-            item=item, label=serializer.validated_data["sentiment_gold"], user=request.user
+            item=item,
+            label=serializer.validated_data["sentiment_gold"],
+            user=None if isinstance(request.auth, ApiClient) else request.user,
         )
         return Response(FeedbackItemOutputSerializer(self.get_queryset().get(pk=item.pk)).data)

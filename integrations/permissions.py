@@ -1,0 +1,32 @@
+from rest_framework import permissions
+
+from integrations.models import ApiClient
+
+
+class ScopedPermission(permissions.BasePermission):
+    """API clients need the view's scope for the method; staff in the browsable API need the
+    matching Django model permission instead.
+
+    Views declare `required_scopes = {"GET": "feedback:read", "POST": "feedback:write", …}` and,
+    for staff, `staff_permissions` with the same keys (a permission codename or a list of them).
+    """
+
+    message = "This token lacks the scope this endpoint needs."
+
+    def has_permission(self, request, view) -> bool:
+        method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
+        if isinstance(request.auth, ApiClient):
+            scope = getattr(view, "required_scopes", {}).get(method)
+            if scope is None:
+                return False
+            if not request.auth.has_scope(scope):
+                self.message = f"This token lacks the '{scope}' scope."
+                return False
+            return True
+        user = request.user
+        if not (user and user.is_authenticated and user.is_staff):
+            return False
+        needed = getattr(view, "staff_permissions", {}).get(method)
+        if needed is None:
+            return False
+        return user.has_perms([needed] if isinstance(needed, str) else needed)

@@ -1,0 +1,13 @@
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "integrations.authentication.ApiClientAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token created in the admin (API clients); its scopes decide what it may do.",
+        }
