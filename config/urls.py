@@ -15,6 +15,8 @@ urlpatterns = [
     path("feedback/", include("feedback.urls")),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("feedback.api.urls")),
+    path("api/v1/", include("reviews.api.urls")),
+    path("api/v1/", include("social.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

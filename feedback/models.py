@@ -52,6 +52,22 @@ class FeedbackItem(models.Model):
         related_name="feedback_item",
         verbose_name=_("survey answer"),
     )
+    review = models.OneToOneField(
+        "reviews.Review",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="feedback_item",
+        verbose_name=_("review"),
+    )
+    mention = models.OneToOneField(
+        "social.Mention",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="feedback_item",
+        verbose_name=_("social mention"),
+    )
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
     analysis_status = models.CharField(
         _("analysis status"), max_length=10, choices=AnalysisStatus.choices, default=AnalysisStatus.PENDING

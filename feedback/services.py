@@ -28,3 +28,24 @@ def feedback_items_from_response(*, response: Response) -> list[FeedbackItem]:
     )
     feedback_analysis_enqueue([item.pk for item in items])
     return items
+
+
+SOURCE_FIELDS = ["text", "language", "customer", "order", "received_at"]
+ANALYSIS_RESET = {"analysis_status": FeedbackItem.AnalysisStatus.PENDING, "model_version": "", "taxonomy_version": ""}
+
+
+def feedback_items_upsert(*, link: str, items: list[FeedbackItem]) -> list[FeedbackItem]:
+    """Create or refresh the feedback items of reviews or mentions (`link` is "review" or "mention").
+
+    Called only for new or reworded sources, so each one is (re)analysed once the transaction commits.
+    """
+    if not items:
+        return []
+    for item in items:
+        for name, value in ANALYSIS_RESET.items():
+            setattr(item, name, value)
+    saved = FeedbackItem.objects.bulk_create(
+        items, update_conflicts=True, unique_fields=[link], update_fields=SOURCE_FIELDS + list(ANALYSIS_RESET)
+    )
+    feedback_analysis_enqueue([item.pk for item in saved])
+    return saved

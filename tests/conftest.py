@@ -40,6 +40,11 @@ def _default_survey(request):
         from sentiment.services import topics_seed_default
 
         topics_seed_default()
+        from importlib import import_module
+
+        from django.apps import apps
+
+        import_module("reviews.migrations.0002_default_moderation_rules").create_rules(apps, None)
 
 
 def _is_transactional(request) -> bool:

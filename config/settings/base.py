@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "feedback",
     "sentiment",
     "integrations",
+    "reviews",
+    "social",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +151,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.invitations_expire",
         "schedule": crontab(minute=5, hour=3),
     },
+    "reviews.review_replies_email_unsent": {
+        "task": "reviews.tasks.review_replies_email_unsent",
+        "schedule": timedelta(minutes=10),
+    },
     "sentiment.analyse_pending_feedback": {
         "task": "sentiment.tasks.analyse_pending_feedback",
         "schedule": timedelta(minutes=5),
@@ -200,6 +206,15 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
 API_MAX_BATCH_ITEMS = env.int("API_MAX_BATCH_ITEMS", default=1000)
 API_MAX_TEXT_LENGTH = env.int("API_MAX_TEXT_LENGTH", default=10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+
+# Reviews: the Bayesian-smoothed rating counts every product as if it also had this many
+# reviews at this mean, so a handful of 5-star reviews cannot outrank hundreds of good ones.
+REVIEWS_BAYES_PRIOR_WEIGHT = env.int("REVIEWS_BAYES_PRIOR_WEIGHT", default=10)
+REVIEWS_BAYES_PRIOR_MEAN = env.float("REVIEWS_BAYES_PRIOR_MEAN", default=3.5)
+# Social webhooks: requests signed longer ago than this are refused (replays).
+SOCIAL_WEBHOOK_MAX_AGE_SECONDS = env.int("SOCIAL_WEBHOOK_MAX_AGE_SECONDS", default=300)
+# After a secret rotation the previous secret stays valid this long.
+SOCIAL_SECRET_ROTATION_GRACE_HOURS = env.int("SOCIAL_SECRET_ROTATION_GRACE_HOURS", default=24)
 
 # The shop as customers see it in survey pages and emails.
 VOZ_SHOP_NAME = env("VOZ_SHOP_NAME", default="Tienda Demo")

@@ -1,10 +1,11 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import filters, mixins, pagination, viewsets
+from rest_framework import filters, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.pagination import newest_first_cursor
 from feedback import selectors
 from feedback.api.serializers import FeedbackCorrectionSerializer, FeedbackItemOutputSerializer
 from feedback.exports import feedback_csv_response
@@ -13,20 +14,12 @@ from integrations.models import ApiClient
 from sentiment import services as sentiment_services
 
 
-class FeedbackCursorPagination(pagination.CursorPagination):
-    # A cursor stays fast and stable on a feed that grows while a client pages through it.
-    ordering = ("-received_at", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-
 class FeedbackItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     required_scopes = {"GET": "feedback:read", "PATCH": "feedback:write"}
     staff_permissions = {"GET": "feedback.view_feedbackitem", "PATCH": "feedback.change_feedbackitem"}
     serializer_class = FeedbackItemOutputSerializer
     http_method_names = ["get", "patch", "head", "options"]
-    pagination_class = FeedbackCursorPagination
+    pagination_class = newest_first_cursor("received_at")
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     filterset_class = FeedbackFilter
     ordering_fields = ["received_at", "sentiment_score"]

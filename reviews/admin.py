@@ -1,0 +1,103 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from customers.admin import admin_link
+from reviews import services
+from reviews.models import ModerationRule, Review, ReviewReply
+
+
+class ReviewReplyInline(admin.StackedInline):
+    model = ReviewReply
+    fields = ["text", "author", "created_at", "emailed_at"]
+    readonly_fields = ["author", "created_at", "emailed_at"]
+    extra = 0
+    max_num = 1
+    verbose_name_plural = _("public reply (emailed to the reviewer once)")
+
+
+def _moderate_action(status: str, description):
+    def action(modeladmin, request, queryset):
+        for review in queryset:
+            services.review_moderate(review=review, status=status, reason=_("by staff"), user=request.user)
+        count = queryset.count()
+        modeladmin.message_user(
+            request, ngettext("%(count)d review updated.", "%(count)d reviews updated.", count) % {"count": count}
+        )
+
+    action.__name__ = f"mark_{status}"
+    return admin.action(description=description)(action)
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "stars",
+        "short_text",
+        "product",
+        "source",
+        "author_name",
+        "is_verified_buyer",
+        "status",
+        "moderation_reason",
+        "has_reply",
+    ]
+    list_filter = ["status", "rating", "is_verified_buyer", "source", "language", "created_at"]
+    search_fields = ["title", "body", "author_name", "author_email", "external_id", "product__sku", "product__name"]
+    list_select_related = ["product", "reply"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["product", "customer", "order"]
+    readonly_fields = ["is_verified_buyer", "moderated_by", "received_at", "updated_at", "customer_link", "order_link"]
+    exclude = ["author_key", "text_fingerprint"]
+    inlines = [ReviewReplyInline]
+    actions = [
+        _moderate_action(Review.Status.PUBLISHED, _("Publish the selected reviews")),
+        _moderate_action(Review.Status.REJECTED, _("Reject the selected reviews")),
+        _moderate_action(Review.Status.PENDING, _("Hold the selected reviews for moderation")),
+    ]
+
+    @admin.display(description=_("rating"), ordering="rating")
+    def stars(self, review: Review) -> str:
+        return "★" * review.rating + "☆" * (5 - review.rating)
+
+    @admin.display(description=_("text"))
+    def short_text(self, review: Review) -> str:
+        text = review.text
+        return text if len(text) <= 80 else text[:77] + "…"
+
+    @admin.display(description=_("reply"), boolean=True)
+    def has_reply(self, review: Review) -> bool:
+        return hasattr(review, "reply")
+
+    @admin.display(description=_("customer"))
+    def customer_link(self, review: Review) -> str:
+        return admin_link(review.customer)
+
+    @admin.display(description=_("order"))
+    def order_link(self, review: Review) -> str:
+        return admin_link(review.order)
+
+    def save_formset(self, request, form, formset, change):
+        # A reply written here goes through the service, which emails it to the reviewer once.
+        if formset.model is ReviewReply:
+            for reply_form in formset.forms:
+                if reply_form.has_changed() and reply_form.cleaned_data.get("text"):
+                    services.review_reply(
+                        review=form.instance, text=reply_form.cleaned_data["text"], author=request.user
+                    )
+            return
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(ModerationRule)
+class ModerationRuleAdmin(admin.ModelAdmin):
+    list_display = ["kind", "action", "is_active"]
+    list_editable = ["action", "is_active"]
+
+    def has_add_permission(self, request) -> bool:
+        return ModerationRule.objects.count() < len(ModerationRule.Kind.choices)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        messages.info(request, _("New reviews are checked with this rule from now on."))

@@ -1,0 +1,90 @@
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.languages import CONTENT_LANGUAGE_CHOICES
+from reviews.models import Review
+from reviews.services import ReviewData
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    source = serializers.RegexField(r"^[a-z0-9_.-]+$", max_length=60, default="own_site")
+    external_id = serializers.CharField(max_length=120)
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    body = serializers.CharField(
+        max_length=settings.API_MAX_TEXT_LENGTH, required=False, allow_blank=True, default="", trim_whitespace=True
+    )
+    author_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    author_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    order_external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    product_sku = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="", help_text="Empty for a review of the store."
+    )
+    language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, allow_blank=True, default="")
+    created_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        if not (attrs["title"].strip() or attrs["body"].strip()):
+            raise serializers.ValidationError({"body": ["A review needs a title or a text."]})
+        return attrs
+
+    def to_data(self) -> ReviewData:
+        return ReviewData(**self.validated_data)
+
+
+class ReplySerializer(serializers.Serializer):
+    text = serializers.CharField()
+    author = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_author(self, reply) -> str:
+        return settings.VOZ_SHOP_NAME
+
+
+class ReplyInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=settings.API_MAX_TEXT_LENGTH)
+
+
+class ReviewOutputSerializer(serializers.ModelSerializer):
+    product_sku = serializers.CharField(source="product.sku", default=None)
+    order_external_id = serializers.CharField(source="order.external_id", default=None)
+    customer = serializers.CharField(source="customer.external_id", default=None)
+    reply = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "source",
+            "external_id",
+            "product_sku",
+            "rating",
+            "title",
+            "body",
+            "author_name",
+            "customer",
+            "order_external_id",
+            "language",
+            "is_verified_buyer",
+            "status",
+            "moderation_reason",
+            "created_at",
+            "updated_at",
+            "reply",
+        ]
+
+    @extend_schema_field(ReplySerializer(allow_null=True))
+    def get_reply(self, review) -> dict | None:
+        reply = getattr(review, "reply", None)
+        return ReplySerializer(reply).data if reply else None
+
+
+class RatingSerializer(serializers.Serializer):
+    sku = serializers.CharField(required=False)
+    name = serializers.CharField(required=False)
+    count = serializers.IntegerField()
+    mean = serializers.FloatField(allow_null=True)
+    bayesian_mean = serializers.FloatField(help_text="Mean pulled towards the shop's mean when there are few reviews.")
+    distribution = serializers.DictField(child=serializers.IntegerField())

@@ -1,0 +1,125 @@
+import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.bulk import BulkInputSerializer, BulkResultSerializer, bulk_upsert_response
+from core.pagination import newest_first_cursor
+from integrations.models import ApiClient
+from reviews import selectors, services
+from reviews.api.serializers import (
+    RatingSerializer,
+    ReplyInputSerializer,
+    ReviewInputSerializer,
+    ReviewOutputSerializer,
+)
+from reviews.models import Review
+
+
+class ReviewFilter(django_filters.FilterSet):
+    product_sku = django_filters.CharFilter(field_name="product__sku")
+    store_only = django_filters.BooleanFilter(field_name="product", lookup_expr="isnull", label="Store reviews only")
+    rating = django_filters.MultipleChoiceFilter(choices=[(n, n) for n in range(1, 6)])
+    status = django_filters.MultipleChoiceFilter(choices=Review.Status.choices)
+    is_verified_buyer = django_filters.BooleanFilter()
+    source = django_filters.CharFilter()
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Review
+        fields: list[str] = []
+
+
+class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ReviewOutputSerializer
+    pagination_class = newest_first_cursor("created_at")
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReviewFilter
+    required_scopes = {"GET": "feedback:read", "POST": "feedback:write"}
+    staff_permissions = {"GET": "reviews.view_review", "POST": ["reviews.add_review", "reviews.change_review"]}
+
+    def get_queryset(self):
+        return Review.objects.select_related("product", "order", "customer", "reply")
+
+    @extend_schema(
+        request=ReviewInputSerializer,
+        responses={201: ReviewOutputSerializer, 200: ReviewOutputSerializer},
+        summary="Create or update one review by (source, external id)",
+    )
+    def create(self, request):
+        serializer = ReviewInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        (result,) = services.reviews_upsert(items=[serializer.to_data()])
+        if result.status == "error":
+            return Response(
+                {"type": "validation_error", "detail": "Invalid input.", "errors": result.errors},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        review = self.get_queryset().get(pk=result.obj.pk)
+        code = status.HTTP_201_CREATED if result.status == "created" else status.HTTP_200_OK
+        return Response(ReviewOutputSerializer(review).data, status=code)
+
+    @extend_schema(
+        request=BulkInputSerializer,
+        responses=BulkResultSerializer,
+        summary="Create or update up to 1,000 reviews; answers per item",
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        return bulk_upsert_response(
+            request, item_serializer=ReviewInputSerializer, upsert=lambda items: services.reviews_upsert(items=items)
+        )
+
+    @extend_schema(
+        request=ReplyInputSerializer,
+        responses=ReviewOutputSerializer,
+        summary="Publish or edit the shop's public reply (emailed to the reviewer once)",
+    )
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        review = self.get_object()
+        serializer = ReplyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        author = None if isinstance(request.auth, ApiClient) else request.user
+        services.review_reply(review=review, text=serializer.validated_data["text"], author=author)
+        return Response(ReviewOutputSerializer(self.get_queryset().get(pk=review.pk)).data)
+
+
+class ProductRatingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Rating aggregates per product, best Bayesian-smoothed mean first."""
+
+    serializer_class = RatingSerializer
+    required_scopes = {"GET": "feedback:read"}
+    staff_permissions = {"GET": "reviews.view_review"}
+    lookup_field = "sku"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        return selectors.product_ratings()
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([selectors.rating_row_as_dict(row) for row in page])
+
+    @extend_schema(responses={200: RatingSerializer, 404: OpenApiResponse(description="No published reviews")})
+    def retrieve(self, request, sku=None):
+        row = self.get_queryset().filter(sku=sku).first()
+        if row is None:
+            return Response(
+                {"type": "not_found", "detail": "No published reviews for this product.", "errors": {}},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        return Response(selectors.rating_row_as_dict(row))
+
+
+class StoreRatingView(APIView):
+    required_scopes = {"GET": "feedback:read"}
+    staff_permissions = {"GET": "reviews.view_review"}
+
+    @extend_schema(responses=RatingSerializer, summary="Rating aggregate of the store (reviews without a product)")
+    def get(self, request):
+        return Response(selectors.rating_row_as_dict(selectors.store_rating()))

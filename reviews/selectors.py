@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast
+
+from reviews.models import Review
+
+
+def published_reviews() -> QuerySet[Review]:
+    return Review.objects.filter(status=Review.Status.PUBLISHED)
+
+
+def rating_prior_mean() -> float:
+    """What a product with no reviews is assumed to deserve.
+
+    Deliberately below a typical shop's mean (which sits around 4.5): with the shop's own
+    mean as prior, a single 5-star review still outranks two hundred reviews averaging 4.6.
+    """
+    return settings.REVIEWS_BAYES_PRIOR_MEAN
+
+
+def _aggregates(prior_mean: float) -> dict:
+    weight = settings.REVIEWS_BAYES_PRIOR_WEIGHT
+    return {
+        "count": Count("pk"),
+        "mean": Avg("rating"),
+        **{f"stars_{n}": Count("pk", filter=Q(rating=n)) for n in range(1, 6)},
+        # (C·m + Σ ratings) / (C + n): a handful of reviews cannot outrank hundreds of good ones.
+        "bayesian_mean": ExpressionWrapper(
+            (Value(weight * prior_mean) + Cast(Sum("rating"), FloatField())) / (Value(float(weight)) + Count("pk")),
+            output_field=FloatField(),
+        ),
+    }
+
+
+def product_ratings(*, prior_mean: float | None = None) -> QuerySet:
+    prior_mean = rating_prior_mean() if prior_mean is None else prior_mean
+    return (
+        published_reviews()
+        .filter(product__isnull=False)
+        .values(sku=F("product__sku"), name=F("product__name"))
+        .annotate(**_aggregates(prior_mean))
+        .order_by("-bayesian_mean", "sku")
+    )
+
+
+def store_rating(*, prior_mean: float | None = None) -> dict:
+    prior_mean = rating_prior_mean() if prior_mean is None else prior_mean
+    row = published_reviews().filter(product__isnull=True).aggregate(**_aggregates(prior_mean))
+    row["bayesian_mean"] = row["bayesian_mean"] if row["count"] else prior_mean
+    return row
+
+
+def rating_row_as_dict(row: dict) -> dict:
+    return {
+        **{key: row[key] for key in ("sku", "name") if key in row},
+        "count": row["count"],
+        "mean": round(float(row["mean"]), 3) if row["mean"] is not None else None,
+        "bayesian_mean": round(float(row["bayesian_mean"]), 3),
+        "distribution": {str(n): row[f"stars_{n}"] for n in range(1, 6)},
+    }

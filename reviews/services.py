@@ -1,0 +1,298 @@
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from core.bulk import UpsertResult
+from core.exceptions import ApplicationError
+from core.queueing import enqueue
+from customers.models import Customer, Order, Product
+from feedback.models import FeedbackItem
+from feedback.services import feedback_items_upsert
+from reviews import moderation
+from reviews.models import ModerationRule, Review, ReviewReply
+
+
+@dataclass
+class ReviewData:
+    source: str
+    external_id: str
+    rating: int
+    title: str = ""
+    body: str = ""
+    author_name: str = ""
+    author_email: str = ""
+    order_external_id: str = ""
+    product_sku: str = ""
+    language: str = ""
+    created_at: datetime | None = None
+
+
+class ReviewNotFound(ApplicationError):
+    code = "not_found"
+    status_code = 404
+
+
+def _author_key(data: ReviewData) -> str:
+    return (data.author_email or data.author_name).strip().lower()
+
+
+def _verified_orders(items: Sequence[ReviewData]) -> dict[str, tuple[str, set[str]]]:
+    """order external id -> (customer email, product skus) for the orders the batch names."""
+    ids = {item.order_external_id for item in items if item.order_external_id}
+    rows = Order.objects.filter(external_id__in=ids).values_list(
+        "external_id", "customer__email", "items__product__sku"
+    )
+    orders: dict[str, tuple[str, set[str]]] = {}
+    for external_id, email, sku in rows:
+        entry = orders.setdefault(external_id, ((email or "").lower(), set()))
+        if sku:
+            entry[1].add(sku)
+    return orders
+
+
+def is_verified_buyer(data: ReviewData, orders: dict[str, tuple[str, set[str]]]) -> bool:
+    """The named order exists, belongs to the author (by email) and contains the reviewed product."""
+    order = orders.get(data.order_external_id)
+    if order is None or not data.author_email:
+        return False
+    email, skus = order
+    if email != data.author_email.strip().lower():
+        return False
+    return not data.product_sku or data.product_sku in skus
+
+
+def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) -> list[UpsertResult]:
+    """Create or update reviews by (source, external id), a batch at a time, in a few queries.
+
+    Unknown products are an error for that item only. The database's unique constraint and
+    ON CONFLICT make two racing requests update one row rather than insert two.
+    """
+    now = now or timezone.now()
+    results: list[UpsertResult | None] = [None] * len(items)
+    seen: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(items):
+        key = (item.source, item.external_id)
+        if key in seen:
+            results[index] = UpsertResult(
+                "error", errors={"external_id": [f"Also sent as item {seen[key]} of this batch."]}
+            )
+        else:
+            seen[key] = index
+
+    skus = {item.product_sku for item in items if item.product_sku}
+    products = dict(Product.objects.filter(sku__in=skus).values_list("sku", "pk"))
+    orders = _verified_orders(items)
+    order_pks = dict(Order.objects.filter(external_id__in=orders).values_list("external_id", "pk"))
+    order_customers = dict(Order.objects.filter(external_id__in=orders).values_list("external_id", "customer_id"))
+    emails = {item.author_email.strip().lower() for item in items if item.author_email}
+    customers = dict(
+        Customer.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .order_by("pk")
+        .values_list("email_lower", "pk")
+    )
+    rules = list(ModerationRule.objects.filter(is_active=True))
+
+    candidates = []
+    for index, item in enumerate(items):
+        if results[index] is not None:
+            continue
+        if item.product_sku and item.product_sku not in products:
+            results[index] = UpsertResult("error", errors={"product_sku": [f"Unknown product {item.product_sku!r}."]})
+            continue
+        candidates.append((index, item))
+
+    keys = [(item.source, item.external_id) for _, item in candidates]
+    authors = {_author_key(item) for _, item in candidates} - {""}
+
+    with transaction.atomic():
+        existing = {
+            (row.source, row.external_id): row
+            for row in Review.objects.filter(
+                source__in={k[0] for k in keys}, external_id__in={k[1] for k in keys}
+            ).only("pk", "source", "external_id", "title", "body", "status", "moderation_reason", "moderated_by")
+        }
+        earlier_texts: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        for author, fingerprint, source, external_id in (
+            Review.objects.filter(author_key__in=authors)
+            .exclude(text_fingerprint="")
+            .values_list("author_key", "text_fingerprint", "source", "external_id")
+        ):
+            earlier_texts.setdefault((author, fingerprint), set()).add((source, external_id))
+        batch_texts: set[tuple[str, str]] = set()
+        rows = []
+        for index, item in candidates:
+            fingerprint = moderation.text_fingerprint(item.title, item.body)
+            author = _author_key(item)
+            previous = existing.get((item.source, item.external_id))
+            others = earlier_texts.get((author, fingerprint), set()) - {(item.source, item.external_id)}
+            is_duplicate = bool(author and fingerprint) and ((author, fingerprint) in batch_texts or bool(others))
+            batch_texts.add((author, fingerprint))
+            text_changed = previous is None or (previous.title, previous.body) != (item.title, item.body)
+            if previous is not None and not text_changed:
+                # Same words as before: a staff decision (or the earlier automatic one) stands.
+                status, reason = previous.status, previous.moderation_reason
+            else:
+                verdict = moderation.moderate(
+                    title=item.title, body=item.body, language=item.language, rules=rules, is_duplicate=is_duplicate
+                )
+                status, reason = verdict.status, verdict.reason
+            order_customer = order_customers.get(item.order_external_id)
+            rows.append(
+                (
+                    index,
+                    text_changed,
+                    Review(
+                        source=item.source,
+                        external_id=item.external_id,
+                        product_id=products.get(item.product_sku),
+                        rating=item.rating,
+                        title=item.title,
+                        body=item.body,
+                        author_name=item.author_name,
+                        author_email=item.author_email,
+                        customer_id=customers.get(item.author_email.strip().lower()) or order_customer,
+                        order_id=order_pks.get(item.order_external_id),
+                        language=item.language,
+                        is_verified_buyer=is_verified_buyer(item, orders),
+                        status=status,
+                        moderation_reason=reason,
+                        author_key=author,
+                        text_fingerprint=fingerprint,
+                        created_at=item.created_at or now,
+                        received_at=now,
+                        updated_at=now,
+                    ),
+                )
+            )
+        saved = Review.objects.bulk_create(
+            [review for _, _, review in rows],
+            update_conflicts=True,
+            unique_fields=["source", "external_id"],
+            update_fields=[
+                "product",
+                "rating",
+                "title",
+                "body",
+                "author_name",
+                "author_email",
+                "customer",
+                "order",
+                "language",
+                "is_verified_buyer",
+                "status",
+                "moderation_reason",
+                "author_key",
+                "text_fingerprint",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        for (index, _, review), stored in zip(rows, saved, strict=True):
+            created = (review.source, review.external_id) not in existing
+            results[index] = UpsertResult("created" if created else "updated", stored)
+        _feedback_items_for_reviews([stored for (_, changed, _), stored in zip(rows, saved, strict=True) if changed])
+    return results  # type: ignore[return-value]
+
+
+def _feedback_items_for_reviews(reviews: list[Review]) -> None:
+    """Every new or reworded review is feedback to analyse."""
+    feedback_items_upsert(
+        link="review",
+        items=[
+            FeedbackItem(
+                channel=FeedbackItem.Channel.REVIEW,
+                review_id=review.pk,
+                text=review.text or "—",
+                language=review.language if review.language in ("es", "en") else "",
+                customer_id=review.customer_id,
+                order_id=review.order_id,
+                received_at=review.created_at,
+            )
+            for review in reviews
+        ],
+    )
+
+
+@transaction.atomic
+def review_moderate(*, review: Review, status: str, reason: str = "", user=None) -> Review:
+    if status not in Review.Status.values:
+        raise ApplicationError(f"Unknown status {status!r}.", extra={"status": ["Not a valid choice."]})
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    review.status, review.moderation_reason, review.moderated_by = status, reason, user
+    review.save(update_fields=["status", "moderation_reason", "moderated_by", "updated_at"])
+    return review
+
+
+@transaction.atomic
+def review_reply(*, review: Review, text: str, author=None) -> ReviewReply:
+    """Publish (or edit) the shop's reply; the reviewer is emailed the first time, once."""
+    text = text.strip()
+    if not text:
+        raise ApplicationError("A reply needs some text.", extra={"text": ["This field may not be blank."]})
+    if len(text) > settings.API_MAX_TEXT_LENGTH:
+        raise ApplicationError("The reply is too long.", extra={"text": ["Too long."]})
+    reply, _ = ReviewReply.objects.update_or_create(review=review, defaults={"text": text, "author": author})
+    if reply.emailed_at is None and (review.author_email or review.customer_id):
+        transaction.on_commit(lambda: _enqueue_reply_email(reply.pk))
+    return reply
+
+
+def _enqueue_reply_email(reply_id: int) -> None:
+    from reviews.tasks import review_reply_email
+
+    enqueue(review_reply_email, reply_id)
+
+
+def review_reply_email_send(*, reply_id: int) -> bool:
+    """Email the reply to the reviewer in their language; idempotent (sent at most once)."""
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with transaction.atomic():
+        reply = (
+            ReviewReply.objects.select_for_update(of=("self",))
+            .select_related("review__customer", "review__product")
+            .filter(pk=reply_id)
+            .first()
+        )
+        if reply is None or reply.emailed_at is not None:
+            return False
+        review = reply.review
+        email = review.author_email or (review.customer.email if review.customer else "")
+        if not email:
+            return False
+        language = (
+            review.language
+            if review.language in ("es", "en")
+            else (
+                review.customer.preferred_language if review.customer and review.customer.preferred_language else "es"
+            )
+        )
+        with translation.override(language):
+            context = {"review": review, "reply": reply, "shop_name": settings.VOZ_SHOP_NAME}
+            subject = render_to_string("reviews/email/reply_subject.txt", context).strip()
+            message = EmailMultiAlternatives(subject, render_to_string("reviews/email/reply.txt", context), to=[email])
+            message.attach_alternative(render_to_string("reviews/email/reply.html", context), "text/html")
+        message.send()
+        reply.emailed_at = timezone.now()
+        reply.save(update_fields=["emailed_at"])
+    return True
+
+
+def review_replies_email_unsent() -> int:
+    """Queue the emails of replies that were never sent (the broker may have been down)."""
+    ids = list(
+        ReviewReply.objects.filter(emailed_at__isnull=True)
+        .exclude(review__author_email="", review__customer__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    for reply_id in ids:
+        _enqueue_reply_email(reply_id)
+    return len(ids)

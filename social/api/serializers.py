@@ -1,0 +1,40 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from core.languages import CONTENT_LANGUAGE_CHOICES
+from social.models import Mention, Platform
+from social.services import MentionData
+
+
+class MentionInputSerializer(serializers.Serializer):
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    external_id = serializers.CharField(max_length=120)
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    author_handle = serializers.CharField(max_length=120)
+    author_followers = serializers.IntegerField(min_value=0, max_value=2_000_000_000, required=False, default=0)
+    text = serializers.CharField(max_length=settings.API_MAX_TEXT_LENGTH)
+    language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, allow_blank=True, default="")
+    posted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    is_reply_to_shop = serializers.BooleanField(required=False, default=False)
+
+    def to_data(self) -> MentionData:
+        return MentionData(**self.validated_data)
+
+
+class MentionOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Mention
+        fields = [
+            "id",
+            "platform",
+            "external_id",
+            "url",
+            "author_handle",
+            "author_followers",
+            "text",
+            "language",
+            "posted_at",
+            "is_reply_to_shop",
+            "received_at",
+            "updated_at",
+        ]

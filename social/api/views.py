@@ -1,0 +1,110 @@
+import json
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.bulk import BulkInputSerializer, BulkResultSerializer, bulk_upsert_response
+from core.pagination import newest_first_cursor
+from social import services
+from social.api.serializers import MentionInputSerializer, MentionOutputSerializer
+from social.models import Connector, Mention, Platform
+
+
+class MentionFilter(django_filters.FilterSet):
+    platform = django_filters.MultipleChoiceFilter(choices=Platform.choices)
+    min_followers = django_filters.NumberFilter(field_name="author_followers", lookup_expr="gte")
+    is_reply_to_shop = django_filters.BooleanFilter()
+    posted_after = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
+
+    class Meta:
+        model = Mention
+        fields: list[str] = []
+
+
+class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = MentionOutputSerializer
+    pagination_class = newest_first_cursor("posted_at")
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = MentionFilter
+    required_scopes = {"GET": "feedback:read", "POST": "feedback:write"}
+    staff_permissions = {"GET": "social.view_mention", "POST": ["social.add_mention", "social.change_mention"]}
+    queryset = Mention.objects.all()
+
+    @extend_schema(
+        request=MentionInputSerializer,
+        responses={201: MentionOutputSerializer, 200: MentionOutputSerializer},
+        summary="Create or update one mention by (platform, external id)",
+    )
+    def create(self, request):
+        serializer = MentionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        (result,) = services.mentions_upsert(items=[serializer.to_data()])
+        code = status.HTTP_201_CREATED if result.status == "created" else status.HTTP_200_OK
+        return Response(MentionOutputSerializer(result.obj).data, status=code)
+
+    @extend_schema(
+        request=BulkInputSerializer,
+        responses=BulkResultSerializer,
+        summary="Create or update up to 1,000 mentions; answers per item",
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        return bulk_upsert_response(
+            request, item_serializer=MentionInputSerializer, upsert=lambda items: services.mentions_upsert(items=items)
+        )
+
+
+def _unauthorised(detail: str) -> Response:
+    return Response({"type": "invalid_signature", "detail": detail, "errors": {}}, status=status.HTTP_401_UNAUTHORIZED)
+
+
+class MentionWebhookView(APIView):
+    """Mentions pushed by a connector, authenticated by an HMAC signature instead of a token.
+
+    Headers: `X-Voz-Timestamp` (Unix seconds) and `X-Voz-Signature: sha256=<hex>`, the HMAC-SHA256
+    of "<timestamp>." + the raw body with the connector's secret. The body is
+    `{"items": [mention, …]}`. Requests older than five minutes or badly signed are refused
+    with 401 and nothing is stored.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=BulkInputSerializer,
+        responses={200: BulkResultSerializer, 401: OpenApiResponse(description="Bad, stale or missing signature")},
+        parameters=[
+            OpenApiParameter("X-Voz-Timestamp", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-Voz-Signature", str, OpenApiParameter.HEADER, required=True),
+        ],
+        summary="Webhook for a social connector (HMAC-signed)",
+    )
+    def post(self, request, connector_id):
+        connector = get_object_or_404(Connector, public_id=connector_id, is_active=True)
+        body = request.body  # the exact bytes that were signed, before any parsing
+        if not services.webhook_is_authentic(
+            connector=connector,
+            timestamp=request.headers.get("X-Voz-Timestamp", ""),
+            signature=request.headers.get("X-Voz-Signature", ""),
+            body=body,
+        ):
+            return _unauthorised("Missing, invalid or expired signature.")
+        try:
+            json.loads(body or b"null")
+        except ValueError:
+            return Response(
+                {"type": "parse_error", "detail": "The body is not valid JSON.", "errors": {}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return bulk_upsert_response(
+            request,
+            item_serializer=MentionInputSerializer,
+            upsert=lambda items: services.mentions_upsert(items=items, connector=connector),
+        )
