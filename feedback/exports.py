@@ -16,6 +16,11 @@ CSV_COLUMNS = [
     "sentiment_score",
     "corrected_sentiment",
     "topics",
+    "rating",
+    "product",
+    "verified_buyer",
+    "moderation_status",
+    "author",
     "customer",
     "order",
     "text",
@@ -28,6 +33,7 @@ class _Echo:
 
 
 def _row(item: FeedbackItem) -> list:
+    review = item.review if item.review_id else None
     return [
         item.pk,
         item.channel,
@@ -37,6 +43,11 @@ def _row(item: FeedbackItem) -> list:
         "" if item.sentiment_score is None else f"{item.sentiment_score:.3f}",
         item.sentiment_gold,
         "; ".join(f"{m.topic.slug}:{m.sentiment}" for m in item.topic_mentions.all()),
+        review.rating if review else "",
+        review.product.sku if review and review.product_id else "",
+        ("yes" if review.is_verified_buyer else "no") if review else "",
+        review.status if review else "",
+        review.author_name if review else (f"@{item.mention.author_handle}" if item.mention_id else ""),
         item.customer.external_id if item.customer_id else "",
         item.order.external_id if item.order_id else "",
         item.text,

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from feedback.models import FeedbackItem, Sentiment
 from feedback.selectors import feedback_search
+from reviews.models import Review
 from sentiment.models import Topic
 
 
@@ -43,6 +44,14 @@ class FeedbackFilter(django_filters.FilterSet):
     received_after = django_filters.DateFilter(field_name="received_at", lookup_expr="date__gte", label=_("From"))
     received_before = django_filters.DateFilter(field_name="received_at", lookup_expr="date__lte", label=_("To"))
     analysis_status = django_filters.ChoiceFilter(choices=FeedbackItem.AnalysisStatus.choices, label=_("Analysis"))
+    rating = django_filters.MultipleChoiceFilter(
+        field_name="review__rating", choices=[(n, "★" * n) for n in range(1, 6)], label=_("Rating")
+    )
+    product = django_filters.CharFilter(field_name="review__product__sku", label=_("Product (SKU)"))
+    verified_buyer = django_filters.BooleanFilter(field_name="review__is_verified_buyer", label=_("Verified buyer"))
+    moderation_status = django_filters.MultipleChoiceFilter(
+        field_name="review__status", choices=Review.Status.choices, label=_("Moderation")
+    )
 
     class Meta:
         model = FeedbackItem

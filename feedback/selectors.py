@@ -36,7 +36,7 @@ def feedback_search(queryset: QuerySet[FeedbackItem], query: str) -> QuerySet[Fe
 def feedback_feed() -> QuerySet[FeedbackItem]:
     """Every channel's feedback, newest first, with what the list and the export show."""
     return (
-        FeedbackItem.objects.select_related("customer", "order")
+        FeedbackItem.objects.select_related("customer", "order", "review__product", "mention")
         .prefetch_related("topic_mentions__topic")
         .order_by("-received_at", "-pk")
     )

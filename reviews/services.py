@@ -118,11 +118,10 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
             ).only("pk", "source", "external_id", "title", "body", "status", "moderation_reason", "moderated_by")
         }
         earlier_texts: dict[tuple[str, str], set[tuple[str, str]]] = {}
-        for author, fingerprint, source, external_id in (
-            Review.objects.filter(author_key__in=authors)
-            .exclude(text_fingerprint="")
-            .values_list("author_key", "text_fingerprint", "source", "external_id")
-        ):
+        fingerprints = {moderation.text_fingerprint(item.title, item.body) for _, item in candidates} - {""}
+        for author, fingerprint, source, external_id in Review.objects.filter(
+            author_key__in=authors, text_fingerprint__in=fingerprints
+        ).values_list("author_key", "text_fingerprint", "source", "external_id"):
             earlier_texts.setdefault((author, fingerprint), set()).add((source, external_id))
         batch_texts: set[tuple[str, str]] = set()
         rows = []

@@ -173,3 +173,53 @@ def test_the_feed_is_for_staff_with_permission_only(client, django_user_model, s
     assert client.get("/feedback/").status_code == 403
     assert client.get("/feedback/export.csv").status_code == 403
     assert APIClient().get("/api/v1/feedback/").status_code in (401, 403)
+
+
+def test_feed_filters_reviews_by_rating_product_verified_buyer_and_moderation(agent_api, agent_web):
+    from reviews.services import ReviewData, reviews_upsert
+    from tests.factories import CustomerFactory, OrderFactory, OrderItemFactory, ProductFactory
+
+    mug = ProductFactory(sku="TAZA-01", name="Taza")
+    order = OrderFactory(customer=CustomerFactory(email="ana@example.com"), external_id="ORD-9")
+    OrderItemFactory(order=order, product=mug)
+    results = reviews_upsert(
+        items=[
+            ReviewData(
+                "own_site",
+                "v",
+                5,
+                body="Preciosa taza",
+                product_sku="TAZA-01",
+                author_email="ana@example.com",
+                order_external_id="ORD-9",
+                language="es",
+            ),
+            ReviewData("own_site", "u", 2, body="Llegó rota la taza", product_sku="TAZA-01", language="es"),
+            ReviewData("amazon", "s", 1, body="Tienda horrible, visitad www.spam.example", language="es"),
+        ]
+    )
+    verified, unverified, held = (FeedbackItem.objects.get(review=r.obj).pk for r in results)
+
+    def feed(**params) -> set[int]:
+        return ids(agent_api.get("/api/v1/feedback/", params))
+
+    assert feed(rating=["1", "2"]) == {unverified, held}
+    assert feed(product="TAZA-01") == {verified, unverified}
+    assert feed(verified_buyer="true") == {verified}
+    assert feed(moderation_status="pending") == {held}
+    assert feed(channel="review", q="taza") == {verified, unverified}
+    html = agent_web.get("/feedback/", {"product": "TAZA-01"}).content.decode()
+    assert "★★★★★" in html and "Taza" in html and "✔" in html
+
+
+def test_csv_export_carries_review_columns(agent_api):
+    from reviews.services import ReviewData, reviews_upsert
+
+    reviews_upsert(items=[ReviewData("own_site", "x", 4, body="Bien", author_name="Ana", language="es")])
+
+    response = agent_api.get("/api/v1/feedback/export/", {"channel": "review"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+    assert [(r["rating"], r["author"], r["moderation_status"], r["verified_buyer"]) for r in rows] == [
+        ("4", "Ana", "published", "no")
+    ]

@@ -29,8 +29,8 @@ class ReviewInputSerializer(serializers.Serializer):
             raise serializers.ValidationError({"body": ["A review needs a title or a text."]})
         return attrs
 
-    def to_data(self) -> ReviewData:
-        return ReviewData(**self.validated_data)
+    def to_data(self, validated: dict | None = None) -> ReviewData:
+        return ReviewData(**(self.validated_data if validated is None else validated))
 
 
 class ReplySerializer(serializers.Serializer):

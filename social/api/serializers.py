@@ -17,8 +17,8 @@ class MentionInputSerializer(serializers.Serializer):
     posted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     is_reply_to_shop = serializers.BooleanField(required=False, default=False)
 
-    def to_data(self) -> MentionData:
-        return MentionData(**self.validated_data)
+    def to_data(self, validated: dict | None = None) -> MentionData:
+        return MentionData(**(self.validated_data if validated is None else validated))
 
 
 class MentionOutputSerializer(serializers.ModelSerializer):
