@@ -83,3 +83,62 @@ class SurveyAnswerForm(forms.Form):
     @property
     def is_probably_a_bot(self) -> bool:
         return bool(self.cleaned_data.get("website"))
+
+
+class ProductReviewsForm(forms.Form):
+    """One optional star rating, title and text per product of the order."""
+
+    website = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.products = products
+        for product in products:
+            self.fields[f"rating_{product.pk}"] = forms.TypedChoiceField(
+                label=product.name,
+                choices=[(n, str(n)) for n in range(1, 6)],
+                coerce=int,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"title_{product.pk}"] = forms.CharField(label=_("Title"), max_length=200, required=False)
+            self.fields[f"body_{product.pk}"] = forms.CharField(
+                label=_("Your review"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        rated = 0
+        for product in self.products:
+            rating = cleaned.get(f"rating_{product.pk}")
+            wrote = (cleaned.get(f"title_{product.pk}") or "").strip() or (
+                cleaned.get(f"body_{product.pk}") or ""
+            ).strip()
+            if rating:
+                rated += 1
+            elif wrote:
+                self.add_error(f"rating_{product.pk}", _("Choose how many stars you give this product."))
+        if not rated and not self.errors:
+            raise forms.ValidationError(_("Rate at least one product, or close this page."))
+        return cleaned
+
+    def rows(self):
+        """(product, rating field, title field, body field) for the template."""
+        return [
+            (product, self[f"rating_{product.pk}"], self[f"title_{product.pk}"], self[f"body_{product.pk}"])
+            for product in self.products
+        ]
+
+    def product_reviews(self):
+        from surveys.review_requests import ProductReview
+
+        return [
+            ProductReview(
+                product_id=product.pk,
+                rating=self.cleaned_data[f"rating_{product.pk}"],
+                title=(self.cleaned_data.get(f"title_{product.pk}") or "").strip(),
+                body=(self.cleaned_data.get(f"body_{product.pk}") or "").strip(),
+            )
+            for product in self.products
+            if self.cleaned_data.get(f"rating_{product.pk}")
+        ]

@@ -48,6 +48,11 @@ class Survey(models.Model):
     thanks_en = models.TextField(_("thank-you text (English)"), blank=True)
     trigger = models.CharField(_("trigger"), max_length=30, choices=Trigger.choices, default=Trigger.ORDER_DELIVERED)
     is_active = models.BooleanField(_("active"), default=True)
+    asks_for_reviews = models.BooleanField(
+        _("asks for product reviews"),
+        default=True,
+        help_text=_("After the survey, invite the customer to review each product of the order (verified reviews)."),
+    )
     invitation_delay = models.DurationField(
         _("delay after delivery"),
         default=default_invitation_delay,
@@ -212,6 +217,7 @@ class Invitation(models.Model):
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    reviews_submitted_at = models.DateTimeField(_("products reviewed at"), null=True, blank=True)
     send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
 

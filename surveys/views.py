@@ -4,8 +4,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
-from surveys import services
-from surveys.forms import SurveyAnswerForm
+from surveys import review_requests, services
+from surveys.forms import ProductReviewsForm, SurveyAnswerForm
 from surveys.models import Invitation
 
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -108,6 +108,16 @@ def _thanks_url(token: str, language: str) -> str:
     return f"{reverse('surveys:thanks', kwargs={'token': token})}?lang={language}"
 
 
+def _reviews_url_if_offered(invitation: Invitation, token: str, language: str) -> str:
+    try:
+        review_requests.invitation_check_reviewable(invitation=invitation)
+    except services.InvitationUnavailable:
+        return ""
+    if not review_requests.invitation_reviewable_products(invitation):
+        return ""
+    return f"{reverse('surveys:reviews', kwargs={'token': token})}?lang={language}"
+
+
 @require_http_methods(["GET"])
 def survey_thanks(request, token: str):
     invitation = services.invitation_for_token(token)
@@ -121,7 +131,69 @@ def survey_thanks(request, token: str):
             {
                 "thanks": invitation.survey.thanks(language),
                 "is_answered": invitation.status == Invitation.Status.ANSWERED,
+                "reviews_url": _reviews_url_if_offered(invitation, token, language),
                 "language": language,
                 "shop_name": settings.VOZ_SHOP_NAME,
             },
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def product_reviews(request, token: str):
+    """The customer reviews each product of the order, behind the survey's signed link."""
+    invitation = services.invitation_for_token(token)
+    language = _language_for(request, invitation)
+    if invitation is None:
+        return _unavailable(request, reason="invalid", language=language, status=404)
+    with translation.override(language):
+        try:
+            review_requests.invitation_check_reviewable(invitation=invitation)
+        except review_requests.ReviewsAlreadySubmitted:
+            return _unavailable(request, reason="reviewed", language=language, status=410)
+        except review_requests.ReviewsNotOffered:
+            return _unavailable(request, reason="invalid", language=language, status=404)
+        except services.InvitationExpired:
+            return _unavailable(request, reason="expired", language=language, status=410)
+        products = review_requests.invitation_reviewable_products(invitation)
+        form = ProductReviewsForm(request.POST or None, products=products)
+        status = 200
+        if request.method == "POST":
+            if form.is_valid() and form.cleaned_data.get("website"):
+                return redirect(f"{reverse('surveys:reviews-thanks', kwargs={'token': token})}?lang={language}")
+            if form.is_valid():
+                try:
+                    review_requests.invitation_reviews_submit(
+                        invitation=invitation, reviews=form.product_reviews(), language=language
+                    )
+                except review_requests.ReviewsAlreadySubmitted:
+                    return _unavailable(request, reason="reviewed", language=language, status=410)
+                except services.InvitationUnavailable:
+                    return _unavailable(request, reason="expired", language=language, status=410)
+                return redirect(f"{reverse('surveys:reviews-thanks', kwargs={'token': token})}?lang={language}")
+            status = 400
+        return render(
+            request,
+            "surveys/reviews.html",
+            {
+                "form": form,
+                "language": language,
+                "other_languages": [(code, name) for code, name in settings.LANGUAGES if code != language],
+                "shop_name": settings.VOZ_SHOP_NAME,
+                "order": invitation.order,
+            },
+            status=status,
+        )
+
+
+@require_http_methods(["GET"])
+def product_reviews_thanks(request, token: str):
+    invitation = services.invitation_for_token(token)
+    language = _language_for(request, invitation)
+    if invitation is None:
+        return _unavailable(request, reason="invalid", language=language, status=404)
+    with translation.override(language):
+        return render(
+            request,
+            "surveys/reviews_thanks.html",
+            {"language": language, "shop_name": settings.VOZ_SHOP_NAME},
         )
