@@ -14,6 +14,8 @@ from core.demo.seed import CATALOGUE, IMPROVE_CHOICE_FOR_TOPIC, seed_demo
 from core.exceptions import ApplicationError
 from customers.models import Customer, Order, OrderItem, Product
 from feedback.models import FeedbackItem
+from reviews.models import Review
+from social.models import Mention
 from surveys.models import Answer, Invitation, Question, Response
 
 TODAY = date(2025, 3, 14)
@@ -70,14 +72,22 @@ def _fingerprint() -> str:
             "choices",
         ),
         *FeedbackItem.objects.order_by(
-            "survey_answer__response__invitation__public_id", "survey_answer__question__code"
+            "survey_answer__response__invitation__public_id", "survey_answer__question__code", "text", "received_at"
         ).values_list("text", "language", "received_at", "order__external_id"),
+        *Review.objects.order_by("source", "external_id").values_list(
+            "source", "external_id", "rating", "body", "product__sku", "is_verified_buyer", "status", "created_at"
+        ),
+        *Mention.objects.order_by("platform", "external_id").values_list(
+            "platform", "external_id", "author_handle", "author_followers", "text", "posted_at"
+        ),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
 def _delete_shop() -> None:
     # Orders take their invitations, responses, answers and feedback items with them.
+    Review.objects.all().delete()
+    Mention.objects.all().delete()
     Order.objects.all().delete()
     Customer.objects.all().delete()
     Product.objects.all().delete()
@@ -179,12 +189,13 @@ def test_every_open_text_answer_has_a_feedback_item(demo):
     open_text = Answer.objects.filter(question__kind=Question.Kind.OPEN_TEXT).exclude(text="")
     assert open_text.exists()
     assert not open_text.filter(feedback_item__isnull=True).exists()
-    assert FeedbackItem.objects.count() == open_text.count() == demo.feedback_items
+    assert FeedbackItem.objects.filter(channel="survey").count() == open_text.count()
+    assert demo.feedback_items == open_text.count() + demo.reviews + demo.mentions
 
 
 @pytest.mark.django_db
 def test_comments_are_in_the_language_of_the_response(demo):
-    items = list(FeedbackItem.objects.select_related("survey_answer__response"))
+    items = list(FeedbackItem.objects.filter(channel="survey").select_related("survey_answer__response"))
     assert {item.language for item in items} == {"es", "en"}
     for item in items:
         assert item.language == item.survey_answer.response.language
@@ -274,3 +285,20 @@ def test_command_rejects_a_malformed_day():
     with pytest.raises(CommandError):
         call_command("seed_demo", "--today=14/03/2025", stdout=StringIO())
     assert not Customer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_verified_reviews_replies_and_loud_mentions(demo):
+    from reviews.models import ReviewReply
+
+    own = Review.objects.filter(source="own_site")
+    delivered = Order.objects.filter(delivered_at__isnull=False).count()
+    assert own.count() >= delivered * 0.1 and own.filter(is_verified_buyer=True).count() == own.count()
+    assert not Review.objects.filter(source="amazon", is_verified_buyer=True).exists()
+    assert set(Review.objects.values_list("rating", flat=True)) == {1, 2, 3, 4, 5}
+    assert ReviewReply.objects.exists()
+    assert Mention.objects.count() == demo.mentions >= 100
+    assert Mention.objects.filter(author_followers__gte=10_000).exists()
+    assert FeedbackItem.objects.filter(channel="review").count() == demo.reviews
+    assert FeedbackItem.objects.filter(channel="social").count() == demo.mentions
+    assert not Review.objects.filter(created_at__gte=_cutoff(TODAY)).exists()

@@ -121,8 +121,10 @@ if env("EMAIL_FILE_PATH", default=""):
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 
 # Celery: without a broker every task runs eagerly in the calling process.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+_CONFIGURED_BROKER = env("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not _CONFIGURED_BROKER
+# Eager tasks still borrow a producer from Celery; an in-memory one keeps it from looking for a server.
+CELERY_BROKER_URL = _CONFIGURED_BROKER or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

@@ -27,6 +27,8 @@ from core.exceptions import ApplicationError
 from customers.models import Customer, Order, Product
 from customers.services import CustomerData, OrderData, OrderItemData, order_upsert, products_upsert
 from feedback.models import FeedbackItem
+from reviews.models import Review
+from social.models import Mention
 from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.services import invitation_language, response_submit
 
@@ -826,6 +828,8 @@ class SeedSummary:
     invitations_by_status: dict[str, int]
     responses: int
     feedback_items: int
+    reviews: int
+    mentions: int
     promoters: int
     passives: int
     detractors: int
@@ -841,6 +845,141 @@ class SeedSummary:
         if not answered:
             return None
         return round(100 * (self.promoters - self.detractors) / answered)
+
+
+REVIEW_SHARE = 0.22  # of delivered orders whose customer reviews a product
+MARKETPLACE_REVIEWS = 60
+MENTIONS = 140
+STAR_WEIGHTS = {5: 45, 4: 25, 3: 12, 2: 8, 1: 10}
+REVIEW_TOPICS = ("product_quality", "size_fit", "delivery", "packaging", "price")
+GENERIC_REVIEW_TOPICS = ("delivery", "packaging", "price", "customer_service")
+WEARABLE_CATEGORIES = {"Moda", "Calzado", "Deportes"}
+PLATFORM_WEIGHTS = {"x": 30, "instagram": 30, "facebook": 15, "tiktok": 15, "youtube": 4, "reddit": 6}
+HANDLES = [
+    "lucia_g",
+    "marcos.r",
+    "sofi_mx",
+    "elena_bcn",
+    "pablo_dev",
+    "caro.ar",
+    "juanjo88",
+    "bea_style",
+    "mike_uk",
+    "sarah.j",
+    "tom_reviews",
+    "anna.b",
+    "dani_co",
+    "vale.cl",
+    "jorge_mad",
+    "nuria.v",
+]
+
+
+def _polarity_for_stars(stars: int) -> str:
+    return "negative" if stars <= 2 else "neutral" if stars == 3 else "positive"
+
+
+def _reviews_and_mentions_store(
+    rng: random.Random,
+    *,
+    planned: list[_PlannedOrder],
+    people: list[_Person],
+    cutoff: datetime,
+    progress: Progress,
+) -> tuple[int, int]:
+    """Reviews (verified ones from the shop's own orders, unverified ones from a marketplace),
+    a few public replies, and social mentions of the shop — so the feed has every channel."""
+    from reviews.models import ReviewReply
+    from reviews.services import ReviewData, reviews_upsert
+    from social.services import MentionData, mentions_upsert
+
+    stars, star_weights = list(STAR_WEIGHTS), list(STAR_WEIGHTS.values())
+    reviews: list[ReviewData] = []
+    for plan in planned:
+        if plan.delivered_at is None or rng.random() >= REVIEW_SHARE:
+            continue
+        person = people[plan.person_index]
+        item, _quantity = rng.choice(plan.items)
+        rating = rng.choices(stars, star_weights)[0]
+        # The comment bank's quality and sizing sentences talk about clothes and shoes.
+        topics = REVIEW_TOPICS if item.category in WEARABLE_CATEGORIES else GENERIC_REVIEW_TOPICS
+        topic = rng.choice(topics)
+        written = plan.delivered_at + timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 23))
+        if written >= cutoff:
+            continue
+        reviews.append(
+            ReviewData(
+                source="own_site",
+                external_id=f"rev-{plan.external_id}-{item.sku}",
+                rating=rating,
+                body=rng.choice(COMMENTS[(person.language, topic, _polarity_for_stars(rating))]),
+                author_name=person.name.split()[0],
+                author_email=person.email,
+                order_external_id=plan.external_id,
+                product_sku=item.sku,
+                language=person.language,
+                created_at=written,
+            )
+        )
+    for number in range(MARKETPLACE_REVIEWS):
+        language = rng.choice(("es", "es", "en"))
+        rating = rng.choices(stars, star_weights)[0]
+        reviews.append(
+            ReviewData(
+                source="amazon",
+                external_id=f"AMZ-{number:05d}",
+                rating=rating,
+                body=rng.choice(COMMENTS[(language, rng.choice(GENERIC_REVIEW_TOPICS), _polarity_for_stars(rating))]),
+                author_name=rng.choice(HANDLES).split("_")[0].split(".")[0].title(),
+                product_sku=rng.choice(CATALOGUE).sku,
+                language=language,
+                created_at=cutoff - timedelta(days=rng.randint(1, 360), hours=rng.randint(0, 23)),
+            )
+        )
+    for start in range(0, len(reviews), 200):
+        reviews_upsert(items=reviews[start : start + 200], now=cutoff)
+        progress("reviews", min(start + 200, len(reviews)), len(reviews))
+
+    # The shop answered some of the unhappy reviewers publicly (emails went out at the time).
+    unhappy = list(Review.objects.filter(rating__lte=2, status="published").order_by("pk"))
+    ReviewReply.objects.bulk_create(
+        ReviewReply(
+            review=review,
+            text=(
+                "Sentimos mucho lo ocurrido. Te hemos escrito por email para solucionarlo cuanto antes."
+                if review.language == "es"
+                else "We are very sorry about this. We have emailed you to put it right as soon as possible."
+            ),
+            emailed_at=min(review.created_at + timedelta(hours=6), cutoff),
+        )
+        for review in unhappy
+        if rng.random() < 0.4
+    )
+
+    platforms, platform_weights = list(PLATFORM_WEIGHTS), list(PLATFORM_WEIGHTS.values())
+    mentions = []
+    for number in range(MENTIONS):
+        language = rng.choice(("es", "es", "en"))
+        polarity = rng.choices(("negative", "neutral", "positive"), (35, 20, 45))[0]
+        platform = rng.choices(platforms, platform_weights)[0]
+        mentions.append(
+            MentionData(
+                platform=platform,
+                external_id=f"{platform}-{170000 + number}",
+                text=f"@TiendaDemo {rng.choice(COMMENTS[(language, rng.choice(TOPICS), polarity)])}",
+                author_handle=f"{rng.choice(HANDLES)}{rng.randint(1, 99)}",
+                author_followers=int(rng.lognormvariate(6, 1.8)),
+                url=f"https://{platform}.example/post/{170000 + number}",
+                language=language,
+                posted_at=cutoff - timedelta(days=rng.randint(0, 364), hours=rng.randint(0, 23)),
+                is_reply_to_shop=rng.random() < 0.3,
+            )
+        )
+    mentions_upsert(items=mentions, now=cutoff)
+    progress("mentions", len(mentions), len(mentions))
+    # Like the orders, these rows describe the past.
+    FeedbackItem.objects.filter(channel__in=["review", "social"]).update(created_at=F("received_at"))
+    return len(reviews), len(mentions)
 
 
 def demo_data_exists() -> bool:
@@ -873,6 +1012,8 @@ def demo_summary(*, now: datetime | None = None, live_links: int = MIN_LIVE_INVI
         invitations_by_status={status: by_status.get(status, 0) for status in Invitation.Status.values},
         responses=Response.objects.count(),
         feedback_items=FeedbackItem.objects.count(),
+        reviews=Review.objects.count(),
+        mentions=Mention.objects.count(),
         promoters=scores["promoters"],
         passives=scores["passives"],
         detractors=scores["detractors"],
@@ -931,4 +1072,5 @@ def seed_demo(
         progress=report,
     )
     _responses_submit(plans, invitations, rng=rng, survey=survey, planned_orders=planned_orders, progress=report)
+    _reviews_and_mentions_store(rng, planned=planned_orders, people=people, cutoff=cutoff, progress=report)
     return demo_summary(now=cutoff)

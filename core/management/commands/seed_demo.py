@@ -106,7 +106,9 @@ class Command(BaseCommand):
             f"  Orders          {summary.orders} ({summary.delivered_orders} delivered)",
             f"  Invitations     {summary.invitations} ({statuses})",
             f"  Responses       {summary.responses}",
-            f"  Feedback items  {summary.feedback_items}",
+            f"  Reviews         {summary.reviews}",
+            f"  Mentions        {summary.mentions}",
+            f"  Feedback items  {summary.feedback_items} (survey comments, reviews and mentions)",
             f"  NPS             {nps} (promoters {summary.promoters}, passives {summary.passives}, "
             f"detractors {summary.detractors})",
         ]
