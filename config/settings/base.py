@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "integrations",
     "reviews",
     "social",
+    "support",
 ]
 
 MIDDLEWARE = [
