@@ -68,6 +68,14 @@ class FeedbackItem(models.Model):
         related_name="feedback_item",
         verbose_name=_("social mention"),
     )
+    case = models.ForeignKey(
+        "support.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback_items",
+        verbose_name=_("case"),
+    )
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
     analysis_status = models.CharField(
         _("analysis status"), max_length=10, choices=AnalysisStatus.choices, default=AnalysisStatus.PENDING

@@ -110,7 +110,17 @@ def feedback_analyse_batch(*, ids: Sequence[int], force: bool = False) -> int:
         if not to_write:
             return 0
         _store_results(to_write, topic_ids, model_version, taxonomy_version, now)
+        analysed_ids = [item.pk for item, result in to_write if result is not None]
+        transaction.on_commit(lambda: _hand_over_to_triage(analysed_ids))
     return len(to_write)
+
+
+def _hand_over_to_triage(ids: list[int]) -> None:
+    """Complaints become support cases once their sentiment is known."""
+    from support.tasks import open_cases_for_feedback
+
+    if ids:
+        enqueue(open_cases_for_feedback, ids)
 
 
 def _analyse_tolerating_bad_items(analyzer, items: list[FeedbackItem]) -> list[TextAnalysis | None]:

@@ -45,6 +45,7 @@ def _default_survey(request):
         from django.apps import apps
 
         import_module("reviews.migrations.0002_default_moderation_rules").create_rules(apps, None)
+        import_module("support.migrations.0002_defaults").create_defaults(apps, None)
 
 
 def _is_transactional(request) -> bool:

@@ -158,6 +158,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.review_replies_email_unsent",
         "schedule": timedelta(minutes=10),
     },
+    "support.sla_check": {
+        "task": "support.tasks.sla_check",
+        "schedule": timedelta(minutes=1),
+    },
     "sentiment.analyse_pending_feedback": {
         "task": "sentiment.tasks.analyse_pending_feedback",
         "schedule": timedelta(minutes=5),

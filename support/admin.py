@@ -1,0 +1,139 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from customers.admin import admin_link
+from support import services
+from support.models import (
+    BusinessCalendar,
+    Case,
+    CaseEvent,
+    CaseMessage,
+    ComplaintRules,
+    Holiday,
+    SLAPolicy,
+    Team,
+    WorkingPeriod,
+)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "email"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["members"]
+
+
+class WorkingPeriodInline(admin.TabularInline):
+    model = WorkingPeriod
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "is_default"]
+    inlines = [WorkingPeriodInline, HolidayInline]
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "position",
+        "name",
+        "is_active",
+        "is_default",
+        "priorities",
+        "channels",
+        "first_response",
+        "next_response",
+        "resolution",
+        "business_hours_only",
+    ]
+    list_display_links = ["name"]
+    list_editable = ["position", "is_active"]
+    filter_horizontal = ["teams"]
+
+
+@admin.register(ComplaintRules)
+class ComplaintRulesAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "is_active", "nps_at_most", "csat_at_most", "review_stars_at_most"]
+
+    def has_add_permission(self, request) -> bool:
+        return not ComplaintRules.objects.exists()
+
+
+class CaseMessageInline(admin.StackedInline):
+    model = CaseMessage
+    fields = ["kind", "author", "text", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    fields = ["created_at", "actor", "kind", "data"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("audit trail")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "subject",
+        "status",
+        "priority",
+        "team",
+        "assignee",
+        "sla_due_at",
+        "opened_at",
+        "customer_link",
+    ]
+    list_filter = ["status", "priority", "team", "assignee"]
+    search_fields = ["subject", "customer__email", "customer__name", "social_author"]
+    list_select_related = ["customer", "team", "assignee"]
+    raw_id_fields = ["customer", "assignee"]
+    readonly_fields = [
+        "priority_reason",
+        "policy",
+        "opened_at",
+        "first_response_at",
+        "last_response_at",
+        "resolved_at",
+        "closed_at",
+        "sla_due_at",
+        "sla_warning_at",
+        "channels",
+    ]
+    inlines = [CaseMessageInline, CaseEventInline]
+
+    @admin.display(description=_("customer"))
+    def customer_link(self, case: Case) -> str:
+        return admin_link(case.customer) if case.customer_id else case.social_author
+
+    def save_model(self, request, obj, form, change):
+        # Status, priority and assignment go through the services, which keep the audit trail and SLA.
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        stored = Case.objects.get(pk=obj.pk)
+        Case.objects.filter(pk=obj.pk).update(subject=obj.subject, social_author=obj.social_author)
+        if obj.status != stored.status:
+            services.case_set_status(case=stored, status=obj.status, actor=request.user)
+        if obj.priority != stored.priority:
+            services.case_set_priority(case=stored, priority=obj.priority, actor=request.user)
+        if obj.assignee_id != stored.assignee_id or obj.team_id != stored.team_id:
+            services.case_assign(case=stored, assignee=obj.assignee, team=obj.team, actor=request.user)

@@ -1,0 +1,325 @@
+from datetime import timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer
+from support import business_time
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    HIGH = "high", _("High")
+    NORMAL = "normal", _("Normal")
+    LOW = "low", _("Low")
+
+
+PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), unique=True)
+    email = models.EmailField(_("team email"), blank=True, help_text=_("Warnings for unassigned cases go here."))
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="support_teams", blank=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+class BusinessCalendar(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    is_default = models.BooleanField(_("default"), default=False)
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_calendar"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.time_zone})"
+
+    def to_calendar(self) -> business_time.Calendar:
+        ZoneInfo(self.time_zone)  # fail early on a zone the system does not know
+        periods = tuple(
+            business_time.Period(p.weekday, p.start.hour * 60 + p.start.minute, p.end_minute)
+            for p in self.periods.all()
+        )
+        holidays = list(self.holidays.all())
+        return business_time.Calendar(
+            self.time_zone,
+            periods,
+            frozenset(h.date for h in holidays if not h.repeats_yearly),
+            frozenset((h.date.month, h.date.day) for h in holidays if h.repeats_yearly),
+        )
+
+
+class WorkingPeriod(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="periods")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"), help_text=_("00:00 means midnight at the end of the day."))
+
+    class Meta:
+        verbose_name = _("working period")
+        verbose_name_plural = _("working periods")
+        ordering = ["weekday", "start"]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    @property
+    def end_minute(self) -> int:
+        minute = self.end.hour * 60 + self.end.minute
+        return minute or business_time.END_OF_DAY
+
+    def clean(self) -> None:
+        if (
+            self.start is not None
+            and self.end is not None
+            and self.start.hour * 60 + self.start.minute >= self.end_minute
+        ):
+            raise ValidationError({"end": _("A period must end after it starts.")})
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    repeats_yearly = models.BooleanField(_("every year"), default=False)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m} {self.name}"
+
+
+class SLAPolicy(models.Model):
+    """Service-level targets; the first active policy (by position) whose conditions match applies."""
+
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_default = models.BooleanField(_("default"), default=False, help_text=_("Applies when no other policy matches."))
+    priorities = models.JSONField(_("priorities"), default=list, blank=True, help_text=_("Empty: any priority."))
+    channels = models.JSONField(_("channels"), default=list, blank=True, help_text=_("Empty: any channel."))
+    teams = models.ManyToManyField(Team, blank=True, verbose_name=_("teams"), help_text=_("Empty: any team."))
+    first_response = models.DurationField(_("first response within"), null=True, blank=True)
+    next_response = models.DurationField(_("next response within"), null=True, blank=True)
+    resolution = models.DurationField(_("resolution within"), null=True, blank=True)
+    business_hours_only = models.BooleanField(_("count business hours only"), default=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("calendar")
+    )
+    warning_percent = models.PositiveSmallIntegerField(_("warn at (% of target)"), default=75)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def matches(self, *, priority: str, channels: list[str], team_id: int | None, team_ids: set[int]) -> bool:
+        if self.priorities and priority not in self.priorities:
+            return False
+        if self.channels and not set(channels) & set(self.channels):
+            return False
+        return not team_ids or team_id in team_ids
+
+    def targets(self) -> dict[str, timedelta]:
+        return {
+            name: value
+            for name, value in (
+                ("first_response", self.first_response),
+                ("next_response", self.next_response),
+                ("resolution", self.resolution),
+            )
+            if value
+        }
+
+
+class ComplaintRules(models.Model):
+    """Which feedback counts as a complaint and opens (or joins) a case. One row, edited in the admin."""
+
+    is_active = models.BooleanField(_("open cases automatically"), default=True)
+    nps_at_most = models.PositiveSmallIntegerField(_("survey NPS at most"), default=6)
+    csat_at_most = models.PositiveSmallIntegerField(_("survey CSAT at most"), default=2)
+    review_stars_at_most = models.PositiveSmallIntegerField(_("review stars at most"), default=2)
+    negative_confidence_at_least = models.FloatField(
+        _("negative comment or mention with confidence at least"), default=0.6
+    )
+
+    class Meta:
+        verbose_name = _("complaint rules")
+        verbose_name_plural = _("complaint rules")
+
+    def __str__(self) -> str:
+        return str(_("Complaint rules"))
+
+    @classmethod
+    def current(cls) -> "ComplaintRules":
+        rules = cls.objects.order_by("pk").first()
+        return rules or cls.objects.create()
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        OPEN = "open", _("Open")
+        PENDING_CUSTOMER = "pending_customer", _("Pending customer")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+
+    OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER)
+
+    subject = models.CharField(_("subject"), max_length=200)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases", verbose_name=_("customer")
+    )
+    social_author = models.CharField(
+        _("social author"), max_length=160, blank=True, help_text=_("platform:handle when there is no customer")
+    )
+    channels = models.JSONField(_("channels"), default=list)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    priority_reason = models.TextField(_("why this priority"), blank=True)
+    is_priority_overridden = models.BooleanField(_("priority set by staff"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_cases"
+    )
+    policy = models.ForeignKey(SLAPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases")
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now, db_index=True)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    last_response_at = models.DateTimeField(_("last response at"), null=True, blank=True)
+    awaiting_response_since = models.DateTimeField(
+        _("waiting for us since"), null=True, blank=True, help_text=_("Last customer message not yet answered.")
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The earliest moment a target breaches or warns, kept for sorting the inbox and for the checker.
+    sla_due_at = models.DateTimeField(_("next SLA due"), null=True, blank=True, db_index=True)
+    sla_warning_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    followup_score = models.PositiveSmallIntegerField(_("follow-up answer (1–5)"), null=True, blank=True)
+    followup_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["sla_due_at", "-opened_at"]
+        indexes = [models.Index(fields=["status", "sla_due_at"], name="case_inbox_order")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class CasePause(models.Model):
+    """The SLA clock stops while the case waits for the customer; every pause is kept."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} → {self.ended_at or '…'}"
+
+
+class CaseMessage(models.Model):
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("Public reply")
+        NOTE = "note", _("Internal note")
+        CUSTOMER = "customer", _("Customer message")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case message")
+        verbose_name_plural = _("case messages")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text[:50]}"
+
+
+class CaseEvent(models.Model):
+    """The audit trail: who changed what on a case, and when."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    kind = models.CharField(_("what"), max_length=40)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class SLANotice(models.Model):
+    """A pre-breach warning or breach notification, recorded so each is sent once."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", _("About to breach")
+        BREACH = "breach", _("Breached")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sla_notices")
+    target = models.CharField(max_length=20)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "target", "kind", "due_at"], name="sla_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target} (case {self.case_id})"

@@ -1,0 +1,470 @@
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from core.exceptions import ApplicationError
+from feedback.models import FeedbackItem
+from support import sla
+from support.models import (
+    PRIORITY_RANK,
+    Case,
+    CaseEvent,
+    CaseMessage,
+    CasePause,
+    ComplaintRules,
+    Priority,
+    SLAPolicy,
+    Team,
+)
+from surveys.models import Answer, Question
+
+DEFAULT_TEAM_SLUG = "atencion-al-cliente"
+
+
+class CaseActionRefused(ApplicationError):
+    code = "case_action_refused"
+
+
+# ---------------------------------------------------------------------------------------
+# Which feedback is a complaint
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Complaint:
+    item: FeedbackItem
+    reasons: tuple[str, ...]
+    severity: int  # 0–2, how strongly the customer said it
+
+
+def _survey_scores(items: Sequence[FeedbackItem]) -> dict[int, dict[str, int]]:
+    response_ids = {item.survey_answer.response_id for item in items if item.survey_answer_id}
+    scores: dict[int, dict[str, int]] = {}
+    for response_id, kind, number in Answer.objects.filter(
+        response_id__in=response_ids, question__kind__in=[Question.Kind.NPS, Question.Kind.CSAT], number__isnull=False
+    ).values_list("response_id", "question__kind", "number"):
+        scores.setdefault(response_id, {}).setdefault(kind, number)
+    return scores
+
+
+def complaints_among(items: Sequence[FeedbackItem], rules: ComplaintRules) -> list[Complaint]:
+    """The items that are complaints under the shop's rules, with the reasons shown on the case."""
+    scores = _survey_scores(items)
+    found = []
+    for item in items:
+        reasons, severity = [], 0
+        if item.survey_answer_id:
+            response_scores = scores.get(item.survey_answer.response_id, {})
+            nps, csat = response_scores.get(Question.Kind.NPS), response_scores.get(Question.Kind.CSAT)
+            if nps is not None and nps <= rules.nps_at_most:
+                reasons.append(f"NPS {nps}")
+                severity = max(severity, 2 if nps <= 3 else 1)
+            if csat is not None and csat <= rules.csat_at_most:
+                reasons.append(f"CSAT {csat}")
+                severity = max(severity, 2 if csat <= 1 else 1)
+        if item.review_id and item.review.rating <= rules.review_stars_at_most:
+            reasons.append(f"{item.review.rating}★ review")
+            severity = max(severity, 2 if item.review.rating == 1 else 1)
+        sentiment = item.sentiment_gold or item.sentiment
+        confidence = 1.0 if item.sentiment_gold else (item.sentiment_confidence or 0.0)
+        if sentiment == "negative" and confidence >= rules.negative_confidence_at_least:
+            reasons.append(f"negative {'(staff)' if item.sentiment_gold else f'{confidence:.0%}'}")
+            severity = max(severity, 2 if (item.sentiment_score or 0) <= -0.8 else 1)
+        if reasons:
+            found.append(Complaint(item, tuple(reasons), severity))
+    return found
+
+
+# ---------------------------------------------------------------------------------------
+# Priority: an explainable sum of points
+# ---------------------------------------------------------------------------------------
+def case_priority(*, case: Case, complaints: Sequence[Complaint]) -> tuple[str, str]:
+    """(priority, explanation). Points for how strongly the customer complained, how many people
+    can hear it, how much the customer is worth to the shop and whether it keeps happening."""
+    points, lines = 0, []
+    strength = max((c.severity for c in complaints), default=0)
+    if strength:
+        points += strength
+        lines.append(f"+{strength} strength of the complaint ({'; '.join(complaints[0].reasons)})")
+    followers = max((c.item.mention.author_followers for c in complaints if c.item.mention_id), default=0)
+    reach = 3 if followers >= 100_000 else 2 if followers >= 10_000 else 1 if followers >= 1_000 else 0
+    if reach:
+        points += reach
+        lines.append(f"+{reach} public reach ({followers:,} followers)")
+    if case.customer_id:
+        stats = case.customer.orders.aggregate(count=Count("pk"), total=Sum("total"))
+        value = (
+            2
+            if (stats["total"] or 0) >= 1000
+            else 1
+            if (stats["count"] or 0) >= 5 or (stats["total"] or 0) >= 300
+            else 0
+        )
+        if value:
+            points += value
+            lines.append(f"+{value} customer value ({stats['count']} orders, {stats['total']} total)")
+        earlier = Case.objects.filter(customer_id=case.customer_id, opened_at__gte=timezone.now() - timedelta(days=90))
+        if case.pk:
+            earlier = earlier.exclude(pk=case.pk)
+        attached = case.feedback_items.count() if case.pk else 0
+        if earlier.exists() or attached + len(complaints) > 1:
+            points += 1
+            lines.append("+1 repeat complaint")
+    priority = (
+        Priority.URGENT
+        if points >= 5
+        else Priority.HIGH
+        if points >= 3
+        else Priority.NORMAL
+        if points >= 1
+        else Priority.LOW
+    )
+    lines.append(f"= {points} points → {priority.label}")
+    return priority, "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------
+# SLA
+# ---------------------------------------------------------------------------------------
+def sla_policy_for(*, priority: str, channels: list[str], team: Team | None) -> SLAPolicy | None:
+    policies = list(SLAPolicy.objects.filter(is_active=True).prefetch_related("teams").order_by("position", "pk"))
+    for policy in policies:
+        if policy.is_default:
+            continue
+        team_ids = {t.pk for t in policy.teams.all()}
+        if not (policy.priorities or policy.channels or team_ids):
+            continue
+        if policy.matches(priority=priority, channels=channels, team_id=team.pk if team else None, team_ids=team_ids):
+            return policy
+    return next((p for p in policies if p.is_default), None)
+
+
+def case_sla_states(case: Case, *, now: datetime | None = None) -> list[sla.TargetState]:
+    now = now or timezone.now()
+    policy = case.policy
+    if policy is None:
+        return []
+    calendar = policy.calendar.to_calendar() if policy.business_hours_only and policy.calendar else None
+    pauses = [(p.started_at, p.ended_at) for p in case.pauses.all()]
+    states = []
+    targets = policy.targets()
+    warning_share = policy.warning_percent / 100
+    if "first_response" in targets:
+        states.append(
+            sla.target_state(
+                name="first_response",
+                calendar=calendar,
+                started_at=case.opened_at,
+                target=targets["first_response"],
+                stopped_at=case.first_response_at,
+                pauses=pauses,
+                now=now,
+                warning_share=warning_share,
+            )
+        )
+    if "next_response" in targets and case.first_response_at and case.awaiting_response_since:
+        states.append(
+            sla.target_state(
+                name="next_response",
+                calendar=calendar,
+                started_at=case.awaiting_response_since,
+                target=targets["next_response"],
+                stopped_at=None,
+                pauses=pauses,
+                now=now,
+                warning_share=warning_share,
+            )
+        )
+    if "resolution" in targets:
+        states.append(
+            sla.target_state(
+                name="resolution",
+                calendar=calendar,
+                started_at=case.opened_at,
+                target=targets["resolution"],
+                stopped_at=case.resolved_at,
+                pauses=pauses,
+                now=now,
+                warning_share=warning_share,
+            )
+        )
+    return states
+
+
+def case_sla_refresh(case: Case, *, now: datetime | None = None) -> Case:
+    """Store the next due and warning moments, which order the inbox and drive the checker."""
+    running = [s for s in case_sla_states(case, now=now) if s.status in (sla.RUNNING, sla.BREACHED) and s.due_at]
+    running = [s for s in running if not (s.name != "resolution" and s.status == sla.MET)]
+    open_targets = [s for s in running if s.status != sla.MET]
+    case.sla_due_at = min((s.due_at for s in open_targets), default=None) if case.is_open else None
+    case.sla_warning_at = (
+        min((s.warning_at for s in open_targets if s.warning_at), default=None) if case.is_open else None
+    )
+    Case.objects.filter(pk=case.pk).update(sla_due_at=case.sla_due_at, sla_warning_at=case.sla_warning_at)
+    return case
+
+
+def _event(case: Case, kind: str, actor=None, **data) -> None:
+    CaseEvent.objects.create(case=case, kind=kind, actor=actor, data=data)
+
+
+# ---------------------------------------------------------------------------------------
+# Opening and attaching
+# ---------------------------------------------------------------------------------------
+def _owner_of(item: FeedbackItem) -> tuple[int | None, str]:
+    if item.customer_id:
+        return item.customer_id, ""
+    if item.mention_id:
+        return None, f"{item.mention.platform}:{item.mention.author_handle.lower()}"
+    return None, ""
+
+
+@transaction.atomic
+def cases_open_for_feedback(*, ids: Sequence[int], now: datetime | None = None) -> list[Case]:
+    """Turn complaints among these items into cases: a new case, or the customer's open one.
+
+    Idempotent: an item already on a case is skipped. A resolved case of the same customer is
+    reopened rather than a second one started.
+    """
+    now = now or timezone.now()
+    rules = ComplaintRules.current()
+    if not rules.is_active:
+        return []
+    items = list(
+        FeedbackItem.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(ids), case__isnull=True)
+        .select_related("survey_answer", "review", "mention", "customer")
+    )
+    touched: dict[int, Case] = {}
+    for complaint in complaints_among(items, rules):
+        item = complaint.item
+        customer_id, social_author = _owner_of(item)
+        case = None
+        if customer_id or social_author:
+            owner = {"customer_id": customer_id} if customer_id else {"social_author": social_author}
+            case = (
+                Case.objects.select_for_update()
+                .filter(**owner, status__in=[*Case.OPEN_STATUSES, Case.Status.RESOLVED])
+                .order_by("-opened_at")
+                .first()
+            )
+        if case is None:
+            team = Team.objects.filter(slug=DEFAULT_TEAM_SLUG).first()
+            case = Case.objects.create(
+                subject=_subject(item),
+                customer_id=customer_id,
+                social_author=social_author,
+                channels=[item.channel],
+                team=team,
+                opened_at=now,
+                awaiting_response_since=now,
+            )
+            _event(case, "opened", reasons=list(complaint.reasons), feedback=item.pk)
+        else:
+            if item.channel not in case.channels:
+                case.channels = [*case.channels, item.channel]
+            if case.status == Case.Status.RESOLVED:
+                case.status, case.resolved_at = Case.Status.OPEN, None
+                _event(case, "reopened", feedback=item.pk)
+            if case.status == Case.Status.PENDING_CUSTOMER:
+                _resume(case, now)
+                case.status = Case.Status.OPEN
+            case.awaiting_response_since = case.awaiting_response_since or now
+            case.save()
+            _event(case, "complaint_attached", reasons=list(complaint.reasons), feedback=item.pk)
+        item.case = case
+        item.save(update_fields=["case"])
+        if not case.is_priority_overridden:
+            priority, reason = case_priority(case=case, complaints=[complaint])
+            if case.pk in touched or case.priority_reason:
+                priority = min(priority, case.priority, key=lambda p: PRIORITY_RANK[p])
+            case.priority, case.priority_reason = priority, reason
+        case.policy = sla_policy_for(priority=case.priority, channels=case.channels, team=case.team)
+        case.save()
+        case_sla_refresh(case, now=now)
+        touched[case.pk] = case
+    return list(touched.values())
+
+
+def _subject(item: FeedbackItem) -> str:
+    text = " ".join(item.text.split())
+    return text if len(text) <= 90 else text[:87] + "…"
+
+
+def _resume(case: Case, now: datetime) -> None:
+    CasePause.objects.filter(case=case, ended_at__isnull=True).update(ended_at=now)
+
+
+# ---------------------------------------------------------------------------------------
+# Staff actions
+# ---------------------------------------------------------------------------------------
+@transaction.atomic
+def case_reply(*, case: Case, text: str, author, now: datetime | None = None) -> CaseMessage:
+    """A public reply: it is the response the SLA measures, and it goes to the customer."""
+    now = now or timezone.now()
+    if not text.strip():
+        raise CaseActionRefused("A reply needs some text.", extra={"text": ["This field may not be blank."]})
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    message = CaseMessage.objects.create(
+        case=case, kind=CaseMessage.Kind.REPLY, author=author, text=text.strip(), created_at=now
+    )
+    case.first_response_at = case.first_response_at or now
+    case.last_response_at = now
+    case.awaiting_response_since = None
+    if case.status == Case.Status.NEW:
+        case.status = Case.Status.OPEN
+    case.save()
+    _event(case, "replied", author, message=message.pk)
+    case_sla_refresh(case, now=now)
+    return message
+
+
+@transaction.atomic
+def case_note(*, case: Case, text: str, author) -> CaseMessage:
+    """An internal note: never shown to the customer, and not a response for the SLA."""
+    if not text.strip():
+        raise CaseActionRefused("A note needs some text.", extra={"text": ["This field may not be blank."]})
+    message = CaseMessage.objects.create(case=case, kind=CaseMessage.Kind.NOTE, author=author, text=text.strip())
+    _event(case, "noted", author, message=message.pk)
+    return message
+
+
+@transaction.atomic
+def case_customer_message(*, case: Case, text: str, now: datetime | None = None) -> CaseMessage:
+    """The customer wrote back: the clock resumes and a resolved case reopens."""
+    now = now or timezone.now()
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    message = CaseMessage.objects.create(case=case, kind=CaseMessage.Kind.CUSTOMER, text=text.strip(), created_at=now)
+    if case.status == Case.Status.PENDING_CUSTOMER:
+        _resume(case, now)
+    if case.status in (Case.Status.PENDING_CUSTOMER, Case.Status.RESOLVED):
+        if case.status == Case.Status.RESOLVED:
+            case.resolved_at = None
+            _event(case, "reopened", reason="customer reply")
+        case.status = Case.Status.OPEN
+    case.awaiting_response_since = case.awaiting_response_since or now
+    case.save()
+    case_sla_refresh(case, now=now)
+    return message
+
+
+ALLOWED_MOVES = {
+    Case.Status.NEW: {Case.Status.OPEN, Case.Status.PENDING_CUSTOMER, Case.Status.RESOLVED, Case.Status.CLOSED},
+    Case.Status.OPEN: {Case.Status.PENDING_CUSTOMER, Case.Status.RESOLVED, Case.Status.CLOSED},
+    Case.Status.PENDING_CUSTOMER: {Case.Status.OPEN, Case.Status.RESOLVED, Case.Status.CLOSED},
+    Case.Status.RESOLVED: {Case.Status.OPEN, Case.Status.CLOSED},
+    Case.Status.CLOSED: {Case.Status.OPEN},
+}
+
+
+@transaction.atomic
+def case_set_status(*, case: Case, status: str, actor=None, now: datetime | None = None) -> Case:
+    now = now or timezone.now()
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if status == case.status:
+        return case
+    if status not in ALLOWED_MOVES.get(case.status, set()):
+        raise CaseActionRefused(
+            f"A case cannot go from {case.status} to {status}.",
+            extra={"status": ["Not allowed from the current status."]},
+        )
+    if case.status == Case.Status.PENDING_CUSTOMER:
+        _resume(case, now)
+    if status == Case.Status.PENDING_CUSTOMER:
+        CasePause.objects.create(case=case, started_at=now)
+    if status == Case.Status.RESOLVED:
+        case.resolved_at = now
+    if status == Case.Status.CLOSED:
+        case.closed_at = now
+        case.resolved_at = case.resolved_at or now
+    if status == Case.Status.OPEN:
+        case.resolved_at, case.closed_at = None, None
+    _event(case, "status", actor, old=case.status, new=status)
+    case.status = status
+    case.save()
+    case_sla_refresh(case, now=now)
+    return case
+
+
+@transaction.atomic
+def case_set_priority(*, case: Case, priority: str, actor) -> Case:
+    if priority not in Priority.values:
+        raise CaseActionRefused(f"Unknown priority {priority!r}.", extra={"priority": ["Not a valid choice."]})
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _event(case, "priority", actor, old=case.priority, new=priority)
+    case.priority, case.is_priority_overridden = priority, True
+    case.priority_reason = f"{case.priority_reason}\nSet to {priority} by {actor}".strip()
+    case.policy = sla_policy_for(priority=priority, channels=case.channels, team=case.team)
+    case.save()
+    case_sla_refresh(case)
+    return case
+
+
+@transaction.atomic
+def case_assign(*, case: Case, assignee=None, team: Team | None = None, actor=None) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _event(
+        case,
+        "assigned",
+        actor,
+        assignee=getattr(assignee, "pk", None),
+        team=getattr(team or case.team, "pk", None),
+    )
+    case.assignee = assignee
+    if team is not None:
+        case.team = team
+        case.policy = sla_policy_for(priority=case.priority, channels=case.channels, team=team)
+    case.save()
+    case_sla_refresh(case)
+    return case
+
+
+# ---------------------------------------------------------------------------------------
+# Warnings and breaches
+# ---------------------------------------------------------------------------------------
+def sla_check(*, now: datetime | None = None) -> int:
+    """Warn before a target breaches and notify when it does — each notice once, however often
+    this runs (the notice row is unique per case, target, kind and due time)."""
+    from django.core.mail import send_mail
+    from django.db import IntegrityError
+
+    from support.models import SLANotice
+
+    now = now or timezone.now()
+    sent = 0
+    cases = (
+        Case.objects.filter(status__in=Case.OPEN_STATUSES, sla_warning_at__lte=now)
+        .select_related("policy__calendar", "assignee", "team")
+        .prefetch_related("pauses")
+    )
+    for case in cases:
+        for state in case_sla_states(case, now=now):
+            if state.status == sla.BREACHED:
+                kind = SLANotice.Kind.BREACH
+            elif state.is_warning:
+                kind = SLANotice.Kind.WARNING
+            else:
+                continue
+            try:
+                with transaction.atomic():
+                    SLANotice.objects.create(
+                        case=case, target=state.name, kind=kind, due_at=state.due_at or now, sent_at=now
+                    )
+            except IntegrityError:
+                continue  # already sent
+            recipient = (
+                case.assignee.email if case.assignee and case.assignee.email else (case.team.email if case.team else "")
+            )
+            if recipient:
+                verb = "breached" if kind == SLANotice.Kind.BREACH else "is about to breach"
+                send_mail(
+                    f"[Voz] Case #{case.pk} {verb} its {state.name.replace('_', ' ')} target",
+                    f"{case.subject}\n\nDue: {state.due_at:%Y-%m-%d %H:%M %Z}\nPriority: {case.priority}",
+                    None,
+                    [recipient],
+                )
+            _event(case, f"sla_{kind}", target=state.name)
+            sent += 1
+    return sent

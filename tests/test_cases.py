@@ -1,0 +1,198 @@
+"""Complaints become cases; priority is explained; SLA clocks pause, resume and warn once."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from feedback.models import FeedbackItem
+from reviews.services import ReviewData, reviews_upsert
+from social.services import MentionData, mentions_upsert
+from support import services
+from support.models import Case, CasePause, SLANotice, SLAPolicy, Team
+from tests.factories import FeedbackItemFactory, InvitationFactory
+
+pytestmark = pytest.mark.django_db
+MADRID = ZoneInfo("Europe/Madrid")
+MONDAY_10 = datetime(2026, 3, 2, 10, 0, tzinfo=MADRID)
+
+
+def analysed(item: FeedbackItem, sentiment: str, score: float, confidence: float = 0.9) -> FeedbackItem:
+    FeedbackItem.objects.filter(pk=item.pk).update(
+        sentiment=sentiment, sentiment_score=score, sentiment_confidence=confidence, analysis_status="done"
+    )
+    item.refresh_from_db()
+    return item
+
+
+def detractor_comment(nps: int = 2, text: str = "Llegó roto y nadie contesta") -> FeedbackItem:
+    from surveys.services import response_submit
+
+    invitation = InvitationFactory(language="es")
+    questions = {q.code: q.pk for q in invitation.survey.questions.all()}
+    response_submit(
+        invitation=invitation,
+        answers={questions["nps"]: nps, questions["delivery_csat"]: 3, questions["comment"]: text},
+        language="es",
+    )
+    return FeedbackItem.objects.get(survey_answer__response__invitation=invitation)
+
+
+def test_a_detractor_comment_opens_a_case_with_an_explained_priority_and_sla():
+    item = analysed(detractor_comment(nps=2), "negative", -0.9)
+
+    (case,) = services.cases_open_for_feedback(ids=[item.pk], now=MONDAY_10)
+
+    case.refresh_from_db()
+    assert case.customer == item.customer and case.channels == ["survey"] and case.status == "new"
+    assert list(case.feedback_items.all()) == [item]
+    assert "NPS 2" in case.priority_reason and "points" in case.priority_reason
+    assert case.policy is not None and case.policy.priorities in ([case.priority], [])
+    assert case.sla_due_at is not None and case.sla_due_at > MONDAY_10
+    assert case.events.filter(kind="opened").exists()
+
+
+def test_praise_opens_no_case_and_running_twice_changes_nothing():
+    happy = analysed(detractor_comment(nps=10, text="Todo perfecto"), "positive", 0.9)
+    angry = analysed(detractor_comment(nps=1), "negative", -0.95)
+
+    services.cases_open_for_feedback(ids=[happy.pk, angry.pk], now=MONDAY_10)
+    services.cases_open_for_feedback(ids=[happy.pk, angry.pk], now=MONDAY_10)
+
+    assert Case.objects.count() == 1
+    happy.refresh_from_db()
+    assert happy.case is None
+
+
+def test_a_one_star_review_and_a_loud_negative_mention_open_cases():
+    (review,) = reviews_upsert(items=[ReviewData("own_site", "r1", 1, body="Horrible, llegó roto", language="es")])
+    (mention,) = mentions_upsert(
+        items=[MentionData("x", "m1", "@TiendaDemo 3 semanas esperando mi pedido", "influencer", 150_000)]
+    )
+    review_item = analysed(FeedbackItem.objects.get(review=review.obj), "negative", -0.5, confidence=0.4)
+    mention_item = analysed(FeedbackItem.objects.get(mention=mention.obj), "negative", -0.9)
+
+    cases = services.cases_open_for_feedback(ids=[review_item.pk, mention_item.pk], now=MONDAY_10)
+
+    by_channel = {case.channels[0]: case for case in cases}
+    assert "1★ review" in by_channel["review"].priority_reason
+    loud = by_channel["social"]
+    assert loud.social_author == "x:influencer" and "150,000 followers" in loud.priority_reason
+    assert loud.priority == "urgent"
+
+
+def test_a_second_complaint_from_the_same_customer_joins_the_open_case():
+    first = analysed(detractor_comment(), "negative", -0.9)
+    (case,) = services.cases_open_for_feedback(ids=[first.pk], now=MONDAY_10)
+    second = analysed(
+        FeedbackItemFactory(customer=first.customer, channel="review", text="Y otra vez mal"), "negative", -0.9
+    )
+
+    services.cases_open_for_feedback(ids=[second.pk], now=MONDAY_10 + timedelta(hours=1))
+
+    assert Case.objects.count() == 1
+    case.refresh_from_db()
+    assert set(case.feedback_items.values_list("pk", flat=True)) == {first.pk, second.pk}
+    assert case.channels == ["survey", "review"]
+    assert "repeat complaint" in case.priority_reason
+
+
+def test_a_resolved_case_reopens_on_a_new_complaint_or_a_customer_reply(admin_user):
+    item = analysed(detractor_comment(), "negative", -0.9)
+    (case,) = services.cases_open_for_feedback(ids=[item.pk], now=MONDAY_10)
+    services.case_set_status(case=case, status="resolved", actor=admin_user, now=MONDAY_10 + timedelta(hours=1))
+
+    services.case_customer_message(case=case, text="Sigue sin funcionar", now=MONDAY_10 + timedelta(hours=2))
+    case.refresh_from_db()
+    assert (case.status, case.resolved_at) == ("open", None)
+
+    services.case_set_status(case=case, status="resolved", actor=admin_user, now=MONDAY_10 + timedelta(hours=3))
+    again = analysed(FeedbackItemFactory(customer=item.customer, text="Fatal"), "negative", -0.9)
+    services.cases_open_for_feedback(ids=[again.pk], now=MONDAY_10 + timedelta(hours=4))
+    case.refresh_from_db()
+    assert case.status == "open" and Case.objects.count() == 1
+    assert case.events.filter(kind="reopened").count() == 2
+
+
+def test_an_internal_note_is_not_a_response_but_a_public_reply_is(admin_user):
+    item = analysed(detractor_comment(), "negative", -0.9)
+    (case,) = services.cases_open_for_feedback(ids=[item.pk], now=MONDAY_10)
+
+    services.case_note(case=case, text="Revisar con almacén", author=admin_user)
+    case.refresh_from_db()
+    assert case.first_response_at is None
+
+    services.case_reply(
+        case=case, text="Te enviamos otro hoy mismo", author=admin_user, now=MONDAY_10 + timedelta(minutes=30)
+    )
+    case.refresh_from_db()
+    assert case.first_response_at == MONDAY_10 + timedelta(minutes=30) and case.status == "open"
+    states = {s.name: s for s in services.case_sla_states(case, now=MONDAY_10 + timedelta(hours=1))}
+    assert states["first_response"].status == "met"
+
+
+def test_waiting_for_the_customer_pauses_the_clock_and_the_pause_survives_a_policy_change(admin_user):
+    item = analysed(detractor_comment(), "negative", -0.9)
+    (case,) = services.cases_open_for_feedback(ids=[item.pk], now=MONDAY_10)
+    services.case_reply(case=case, text="¿Nos mandas una foto?", author=admin_user, now=MONDAY_10 + timedelta(hours=1))
+    before = {s.name: s for s in services.case_sla_states(case, now=MONDAY_10 + timedelta(hours=1))}["resolution"]
+
+    services.case_set_status(case=case, status="pending_customer", actor=admin_user, now=MONDAY_10 + timedelta(hours=1))
+    paused = {s.name: s for s in services.case_sla_states(case, now=MONDAY_10 + timedelta(hours=5))}["resolution"]
+    services.case_customer_message(case=case, text="Aquí está la foto", now=MONDAY_10 + timedelta(days=1))
+    services.case_set_priority(case=case, priority="low", actor=admin_user)  # another policy now applies
+    case.refresh_from_db()
+    resumed = {s.name: s for s in services.case_sla_states(case, now=MONDAY_10 + timedelta(days=1))}["resolution"]
+
+    assert paused.status == "paused" and paused.due_at is None and paused.elapsed == before.elapsed
+    pause = CasePause.objects.get(case=case)
+    assert pause.ended_at == MONDAY_10 + timedelta(days=1)
+    assert resumed.status == "running" and resumed.elapsed == timedelta(hours=1)
+    assert case.policy.is_default
+
+
+def test_policies_match_in_order_and_the_default_catches_the_rest():
+    vip = Team.objects.create(name="VIP", slug="vip")
+    special = SLAPolicy.objects.create(
+        name="VIP social", position=1, channels=["social"], first_response=timedelta(minutes=30)
+    )
+    special.teams.add(vip)
+
+    assert services.sla_policy_for(priority="low", channels=["social"], team=vip) == special
+    assert services.sla_policy_for(priority="low", channels=["survey"], team=vip).is_default
+    assert services.sla_policy_for(priority="urgent", channels=["survey"], team=None).name == "Urgente"
+    SLAPolicy.objects.filter(name="Urgente").update(is_active=False)
+    assert services.sla_policy_for(priority="urgent", channels=["survey"], team=None).is_default
+
+
+def test_warnings_and_breaches_are_sent_once_to_the_assignee(django_user_model, admin_user):
+    agent = django_user_model.objects.create_user(username="ana", email="ana@shop.example", password="x")
+    item = analysed(detractor_comment(), "negative", -0.9)
+    (case,) = services.cases_open_for_feedback(ids=[item.pk], now=MONDAY_10)
+    services.case_assign(case=case, assignee=agent, actor=admin_user)
+    target = case.policy.first_response
+
+    services.sla_check(now=MONDAY_10 + target * 0.8)
+    services.sla_check(now=MONDAY_10 + target * 0.85)
+    warnings = list(mail.outbox)
+    services.sla_check(now=MONDAY_10 + target + timedelta(days=3))
+    services.sla_check(now=MONDAY_10 + target + timedelta(days=3, minutes=5))
+
+    assert [m.to for m in warnings] == [["ana@shop.example"]]
+    assert "about to breach" in warnings[0].subject
+    kinds = sorted(SLANotice.objects.filter(case=case).values_list("target", "kind"))
+    assert ("first_response", "breach") in kinds and ("first_response", "warning") in kinds
+    assert len(kinds) == len(set(kinds))
+    assert len(mail.outbox) == len(kinds)
+
+
+def test_closed_cases_cannot_jump_back_to_pending(admin_user):
+    item = analysed(detractor_comment(), "negative", -0.9)
+    (case,) = services.cases_open_for_feedback(ids=[item.pk], now=MONDAY_10)
+    services.case_set_status(case=case, status="closed", actor=admin_user)
+
+    with pytest.raises(services.CaseActionRefused):
+        services.case_set_status(case=case, status="pending_customer", actor=admin_user)
+    assert timezone.now() >= Case.objects.get().closed_at
