@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("s/", include("surveys.urls")),
     path("feedback/", include("feedback.urls")),
+    path("support/", include("support.urls")),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("feedback.api.urls")),
     path("api/v1/", include("reviews.api.urls")),

@@ -241,6 +241,7 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["sla_due_at", "-opened_at"]
+        permissions = [("view_all_cases", _("Can see the cases of every team (managers)"))]
         indexes = [models.Index(fields=["status", "sla_due_at"], name="case_inbox_order")]
 
     def __str__(self) -> str:

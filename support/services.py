@@ -206,8 +206,8 @@ def case_sla_refresh(case: Case, *, now: datetime | None = None) -> Case:
     return case
 
 
-def _event(case: Case, kind: str, actor=None, **data) -> None:
-    CaseEvent.objects.create(case=case, kind=kind, actor=actor, data=data)
+def _event(case: Case, kind: str, actor=None, *, at: datetime | None = None, **data) -> None:
+    CaseEvent.objects.create(case=case, kind=kind, actor=actor, data=data, created_at=at or timezone.now())
 
 
 # ---------------------------------------------------------------------------------------
@@ -261,19 +261,19 @@ def cases_open_for_feedback(*, ids: Sequence[int], now: datetime | None = None) 
                 opened_at=now,
                 awaiting_response_since=now,
             )
-            _event(case, "opened", reasons=list(complaint.reasons), feedback=item.pk)
+            _event(case, "opened", at=now, reasons=list(complaint.reasons), feedback=item.pk)
         else:
             if item.channel not in case.channels:
                 case.channels = [*case.channels, item.channel]
             if case.status == Case.Status.RESOLVED:
                 case.status, case.resolved_at = Case.Status.OPEN, None
-                _event(case, "reopened", feedback=item.pk)
+                _event(case, "reopened", at=now, feedback=item.pk)
             if case.status == Case.Status.PENDING_CUSTOMER:
                 _resume(case, now)
                 case.status = Case.Status.OPEN
             case.awaiting_response_since = case.awaiting_response_since or now
             case.save()
-            _event(case, "complaint_attached", reasons=list(complaint.reasons), feedback=item.pk)
+            _event(case, "complaint_attached", at=now, reasons=list(complaint.reasons), feedback=item.pk)
         item.case = case
         item.save(update_fields=["case"])
         if not case.is_priority_overridden:
@@ -316,7 +316,7 @@ def case_reply(*, case: Case, text: str, author, now: datetime | None = None) ->
     if case.status == Case.Status.NEW:
         case.status = Case.Status.OPEN
     case.save()
-    _event(case, "replied", author, message=message.pk)
+    _event(case, "replied", author, at=now, message=message.pk)
     case_sla_refresh(case, now=now)
     return message
 
@@ -342,7 +342,7 @@ def case_customer_message(*, case: Case, text: str, now: datetime | None = None)
     if case.status in (Case.Status.PENDING_CUSTOMER, Case.Status.RESOLVED):
         if case.status == Case.Status.RESOLVED:
             case.resolved_at = None
-            _event(case, "reopened", reason="customer reply")
+            _event(case, "reopened", at=now, reason="customer reply")
         case.status = Case.Status.OPEN
     case.awaiting_response_since = case.awaiting_response_since or now
     case.save()
@@ -381,7 +381,7 @@ def case_set_status(*, case: Case, status: str, actor=None, now: datetime | None
         case.resolved_at = case.resolved_at or now
     if status == Case.Status.OPEN:
         case.resolved_at, case.closed_at = None, None
-    _event(case, "status", actor, old=case.status, new=status)
+    _event(case, "status", actor, at=now, old=case.status, new=status)
     case.status = status
     case.save()
     case_sla_refresh(case, now=now)

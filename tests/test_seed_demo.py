@@ -86,6 +86,9 @@ def _fingerprint() -> str:
 
 def _delete_shop() -> None:
     # Orders take their invitations, responses, answers and feedback items with them.
+    from support.models import Case
+
+    Case.objects.all().delete()
     Review.objects.all().delete()
     Mention.objects.all().delete()
     Order.objects.all().delete()
@@ -302,3 +305,18 @@ def test_the_demo_has_verified_reviews_replies_and_loud_mentions(demo):
     assert FeedbackItem.objects.filter(channel="review").count() == demo.reviews
     assert FeedbackItem.objects.filter(channel="social").count() == demo.mentions
     assert not Review.objects.filter(created_at__gte=_cutoff(TODAY)).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_inbox_has_cases_in_every_sla_state(demo):
+    from django.utils import timezone
+
+    from support.models import Case
+
+    now = timezone.now()
+    open_cases = Case.objects.filter(status__in=Case.OPEN_STATUSES)
+    assert open_cases.filter(sla_due_at__lte=now).exists(), "breached"
+    assert open_cases.filter(sla_warning_at__lte=now, sla_due_at__gt=now).exists(), "about to breach"
+    assert open_cases.filter(sla_warning_at__gt=now).exists(), "running"
+    assert open_cases.filter(status="pending_customer").exists(), "paused"
+    assert Case.objects.filter(status="closed").exists()

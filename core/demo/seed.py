@@ -982,6 +982,65 @@ def _reviews_and_mentions_store(
     return len(reviews), len(mentions)
 
 
+def _cases_settle(rng: random.Random, *, cutoff: datetime, progress: Progress) -> int:
+    """Give the cases opened by the complaints a believable history, and leave the inbox with
+    cases in every SLA state: long resolved, waiting for the customer, running, about to
+    breach and breached."""
+    from support import services as support
+    from support.business_time import business_time_between
+    from support.models import Case
+
+    support.cases_open_for_feedback(
+        ids=list(FeedbackItem.objects.filter(case__isnull=True).values_list("pk", flat=True)), now=cutoff
+    )
+    cases = list(Case.objects.filter(status=Case.Status.NEW).order_by("pk"))
+    for case in cases:
+        first_seen = case.feedback_items.order_by("received_at").values_list("received_at", flat=True).first()
+        Case.objects.filter(pk=case.pk).update(opened_at=first_seen or cutoff, awaiting_response_since=first_seen)
+        case.events.filter(kind="opened").update(created_at=first_seen or cutoff)
+    # Newest first: the most recent cases are the ones still being worked on.
+    cases = list(Case.objects.filter(pk__in=[case.pk for case in cases]).order_by("-opened_at", "pk"))
+    running, at_risk, breached = cases[:3], cases[3:5], cases[5:12]
+    waiting, replied, settled = cases[12:17], cases[17:20], cases[20:]
+    for case in waiting + replied:
+        answered = min(case.opened_at + timedelta(hours=rng.randint(1, 20)), cutoff)
+        support.case_reply(case=case, text=_demo_reply(case), author=None, now=answered)
+        if case in waiting:
+            support.case_set_status(case=case, status="pending_customer", now=answered)
+    for case in settled:
+        support.case_reply(
+            case=case, text=_demo_reply(case), author=None, now=case.opened_at + timedelta(hours=rng.randint(1, 30))
+        )
+        resolved = min(case.opened_at + timedelta(days=rng.randint(1, 4)), cutoff)
+        support.case_set_status(case=case, status="resolved", now=resolved)
+        if cutoff - resolved > timedelta(days=7):
+            support.case_set_status(case=case, status="closed", now=resolved + timedelta(days=7))
+    for case in breached:
+        support.case_sla_refresh(case)
+    # Cases arriving right now, and cases whose first-response clock is three quarters gone.
+    now = timezone.now()
+    for share, group in ((0.1, running), (0.8, at_risk)):
+        for case in group:
+            case.refresh_from_db()
+            target = case.policy.first_response if case.policy and case.policy.first_response else timedelta(hours=8)
+            calendar = case.policy.calendar.to_calendar() if case.policy and case.policy.calendar else None
+            opened = now
+            while business_time_between(calendar, opened, now) < target * share and now - opened < timedelta(days=20):
+                opened -= timedelta(minutes=15)
+            Case.objects.filter(pk=case.pk).update(opened_at=opened, awaiting_response_since=opened)
+            case.refresh_from_db()
+            support.case_sla_refresh(case, now=now)
+    progress("cases", len(cases), len(cases))
+    return len(cases)
+
+
+def _demo_reply(case) -> str:
+    language = case.customer.preferred_language if case.customer else "es"
+    if language == "en":
+        return "We are sorry about this. We have sent a replacement and refunded the shipping."
+    return "Sentimos lo ocurrido. Te hemos enviado un reemplazo y devuelto los gastos de envío."
+
+
 def demo_data_exists() -> bool:
     """Any customer means the shop is not empty: demo rows must never mix with real ones."""
     return Customer.objects.exists()
@@ -1073,4 +1132,5 @@ def seed_demo(
     )
     _responses_submit(plans, invitations, rng=rng, survey=survey, planned_orders=planned_orders, progress=report)
     _reviews_and_mentions_store(rng, planned=planned_orders, people=people, cutoff=cutoff, progress=report)
+    _cases_settle(rng, cutoff=cutoff, progress=report)
     return demo_summary(now=cutoff)

@@ -1,0 +1,35 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from support.models import Case, Priority, Team
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(label=_("Text"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class CaseUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Case.Status.choices)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=get_user_model().objects.filter(is_active=True, is_staff=True), required=False
+    )
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [
+        ("assign_me", _("Assign to me")),
+        ("unassign", _("Unassign")),
+        ("open", _("Mark open")),
+        ("pending_customer", _("Waiting for the customer")),
+        ("resolved", _("Resolve")),
+        ("closed", _("Close")),
+    ]
+    cases = forms.ModelMultipleChoiceField(queryset=Case.objects.none())
+    action = forms.ChoiceField(choices=ACTIONS)
+
+    def __init__(self, *args, visible, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = visible

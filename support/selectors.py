@@ -1,0 +1,85 @@
+from datetime import datetime
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from support.models import Case
+
+INBOX_VIEWS = ("mine", "unassigned", "at_risk", "breached", "open", "all")
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """Managers see every case; agents the cases of their teams and the ones assigned to them."""
+    cases = Case.objects.select_related("customer", "team", "assignee", "policy")
+    if user.is_superuser or user.has_perm("support.view_all_cases"):
+        return cases
+    return cases.filter(Q(team__members=user) | Q(assignee=user)).distinct()
+
+
+def inbox(
+    *,
+    user,
+    view: str = "open",
+    team: str = "",
+    channel: str = "",
+    priority: str = "",
+    topic: str = "",
+    sentiment: str = "",
+    now: datetime | None = None,
+) -> QuerySet[Case]:
+    """The triage list: open cases by default, the next SLA due first."""
+    now = now or timezone.now()
+    cases = cases_visible_to(user)
+    if view != "all":
+        cases = cases.filter(status__in=Case.OPEN_STATUSES)
+    if view == "mine":
+        cases = cases.filter(assignee=user)
+    elif view == "unassigned":
+        cases = cases.filter(assignee__isnull=True)
+    elif view == "at_risk":
+        cases = cases.filter(sla_warning_at__lte=now, sla_due_at__gt=now)
+    elif view == "breached":
+        cases = cases.filter(sla_due_at__lte=now)
+    if team:
+        cases = cases.filter(team__slug=team)
+    if channel:
+        cases = cases.filter(feedback_items__channel=channel)
+    if priority:
+        cases = cases.filter(priority=priority)
+    if topic:
+        cases = cases.filter(feedback_items__topics__slug=topic)
+    if sentiment:
+        cases = cases.filter(feedback_items__sentiment=sentiment)
+    if channel or topic or sentiment:
+        cases = cases.distinct()
+    # Cases with a running clock first, soonest due on top; paused ones (no due time) after them.
+    return cases.order_by(F("sla_due_at").asc(nulls_last=True), "-opened_at", "pk")
+
+
+def inbox_counts(*, user, now: datetime | None = None) -> dict[str, int]:
+    return {view: inbox(user=user, view=view, now=now).count() for view in INBOX_VIEWS if view != "all"}
+
+
+def case_timeline(case: Case) -> list[dict]:
+    """Everything this customer (or social author) told the shop and everything done about it,
+    oldest first: orders, survey answers, reviews, mentions, earlier cases, messages and events."""
+    entries: list[dict] = []
+    customer = case.customer
+    if customer is not None:
+        for order in customer.orders.prefetch_related("items__product").order_by("placed_at")[:50]:
+            entries.append({"at": order.placed_at, "kind": "order", "order": order})
+        for earlier in customer.cases.exclude(pk=case.pk).order_by("opened_at"):
+            entries.append({"at": earlier.opened_at, "kind": "earlier_case", "case": earlier})
+        feedback = customer.feedback_items.all()
+    else:
+        feedback = case.feedback_items.all()
+    feedback = feedback.select_related("review__product", "mention", "survey_answer__response").prefetch_related(
+        "topic_mentions__topic"
+    )
+    for item in feedback:
+        entries.append({"at": item.received_at, "kind": "feedback", "item": item, "on_case": item.case_id == case.pk})
+    for message in case.messages.select_related("author"):
+        entries.append({"at": message.created_at, "kind": "message", "message": message})
+    for event in case.events.select_related("actor"):
+        entries.append({"at": event.created_at, "kind": "event", "event": event})
+    return sorted(entries, key=lambda entry: entry["at"])

@@ -1,0 +1,141 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.exceptions import ApplicationError
+from feedback.models import FeedbackItem, Sentiment
+from sentiment.models import Topic
+from support import selectors, services
+from support.forms import BulkForm, CaseUpdateForm, MessageForm
+from support.models import Priority, Team
+
+VIEW_LABELS = {
+    "open": _("All open"),
+    "mine": _("Mine"),
+    "unassigned": _("Unassigned"),
+    "at_risk": _("About to breach"),
+    "breached": _("Breached"),
+}
+
+
+@login_required
+@permission_required("support.view_case", raise_exception=True)
+def inbox(request):
+    view = request.GET.get("view", "open")
+    view = view if view in selectors.INBOX_VIEWS else "open"
+    filters = {key: request.GET.get(key, "") for key in ("team", "channel", "priority", "topic", "sentiment")}
+    cases = selectors.inbox(user=request.user, view=view, **filters)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [
+        {
+            "case": case,
+            "breached": bool(case.sla_due_at and case.sla_due_at <= now),
+            "at_risk": bool(case.sla_warning_at and case.sla_warning_at <= now < (case.sla_due_at or now)),
+        }
+        for case in page.object_list
+    ]
+    return render(
+        request,
+        "support/inbox.html",
+        {
+            "nav": "inbox",
+            "view": view,
+            "views": [(key, label) for key, label in VIEW_LABELS.items()],
+            "counts": selectors.inbox_counts(user=request.user, now=now),
+            "filters": filters,
+            "rows": rows,
+            "page": page,
+            "teams": Team.objects.all(),
+            "channels": FeedbackItem.Channel.choices,
+            "priorities": Priority.choices,
+            "topics": Topic.objects.filter(is_active=True),
+            "sentiments": Sentiment.choices,
+            "bulk_actions": BulkForm.ACTIONS,
+            "now": now,
+        },
+    )
+
+
+@login_required
+@permission_required("support.change_case", raise_exception=True)
+@require_POST
+def bulk(request):
+    form = BulkForm(request.POST, visible=selectors.cases_visible_to(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Choose some cases and an action."))
+        return redirect(request.POST.get("next") or "support:inbox")
+    action = form.cleaned_data["action"]
+    done = 0
+    for case in form.cleaned_data["cases"]:
+        try:
+            if action == "assign_me":
+                services.case_assign(case=case, assignee=request.user, actor=request.user)
+            elif action == "unassign":
+                services.case_assign(case=case, assignee=None, actor=request.user)
+            else:
+                services.case_set_status(case=case, status=action, actor=request.user)
+            done += 1
+        except ApplicationError as error:
+            messages.warning(request, f"#{case.pk}: {error.message}")
+    messages.success(request, _("%(count)d cases updated.") % {"count": done})
+    return redirect(request.POST.get("next") or "support:inbox")
+
+
+@login_required
+@permission_required("support.view_case", raise_exception=True)
+def case_detail(request, pk: int):
+    case = get_object_or_404(selectors.cases_visible_to(request.user).prefetch_related("pauses"), pk=pk)
+    return render(
+        request,
+        "support/case.html",
+        {
+            "nav": "inbox",
+            "case": case,
+            "states": services.case_sla_states(case),
+            "timeline": selectors.case_timeline(case),
+            "update_form": CaseUpdateForm(
+                initial={"status": case.status, "priority": case.priority, "team": case.team, "assignee": case.assignee}
+            ),
+            "reply_form": MessageForm(prefix="reply"),
+            "note_form": MessageForm(prefix="note"),
+        },
+    )
+
+
+@login_required
+@permission_required("support.change_case", raise_exception=True)
+@require_POST
+def case_act(request, pk: int, action: str):
+    case = get_object_or_404(selectors.cases_visible_to(request.user), pk=pk)
+    try:
+        if action in ("reply", "note"):
+            form = MessageForm(request.POST, prefix=action)
+            if not form.is_valid():
+                messages.error(request, _("Write something first."))
+                return redirect("support:case", pk=pk)
+            handler = services.case_reply if action == "reply" else services.case_note
+            handler(case=case, text=form.cleaned_data["text"], author=request.user)
+            messages.success(request, _("Reply sent to the customer.") if action == "reply" else _("Note added."))
+        elif action == "update":
+            form = CaseUpdateForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Some values are not valid."))
+                return redirect("support:case", pk=pk)
+            data = form.cleaned_data
+            if data["status"] != case.status:
+                case = services.case_set_status(case=case, status=data["status"], actor=request.user)
+            if data["priority"] != case.priority:
+                case = services.case_set_priority(case=case, priority=data["priority"], actor=request.user)
+            if data["assignee"] != case.assignee or data["team"] != case.team:
+                services.case_assign(case=case, assignee=data["assignee"], team=data["team"], actor=request.user)
+            messages.success(request, _("Case updated."))
+        else:
+            return redirect("support:case", pk=pk)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("support:case", pk=pk)
