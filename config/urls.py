@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from support import public_views as support_public_views
+
 admin.site.site_header = "Voz"
 admin.site.site_title = "Voz"
 admin.site.index_title = settings.VOZ_SHOP_NAME
@@ -14,6 +16,7 @@ urlpatterns = [
     path("s/", include("surveys.urls")),
     path("feedback/", include("feedback.urls")),
     path("support/", include("support.urls")),
+    path("f/<str:token>/", support_public_views.followup, name="support-followup"),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("feedback.api.urls")),
     path("api/v1/", include("reviews.api.urls")),

@@ -206,6 +206,32 @@ def case_sla_refresh(case: Case, *, now: datetime | None = None) -> Case:
     return case
 
 
+def _enqueue(task_name: str, *args) -> None:
+    from core.queueing import enqueue
+    from support import tasks
+
+    enqueue(getattr(tasks, task_name), *args)
+
+
+class FollowupAlreadyAnswered(ApplicationError):
+    code = "followup_answered"
+    status_code = 410
+
+
+@transaction.atomic
+def case_followup_answer(*, case: Case, score: int) -> Case:
+    """The customer's 1–5 answer to "did we solve your problem?", stored once; it feeds service CSAT."""
+    if score not in range(1, 6):
+        raise CaseActionRefused("The answer is a number from 1 to 5.", extra={"score": ["Choose 1 to 5."]})
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.followup_score is not None:
+        raise FollowupAlreadyAnswered("This question has already been answered.")
+    case.followup_score = score
+    case.save(update_fields=["followup_score"])
+    _event(case, "followup_answered", score=score)
+    return case
+
+
 def _event(case: Case, kind: str, actor=None, *, at: datetime | None = None, **data) -> None:
     CaseEvent.objects.create(case=case, kind=kind, actor=actor, data=data, created_at=at or timezone.now())
 
@@ -318,6 +344,7 @@ def case_reply(*, case: Case, text: str, author, now: datetime | None = None) ->
     case.save()
     _event(case, "replied", author, at=now, message=message.pk)
     case_sla_refresh(case, now=now)
+    transaction.on_commit(lambda: _enqueue("case_reply_email", message.pk))
     return message
 
 
@@ -376,6 +403,7 @@ def case_set_status(*, case: Case, status: str, actor=None, now: datetime | None
         CasePause.objects.create(case=case, started_at=now)
     if status == Case.Status.RESOLVED:
         case.resolved_at = now
+        transaction.on_commit(lambda: _enqueue("case_followup", case.pk))
     if status == Case.Status.CLOSED:
         case.closed_at = now
         case.resolved_at = case.resolved_at or now

@@ -1,7 +1,9 @@
+from smtplib import SMTPException
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from support import services
+from support import notifications, services
 
 
 @shared_task(
@@ -18,3 +20,24 @@ def open_cases_for_feedback(feedback_ids: list[int]) -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def sla_check() -> int:
     return services.sla_check()
+
+
+EMAIL_RETRY = {
+    "acks_late": True,
+    "ignore_result": True,
+    "autoretry_for": (OperationalError, SMTPException, OSError, ConnectionError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(**EMAIL_RETRY)
+def case_reply_email(message_id: int) -> bool:
+    return notifications.case_reply_email_send(message_id=message_id)
+
+
+@shared_task(**EMAIL_RETRY)
+def case_followup(case_id: int) -> bool:
+    return notifications.case_followup_send(case_id=case_id)
