@@ -7,6 +7,8 @@ class Scope(models.TextChoices):
     FEEDBACK_WRITE = "feedback:write", _("Send reviews and mentions; correct labels")
     ORDERS_READ = "orders:read", _("Read orders")
     ORDERS_WRITE = "orders:write", _("Send and update orders")
+    CASES_READ = "cases:read", _("Read support cases and their messages")
+    CASES_WRITE = "cases:write", _("Open and update cases, reply and add notes")
 
 
 class ApiClient(models.Model):

@@ -127,7 +127,10 @@ class CaseAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Status, priority and assignment go through the services, which keep the audit trail and SLA.
         if not change:
-            super().save_model(request, obj, form, change)
+            case = services.case_open_manual(
+                subject=obj.subject, customer=obj.customer, priority=obj.priority, team=obj.team, actor=request.user
+            )
+            obj.pk = case.pk
             return
         stored = Case.objects.get(pk=obj.pk)
         Case.objects.filter(pk=obj.pk).update(subject=obj.subject, social_author=obj.social_author)

@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -312,6 +312,60 @@ def cases_open_for_feedback(*, ids: Sequence[int], now: datetime | None = None) 
         case_sla_refresh(case, now=now)
         touched[case.pk] = case
     return list(touched.values())
+
+
+@transaction.atomic
+def case_open_manual(
+    *,
+    subject: str,
+    customer=None,
+    channel: str = "",
+    priority: str = Priority.NORMAL,
+    text: str = "",
+    team: Team | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> Case:
+    """Staff (or a shop system) open a case by hand, e.g. after a phone call."""
+    now = now or timezone.now()
+    if not subject.strip():
+        raise CaseActionRefused("A case needs a subject.", extra={"subject": ["This field may not be blank."]})
+    if priority not in Priority.values:
+        raise CaseActionRefused(f"Unknown priority {priority!r}.", extra={"priority": ["Not a valid choice."]})
+    team = team or Team.objects.filter(slug=DEFAULT_TEAM_SLUG).first()
+    case = Case.objects.create(
+        subject=subject.strip()[:200],
+        customer=customer,
+        channels=[channel] if channel else [],
+        priority=priority,
+        priority_reason=f"Set to {priority} when opened by hand",
+        is_priority_overridden=True,
+        team=team,
+        opened_at=now,
+        awaiting_response_since=now,
+    )
+    case.policy = sla_policy_for(priority=priority, channels=case.channels, team=team)
+    case.save(update_fields=["policy"])
+    if text.strip():
+        CaseMessage.objects.create(case=case, kind=CaseMessage.Kind.CUSTOMER, text=text.strip(), created_at=now)
+    _event(case, "opened_by_hand", actor, at=now)
+    case_sla_refresh(case, now=now)
+    return case
+
+
+def cases_sweep(*, now: datetime | None = None, lookback: timedelta = timedelta(days=2)) -> int:
+    """Catch complaints whose hand-over to triage was lost (broker down after the analysis)."""
+    now = now or timezone.now()
+    candidates = FeedbackItem.objects.filter(
+        case__isnull=True, analysis_status=FeedbackItem.AnalysisStatus.DONE, analysed_at__gte=now - lookback
+    ).filter(
+        models.Q(sentiment="negative")
+        | models.Q(sentiment_gold="negative")
+        | models.Q(review__rating__lte=2)
+        | models.Q(survey_answer__isnull=False)
+    )
+    ids = list(candidates.values_list("pk", flat=True)[:5000])
+    return len(cases_open_for_feedback(ids=ids, now=now)) if ids else 0
 
 
 def _subject(item: FeedbackItem) -> str:

@@ -22,6 +22,11 @@ def sla_check() -> int:
     return services.sla_check()
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def cases_sweep() -> int:
+    return services.cases_sweep()
+
+
 EMAIL_RETRY = {
     "acks_late": True,
     "ignore_result": True,

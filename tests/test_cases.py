@@ -196,3 +196,49 @@ def test_closed_cases_cannot_jump_back_to_pending(admin_user):
     with pytest.raises(services.CaseActionRefused):
         services.case_set_status(case=case, status="pending_customer", actor=admin_user)
     assert timezone.now() >= Case.objects.get().closed_at
+
+
+def test_the_sweep_opens_cases_for_complaints_whose_hand_over_was_lost():
+    item = FeedbackItemFactory(
+        sentiment="negative",
+        sentiment_score=-0.9,
+        sentiment_confidence=0.95,
+        analysis_status="done",
+        analysed_at=timezone.now(),
+    )
+    calm = FeedbackItemFactory(
+        sentiment="positive",
+        sentiment_score=0.9,
+        sentiment_confidence=0.95,
+        analysis_status="done",
+        analysed_at=timezone.now(),
+    )
+
+    assert services.cases_sweep() == 1
+    assert services.cases_sweep() == 0
+    item.refresh_from_db()
+    calm.refresh_from_db()
+    assert item.case is not None and calm.case is None
+
+
+def test_staff_open_a_case_by_hand_in_the_admin(admin_client):
+    response = admin_client.post(
+        "/admin/support/case/add/",
+        {
+            "subject": "Llamada de Ana",
+            "priority": "high",
+            "status": "new",
+            "channels": "[]",
+            "social_author": "",
+            "messages-TOTAL_FORMS": "0",
+            "messages-INITIAL_FORMS": "0",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
+
+    case = Case.objects.get(subject="Llamada de Ana")
+    assert response.status_code == 200
+    assert case.priority == "high" and case.policy is not None and case.sla_due_at is not None
+    assert case.events.filter(kind="opened_by_hand").exists()

@@ -158,6 +158,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.review_replies_email_unsent",
         "schedule": timedelta(minutes=10),
     },
+    "support.cases_sweep": {
+        "task": "support.tasks.cases_sweep",
+        "schedule": timedelta(minutes=10),
+    },
     "support.sla_check": {
         "task": "support.tasks.sla_check",
         "schedule": timedelta(minutes=1),
@@ -207,6 +211,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name each choice set after what it is the status of.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "support.models.Case.Status",
+        "ReviewStatusEnum": "reviews.models.Review.Status",
+    },
 }
 # Request limits of the REST API: larger bodies are refused with 413 before they are parsed.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
