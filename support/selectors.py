@@ -74,7 +74,7 @@ def case_timeline(case: Case) -> list[dict]:
     else:
         feedback = case.feedback_items.all()
     feedback = feedback.select_related("review__product", "mention", "survey_answer__response").prefetch_related(
-        "topic_mentions__topic"
+        "topic_mentions__topic", "survey_answer__response__answers__question"
     )
     for item in feedback:
         entries.append({"at": item.received_at, "kind": "feedback", "item": item, "on_case": item.case_id == case.pk})
@@ -83,3 +83,18 @@ def case_timeline(case: Case) -> list[dict]:
     for event in case.events.select_related("actor"):
         entries.append({"at": event.created_at, "kind": "event", "event": event})
     return sorted(entries, key=lambda entry: entry["at"])
+
+
+def service_csat(*, since: datetime | None = None) -> dict:
+    """Service CSAT from the follow-up question: share of 4–5 answers among all answers."""
+    answered = Case.objects.filter(followup_score__isnull=False)
+    if since is not None:
+        answered = answered.filter(resolved_at__gte=since)
+    scores = list(answered.values_list("followup_score", flat=True))
+    satisfied = sum(1 for score in scores if score >= 4)
+    return {
+        "answers": len(scores),
+        "satisfied": satisfied,
+        "csat": round(100 * satisfied / len(scores), 1) if scores else None,
+        "mean": round(sum(scores) / len(scores), 2) if scores else None,
+    }

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.db import models, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.exceptions import ApplicationError
 from feedback.models import FeedbackItem
@@ -87,12 +88,18 @@ def case_priority(*, case: Case, complaints: Sequence[Complaint]) -> tuple[str, 
     strength = max((c.severity for c in complaints), default=0)
     if strength:
         points += strength
-        lines.append(f"+{strength} strength of the complaint ({'; '.join(complaints[0].reasons)})")
+        lines.append(
+            gettext("+%(points)d strength of the complaint (%(reasons)s)")
+            % {"points": strength, "reasons": "; ".join(complaints[0].reasons)}
+        )
     followers = max((c.item.mention.author_followers for c in complaints if c.item.mention_id), default=0)
     reach = 3 if followers >= 100_000 else 2 if followers >= 10_000 else 1 if followers >= 1_000 else 0
     if reach:
         points += reach
-        lines.append(f"+{reach} public reach ({followers:,} followers)")
+        lines.append(
+            gettext("+%(points)d public reach (%(followers)s followers)")
+            % {"points": reach, "followers": f"{followers:,}"}
+        )
     if case.customer_id:
         stats = case.customer.orders.aggregate(count=Count("pk"), total=Sum("total"))
         value = (
@@ -104,14 +111,17 @@ def case_priority(*, case: Case, complaints: Sequence[Complaint]) -> tuple[str, 
         )
         if value:
             points += value
-            lines.append(f"+{value} customer value ({stats['count']} orders, {stats['total']} total)")
+            lines.append(
+                gettext("+%(points)d customer value (%(orders)d orders, %(total)s total)")
+                % {"points": value, "orders": stats["count"], "total": stats["total"]}
+            )
         earlier = Case.objects.filter(customer_id=case.customer_id, opened_at__gte=timezone.now() - timedelta(days=90))
         if case.pk:
             earlier = earlier.exclude(pk=case.pk)
         attached = case.feedback_items.count() if case.pk else 0
         if earlier.exists() or attached + len(complaints) > 1:
             points += 1
-            lines.append("+1 repeat complaint")
+            lines.append(gettext("+1 repeat complaint"))
     priority = (
         Priority.URGENT
         if points >= 5
@@ -121,7 +131,7 @@ def case_priority(*, case: Case, complaints: Sequence[Complaint]) -> tuple[str, 
         if points >= 1
         else Priority.LOW
     )
-    lines.append(f"= {points} points → {priority.label}")
+    lines.append(gettext("= %(points)d points → %(priority)s") % {"points": points, "priority": priority.label})
     return priority, "\n".join(lines)
 
 

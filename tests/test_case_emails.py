@@ -70,3 +70,14 @@ def test_a_tampered_follow_up_link_or_a_bad_score_changes_nothing():
     assert Client().post(url, {"score": "9"}).status_code == 400
     case.refresh_from_db()
     assert case.followup_score is None
+
+
+def test_follow_up_answers_make_the_service_csat(admin_user):
+    from support.selectors import service_csat
+
+    for score in (5, 4, 2):
+        case = open_case("es")
+        services.case_set_status(case=case, status="resolved", actor=admin_user)
+        services.case_followup_answer(case=case, score=score)
+
+    assert service_csat() == {"answers": 3, "satisfied": 2, "csat": 66.7, "mean": 3.67}

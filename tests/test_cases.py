@@ -48,7 +48,7 @@ def test_a_detractor_comment_opens_a_case_with_an_explained_priority_and_sla():
     case.refresh_from_db()
     assert case.customer == item.customer and case.channels == ["survey"] and case.status == "new"
     assert list(case.feedback_items.all()) == [item]
-    assert "NPS 2" in case.priority_reason and "points" in case.priority_reason
+    assert "NPS 2" in case.priority_reason and "puntos" in case.priority_reason
     assert case.policy is not None and case.policy.priorities in ([case.priority], [])
     assert case.sla_due_at is not None and case.sla_due_at > MONDAY_10
     assert case.events.filter(kind="opened").exists()
@@ -79,7 +79,7 @@ def test_a_one_star_review_and_a_loud_negative_mention_open_cases():
     by_channel = {case.channels[0]: case for case in cases}
     assert "1★ review" in by_channel["review"].priority_reason
     loud = by_channel["social"]
-    assert loud.social_author == "x:influencer" and "150,000 followers" in loud.priority_reason
+    assert loud.social_author == "x:influencer" and "150,000 seguidores" in loud.priority_reason
     assert loud.priority == "urgent"
 
 
@@ -96,7 +96,7 @@ def test_a_second_complaint_from_the_same_customer_joins_the_open_case():
     case.refresh_from_db()
     assert set(case.feedback_items.values_list("pk", flat=True)) == {first.pk, second.pk}
     assert case.channels == ["survey", "review"]
-    assert "repeat complaint" in case.priority_reason
+    assert "queja repetida" in case.priority_reason
 
 
 def test_a_resolved_case_reopens_on_a_new_complaint_or_a_customer_reply(admin_user):

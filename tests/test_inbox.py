@@ -82,7 +82,7 @@ def test_the_case_page_shows_the_customers_timeline_with_the_words_behind_each_t
     html = agent_client.get(f"/support/cases/{case.pk}/").content.decode()
 
     assert "ORD-77" in html and "Llegó roto" in html and "«roto»" in html
-    assert "points" in html  # the priority explanation
+    assert "puntos" in html  # the priority explanation, in Spanish
 
 
 def test_a_reply_is_a_response_and_a_note_is_not(agent_client):
