@@ -251,6 +251,13 @@ class Case(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @property
+    def channel_labels(self) -> str:
+        from feedback.models import FeedbackItem
+
+        labels = dict(FeedbackItem.Channel.choices)
+        return ", ".join(str(labels.get(code, code)) for code in self.channels)
+
 
 class CasePause(models.Model):
     """The SLA clock stops while the case waits for the customer; every pause is kept."""

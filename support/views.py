@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ApplicationError
@@ -14,11 +15,11 @@ from support.forms import BulkForm, CaseUpdateForm, MessageForm
 from support.models import Priority, Team
 
 VIEW_LABELS = {
-    "open": _("All open"),
-    "mine": _("Mine"),
-    "unassigned": _("Unassigned"),
-    "at_risk": _("About to breach"),
-    "breached": _("Breached"),
+    "open": gettext_lazy("All open"),
+    "mine": gettext_lazy("Mine"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "at_risk": gettext_lazy("About to breach"),
+    "breached": gettext_lazy("Breached"),
 }
 
 

@@ -87,3 +87,43 @@ def test_the_page_fits_a_phone_in_english(live_server, phone):
     # nothing overflows sideways on a 390-px screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=SCREENSHOTS / "survey-en-390.png", full_page=True)
+
+
+def test_an_agent_triages_with_the_keyboard(live_server, phone, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    from support import services
+    from support.models import Case, Team
+    from tests.factories import FeedbackItemFactory
+
+    agent = django_user_model.objects.create_user(username="agente", password="clave-segura-1", is_staff=True)
+    agent.user_permissions.add(*Permission.objects.filter(codename__in=["view_case", "change_case"]))
+    Team.objects.get(slug="atencion-al-cliente").members.add(agent)
+    for text in ("El paquete llegó abierto", "Me cobraron dos veces"):
+        item = FeedbackItemFactory(
+            text=text, sentiment="negative", sentiment_score=-0.9, sentiment_confidence=0.95, analysis_status="done"
+        )
+        services.cases_open_for_feedback(ids=[item.pk])
+    page = phone
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/admin/login/?next=/support/")
+    page.fill("#id_username", "agente")
+    page.fill("#id_password", "clave-segura-1")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/support/")
+    page.screenshot(path=SCREENSHOTS / "inbox-desktop.png")
+
+    # j selects the first case, a assigns it to me
+    page.keyboard.press("j")
+    with page.expect_navigation():
+        page.keyboard.press("a")
+    assert Case.objects.filter(assignee=agent).count() == 1
+
+    # Enter opens the case; the page fits a phone
+    page.keyboard.press("j")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/support/cases/**")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.locator("#sla-title").is_visible()
+    page.screenshot(path=SCREENSHOTS / "case-390.png", full_page=True)

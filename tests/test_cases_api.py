@@ -91,3 +91,17 @@ def test_staff_of_another_team_get_404_through_the_api(django_user_model, case):
 
     assert api.get(f"/api/v1/cases/{case.pk}/").status_code == 404
     assert api.get("/api/v1/cases/").json()["results"] == []
+
+
+def test_a_customer_answer_pushed_by_the_shop_reopens_and_starts_the_next_response_clock(api_token_for, case):
+    api = client_with(api_token_for("cases:read", "cases:write"))
+    api.post(f"/api/v1/cases/{case.pk}/replies/", {"text": "¿Nos mandas una foto?"}, format="json")
+    api.patch(f"/api/v1/cases/{case.pk}/", {"status": "pending_customer"}, format="json")
+
+    answer = api.post(f"/api/v1/cases/{case.pk}/customer-messages/", {"text": "Aquí la foto"}, format="json")
+    detail = api.get(f"/api/v1/cases/{case.pk}/").json()
+
+    assert answer.status_code == 201
+    assert detail["status"] == "open"
+    assert "next_response" in {target["name"] for target in detail["sla"]}
+    assert [m["kind"] for m in detail["messages"]] == ["reply", "customer"]

@@ -31,6 +31,7 @@ class CaseOutputSerializer(serializers.ModelSerializer):
     assignee = serializers.CharField(source="assignee.username", default=None)
     policy = serializers.CharField(source="policy.name", default=None)
     feedback_ids = serializers.SerializerMethodField()
+    topics = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -54,10 +55,14 @@ class CaseOutputSerializer(serializers.ModelSerializer):
             "sla_due_at",
             "followup_score",
             "feedback_ids",
+            "topics",
         ]
 
     def get_feedback_ids(self, case) -> list[int]:
         return [item.pk for item in case.feedback_items.all()]
+
+    def get_topics(self, case) -> list[str]:
+        return sorted({m.topic.slug for item in case.feedback_items.all() for m in item.topic_mentions.all()})
 
 
 class CaseDetailSerializer(CaseOutputSerializer):

@@ -46,7 +46,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
         cases = Case.objects.select_related("customer", "team", "assignee", "policy__calendar").prefetch_related(
-            "feedback_items", "messages__author", "pauses"
+            "feedback_items__topic_mentions__topic", "messages__author", "pauses"
         )
         if isinstance(self.request.auth, ApiClient):
             return cases
@@ -99,6 +99,15 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def notes(self, request, pk=None):
         return self._message(services.case_note)
+
+    @extend_schema(
+        request=MessageInputSerializer,
+        responses={201: CaseMessageSerializer},
+        summary="Record the customer's answer (reopens a resolved case, resumes a paused clock)",
+    )
+    @action(detail=True, methods=["post"], url_path="customer-messages")
+    def customer_messages(self, request, pk=None):
+        return self._message(lambda case, text, author: services.case_customer_message(case=case, text=text))
 
     def _message(self, handler):
         case = self.get_object()
