@@ -16,6 +16,7 @@ urlpatterns = [
     path("s/", include("surveys.urls")),
     path("feedback/", include("feedback.urls")),
     path("support/", include("support.urls")),
+    path("dashboards/", include("analytics.urls")),
     path("f/<str:token>/", support_public_views.followup, name="support-followup"),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("feedback.api.urls")),

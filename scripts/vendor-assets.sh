@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund --silent
 mkdir -p static/vendor
 cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "reviews",
     "social",
     "support",
+    "analytics",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from analytics import views
+
+app_name = "analytics"
+
+urlpatterns = [path("satisfaction/", views.satisfaction, name="satisfaction")]

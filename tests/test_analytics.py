@@ -1,0 +1,94 @@
+"""Satisfaction metrics and the satisfaction dashboard (first part of the dashboards work)."""
+
+import json
+import math
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from analytics import metrics, selectors
+from surveys.models import Response
+from tests.factories import InvitationFactory
+
+MADRID = ZoneInfo("Europe/Madrid")
+
+
+def test_nps_and_its_interval_by_hand():
+    # 5 promoters, 3 passives, 2 detractors out of 10: NPS 30; per-person variance 0.7 - 0.09 = 0.61
+    nps = metrics.nps_from_scores([10, 9, 9, 10, 9, 8, 7, 7, 3, 6])
+
+    assert nps.score == 30
+    assert nps.shares() == {"promoters": 50.0, "passives": 30.0, "detractors": 20.0}
+    assert math.isclose(nps.standard_error, 100 * math.sqrt(0.61 / 10))
+    low, high = nps.interval
+    assert math.isclose(low, 30 - 1.959964 * 24.698, abs_tol=0.01) and math.isclose(high, 30 + 48.408, abs_tol=0.01)
+
+
+def test_a_change_is_significant_only_beyond_the_noise():
+    small_a, small_b = metrics.nps_from_scores([10] * 6 + [3] * 4), metrics.nps_from_scores([10] * 5 + [3] * 5)
+    big_a, big_b = metrics.nps_from_scores([10] * 600 + [3] * 400), metrics.nps_from_scores([10] * 500 + [3] * 500)
+
+    assert (
+        metrics.compare_nps(small_a, small_b).difference == 20
+        and not metrics.compare_nps(small_a, small_b).is_significant
+    )
+    assert metrics.compare_nps(big_a, big_b).is_significant
+    assert metrics.compare_proportions(80, 100, 70, 100).is_significant is False
+    assert metrics.compare_proportions(800, 1000, 700, 1000).is_significant is True
+
+
+def test_wilson_interval_and_mean_interval():
+    low, high = metrics.wilson_interval(8, 10)
+    assert math.isclose(low, 49.02, abs_tol=0.05) and math.isclose(high, 94.33, abs_tol=0.05)
+    assert metrics.wilson_interval(0, 0) is None
+    mean, (lo, hi) = metrics.mean_interval([4, 5, 3, 4])
+    assert mean == 4 and math.isclose(hi - mean, 1.959964 * math.sqrt((2 / 3) / 4))
+
+
+def answered(nps: int, csat: int, when: datetime) -> None:
+    from surveys.services import response_submit
+
+    invitation = InvitationFactory(language="es")
+    questions = {q.code: q.pk for q in invitation.survey.questions.all()}
+    response_submit(
+        invitation=invitation,
+        answers={questions["nps"]: nps, questions["delivery_csat"]: csat},
+        language="es",
+        now=when,
+    )
+
+
+@pytest.mark.django_db
+def test_weeks_are_cut_at_midnight_in_the_shops_time_zone():
+    # Sunday 23:30 in Madrid is Sunday 22:30 UTC: it belongs to the week that started on Monday the 2nd.
+    answered(10, 5, datetime(2026, 3, 8, 23, 30, tzinfo=MADRID))
+    answered(2, 1, datetime(2026, 3, 9, 0, 30, tzinfo=MADRID))  # Monday: the next week
+    filters = selectors.Filters(start=date(2026, 3, 1), end=date(2026, 3, 15), period="week")
+
+    series = selectors.satisfaction_series(filters)
+
+    assert [row["period"].astimezone(MADRID).date() for row in series] == [date(2026, 3, 2), date(2026, 3, 9)]
+    assert [row["nps"] for row in series] == [100, -100]
+    assert [row["csat"] for row in series] == [100, 0]
+    assert Response.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_dashboard_is_for_managers_only(client, django_user_model):
+    answered(9, 4, datetime(2026, 3, 3, 12, 0, tzinfo=MADRID))
+    agent = django_user_model.objects.create_user(username="agent", password="x", is_staff=True)
+    manager = django_user_model.objects.create_user(username="boss", password="x", is_staff=True)
+    manager.user_permissions.add(Permission.objects.get(codename="view_dashboards"))
+
+    client.force_login(agent)
+    assert client.get("/dashboards/satisfaction/").status_code == 403
+    client.force_login(manager)
+    page = client.get("/dashboards/satisfaction/", {"start": "2026-03-01", "end": "2026-03-31", "period": "month"})
+
+    assert page.status_code == 200
+    rows = json.loads(page.content.decode().split('id="chart-rows" type="application/json">')[1].split("</script>")[0])
+    assert rows[0]["nps"] == 100 and rows[0]["nps_respondents"] == 1
+    assert "vendor/chart.umd.min.js" in page.content.decode()
+    assert client.get("/dashboards/satisfaction/", {"start": "2026-04-01", "end": "2026-03-01"}).status_code == 400
