@@ -152,3 +152,174 @@ def satisfaction_summary(filters: Filters) -> dict:
         "csat_interval": metrics.wilson_interval(*csat_now),
         "csat_change": metrics.compare_proportions(*csat_now, *csat_before),
     }
+
+
+def topic_series(filters: Filters) -> dict:
+    """Per topic and period: mentions and negative mentions (current analysis only)."""
+    from sentiment.models import FeedbackTopic
+
+    start, end = filters.bounds
+    mentions = FeedbackTopic.objects.filter(
+        feedback__received_at__gte=start, feedback__received_at__lt=end, topic__is_active=True
+    )
+    if filters.language:
+        mentions = mentions.filter(feedback__language=filters.language)
+    if filters.channel:
+        mentions = mentions.filter(feedback__channel=filters.channel)
+    trunc = TRUNC[filters.period]
+    rows = (
+        mentions.annotate(p=trunc("feedback__received_at"))
+        .values("p", "topic__slug")
+        .annotate(total=Count("pk"), negative=Count("pk", filter=Q(sentiment="negative")))
+        .order_by("p", "topic__slug")
+    )
+    periods = sorted({row["p"] for row in rows})
+    series: dict[str, dict] = {}
+    for row in rows:
+        entry = series.setdefault(row["topic__slug"], {"total": {}, "negative": {}})
+        entry["total"][row["p"]] = row["total"]
+        entry["negative"][row["p"]] = row["negative"]
+    return {"periods": periods, "topics": series}
+
+
+def topic_shifts(filters: Filters) -> list[dict]:
+    """Topics ranked by how much their negative share rose against the previous period."""
+    from sentiment.models import FeedbackTopic, Topic
+
+    def shares(window: Filters) -> dict[str, tuple[int, int]]:
+        start, end = window.bounds
+        mentions = FeedbackTopic.objects.filter(feedback__received_at__gte=start, feedback__received_at__lt=end)
+        if window.language:
+            mentions = mentions.filter(feedback__language=window.language)
+        if window.channel:
+            mentions = mentions.filter(feedback__channel=window.channel)
+        return {
+            row["topic__slug"]: (row["negative"], row["total"])
+            for row in mentions.values("topic__slug").annotate(
+                total=Count("pk"), negative=Count("pk", filter=Q(sentiment="negative"))
+            )
+        }
+
+    now, before = shares(filters), shares(filters.previous())
+    names = {topic.slug: topic for topic in Topic.objects.all()}
+    result = []
+    for slug, (negative, total) in now.items():
+        previous_negative, previous_total = before.get(slug, (0, 0))
+        share = 100 * negative / total if total else 0.0
+        previous_share = 100 * previous_negative / previous_total if previous_total else None
+        change = metrics.compare_proportions(negative, total, previous_negative, previous_total)
+        result.append(
+            {
+                "topic": names.get(slug),
+                "slug": slug,
+                "mentions": total,
+                "negative_share": share,
+                "previous_negative_share": previous_share,
+                "rise": share - previous_share if previous_share is not None else None,
+                "is_significant": bool(change and change.is_significant),
+            }
+        )
+    return sorted(result, key=lambda row: (row["rise"] is None, -(row["rise"] or 0), -row["mentions"]))
+
+
+def topic_examples(filters: Filters, slug: str, limit: int = 3) -> list:
+    """Recent negative comments about a topic, with the words that matched it."""
+    from sentiment.models import FeedbackTopic
+
+    start, end = filters.bounds
+    return list(
+        FeedbackTopic.objects.filter(
+            topic__slug=slug, sentiment="negative", feedback__received_at__gte=start, feedback__received_at__lt=end
+        )
+        .select_related("feedback")
+        .order_by("-feedback__received_at")[:limit]
+    )
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = share * (len(ordered) - 1)
+    low, high = int(index), min(int(index) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (index - low)
+
+
+def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
+    """SLA compliance of the cases opened in the window, by period, priority, team and channel.
+
+    Computed case by case from the SLA clocks (exact, including pauses and business hours); the
+    rollups that will keep this fast at scale are still to come.
+    """
+    from support.models import Case
+    from support.selectors import service_csat
+    from support.services import case_sla_states
+
+    now = now or timezone.now()
+    start, end = filters.bounds
+    cases = (
+        Case.objects.filter(opened_at__gte=start, opened_at__lt=end)
+        .select_related("policy__calendar", "team")
+        .prefetch_related("pauses", "policy__calendar__periods", "policy__calendar__holidays")
+    )
+    if filters.channel:
+        cases = cases.filter(feedback_items__channel=filters.channel).distinct()
+    trunc_days = {"day": 1, "week": 7, "month": 31}[filters.period]
+    zone = timezone.get_current_timezone()
+
+    def period_of(moment: datetime) -> date:
+        local = moment.astimezone(zone).date()
+        if trunc_days == 7:
+            return local - timedelta(days=local.weekday())
+        if trunc_days == 31:
+            return local.replace(day=1)
+        return local
+
+    groups: dict[str, dict] = {"period": {}, "priority": {}, "team": {}, "channel": {}}
+    first_times, resolution_times = [], []
+
+    def tally(kind: str, key, target: str, met: bool) -> None:
+        bucket = groups[kind].setdefault(key, {"cases": 0, "first_response": [0, 0], "resolution": [0, 0]})
+        bucket[target][0] += int(met)
+        bucket[target][1] += 1
+
+    for case in cases:
+        keys = {
+            "period": period_of(case.opened_at),
+            "priority": case.get_priority_display(),
+            "team": case.team.name if case.team else "–",
+            "channel": ", ".join(case.channels) or "–",
+        }
+        for kind, key in keys.items():
+            groups[kind].setdefault(key, {"cases": 0, "first_response": [0, 0], "resolution": [0, 0]})["cases"] += 1
+        for state in case_sla_states(case, now=now):
+            if state.name in ("first_response", "resolution") and state.status in ("met", "breached"):
+                for kind, key in keys.items():
+                    tally(kind, key, state.name, state.status == "met")
+        if case.first_response_at:
+            first_times.append((case.first_response_at - case.opened_at).total_seconds() / 3600)
+        if case.resolved_at:
+            resolution_times.append((case.resolved_at - case.opened_at).total_seconds() / 3600)
+
+    def finish(bucket: dict) -> dict:
+        return {
+            "cases": bucket["cases"],
+            **{
+                f"{target}_met": (100 * bucket[target][0] / bucket[target][1]) if bucket[target][1] else None
+                for target in ("first_response", "resolution")
+            },
+            **{f"{target}_decided": bucket[target][1] for target in ("first_response", "resolution")},
+        }
+
+    open_cases = Case.objects.filter(status__in=Case.OPEN_STATUSES)
+    return {
+        "by": {
+            kind: {key: finish(bucket) for key, bucket in sorted(values.items(), key=lambda kv: str(kv[0]))}
+            for kind, values in groups.items()
+        },
+        "first_response_hours": {"median": _percentile(first_times, 0.5), "p90": _percentile(first_times, 0.9)},
+        "resolution_hours": {"median": _percentile(resolution_times, 0.5), "p90": _percentile(resolution_times, 0.9)},
+        "backlog": open_cases.count(),
+        "breached_now": open_cases.filter(sla_due_at__lte=now).count(),
+        "service_csat": service_csat(since=start),
+    }

@@ -4,4 +4,8 @@ from analytics import views
 
 app_name = "analytics"
 
-urlpatterns = [path("satisfaction/", views.satisfaction, name="satisfaction")]
+urlpatterns = [
+    path("satisfaction/", views.satisfaction, name="satisfaction"),
+    path("topics/", views.topics, name="topics"),
+    path("service/", views.service, name="service"),
+]

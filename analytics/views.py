@@ -91,3 +91,76 @@ def satisfaction(request):
         },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
+
+
+def _highlight(text: str, words: list[str]) -> str:
+    """The comment with the words that matched its topic wrapped in <mark> (escaped first)."""
+    from django.utils.html import escape
+
+    html = escape(text)
+    for word in sorted(set(words), key=len, reverse=True):
+        html = html.replace(escape(word), f"<mark>{escape(word)}</mark>")
+    return html
+
+
+@login_required
+@permission_required("analytics.view_dashboards", raise_exception=True)
+def topics(request):
+    from django.utils.safestring import mark_safe
+
+    form = SatisfactionFilterForm(request.GET or None)
+    filters = form.to_filters()
+    series = selectors.topic_series(filters)
+    shifts = selectors.topic_shifts(filters)
+    for row in shifts[:5]:
+        row["examples"] = [
+            {"item": mention.feedback, "html": mark_safe(_highlight(mention.feedback.text, mention.matches))}
+            for mention in selectors.topic_examples(filters, row["slug"])
+        ]
+    periods = series["periods"]
+    chart = {
+        "labels": [p.date().isoformat() for p in periods],
+        "topics": [
+            {
+                "slug": slug,
+                "total": [data["total"].get(p, 0) for p in periods],
+                "negative_share": [
+                    (100 * data["negative"].get(p, 0) / data["total"][p]) if data["total"].get(p) else None
+                    for p in periods
+                ],
+            }
+            for slug, data in sorted(series["topics"].items())
+        ],
+    }
+    return render(
+        request,
+        "analytics/topics.html",
+        {"nav": "dashboards", "form": form, "filters": filters, "shifts": shifts, "chart": chart},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@login_required
+@permission_required("analytics.view_dashboards", raise_exception=True)
+def service(request):
+    from django.utils.translation import gettext
+
+    form = SatisfactionFilterForm(request.GET or None)
+    filters = form.to_filters()
+    levels = selectors.service_levels(filters)
+    by_period = levels["by"]["period"]
+    chart = {
+        "labels": [period.isoformat() for period in by_period],
+        "first_response_met": [row["first_response_met"] for row in by_period.values()],
+        "resolution_met": [row["resolution_met"] for row in by_period.values()],
+        "opened": [row["cases"] for row in by_period.values()],
+        "first_label": gettext("First response on time (%)"),
+        "resolution_label": gettext("Resolved on time (%)"),
+        "cases_label": gettext("Cases opened"),
+    }
+    return render(
+        request,
+        "analytics/service.html",
+        {"nav": "dashboards", "form": form, "filters": filters, "levels": levels, "chart": chart},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )

@@ -2,7 +2,7 @@
 
 import json
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -92,3 +92,66 @@ def test_the_dashboard_is_for_managers_only(client, django_user_model):
     assert rows[0]["nps"] == 100 and rows[0]["nps_respondents"] == 1
     assert "vendor/chart.umd.min.js" in page.content.decode()
     assert client.get("/dashboards/satisfaction/", {"start": "2026-04-01", "end": "2026-03-01"}).status_code == 400
+
+
+@pytest.fixture
+def manager(client, django_user_model):
+    user = django_user_model.objects.create_user(username="boss", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_dashboards"))
+    client.force_login(user)
+    return user
+
+
+def mention_topic(
+    slug: str, sentiment: str, when: datetime, text: str = "La entrega tardó muchísimo", matches=("entrega",)
+):
+    from feedback.models import FeedbackItem
+    from sentiment.models import FeedbackTopic, Topic
+
+    item = FeedbackItem.objects.create(
+        channel="survey", text=text, language="es", received_at=when, analysis_status="done", sentiment=sentiment
+    )
+    FeedbackTopic.objects.create(
+        feedback=item, topic=Topic.objects.get(slug=slug), sentiment=sentiment, score=-0.8, matches=list(matches)
+    )
+
+
+@pytest.mark.django_db
+def test_topics_rank_the_rise_in_negative_share_and_show_examples_with_the_matched_words(client, manager):
+    for day in range(1, 11):  # previous 30 days: 1 in 10 delivery mentions negative
+        mention_topic("delivery", "negative" if day == 1 else "positive", datetime(2026, 2, day, 12, tzinfo=MADRID))
+    for day in range(1, 11):  # this window: 8 in 10
+        mention_topic("delivery", "negative" if day <= 8 else "positive", datetime(2026, 3, day, 12, tzinfo=MADRID))
+    mention_topic("price", "negative", datetime(2026, 3, 5, 12, tzinfo=MADRID), text="Carísimo", matches=("Carísimo",))
+
+    shifts = selectors.topic_shifts(selectors.Filters(start=date(2026, 3, 1), end=date(2026, 3, 30), period="week"))
+    page = client.get("/dashboards/topics/", {"start": "2026-03-01", "end": "2026-03-30"}).content.decode()
+
+    assert shifts[0]["slug"] == "delivery" and shifts[0]["rise"] == 70 and shifts[0]["is_significant"]
+    assert "<mark>entrega</mark>" in page and "topic-chart" in page
+
+
+@pytest.mark.django_db
+def test_service_levels_count_targets_met_and_the_times(client, manager):
+    from support import services
+    from tests.factories import FeedbackItemFactory
+
+    opened = datetime(2026, 3, 2, 9, 0, tzinfo=MADRID)  # Monday 09:00
+    for minutes in (30, 600):  # one answered within the hour, one the next day
+        item = FeedbackItemFactory(
+            sentiment="negative", sentiment_score=-0.95, sentiment_confidence=0.95, analysis_status="done"
+        )
+        (case,) = services.cases_open_for_feedback(ids=[item.pk], now=opened)
+        services.case_reply(case=case, text="Hola", author=None, now=opened + timedelta(minutes=minutes))
+
+    levels = selectors.service_levels(
+        selectors.Filters(start=date(2026, 3, 1), end=date(2026, 3, 31), period="month"),
+        now=datetime(2026, 3, 20, tzinfo=MADRID),
+    )
+    page = client.get("/dashboards/service/", {"start": "2026-03-01", "end": "2026-03-31", "period": "month"})
+
+    march = levels["by"]["period"][date(2026, 3, 1)]
+    assert march["cases"] == 2 and march["first_response_decided"] == 2
+    assert levels["first_response_hours"]["median"] == pytest.approx(5.25)
+    assert levels["backlog"] == 2
+    assert page.status_code == 200 and "service-chart" in page.content.decode()

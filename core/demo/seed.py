@@ -1017,6 +1017,17 @@ def _cases_settle(rng: random.Random, *, cutoff: datetime, progress: Progress) -
             support.case_set_status(case=case, status="closed", now=resolved + timedelta(days=7))
     for case in breached:
         support.case_sla_refresh(case)
+    # The demo's replies and follow-ups went out at the time; nothing is emailed now (the send
+    # tasks skip anything already sent), and most customers answered the follow-up question.
+    from support.models import CaseMessage
+
+    CaseMessage.objects.filter(case__in=cases, kind="reply").update(emailed_at=F("created_at"))
+    for case in settled:
+        answered = rng.random() < 0.6
+        Case.objects.filter(pk=case.pk).update(
+            followup_sent_at=F("resolved_at"),
+            followup_score=rng.choices((5, 4, 3, 2, 1), (45, 25, 12, 8, 10))[0] if answered else None,
+        )
     # Cases arriving right now, and cases whose first-response clock is three quarters gone.
     now = timezone.now()
     for share, group in ((0.1, running), (0.8, at_risk)):
@@ -1132,5 +1143,6 @@ def seed_demo(
     )
     _responses_submit(plans, invitations, rng=rng, survey=survey, planned_orders=planned_orders, progress=report)
     _reviews_and_mentions_store(rng, planned=planned_orders, people=people, cutoff=cutoff, progress=report)
-    _cases_settle(rng, cutoff=cutoff, progress=report)
+    with transaction.atomic():
+        _cases_settle(rng, cutoff=cutoff, progress=report)
     return demo_summary(now=cutoff)

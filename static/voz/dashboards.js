@@ -1,8 +1,43 @@
 // Draws the satisfaction charts from the rows the page embeds (json_script), with Chart.js.
 (function () {
   function ready(fn) { document.readyState === "loading" ? document.addEventListener("DOMContentLoaded", fn) : fn(); }
+  const palette = ["#1f5fbf", "#b3261e", "#1b6b3a", "#b7791f", "#6b3fa0", "#0f7c86", "#c2185b", "#5d4037", "#455a64", "#7cb342"];
   ready(function () {
-    const rows = JSON.parse(document.getElementById("chart-rows").textContent);
+    const topicData = document.getElementById("topic-chart");
+    if (topicData) {
+      const chart = JSON.parse(topicData.textContent);
+      const options = { responsive: true, maintainAspectRatio: false, spanGaps: true, plugins: { legend: { position: "bottom" } } };
+      new Chart(document.getElementById("chart-volume"), {
+        type: "bar",
+        data: { labels: chart.labels, datasets: chart.topics.map((t, i) => ({ label: t.slug, data: t.total, backgroundColor: palette[i % palette.length] })) },
+        options: { ...options, scales: { x: { stacked: true }, y: { stacked: true } } },
+      });
+      new Chart(document.getElementById("chart-negative"), {
+        type: "line",
+        data: { labels: chart.labels, datasets: chart.topics.map((t, i) => ({ label: t.slug, data: t.negative_share, borderColor: palette[i % palette.length] })) },
+        options: { ...options, scales: { y: { min: 0, max: 100 } } },
+      });
+    }
+    const serviceData = document.getElementById("service-chart");
+    if (serviceData) {
+      const chart = JSON.parse(serviceData.textContent);
+      new Chart(document.getElementById("chart-sla"), {
+        type: "line",
+        data: { labels: chart.labels, datasets: [
+          { label: chart.first_label, data: chart.first_response_met, borderColor: "#1f5fbf" },
+          { label: chart.resolution_label, data: chart.resolution_met, borderColor: "#1b6b3a" },
+        ] },
+        options: { responsive: true, maintainAspectRatio: false, spanGaps: true, scales: { y: { min: 0, max: 100 } }, plugins: { legend: { position: "bottom" } } },
+      });
+      new Chart(document.getElementById("chart-cases"), {
+        type: "bar",
+        data: { labels: chart.labels, datasets: [{ label: chart.cases_label, data: chart.opened, backgroundColor: "#9aa2b1" }] },
+        options: { responsive: true, maintainAspectRatio: false, plugins: { legend: { position: "bottom" } } },
+      });
+    }
+    const rowsData = document.getElementById("chart-rows");
+    if (!rowsData) return;
+    const rows = JSON.parse(rowsData.textContent);
     const labels = rows.map((r) => r.period);
     const pick = (key) => rows.map((r) => (r[key] === null || r[key] === undefined ? null : r[key]));
     const base = { responsive: true, maintainAspectRatio: false, spanGaps: true, plugins: { legend: { position: "bottom" } } };
