@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("reviews.api.urls")),
     path("api/v1/", include("social.api.urls")),
     path("api/v1/", include("support.api.urls")),
+    path("api/v1/", include("analytics.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

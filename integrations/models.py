@@ -9,6 +9,7 @@ class Scope(models.TextChoices):
     ORDERS_WRITE = "orders:write", _("Send and update orders")
     CASES_READ = "cases:read", _("Read support cases and their messages")
     CASES_WRITE = "cases:write", _("Open and update cases, reply and add notes")
+    METRICS_READ = "metrics:read", _("Read dashboard metrics")
 
 
 class ApiClient(models.Model):

@@ -155,3 +155,25 @@ def test_service_levels_count_targets_met_and_the_times(client, manager):
     assert levels["first_response_hours"]["median"] == pytest.approx(5.25)
     assert levels["backlog"] == 2
     assert page.status_code == 200 and "service-chart" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_metrics_api_serves_the_same_numbers_with_scoped_tokens(api_token_for):
+    from rest_framework.test import APIClient
+
+    answered(10, 5, datetime(2026, 3, 3, 12, 0, tzinfo=MADRID))
+    answered(3, 2, datetime(2026, 3, 4, 12, 0, tzinfo=MADRID))
+    reader, other = APIClient(), APIClient()
+    reader.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('metrics:read')}")
+    other.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('feedback:read')}")
+    params = {"start": "2026-03-01", "end": "2026-03-31", "period": "month"}
+
+    body = reader.get("/api/v1/metrics/satisfaction/", params).json()
+
+    assert body["summary"]["nps"] == 0 and body["summary"]["nps_respondents"] == 2
+    assert body["series"][0]["csat"] == 50
+    assert other.get("/api/v1/metrics/satisfaction/", params).status_code == 403
+    assert reader.get("/api/v1/metrics/service/", params).status_code == 200
+    assert reader.get("/api/v1/metrics/topics/", params).status_code == 200
+    bad = reader.get("/api/v1/metrics/satisfaction/", {"start": "2026-04-01", "end": "2026-03-01"})
+    assert bad.status_code == 400 and bad.json()["type"] == "validation_error"

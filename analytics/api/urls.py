@@ -1,0 +1,9 @@
+from django.urls import path
+
+from analytics.api.views import SatisfactionMetricsView, ServiceMetricsView, TopicMetricsView
+
+urlpatterns = [
+    path("metrics/satisfaction/", SatisfactionMetricsView.as_view(), name="metrics-satisfaction"),
+    path("metrics/topics/", TopicMetricsView.as_view(), name="metrics-topics"),
+    path("metrics/service/", ServiceMetricsView.as_view(), name="metrics-service"),
+]

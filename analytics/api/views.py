@@ -1,0 +1,105 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics import selectors
+from analytics.views import SatisfactionFilterForm, _chart_rows
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("start", OpenApiTypes.DATE, description="First day (shop's time zone); default 26 weeks ago"),
+    OpenApiParameter("end", OpenApiTypes.DATE, description="Last day, inclusive; default today"),
+    OpenApiParameter("period", str, enum=["day", "week", "month"]),
+    OpenApiParameter("channel", str, enum=["survey", "review", "social"]),
+    OpenApiParameter("language", str, enum=["es", "en"]),
+    OpenApiParameter("category", str),
+]
+
+
+class MetricsView(APIView):
+    required_scopes = {"GET": "metrics:read"}
+    staff_permissions = {"GET": "analytics.view_dashboards"}
+
+    def filters(self, request) -> selectors.Filters:
+        form = SatisfactionFilterForm(request.query_params or None)
+        if form.is_bound and not form.is_valid():
+            raise serializers.ValidationError(
+                {field: [error["message"] for error in errors] for field, errors in form.errors.get_json_data().items()}
+            )
+        return form.to_filters()
+
+
+def _change(change) -> dict | None:
+    return (
+        None
+        if change is None
+        else {"difference": change.difference, "z": change.z, "is_significant": change.is_significant}
+    )
+
+
+class SatisfactionMetricsView(MetricsView):
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        summary="NPS, CSAT, CES, rating and sentiment per period",
+    )
+    def get(self, request):
+        filters = self.filters(request)
+        summary = selectors.satisfaction_summary(filters)
+        nps = summary["nps"]
+        return Response(
+            {
+                "start": filters.start,
+                "end": filters.end,
+                "period": filters.period,
+                "series": _chart_rows(selectors.satisfaction_series(filters)),
+                "summary": {
+                    "nps": nps.score,
+                    "nps_interval": nps.interval,
+                    "nps_respondents": nps.respondents,
+                    "nps_change": _change(summary["nps_change"]),
+                    "csat": summary["csat"],
+                    "csat_interval": summary["csat_interval"],
+                    "csat_change": _change(summary["csat_change"]),
+                },
+            }
+        )
+
+
+class TopicMetricsView(MetricsView):
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        summary="Topic volume and negative share, ranked by rise",
+    )
+    def get(self, request):
+        filters = self.filters(request)
+        return Response(
+            {
+                "topics": [
+                    {
+                        key: row[key]
+                        for key in (
+                            "slug",
+                            "mentions",
+                            "negative_share",
+                            "previous_negative_share",
+                            "rise",
+                            "is_significant",
+                        )
+                    }
+                    for row in selectors.topic_shifts(filters)
+                ]
+            }
+        )
+
+
+class ServiceMetricsView(MetricsView):
+    @extend_schema(
+        parameters=FILTER_PARAMETERS, responses=OpenApiTypes.OBJECT, summary="SLA compliance, response times, backlog"
+    )
+    def get(self, request):
+        levels = selectors.service_levels(self.filters(request))
+        levels["by"] = {kind: {str(key): row for key, row in rows.items()} for kind, rows in levels["by"].items()}
+        return Response(levels)
