@@ -323,3 +323,97 @@ def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
         "breached_now": open_cases.filter(sla_due_at__lte=now).count(),
         "service_csat": service_csat(since=start),
     }
+
+
+def _month_start(moment: datetime) -> date:
+    local = moment.astimezone(timezone.get_current_timezone()).date()
+    return local.replace(day=1)
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    return date(day.year + month // 12, month % 12 + 1, 1)
+
+
+def _months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def retention(*, months: int = 12, cohort_months: int = 24, now: datetime | None = None) -> dict:
+    """Retention rate per month, the monthly cohort table and whether satisfaction predicts return.
+
+    Retention rate of a month = customers who bought in it and had bought before / customers who
+    had bought before it. Cohort cell (c, k) = share of customers whose first purchase was in month
+    c who bought again in month c + k.
+    """
+    from customers.models import Order
+    from support.models import Case
+
+    now = now or timezone.now()
+    purchases: dict[int, list[datetime]] = {}
+    for customer_id, placed_at in Order.objects.order_by("placed_at").values_list("customer_id", "placed_at"):
+        purchases.setdefault(customer_id, []).append(placed_at)
+    months_by_customer = {cid: sorted({_month_start(p) for p in times}) for cid, times in purchases.items()}
+
+    this_month = _month_start(now)
+    rates = []
+    for offset in range(months - 1, -1, -1):
+        month = _add_months(this_month, -offset)
+        before = [cid for cid, ms in months_by_customer.items() if ms[0] < month]
+        returning = [cid for cid in before if month in months_by_customer[cid]]
+        rates.append(
+            {
+                "month": month,
+                "base": len(before),
+                "returning": len(returning),
+                "rate": 100 * len(returning) / len(before) if before else None,
+            }
+        )
+
+    cohorts: dict[date, list[int]] = {}
+    for cid, ms in months_by_customer.items():
+        cohorts.setdefault(ms[0], []).append(cid)
+    table = []
+    for cohort in sorted(cohorts)[-12:]:
+        members = cohorts[cohort]
+        cells = []
+        for k in range(1, cohort_months + 1):
+            month = _add_months(cohort, k)
+            if month > this_month:
+                break
+            active = sum(1 for cid in members if month in months_by_customer[cid])
+            cells.append(100 * active / len(members))
+        table.append({"cohort": cohort, "customers": len(members), "cells": cells})
+
+    # Does satisfaction predict return? Share of each group that bought again after answering.
+    groups = {"promoters": [0, 0], "passives": [0, 0], "detractors": [0, 0]}
+    answers = Answer.objects.filter(question__kind=Question.Kind.NPS, number__isnull=False).values_list(
+        "number", "response__customer_id", "response__submitted_at"
+    )
+    for score, customer_id, submitted_at in answers:
+        group = "promoters" if score >= 9 else "passives" if score >= 7 else "detractors"
+        groups[group][1] += 1
+        groups[group][0] += any(p > submitted_at for p in purchases.get(customer_id, []))
+    from support.services import case_sla_states
+
+    resolution = {"within_sla": [0, 0], "late": [0, 0]}
+    resolved = (
+        Case.objects.filter(resolved_at__isnull=False, customer__isnull=False)
+        .select_related("policy__calendar")
+        .prefetch_related("pauses", "policy__calendar__periods", "policy__calendar__holidays")
+    )
+    for case in resolved:
+        states = {state.name: state.status for state in case_sla_states(case, now=now)}
+        key = "late" if states.get("resolution") == "breached" else "within_sla"
+        resolution[key][1] += 1
+        resolution[key][0] += any(p > case.resolved_at for p in purchases.get(case.customer_id, []))
+
+    def share(pair):
+        return {"customers": pair[1], "returned": pair[0], "rate": 100 * pair[0] / pair[1] if pair[1] else None}
+
+    return {
+        "rates": rates,
+        "cohorts": table,
+        "by_nps": {key: share(pair) for key, pair in groups.items()},
+        "by_resolution": {key: share(pair) for key, pair in resolution.items()},
+    }

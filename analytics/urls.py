@@ -8,4 +8,5 @@ urlpatterns = [
     path("satisfaction/", views.satisfaction, name="satisfaction"),
     path("topics/", views.topics, name="topics"),
     path("service/", views.service, name="service"),
+    path("retention/", views.retention, name="retention"),
 ]

@@ -164,3 +164,40 @@ def service(request):
         {"nav": "dashboards", "form": form, "filters": filters, "levels": levels, "chart": chart},
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
+
+
+@login_required
+@permission_required("analytics.view_dashboards", raise_exception=True)
+def retention(request):
+    from django.utils.translation import gettext
+
+    data = selectors.retention()
+    chart = {
+        "labels": [row["month"].isoformat() for row in data["rates"]],
+        "rates": [row["rate"] for row in data["rates"]],
+        "rate_label": gettext("Retention rate (%)"),
+        "groups": [
+            gettext("Promoters"),
+            gettext("Passives"),
+            gettext("Detractors"),
+            gettext("Resolved within SLA"),
+            gettext("Resolved late"),
+        ],
+        "group_rates": [
+            data["by_nps"]["promoters"]["rate"],
+            data["by_nps"]["passives"]["rate"],
+            data["by_nps"]["detractors"]["rate"],
+            data["by_resolution"]["within_sla"]["rate"],
+            data["by_resolution"]["late"]["rate"],
+        ],
+        "group_label": gettext("Bought again afterwards (%)"),
+    }
+    width = max((len(row["cells"]) for row in data["cohorts"]), default=0)
+    for row in data["cohorts"]:
+        # Heat-map shading: the share itself, capped so the text stays readable.
+        row["shaded"] = [{"value": value, "alpha": round(min(value, 60) / 100, 2)} for value in row["cells"]]
+    return render(
+        request,
+        "analytics/retention.html",
+        {"nav": "dashboards", "data": data, "chart": chart, "offsets": range(1, width + 1)},
+    )

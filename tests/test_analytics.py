@@ -177,3 +177,27 @@ def test_metrics_api_serves_the_same_numbers_with_scoped_tokens(api_token_for):
     assert reader.get("/api/v1/metrics/topics/", params).status_code == 200
     bad = reader.get("/api/v1/metrics/satisfaction/", {"start": "2026-04-01", "end": "2026-03-01"})
     assert bad.status_code == 400 and bad.json()["type"] == "validation_error"
+
+
+@pytest.mark.django_db
+def test_retention_rate_and_cohorts_by_hand(client, manager):
+    from customers.models import Order
+    from tests.factories import CustomerFactory, OrderFactory
+
+    def bought(customer, year, month):
+        OrderFactory(customer=customer, placed_at=datetime(year, month, 15, 12, tzinfo=MADRID))
+
+    ana, ben, eva = CustomerFactory(), CustomerFactory(), CustomerFactory()
+    bought(ana, 2026, 1)
+    bought(ana, 2026, 2)  # Ana comes back in February
+    bought(ben, 2026, 1)  # Ben never returns
+    bought(eva, 2026, 2)  # Eva is new in February
+
+    data = selectors.retention(months=2, now=datetime(2026, 2, 20, tzinfo=MADRID))
+
+    february = data["rates"][-1]
+    assert (february["base"], february["returning"], february["rate"]) == (2, 1, 50.0)
+    january = next(row for row in data["cohorts"] if row["cohort"] == date(2026, 1, 1))
+    assert january["customers"] == 2 and january["cells"] == [50.0]
+    assert Order.objects.count() == 4
+    assert client.get("/dashboards/retention/").status_code == 200

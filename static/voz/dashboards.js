@@ -18,6 +18,22 @@
         options: { ...options, scales: { y: { min: 0, max: 100 } } },
       });
     }
+    const retentionData = document.getElementById("retention-chart");
+    if (retentionData) {
+      const chart = JSON.parse(retentionData.textContent);
+      const options = { responsive: true, maintainAspectRatio: false, spanGaps: true, plugins: { legend: { position: "bottom" } } };
+      new Chart(document.getElementById("chart-retention"), {
+        type: "line",
+        data: { labels: chart.labels, datasets: [{ label: chart.rate_label, data: chart.rates, borderColor: "#1f5fbf", tension: 0.2 }] },
+        options: { ...options, scales: { y: { min: 0 } } },
+      });
+      new Chart(document.getElementById("chart-groups"), {
+        type: "bar",
+        data: { labels: chart.groups, datasets: [{ label: chart.group_label, data: chart.group_rates,
+          backgroundColor: ["#1b6b3a", "#9aa2b1", "#b3261e", "#1f5fbf", "#b7791f"] }] },
+        options: { ...options, scales: { y: { min: 0, max: 100 } } },
+      });
+    }
     const serviceData = document.getElementById("service-chart");
     if (serviceData) {
       const chart = JSON.parse(serviceData.textContent);
