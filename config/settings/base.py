@@ -159,6 +159,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.review_replies_email_unsent",
         "schedule": timedelta(minutes=10),
     },
+    "analytics.alerts_check": {
+        "task": "analytics.tasks.alerts_check",
+        "schedule": timedelta(minutes=15),
+    },
     "support.cases_sweep": {
         "task": "support.tasks.cases_sweep",
         "schedule": timedelta(minutes=10),
