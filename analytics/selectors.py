@@ -21,6 +21,7 @@ class Filters:
     language: str = ""
     channel: str = ""
     category: str = ""
+    segment: str = ""
 
     @property
     def bounds(self) -> tuple[datetime, datetime]:
@@ -46,6 +47,8 @@ def _answers(filters: Filters, kind: str):
         answers = answers.filter(response__language=filters.language)
     if filters.category:
         answers = answers.filter(response__invitation__order__items__product__category=filters.category).distinct()
+    if filters.segment:
+        answers = answers.filter(response__customer_id__in=customers_in_segment(filters.segment))
     return answers
 
 
@@ -56,6 +59,8 @@ def _feedback(filters: Filters):
         items = items.filter(language=filters.language)
     if filters.channel:
         items = items.filter(channel=filters.channel)
+    if filters.segment:
+        items = items.filter(customer_id__in=customers_in_segment(filters.segment))
     return items
 
 
@@ -417,3 +422,57 @@ def retention(*, months: int = 12, cohort_months: int = 24, now: datetime | None
         "by_nps": {key: share(pair) for key, pair in groups.items()},
         "by_resolution": {key: share(pair) for key, pair in resolution.items()},
     }
+
+
+RFM_SEGMENTS = {
+    "champions": "Champions",
+    "loyal": "Loyal",
+    "new": "New",
+    "at_risk": "At risk",
+    "hibernating": "Hibernating",
+}
+
+
+def _quintile_scores(values: dict[int, float], *, higher_is_better: bool = True) -> dict[int, int]:
+    """1–5 by rank: the top fifth of customers gets 5."""
+    ordered = sorted(values, key=lambda key: (values[key], key), reverse=not higher_is_better)
+    total = len(ordered)
+    return {key: 1 + (index * 5) // total for index, key in enumerate(ordered)} if total else {}
+
+
+def rfm_scores(*, now: datetime | None = None) -> dict[int, dict]:
+    """Recency, frequency and monetary value per customer, each scored 1–5 by quintile, and a segment."""
+    from django.db.models import Max, Sum
+
+    from customers.models import Order
+
+    now = now or timezone.now()
+    rows = Order.objects.values("customer_id").annotate(last=Max("placed_at"), orders=Count("pk"), spent=Sum("total"))
+    recency = {r["customer_id"]: (now - r["last"]).days for r in rows}
+    frequency = {r["customer_id"]: r["orders"] for r in rows}
+    monetary = {r["customer_id"]: float(r["spent"] or 0) for r in rows}
+    r_score = _quintile_scores(recency, higher_is_better=False)
+    f_score = _quintile_scores(frequency)
+    m_score = _quintile_scores(monetary)
+    result = {}
+    for customer_id in recency:
+        r, f, m = r_score[customer_id], f_score[customer_id], m_score[customer_id]
+        result[customer_id] = {"r": r, "f": f, "m": m, "segment": rfm_segment(r, f)}
+    return result
+
+
+def rfm_segment(recency: int, frequency: int) -> str:
+    """Segments on the recency × frequency grid (the usual RFM map, simplified to five)."""
+    if recency >= 4 and frequency >= 4:
+        return "champions"
+    if recency >= 4 and frequency <= 2:
+        return "new"
+    if recency <= 2 and frequency >= 3:
+        return "at_risk"
+    if recency <= 2:
+        return "hibernating"
+    return "loyal"
+
+
+def customers_in_segment(segment: str) -> list[int]:
+    return [cid for cid, row in rfm_scores().items() if row["segment"] == segment]

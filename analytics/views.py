@@ -1,7 +1,9 @@
+import csv
 from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +26,18 @@ class SatisfactionFilterForm(forms.Form):
         label=_("Language"), choices=[("", _("Any")), ("es", _("Spanish")), ("en", _("English"))], required=False
     )
     category = forms.ChoiceField(label=_("Category"), required=False)
+    segment = forms.ChoiceField(
+        label=_("Customer segment (RFM)"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("champions", _("Champions")),
+            ("loyal", _("Loyal")),
+            ("new", _("New")),
+            ("at_risk", _("At risk")),
+            ("hibernating", _("Hibernating")),
+        ],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,6 +62,7 @@ class SatisfactionFilterForm(forms.Form):
             language=data.get("language") or "",
             channel=data.get("channel") or "",
             category=data.get("category") or "",
+            segment=data.get("segment") or "",
         )
 
 
@@ -72,12 +87,61 @@ def _chart_rows(series: list[dict]) -> list[dict]:
     return [{"period": iso(row["period"]), **{key: row.get(key) for key in keys}} for row in series]
 
 
+def _csv(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+def _number(value, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
 @login_required
 @permission_required("analytics.view_dashboards", raise_exception=True)
 def satisfaction(request):
     form = SatisfactionFilterForm(request.GET or None)
     filters = form.to_filters()
     series = selectors.satisfaction_series(filters)
+    if request.GET.get("export") == "csv":
+        return _csv(
+            "voz-satisfaction.csv",
+            [
+                "period",
+                "nps",
+                "nps_low",
+                "nps_high",
+                "respondents",
+                "promoters_%",
+                "passives_%",
+                "detractors_%",
+                "csat_%",
+                "ces",
+                "review_rating",
+                "sentiment_index",
+            ],
+            [
+                [
+                    row["period"].date().isoformat(),
+                    _number(row.get("nps")),
+                    _number((row.get("nps_interval") or (None, None))[0]),
+                    _number((row.get("nps_interval") or (None, None))[1]),
+                    row.get("nps_respondents", ""),
+                    _number(row.get("promoters_share")),
+                    _number(row.get("passives_share")),
+                    _number(row.get("detractors_share")),
+                    _number(row.get("csat")),
+                    _number(row.get("ces"), 2),
+                    _number(row.get("rating"), 2),
+                    _number(row.get("sentiment_index")),
+                ]
+                for row in series
+            ],
+        )
     return render(
         request,
         "analytics/satisfaction.html",
@@ -112,6 +176,22 @@ def topics(request):
     filters = form.to_filters()
     series = selectors.topic_series(filters)
     shifts = selectors.topic_shifts(filters)
+    if request.GET.get("export") == "csv":
+        return _csv(
+            "voz-topics.csv",
+            ["topic", "mentions", "negative_%", "previous_negative_%", "rise_pp", "significant"],
+            [
+                [
+                    row["slug"],
+                    row["mentions"],
+                    _number(row["negative_share"]),
+                    _number(row["previous_negative_share"]),
+                    _number(row["rise"]),
+                    "yes" if row["is_significant"] else "no",
+                ]
+                for row in shifts
+            ],
+        )
     for row in shifts[:5]:
         row["examples"] = [
             {"item": mention.feedback, "html": mark_safe(_highlight(mention.feedback.text, mention.matches))}

@@ -201,3 +201,37 @@ def test_retention_rate_and_cohorts_by_hand(client, manager):
     assert january["customers"] == 2 and january["cells"] == [50.0]
     assert Order.objects.count() == 4
     assert client.get("/dashboards/retention/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_rfm_scores_by_quintile_and_segments():
+    from tests.factories import CustomerFactory, OrderFactory
+
+    now = datetime(2026, 6, 1, tzinfo=MADRID)
+    customers = [CustomerFactory() for _ in range(5)]
+    # customer i last bought i*30 days ago, i+1 times, spending (i+1)*100 in total
+    for index, customer in enumerate(customers):
+        for n in range(index + 1):
+            OrderFactory(customer=customer, placed_at=now - timedelta(days=index * 30 + n), total=100)
+
+    scores = selectors.rfm_scores(now=now)
+
+    assert [scores[c.pk]["r"] for c in customers] == [5, 4, 3, 2, 1]
+    assert [scores[c.pk]["f"] for c in customers] == [1, 2, 3, 4, 5]
+    assert [scores[c.pk]["segment"] for c in customers] == ["new", "new", "loyal", "at_risk", "at_risk"]
+    assert selectors.rfm_segment(5, 5) == "champions" and selectors.rfm_segment(1, 1) == "hibernating"
+
+
+@pytest.mark.django_db
+def test_dashboard_tables_export_as_csv(client, manager):
+    answered(10, 5, datetime(2026, 3, 3, 12, 0, tzinfo=MADRID))
+
+    response = client.get(
+        "/dashboards/satisfaction/", {"start": "2026-03-01", "end": "2026-03-31", "period": "month", "export": "csv"}
+    )
+    topics = client.get("/dashboards/topics/", {"start": "2026-03-01", "end": "2026-03-31", "export": "csv"})
+
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert response["Content-Type"].startswith("text/csv")
+    assert lines[0].startswith("period,nps,nps_low") and lines[1].startswith("2026-03-01,100.0")
+    assert topics.content.decode("utf-8-sig").startswith("topic,mentions")
