@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analytics import selectors
@@ -151,6 +152,14 @@ def satisfaction(request):
             "filters": filters,
             "summary": selectors.satisfaction_summary(filters),
             "chart_rows": _chart_rows(series),
+            "chart_labels": {
+                "detractors": gettext("Detractors"),
+                "passives": gettext("Passives"),
+                "promoters": gettext("Promoters"),
+                "csat": gettext("CSAT %"),
+                "rating": gettext("Review rating"),
+                "sentiment": gettext("Sentiment index"),
+            },
             "rows": series,
         },
         status=400 if form.is_bound and not form.is_valid() else 200,

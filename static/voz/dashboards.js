@@ -54,6 +54,7 @@
     const rowsData = document.getElementById("chart-rows");
     if (!rowsData) return;
     const rows = JSON.parse(rowsData.textContent);
+    const text = JSON.parse(document.getElementById("chart-labels").textContent);
     const labels = rows.map((r) => r.period);
     const pick = (key) => rows.map((r) => (r[key] === null || r[key] === undefined ? null : r[key]));
     const base = { responsive: true, maintainAspectRatio: false, spanGaps: true, plugins: { legend: { position: "bottom" } } };
@@ -69,23 +70,23 @@
     new Chart(document.getElementById("chart-shares"), {
       type: "bar",
       data: { labels, datasets: [
-        { label: "Detractors", data: pick("detractors_share"), backgroundColor: "#b3261e" },
-        { label: "Passives", data: pick("passives_share"), backgroundColor: "#9aa2b1" },
-        { label: "Promoters", data: pick("promoters_share"), backgroundColor: "#1b6b3a" },
+        { label: text.detractors, data: pick("detractors_share"), backgroundColor: "#b3261e" },
+        { label: text.passives, data: pick("passives_share"), backgroundColor: "#9aa2b1" },
+        { label: text.promoters, data: pick("promoters_share"), backgroundColor: "#1b6b3a" },
       ] },
       options: { ...base, scales: { x: { stacked: true }, y: { stacked: true, max: 100 } } },
     });
     new Chart(document.getElementById("chart-csat"), {
       type: "line",
       data: { labels, datasets: [
-        { label: "CSAT %", data: pick("csat"), borderColor: "#1b6b3a", yAxisID: "y" },
-        { label: "★", data: pick("rating"), borderColor: "#b7791f", yAxisID: "y1" },
+        { label: text.csat, data: pick("csat"), borderColor: "#1b6b3a", yAxisID: "y" },
+        { label: text.rating, data: pick("rating"), borderColor: "#b7791f", yAxisID: "y1" },
       ] },
       options: { ...base, scales: { y: { min: 0, max: 100 }, y1: { min: 1, max: 5, position: "right", grid: { drawOnChartArea: false } } } },
     });
     new Chart(document.getElementById("chart-sentiment"), {
       type: "bar",
-      data: { labels, datasets: [{ label: "Sentiment index", data: pick("sentiment_index"),
+      data: { labels, datasets: [{ label: text.sentiment, data: pick("sentiment_index"),
         backgroundColor: rows.map((r) => ((r.sentiment_index || 0) >= 0 ? "#1b6b3a" : "#b3261e")) }] },
       options: { ...base, scales: { y: { min: -100, max: 100 } } },
     });
