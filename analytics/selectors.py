@@ -476,3 +476,36 @@ def rfm_segment(recency: int, frequency: int) -> str:
 
 def customers_in_segment(segment: str) -> list[int]:
     return [cid for cid, row in rfm_scores().items() if row["segment"] == segment]
+
+
+CONTROLLABLE_REASONS = {"poor_service", "price", "better_offer"}
+
+
+def defection_reasons(*, since: datetime | None = None) -> dict:
+    """Why lapsed customers left, per month, split into what the shop controls and what it does not."""
+    answers = Answer.objects.filter(question__code="defection_reason", question__survey__slug="lapsed-customers")
+    if since is not None:
+        answers = answers.filter(response__submitted_at__gte=since)
+    rows = answers.annotate(month=TruncMonth("response__submitted_at")).values_list("month", "choices")
+    by_month: dict[date, dict[str, int]] = {}
+    totals: dict[str, int] = {}
+    for month, choices in rows:
+        for reason in choices:
+            bucket = by_month.setdefault(month.date() if hasattr(month, "date") else month, {})
+            bucket[reason] = bucket.get(reason, 0) + 1
+            totals[reason] = totals.get(reason, 0) + 1
+    answered = sum(totals.values())
+    controllable = sum(count for reason, count in totals.items() if reason in CONTROLLABLE_REASONS)
+    return {
+        "totals": totals,
+        "answers": answered,
+        "controllable_share": 100 * controllable / answered if answered else None,
+        "by_month": [
+            {
+                "month": month,
+                "controllable": sum(n for r, n in counts.items() if r in CONTROLLABLE_REASONS),
+                "uncontrollable": sum(n for r, n in counts.items() if r not in CONTROLLABLE_REASONS),
+            }
+            for month, counts in sorted(by_month.items())
+        ],
+    }

@@ -261,7 +261,13 @@ def retention(request):
     from django.utils.translation import gettext
 
     data = selectors.retention()
+    defection = selectors.defection_reasons()
     chart = {
+        "defection_labels": [row["month"].isoformat() for row in defection["by_month"]],
+        "controllable": [row["controllable"] for row in defection["by_month"]],
+        "uncontrollable": [row["uncontrollable"] for row in defection["by_month"]],
+        "controllable_label": gettext("Within our control (service, price, better offer)"),
+        "uncontrollable_label": gettext("Outside our control (moved, no longer needed, other)"),
         "labels": [row["month"].isoformat() for row in data["rates"]],
         "rates": [row["rate"] for row in data["rates"]],
         "rate_label": gettext("Retention rate (%)"),
@@ -288,5 +294,5 @@ def retention(request):
     return render(
         request,
         "analytics/retention.html",
-        {"nav": "dashboards", "data": data, "chart": chart, "offsets": range(1, width + 1)},
+        {"nav": "dashboards", "data": data, "chart": chart, "offsets": range(1, width + 1), "defection": defection},
     )

@@ -416,3 +416,36 @@ def response_submit(
         locked.answered_at = now
         locked.save(update_fields=["status", "answered_at"])
     return response
+
+
+LAPSED_SURVEY_SLUG = "lapsed-customers"
+
+
+def lapsed_customers_invite(*, inactive_days: int = 180, now: datetime | None = None, limit: int = 500) -> int:
+    """Ask customers who stopped buying why (the defection survey), once each, about their last order."""
+    from django.db.models import Max
+
+    from customers.models import Order
+
+    now = now or timezone.now()
+    survey = Survey.objects.filter(slug=LAPSED_SURVEY_SLUG, is_active=True).first()
+    if survey is None:
+        return 0
+    asked = Invitation.objects.filter(survey=survey).values("customer_id")
+    lapsed = (
+        Order.objects.values("customer_id")
+        .annotate(last=Max("placed_at"))
+        .filter(last__lt=now - timedelta(days=inactive_days))
+        .exclude(customer_id__in=asked)
+        .order_by("last")[:limit]
+    )
+    created = 0
+    for row in lapsed:
+        order_id = (
+            Order.objects.filter(customer_id=row["customer_id"], placed_at=row["last"])
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if _invitation_create_for_order(survey=survey, customer_id=row["customer_id"], order_id=order_id, now=now):
+            created += 1
+    return created

@@ -56,3 +56,8 @@ def invitation_remind(invitation_id: int) -> bool:
 @shared_task(acks_late=True, ignore_result=True)
 def invitations_expire() -> int:
     return services.invitations_expire()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def lapsed_customers_invite() -> int:
+    return services.lapsed_customers_invite()

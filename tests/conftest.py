@@ -46,6 +46,7 @@ def _default_survey(request):
 
         import_module("reviews.migrations.0002_default_moderation_rules").create_rules(apps, None)
         import_module("support.migrations.0002_defaults").create_defaults(apps, None)
+        import_module("surveys.migrations.0004_defection_survey").create_defection_survey(apps, None)
 
 
 def _is_transactional(request) -> bool:

@@ -235,3 +235,31 @@ def test_dashboard_tables_export_as_csv(client, manager):
     assert response["Content-Type"].startswith("text/csv")
     assert lines[0].startswith("period,nps,nps_low") and lines[1].startswith("2026-03-01,100.0")
     assert topics.content.decode("utf-8-sig").startswith("topic,mentions")
+
+
+@pytest.mark.django_db
+def test_lapsed_customers_are_asked_once_and_their_reasons_are_grouped(client, manager):
+    from surveys.models import Invitation, Survey
+    from surveys.services import lapsed_customers_invite, response_submit
+    from tests.factories import CustomerFactory, OrderFactory
+
+    now = datetime(2026, 6, 1, 12, tzinfo=MADRID)
+    gone = [CustomerFactory() for _ in range(3)]
+    for customer in gone:
+        OrderFactory(customer=customer, placed_at=now - timedelta(days=200))
+    OrderFactory(customer=CustomerFactory(), placed_at=now - timedelta(days=20))  # still buying
+
+    assert lapsed_customers_invite(now=now) == 3
+    assert lapsed_customers_invite(now=now) == 0
+    survey = Survey.objects.get(slug="lapsed-customers")
+    question = survey.questions.get(code="defection_reason")
+    for invitation, reason in zip(
+        Invitation.objects.filter(survey=survey), ("price", "moved_away", "poor_service"), strict=True
+    ):
+        response_submit(invitation=invitation, answers={question.pk: reason}, language="es", now=now)
+
+    reasons = selectors.defection_reasons()
+
+    assert reasons["answers"] == 3 and reasons["totals"]["price"] == 1
+    assert reasons["controllable_share"] == pytest.approx(66.67, abs=0.01)
+    assert "chart-defection" in client.get("/dashboards/retention/").content.decode()

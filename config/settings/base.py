@@ -151,6 +151,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.invitations_send_reminders",
         "schedule": timedelta(hours=1),
     },
+    "surveys.lapsed_customers_invite": {
+        "task": "surveys.tasks.lapsed_customers_invite",
+        "schedule": crontab(minute=30, hour=10, day_of_week=1),
+    },
     "surveys.invitations_expire": {
         "task": "surveys.tasks.invitations_expire",
         "schedule": crontab(minute=5, hour=3),

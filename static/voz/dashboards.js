@@ -27,6 +27,17 @@
         data: { labels: chart.labels, datasets: [{ label: chart.rate_label, data: chart.rates, borderColor: "#1f5fbf", tension: 0.2 }] },
         options: { ...options, scales: { y: { min: 0 } } },
       });
+      const defection = document.getElementById("chart-defection");
+      if (defection) {
+        new Chart(defection, {
+          type: "bar",
+          data: { labels: chart.defection_labels, datasets: [
+            { label: chart.controllable_label, data: chart.controllable, backgroundColor: "#b3261e" },
+            { label: chart.uncontrollable_label, data: chart.uncontrollable, backgroundColor: "#9aa2b1" },
+          ] },
+          options: { ...options, scales: { x: { stacked: true }, y: { stacked: true } } },
+        });
+      }
       new Chart(document.getElementById("chart-groups"), {
         type: "bar",
         data: { labels: chart.groups, datasets: [{ label: chart.group_label, data: chart.group_rates,
