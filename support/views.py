@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -23,12 +25,30 @@ VIEW_LABELS = {
 }
 
 
+_SLUG = re.compile(r"^[-a-z0-9_]{1,60}$")
+
+
+def _inbox_filters(params) -> dict[str, str]:
+    """Only values that can match something: anything else (typos, injected bytes) is ignored."""
+    allowed = {
+        "channel": set(FeedbackItem.Channel.values),
+        "priority": set(Priority.values),
+        "sentiment": set(Sentiment.values),
+    }
+    filters = {}
+    for key in ("team", "channel", "priority", "topic", "sentiment"):
+        value = params.get(key, "")
+        valid = value in allowed[key] if key in allowed else bool(_SLUG.match(value))
+        filters[key] = value if valid else ""
+    return filters
+
+
 @login_required
 @permission_required("support.view_case", raise_exception=True)
 def inbox(request):
     view = request.GET.get("view", "open")
     view = view if view in selectors.INBOX_VIEWS else "open"
-    filters = {key: request.GET.get(key, "") for key in ("team", "channel", "priority", "topic", "sentiment")}
+    filters = _inbox_filters(request.GET)
     cases = selectors.inbox(user=request.user, view=view, **filters)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     now = timezone.now()
