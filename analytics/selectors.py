@@ -22,6 +22,7 @@ class Filters:
     channel: str = ""
     category: str = ""
     segment: str = ""
+    product: str = ""  # SKU
 
     @property
     def bounds(self) -> tuple[datetime, datetime]:
@@ -49,6 +50,8 @@ def _answers(filters: Filters, kind: str):
         answers = answers.filter(response__invitation__order__items__product__category=filters.category).distinct()
     if filters.segment:
         answers = answers.filter(response__customer_id__in=customers_in_segment(filters.segment))
+    if filters.product:
+        answers = answers.filter(response__invitation__order__items__product__sku=filters.product).distinct()
     return answers
 
 
@@ -61,6 +64,10 @@ def _feedback(filters: Filters):
         items = items.filter(channel=filters.channel)
     if filters.segment:
         items = items.filter(customer_id__in=customers_in_segment(filters.segment))
+    if filters.product:
+        items = items.filter(
+            Q(review__product__sku=filters.product) | Q(order__items__product__sku=filters.product)
+        ).distinct()
     return items
 
 
@@ -129,6 +136,8 @@ def satisfaction_series(filters: Filters) -> list[dict]:
         reviews = reviews.filter(language=filters.language)
     if filters.category:
         reviews = reviews.filter(product__category=filters.category)
+    if filters.product:
+        reviews = reviews.filter(product__sku=filters.product)
     for r in reviews.annotate(p=trunc("created_at")).values("p").annotate(rating=Avg("rating"), reviews=Count("pk")):
         row(r["p"]).update(rating=float(r["rating"]), reviews=r["reviews"])
     for r in (

@@ -27,6 +27,7 @@ class SatisfactionFilterForm(forms.Form):
         label=_("Language"), choices=[("", _("Any")), ("es", _("Spanish")), ("en", _("English"))], required=False
     )
     category = forms.ChoiceField(label=_("Category"), required=False)
+    product = forms.CharField(label=_("Product (SKU)"), required=False, max_length=100)
     segment = forms.ChoiceField(
         label=_("Customer segment (RFM)"),
         required=False,
@@ -64,6 +65,7 @@ class SatisfactionFilterForm(forms.Form):
             channel=data.get("channel") or "",
             category=data.get("category") or "",
             segment=data.get("segment") or "",
+            product=(data.get("product") or "").strip(),
         )
 
 

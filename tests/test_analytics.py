@@ -263,3 +263,27 @@ def test_lapsed_customers_are_asked_once_and_their_reasons_are_grouped(client, m
     assert reasons["answers"] == 3 and reasons["totals"]["price"] == 1
     assert reasons["controllable_share"] == pytest.approx(66.67, abs=0.01)
     assert "chart-defection" in client.get("/dashboards/retention/").content.decode()
+
+
+@pytest.mark.django_db
+def test_satisfaction_can_be_narrowed_to_one_product():
+    from tests.factories import OrderItemFactory, ProductFactory
+
+    mug, plate = ProductFactory(sku="TAZA-01"), ProductFactory(sku="PLATO-01")
+    for score, product in ((10, mug), (2, plate)):
+        invitation = InvitationFactory(language="es")
+        OrderItemFactory(order=invitation.order, product=product)
+        questions = {q.code: q.pk for q in invitation.survey.questions.all()}
+        from surveys.services import response_submit
+
+        response_submit(
+            invitation=invitation,
+            answers={questions["nps"]: score, questions["delivery_csat"]: 3},
+            language="es",
+            now=datetime(2026, 3, 3, 12, tzinfo=MADRID),
+        )
+    base = {"start": date(2026, 3, 1), "end": date(2026, 3, 31)}
+
+    assert selectors.nps_for(selectors.Filters(**base)).score == 0
+    assert selectors.nps_for(selectors.Filters(**base, product="TAZA-01")).score == 100
+    assert selectors.nps_for(selectors.Filters(**base, product="PLATO-01")).score == -100
