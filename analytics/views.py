@@ -239,6 +239,16 @@ def service(request):
     form = SatisfactionFilterForm(request.GET or None)
     filters = form.to_filters()
     levels = selectors.service_levels(filters)
+    if request.GET.get("export") == "csv":
+        return _csv(
+            "voz-service-levels.csv",
+            ["group", "value", "cases", "first_response_on_time_%", "resolved_on_time_%"],
+            [
+                [kind, str(key), row["cases"], _number(row["first_response_met"]), _number(row["resolution_met"])]
+                for kind, rows in levels["by"].items()
+                for key, row in rows.items()
+            ],
+        )
     by_period = levels["by"]["period"]
     chart = {
         "labels": [period.isoformat() for period in by_period],
@@ -263,6 +273,16 @@ def retention(request):
     from django.utils.translation import gettext
 
     data = selectors.retention()
+    if request.GET.get("export") == "csv":
+        width = max((len(row["cells"]) for row in data["cohorts"]), default=0)
+        return _csv(
+            "voz-cohorts.csv",
+            ["first_purchase", "customers", *[f"month_{k}_%" for k in range(1, width + 1)]],
+            [
+                [row["cohort"].isoformat(), row["customers"], *[_number(cell) for cell in row["cells"]]]
+                for row in data["cohorts"]
+            ],
+        )
     defection = selectors.defection_reasons()
     chart = {
         "defection_labels": [row["month"].isoformat() for row in defection["by_month"]],

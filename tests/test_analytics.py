@@ -235,6 +235,10 @@ def test_dashboard_tables_export_as_csv(client, manager):
     assert response["Content-Type"].startswith("text/csv")
     assert lines[0].startswith("period,nps,nps_low") and lines[1].startswith("2026-03-01,100.0")
     assert topics.content.decode("utf-8-sig").startswith("topic,mentions")
+    service = client.get("/dashboards/service/", {"start": "2026-03-01", "end": "2026-03-31", "export": "csv"})
+    cohorts = client.get("/dashboards/retention/", {"export": "csv"})
+    assert service.content.decode("utf-8-sig").startswith("group,value,cases")
+    assert cohorts.content.decode("utf-8-sig").startswith("first_purchase,customers")
 
 
 @pytest.mark.django_db
