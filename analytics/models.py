@@ -62,3 +62,153 @@ class AlertEpisode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+# ---------------------------------------------------------------------------------------
+# Rollups: per-day counts that the dashboards read instead of the raw tables. They hold
+# counts per value (an NPS of 7, a 4-star rating, a negative mention), never averages, so any
+# set of days, products or languages can be added up exactly. A day is a day in the shop's
+# time zone. Each row belongs to a scope: "all" (every item once), "product" (once per SKU the
+# item is about) or "category" (once per category) — so a filter never double-counts.
+# ---------------------------------------------------------------------------------------
+class RollupScope(models.TextChoices):
+    ALL = "all", "all"
+    PRODUCT = "product", "product"
+    CATEGORY = "category", "category"
+
+
+class ScopedDay(models.Model):
+    """A day's counts within a scope: all items, one product (key = SKU) or one category."""
+
+    day = models.DateField()
+    scope = models.CharField(max_length=10, choices=RollupScope.choices)
+    key = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class RollupDirtyDay(models.Model):
+    """A day whose rollups no longer match the raw rows; the next refresh recomputes it.
+
+    Marked in the same transaction as the write, so a refresh never misses a committed change;
+    the token changes on every mark, so a write that lands during a refresh keeps the day dirty.
+    """
+
+    class Source(models.TextChoices):
+        FEEDBACK = "feedback", "feedback"
+        ANSWERS = "answers", "answers"
+        REVIEWS = "reviews", "reviews"
+        CASES = "cases", "cases"
+        ORDERS = "orders", "orders"
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    day = models.DateField()
+    token = models.UUIDField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "day"], name="rollup_dirty_once")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.day}"
+
+
+class FeedbackDaily(ScopedDay):
+    """Analysed feedback items per day, language, channel and (effective) sentiment."""
+
+    channel = models.CharField(max_length=20)
+    sentiment = models.CharField(max_length=10, blank=True)
+    items = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "day"], name="feedback_daily_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.scope}:{self.key} {self.channel} {self.sentiment} = {self.items}"
+
+
+class TopicDaily(ScopedDay):
+    """Topic mentions per day, language, channel, topic and the sentiment of what was said about it."""
+
+    channel = models.CharField(max_length=20)
+    topic = models.ForeignKey("sentiment.Topic", on_delete=models.CASCADE, related_name="+")
+    sentiment = models.CharField(max_length=10)
+    mentions = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "day"], name="topic_daily_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.scope}:{self.key} topic {self.topic_id} {self.sentiment} = {self.mentions}"
+
+
+class AnswerDaily(ScopedDay):
+    """Survey answers per day, language, question kind (NPS, CSAT, CES) and the number given."""
+
+    kind = models.CharField(max_length=10)
+    number = models.SmallIntegerField()
+    answers = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "day"], name="answer_daily_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.scope}:{self.key} {self.kind}={self.number} × {self.answers}"
+
+
+class ReviewDaily(ScopedDay):
+    """Published reviews per day (written), language and star rating."""
+
+    rating = models.PositiveSmallIntegerField()
+    reviews = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "day"], name="review_daily_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.scope}:{self.key} {self.rating}★ × {self.reviews}"
+
+
+class CaseDaily(models.Model):
+    """Cases by the day they opened, priority, team and channels, with their SLA outcomes."""
+
+    day = models.DateField(db_index=True)
+    priority = models.CharField(max_length=10)
+    team_name = models.CharField(max_length=120, blank=True)
+    # ",review,social," so that one channel is found with a substring match
+    channels = models.CharField(max_length=120, blank=True)
+    cases = models.PositiveIntegerField()
+    first_response_met = models.PositiveIntegerField()
+    first_response_decided = models.PositiveIntegerField()
+    resolution_met = models.PositiveIntegerField()
+    resolution_decided = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.priority} {self.team_name} = {self.cases}"
+
+
+class CaseDurationDaily(models.Model):
+    """How long cases took, as a histogram on a logarithmic scale (2 % wide buckets), so that
+    medians and 90th percentiles over any range of days come from a few hundred rows."""
+
+    day = models.DateField(db_index=True)
+    channels = models.CharField(max_length=120, blank=True)
+    target = models.CharField(max_length=20)
+    bucket = models.PositiveSmallIntegerField()
+    cases = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.target} bucket {self.bucket} × {self.cases}"
+
+
+class RetentionSnapshot(models.Model):
+    """The retention numbers, computed from all orders at once and kept until orders, answers or
+    cases change; they are whole-history figures, so there is nothing to add up per day."""
+
+    computed_at = models.DateTimeField()
+    data = models.JSONField()
+    is_stale = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"retention @ {self.computed_at:%Y-%m-%d %H:%M}"

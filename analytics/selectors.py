@@ -1,11 +1,14 @@
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from analytics import metrics
+from analytics.rollups import effective_sentiment
+from customers.models import Order
 from feedback.models import FeedbackItem
 from reviews.models import Review
 from surveys.models import Answer, Question
@@ -34,9 +37,7 @@ class Filters:
 
     def previous(self) -> "Filters":
         length = self.end - self.start + timedelta(days=1)
-        return Filters(
-            self.start - length, self.start - timedelta(days=1), self.period, self.language, self.channel, self.category
-        )
+        return replace(self, start=self.start - length, end=self.start - timedelta(days=1))
 
 
 def _answers(filters: Filters, kind: str):
@@ -47,11 +48,15 @@ def _answers(filters: Filters, kind: str):
     if filters.language:
         answers = answers.filter(response__language=filters.language)
     if filters.category:
-        answers = answers.filter(response__invitation__order__items__product__category=filters.category).distinct()
+        answers = answers.filter(
+            response__invitation__order__in=Order.objects.filter(items__product__category=filters.category).values("pk")
+        )
     if filters.segment:
         answers = answers.filter(response__customer_id__in=customers_in_segment(filters.segment))
     if filters.product:
-        answers = answers.filter(response__invitation__order__items__product__sku=filters.product).distinct()
+        answers = answers.filter(
+            response__invitation__order__in=Order.objects.filter(items__product__sku=filters.product).values("pk")
+        )
     return answers
 
 
@@ -64,14 +69,26 @@ def _feedback(filters: Filters):
         items = items.filter(channel=filters.channel)
     if filters.segment:
         items = items.filter(customer_id__in=customers_in_segment(filters.segment))
+    # An item is about its review's product, or else about every product of its order. Filtered
+    # through a subquery: a join to order items would repeat an item once per matching line.
+    if filters.category:
+        items = items.filter(
+            pk__in=FeedbackItem.objects.filter(
+                Q(review__product__category=filters.category)
+                | Q(review__isnull=True, order__items__product__category=filters.category)
+            ).values("pk")
+        )
     if filters.product:
         items = items.filter(
-            Q(review__product__sku=filters.product) | Q(order__items__product__sku=filters.product)
-        ).distinct()
-    return items
+            pk__in=FeedbackItem.objects.filter(
+                Q(review__product__sku=filters.product)
+                | Q(review__isnull=True, order__items__product__sku=filters.product)
+            ).values("pk")
+        )
+    return items.annotate(label=effective_sentiment())
 
 
-def nps_for(filters: Filters) -> metrics.NPS:
+def nps_for_naive(filters: Filters) -> metrics.NPS:
     counts = _answers(filters, Question.Kind.NPS).aggregate(
         promoters=Count("pk", filter=Q(number__gte=9)),
         passives=Count("pk", filter=Q(number__in=(7, 8))),
@@ -80,14 +97,14 @@ def nps_for(filters: Filters) -> metrics.NPS:
     return metrics.NPS(sum(counts.values()), counts["promoters"], counts["passives"], counts["detractors"])
 
 
-def csat_counts(filters: Filters) -> tuple[int, int]:
+def csat_counts_naive(filters: Filters) -> tuple[int, int]:
     counts = _answers(filters, Question.Kind.CSAT).aggregate(
         total=Count("pk"), satisfied=Count("pk", filter=Q(number__gte=4))
     )
     return counts["satisfied"], counts["total"]
 
 
-def satisfaction_series(filters: Filters) -> list[dict]:
+def satisfaction_series_naive(filters: Filters) -> list[dict]:
     """One row per period: NPS (shares, 95 % interval), CSAT %, CES mean, review rating, sentiment index."""
     trunc = TRUNC[filters.period]
     rows: dict[datetime, dict] = {}
@@ -146,8 +163,8 @@ def satisfaction_series(filters: Filters) -> list[dict]:
         .values("p")
         .annotate(
             total=Count("pk"),
-            positive=Count("pk", filter=Q(sentiment="positive")),
-            negative=Count("pk", filter=Q(sentiment="negative")),
+            positive=Count("pk", filter=Q(label="positive")),
+            negative=Count("pk", filter=Q(label="negative")),
         )
     ):
         row(r["p"]).update(sentiment_index=100 * (r["positive"] - r["negative"]) / r["total"], feedback=r["total"])
@@ -168,18 +185,11 @@ def satisfaction_summary(filters: Filters) -> dict:
     }
 
 
-def topic_series(filters: Filters) -> dict:
+def topic_series_naive(filters: Filters) -> dict:
     """Per topic and period: mentions and negative mentions (current analysis only)."""
     from sentiment.models import FeedbackTopic
 
-    start, end = filters.bounds
-    mentions = FeedbackTopic.objects.filter(
-        feedback__received_at__gte=start, feedback__received_at__lt=end, topic__is_active=True
-    )
-    if filters.language:
-        mentions = mentions.filter(feedback__language=filters.language)
-    if filters.channel:
-        mentions = mentions.filter(feedback__channel=filters.channel)
+    mentions = FeedbackTopic.objects.filter(feedback_id__in=_feedback(filters).values("pk"), topic__is_active=True)
     trunc = TRUNC[filters.period]
     rows = (
         mentions.annotate(p=trunc("feedback__received_at"))
@@ -196,17 +206,12 @@ def topic_series(filters: Filters) -> dict:
     return {"periods": periods, "topics": series}
 
 
-def topic_shifts(filters: Filters) -> list[dict]:
+def topic_shifts_naive(filters: Filters) -> list[dict]:
     """Topics ranked by how much their negative share rose against the previous period."""
-    from sentiment.models import FeedbackTopic, Topic
+    from sentiment.models import FeedbackTopic
 
     def shares(window: Filters) -> dict[str, tuple[int, int]]:
-        start, end = window.bounds
-        mentions = FeedbackTopic.objects.filter(feedback__received_at__gte=start, feedback__received_at__lt=end)
-        if window.language:
-            mentions = mentions.filter(feedback__language=window.language)
-        if window.channel:
-            mentions = mentions.filter(feedback__channel=window.channel)
+        mentions = FeedbackTopic.objects.filter(feedback_id__in=_feedback(window).values("pk"), topic__is_active=True)
         return {
             row["topic__slug"]: (row["negative"], row["total"])
             for row in mentions.values("topic__slug").annotate(
@@ -214,7 +219,12 @@ def topic_shifts(filters: Filters) -> list[dict]:
             )
         }
 
-    now, before = shares(filters), shares(filters.previous())
+    return _rank_shifts(shares(filters), shares(filters.previous()))
+
+
+def _rank_shifts(now: dict[str, tuple[int, int]], before: dict[str, tuple[int, int]]) -> list[dict]:
+    from sentiment.models import Topic
+
     names = {topic.slug: topic for topic in Topic.objects.all()}
     result = []
     for slug, (negative, total) in now.items():
@@ -233,7 +243,7 @@ def topic_shifts(filters: Filters) -> list[dict]:
                 "is_significant": bool(change and change.is_significant),
             }
         )
-    return sorted(result, key=lambda row: (row["rise"] is None, -(row["rise"] or 0), -row["mentions"]))
+    return sorted(result, key=lambda row: (row["rise"] is None, -(row["rise"] or 0), -row["mentions"], row["slug"]))
 
 
 def topic_examples(filters: Filters, slug: str, limit: int = 3) -> list:
@@ -259,11 +269,11 @@ def _percentile(values: list[float], share: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (index - low)
 
 
-def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
+def service_levels_naive(filters: Filters, *, now: datetime | None = None) -> dict:
     """SLA compliance of the cases opened in the window, by period, priority, team and channel.
 
-    Computed case by case from the SLA clocks (exact, including pauses and business hours); the
-    rollups that will keep this fast at scale are still to come.
+    Computed case by case from the SLA clocks (exact, including pauses and business hours): the
+    reference that the rollups (`service_levels`) are tested and benchmarked against.
     """
     from support.models import Case
     from support.selectors import service_csat
@@ -276,8 +286,6 @@ def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
         .select_related("policy__calendar", "team")
         .prefetch_related("pauses", "policy__calendar__periods", "policy__calendar__holidays")
     )
-    if filters.channel:
-        cases = cases.filter(feedback_items__channel=filters.channel).distinct()
     trunc_days = {"day": 1, "week": 7, "month": 31}[filters.period]
     zone = timezone.get_current_timezone()
 
@@ -298,11 +306,13 @@ def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
         bucket[target][1] += 1
 
     for case in cases:
+        if filters.channel and filters.channel not in case.channels:
+            continue
         keys = {
             "period": period_of(case.opened_at),
             "priority": case.get_priority_display(),
             "team": case.team.name if case.team else "–",
-            "channel": ", ".join(case.channels) or "–",
+            "channel": ", ".join(sorted(case.channels)) or "–",
         }
         for kind, key in keys.items():
             groups[kind].setdefault(key, {"cases": 0, "first_response": [0, 0], "resolution": [0, 0]})["cases"] += 1
@@ -353,7 +363,7 @@ def _months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
 
 
-def retention(*, months: int = 12, cohort_months: int = 24, now: datetime | None = None) -> dict:
+def retention_naive(*, months: int = 12, cohort_months: int = 24, now: datetime | None = None) -> dict:
     """Retention rate per month, the monthly cohort table and whether satisfaction predicts return.
 
     Retention rate of a month = customers who bought in it and had bought before / customers who
@@ -517,4 +527,269 @@ def defection_reasons(*, since: datetime | None = None) -> dict:
             }
             for month, counts in sorted(by_month.items())
         ],
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# The same numbers from the rollups (analytics.rollups): what the dashboards and the API read.
+# A filter the rollups cannot answer (an RFM segment, which moves as customers buy, or a product
+# and a category at once) falls back to the raw tables.
+# ---------------------------------------------------------------------------------------
+def _uses_rollups(filters: Filters) -> bool:
+    return not filters.segment and not (filters.product and filters.category)
+
+
+def _scope(filters: Filters) -> dict:
+    from analytics.models import RollupScope
+
+    if filters.product:
+        return {"scope": RollupScope.PRODUCT, "key": filters.product}
+    if filters.category:
+        return {"scope": RollupScope.CATEGORY, "key": filters.category}
+    return {"scope": RollupScope.ALL, "key": ""}
+
+
+def _daily(model, filters: Filters, *, channel: bool = True):
+    from analytics import rollups
+
+    rollups.ensure_fresh()
+    rows = model.objects.filter(day__gte=filters.start, day__lte=filters.end, **_scope(filters))
+    if filters.language:
+        rows = rows.filter(language=filters.language)
+    if channel and filters.channel:
+        rows = rows.filter(channel=filters.channel)
+    # Summing days into weeks or months in the database returns a few hundred rows, not thousands.
+    return rows.annotate(p=F("day") if filters.period == "day" else TRUNC[filters.period]("day"))
+
+
+def period_start(day: date, period: str) -> datetime:
+    """The period a local day belongs to, as the aware local midnight that starts it."""
+    if period == "week":
+        day = day - timedelta(days=day.weekday())
+    elif period == "month":
+        day = day.replace(day=1)
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _answer_counts(filters: Filters, kind: str) -> dict[int, int]:
+    from django.db.models import Sum
+
+    from analytics.models import AnswerDaily
+
+    rows = _daily(AnswerDaily, filters, channel=False).filter(kind=kind).values("number").annotate(n=Sum("answers"))
+    return {row["number"]: row["n"] for row in rows}
+
+
+def _nps_from(counts: dict[int, int]) -> metrics.NPS:
+    promoters = sum(n for number, n in counts.items() if number >= 9)
+    passives = sum(n for number, n in counts.items() if number in (7, 8))
+    detractors = sum(n for number, n in counts.items() if number <= 6)
+    return metrics.NPS(promoters + passives + detractors, promoters, passives, detractors)
+
+
+def nps_for(filters: Filters) -> metrics.NPS:
+    if not _uses_rollups(filters):
+        return nps_for_naive(filters)
+    return _nps_from(_answer_counts(filters, Question.Kind.NPS))
+
+
+def csat_counts(filters: Filters) -> tuple[int, int]:
+    if not _uses_rollups(filters):
+        return csat_counts_naive(filters)
+    counts = _answer_counts(filters, Question.Kind.CSAT)
+    return sum(n for number, n in counts.items() if number >= 4), sum(counts.values())
+
+
+def satisfaction_series(filters: Filters) -> list[dict]:
+    from django.db.models import Sum
+
+    from analytics.models import AnswerDaily, FeedbackDaily, ReviewDaily
+
+    if not _uses_rollups(filters):
+        return satisfaction_series_naive(filters)
+    rows: dict[datetime, dict] = {}
+    answers: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in _daily(AnswerDaily, filters, channel=False).values("p", "kind", "number").annotate(n=Sum("answers")):
+        answers[(period_start(row["p"], "day"), row["kind"])][row["number"]] += row["n"]
+    for (moment, kind), counts in sorted(answers.items()):
+        row = rows.setdefault(moment, {"period": moment})
+        if kind == Question.Kind.NPS:
+            nps = _nps_from(counts)
+            row.update(
+                nps=nps.score,
+                nps_interval=nps.interval,
+                nps_respondents=nps.respondents,
+                **{f"{key}_share": value for key, value in nps.shares().items()},
+            )
+        elif kind == Question.Kind.CSAT:
+            satisfied, total = sum(n for number, n in counts.items() if number >= 4), sum(counts.values())
+            row.update(csat=100 * satisfied / total, csat_interval=metrics.wilson_interval(satisfied, total))
+        elif kind == Question.Kind.CES:
+            row.update(ces=sum(number * n for number, n in counts.items()) / sum(counts.values()))
+    ratings: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
+    for row in _daily(ReviewDaily, filters, channel=False).values("p", "rating").annotate(n=Sum("reviews")):
+        bucket = ratings[period_start(row["p"], "day")]
+        bucket[0] += row["rating"] * row["n"]
+        bucket[1] += row["n"]
+    for moment, (stars, count) in ratings.items():
+        rows.setdefault(moment, {"period": moment}).update(rating=stars / count, reviews=count)
+    feedback: dict[datetime, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in _daily(FeedbackDaily, filters).values("p", "sentiment").annotate(n=Sum("items")):
+        feedback[period_start(row["p"], "day")][row["sentiment"]] += row["n"]
+    for moment, counts in feedback.items():
+        total = sum(counts.values())
+        rows.setdefault(moment, {"period": moment}).update(
+            sentiment_index=100 * (counts["positive"] - counts["negative"]) / total, feedback=total
+        )
+    return [rows[key] for key in sorted(rows)]
+
+
+def _topic_rows(filters: Filters, *, by_period: bool = True):
+    from django.db.models import Sum
+
+    from analytics.models import TopicDaily
+
+    fields = ("p", "topic__slug", "sentiment") if by_period else ("topic__slug", "sentiment")
+    return _daily(TopicDaily, filters).filter(topic__is_active=True).values(*fields).annotate(n=Sum("mentions"))
+
+
+def topic_series(filters: Filters) -> dict:
+    if not _uses_rollups(filters):
+        return topic_series_naive(filters)
+    series: dict[str, dict] = {}
+    periods = set()
+    for row in _topic_rows(filters):
+        moment = period_start(row["p"], "day")
+        periods.add(moment)
+        entry = series.setdefault(row["topic__slug"], {"total": defaultdict(int), "negative": defaultdict(int)})
+        entry["total"][moment] += row["n"]
+        entry["negative"][moment] += row["n"] if row["sentiment"] == "negative" else 0
+    return {
+        "periods": sorted(periods),
+        "topics": {slug: {k: dict(v) for k, v in entry.items()} for slug, entry in series.items()},
+    }
+
+
+def topic_shifts(filters: Filters) -> list[dict]:
+    if not _uses_rollups(filters):
+        return topic_shifts_naive(filters)
+
+    def shares(window: Filters) -> dict[str, tuple[int, int]]:
+        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for row in _topic_rows(window, by_period=False):
+            totals[row["topic__slug"]][1] += row["n"]
+            if row["sentiment"] == "negative":
+                totals[row["topic__slug"]][0] += row["n"]
+        return {slug: (negative, total) for slug, (negative, total) in totals.items()}
+
+    return _rank_shifts(shares(filters), shares(filters.previous()))
+
+
+def _histogram_percentile(histogram: dict[int, int], share: float) -> float | None:
+    """Like _percentile (linear between the two nearest ranks), each value read as its bucket's middle."""
+    from analytics.rollups import bucket_hours
+
+    total = sum(histogram.values())
+    if not total:
+        return None
+    ordered = sorted(histogram)
+
+    def value_at(rank: int) -> float:
+        seen = 0
+        for bucket in ordered:
+            seen += histogram[bucket]
+            if seen > rank:
+                return bucket_hours(bucket)
+        return bucket_hours(ordered[-1])
+
+    index = share * (total - 1)
+    low, high = int(index), min(int(index) + 1, total - 1)
+    return value_at(low) + (value_at(high) - value_at(low)) * (index - low)
+
+
+def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
+    """As service_levels_naive, from the case rollups: counts exact, median and 90th percentile
+    from 2 %-wide duration buckets (so within 2 % of the exact value)."""
+    from django.db.models import Sum
+
+    from analytics import rollups
+    from analytics.models import CaseDaily, CaseDurationDaily
+    from support.models import Case
+    from support.selectors import service_csat
+
+    if filters.segment or filters.product or filters.category or filters.language:
+        return service_levels_naive(filters, now=now)
+    now = now or timezone.now()
+    rollups.ensure_fresh()
+    start, _end = filters.bounds
+    cases = CaseDaily.objects.filter(day__gte=filters.start, day__lte=filters.end)
+    durations = CaseDurationDaily.objects.filter(day__gte=filters.start, day__lte=filters.end)
+    if filters.channel:
+        cases = cases.filter(channels__contains=f",{filters.channel},")
+        durations = durations.filter(channels__contains=f",{filters.channel},")
+    fields = ("cases", "first_response_met", "first_response_decided", "resolution_met", "resolution_decided")
+    groups: dict[str, dict] = {"period": {}, "priority": {}, "team": {}, "channel": {}}
+    priorities = dict(Case._meta.get_field("priority").choices)
+    for row in cases.values("day", "priority", "team_name", "channels").annotate(
+        **{f"sum_{field}": Sum(field) for field in fields}
+    ):
+        keys = {
+            "period": period_start(row["day"], filters.period).date(),
+            "priority": str(priorities.get(row["priority"], row["priority"])),
+            "team": row["team_name"] or "–",
+            "channel": ", ".join(row["channels"].strip(",").split(",")) if row["channels"] else "–",
+        }
+        for kind, key in keys.items():
+            bucket = groups[kind].setdefault(key, dict.fromkeys(fields, 0))
+            for field in fields:
+                bucket[field] += row[f"sum_{field}"]
+
+    def finish(bucket: dict) -> dict:
+        return {
+            "cases": bucket["cases"],
+            **{
+                f"{target}_met": (100 * bucket[f"{target}_met"] / bucket[f"{target}_decided"])
+                if bucket[f"{target}_decided"]
+                else None
+                for target in ("first_response", "resolution")
+            },
+            **{f"{target}_decided": bucket[f"{target}_decided"] for target in ("first_response", "resolution")},
+        }
+
+    histograms: dict[str, dict[int, int]] = {"first_response": {}, "resolution": {}}
+    for row in durations.values("target", "bucket").annotate(n=Sum("cases")):
+        histograms[row["target"]][row["bucket"]] = row["n"]
+    open_cases = Case.objects.filter(status__in=Case.OPEN_STATUSES)
+    return {
+        "by": {
+            kind: {key: finish(bucket) for key, bucket in sorted(values.items(), key=lambda kv: str(kv[0]))}
+            for kind, values in groups.items()
+        },
+        **{
+            f"{target}_hours": {
+                "median": _histogram_percentile(histograms[target], 0.5),
+                "p90": _histogram_percentile(histograms[target], 0.9),
+            }
+            for target in ("first_response", "resolution")
+        },
+        "backlog": open_cases.count(),
+        "breached_now": open_cases.filter(sla_due_at__lte=now).count(),
+        "service_csat": service_csat(since=start),
+    }
+
+
+def retention(*, months: int = 12, cohort_months: int = 24, now: datetime | None = None, max_age=None) -> dict:
+    """The retention numbers from the snapshot (rebuilt when orders, answers or cases changed, at
+    most every 15 minutes); custom windows or a past `now` are computed directly."""
+    from analytics import rollups
+
+    if months != 12 or cohort_months != 24 or now is not None:
+        return retention_naive(months=months, cohort_months=cohort_months, now=now)
+    rollups.ensure_fresh()
+    kwargs = {} if max_age is None else {"max_age": max_age}
+    data = rollups.retention_snapshot(**kwargs)
+    return {
+        **data,
+        "rates": [{**row, "month": date.fromisoformat(row["month"])} for row in data["rates"]],
+        "cohorts": [{**row, "cohort": date.fromisoformat(row["cohort"])} for row in data["cohorts"]],
     }

@@ -6,3 +6,13 @@ from analytics import alerts
 @shared_task(acks_late=True, ignore_result=True)
 def alerts_check() -> int:
     return alerts.alerts_check()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def rollups_refresh() -> dict:
+    """Recompute the dashboard rollups of the days that changed; idempotent and cheap when none did."""
+    from analytics import rollups
+
+    done = rollups.refresh()
+    rollups.retention_snapshot()
+    return done

@@ -44,6 +44,13 @@ def feedback_items_upsert(*, link: str, items: list[FeedbackItem]) -> list[Feedb
     for item in items:
         for name, value in ANALYSIS_RESET.items():
             setattr(item, name, value)
+    from analytics import rollups
+
+    # A reworded item leaves the analysed set until it is analysed again: its old day changes too.
+    previous_days = FeedbackItem.objects.filter(
+        **{f"{link}_id__in": [getattr(item, f"{link}_id") for item in items]}
+    ).values_list("received_at", flat=True)
+    rollups.mark_dirty(rollups.Source.FEEDBACK, [*previous_days, *(item.received_at for item in items)])
     saved = FeedbackItem.objects.bulk_create(
         items, update_conflicts=True, unique_fields=[link], update_fields=SOURCE_FIELDS + list(ANALYSIS_RESET)
     )

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from analytics import rollups
 from core.bulk import UpsertResult
 from core.exceptions import ApplicationError
 from core.queueing import enqueue
@@ -115,7 +116,17 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
             (row.source, row.external_id): row
             for row in Review.objects.filter(
                 source__in={k[0] for k in keys}, external_id__in={k[1] for k in keys}
-            ).only("pk", "source", "external_id", "title", "body", "status", "moderation_reason", "moderated_by")
+            ).only(
+                "pk",
+                "source",
+                "external_id",
+                "title",
+                "body",
+                "status",
+                "moderation_reason",
+                "moderated_by",
+                "created_at",
+            )
         }
         earlier_texts: dict[tuple[str, str], set[tuple[str, str]]] = {}
         fingerprints = {moderation.text_fingerprint(item.title, item.body) for _, item in candidates} - {""}
@@ -196,6 +207,10 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
             created = (review.source, review.external_id) not in existing
             results[index] = UpsertResult("created" if created else "updated", stored)
         _feedback_items_for_reviews([stored for (_, changed, _), stored in zip(rows, saved, strict=True) if changed])
+        rollups.mark_dirty(
+            rollups.Source.REVIEWS,
+            [review.created_at for review in existing.values()] + [review.created_at for _, _, review in rows],
+        )
     return results  # type: ignore[return-value]
 
 
@@ -225,6 +240,7 @@ def review_moderate(*, review: Review, status: str, reason: str = "", user=None)
     review = Review.objects.select_for_update().get(pk=review.pk)
     review.status, review.moderation_reason, review.moderated_by = status, reason, user
     review.save(update_fields=["status", "moderation_reason", "moderated_by", "updated_at"])
+    rollups.mark_dirty(rollups.Source.REVIEWS, [review.created_at])
     return review
 
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from analytics import rollups
 from core.exceptions import ApplicationError
 from core.queueing import enqueue
 from feedback.models import FeedbackItem, Sentiment
@@ -98,7 +99,7 @@ def feedback_analyse_batch(*, ids: Sequence[int], force: bool = False) -> int:
             item.pk: item
             for item in FeedbackItem.objects.select_for_update()
             .filter(pk__in=[item.pk for item in items])
-            .only("pk", "text", "language", "analysis_status", "model_version", "taxonomy_version")
+            .only("pk", "text", "language", "analysis_status", "model_version", "taxonomy_version", "received_at")
         }
         to_write: list[tuple[FeedbackItem, TextAnalysis | None]] = []
         for item, result in zip(items, results, strict=True):
@@ -110,6 +111,7 @@ def feedback_analyse_batch(*, ids: Sequence[int], force: bool = False) -> int:
         if not to_write:
             return 0
         _store_results(to_write, topic_ids, model_version, taxonomy_version, now)
+        rollups.mark_dirty(rollups.Source.FEEDBACK, [item.received_at for item, _result in to_write])
         analysed_ids = [item.pk for item, result in to_write if result is not None]
         transaction.on_commit(lambda: _hand_over_to_triage(analysed_ids))
     return len(to_write)
@@ -287,6 +289,7 @@ def feedback_sentiment_correct(*, item: FeedbackItem, label: str, user) -> Feedb
     item.sentiment_corrected_by = user if label else None
     item.sentiment_corrected_at = timezone.now() if label else None
     item.save(update_fields=["sentiment_gold", "sentiment_corrected_by", "sentiment_corrected_at"])
+    rollups.mark_dirty(rollups.Source.FEEDBACK, [item.received_at])
     return item
 
 

@@ -7,6 +7,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from analytics import rollups
 from core.exceptions import ApplicationError
 from feedback.models import FeedbackItem
 from support import sla
@@ -213,6 +214,8 @@ def case_sla_refresh(case: Case, *, now: datetime | None = None) -> Case:
         min((s.warning_at for s in open_targets if s.warning_at), default=None) if case.is_open else None
     )
     Case.objects.filter(pk=case.pk).update(sla_due_at=case.sla_due_at, sla_warning_at=case.sla_warning_at)
+    # Every change to a case ends here, so this is where its day's rollup is marked stale.
+    rollups.mark_dirty(rollups.Source.CASES, [case.opened_at])
     return case
 
 
@@ -558,5 +561,8 @@ def sla_check(*, now: datetime | None = None) -> int:
                     [recipient],
                 )
             _event(case, f"sla_{kind}", target=state.name)
+            if kind == SLANotice.Kind.BREACH:
+                # A clock that ran out turns the case from "running" into "breached" in the rollups.
+                rollups.mark_dirty(rollups.Source.CASES, [case.opened_at])
             sent += 1
     return sent

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from analytics import rollups
 from core.exceptions import ApplicationError
 from core.queueing import enqueue
 from customers.models import Customer, Order
@@ -415,6 +416,8 @@ def response_submit(
         locked.status = Invitation.Status.ANSWERED
         locked.answered_at = now
         locked.save(update_fields=["status", "answered_at"])
+        # Last, so the day's dirty mark (a row every submission of the day shares) is locked briefly.
+        rollups.mark_dirty(rollups.Source.ANSWERS, [now])
     return response
 
 

@@ -163,6 +163,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.review_replies_email_unsent",
         "schedule": timedelta(minutes=10),
     },
+    "analytics.rollups_refresh": {
+        "task": "analytics.tasks.rollups_refresh",
+        "schedule": timedelta(minutes=1),
+    },
     "analytics.alerts_check": {
         "task": "analytics.tasks.alerts_check",
         "schedule": timedelta(minutes=15),

@@ -1,0 +1,33 @@
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from analytics import rollups
+from analytics.models import RollupDirtyDay
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the dashboard rollups from the raw tables: every day (--all, after an upgrade or a bulk load "
+        "that bypassed the services) or only the days marked as changed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--all", action="store_true", help="Recompute every day that has data.")
+
+    def handle(self, *args, **options):
+        if options["all"]:
+            rollups.mark_all_dirty()
+        days = RollupDirtyDay.objects.exclude(source=RollupDirtyDay.Source.ORDERS).count()
+        with tqdm(total=days, unit="day", disable=options["verbosity"] < 1, file=self.stderr) as bar:
+
+            def progress(source, first, last):
+                bar.set_postfix_str(source)
+                bar.update((last - first).days + 1)
+
+            done = rollups.refresh(progress=progress)
+        rollups.retention_snapshot(max_age=timedelta(0))
+        if options["verbosity"] >= 1:
+            summary = ", ".join(f"{source}: {count} days" for source, count in sorted(done.items())) or "nothing to do"
+            self.stdout.write(f"Rollups refreshed ({summary}).")

@@ -1,0 +1,407 @@
+"""Keeping the dashboard rollups equal to the raw tables.
+
+Writers call `mark_dirty(source, moments)` inside their transaction; `refresh()` (beat, every
+minute, and before any dashboard read that finds dirty days) recomputes exactly those days from
+the raw rows. Recomputing a whole day rather than applying deltas keeps the rollups right after
+inserts, edits, deletions and re-analysis alike, at the cost of one indexed day-sized query.
+"""
+
+import math
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.utils import timezone
+
+from analytics.models import (
+    AnswerDaily,
+    CaseDaily,
+    CaseDurationDaily,
+    FeedbackDaily,
+    RetentionSnapshot,
+    ReviewDaily,
+    RollupDirtyDay,
+    RollupScope,
+    TopicDaily,
+)
+
+Source = RollupDirtyDay.Source
+SURVEY_KINDS = ("nps", "csat", "ces")
+# Durations are bucketed on a log scale: bucket b holds (GROWTH^(b-1), GROWTH^b] minutes.
+GROWTH = 1.02
+# One advisory-lock id for "a refresh is running" (PostgreSQL); concurrent refreshes would only
+# repeat each other's work.
+REFRESH_LOCK = 0x566F7A52
+
+
+def local_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.combine(first, time.min, tzinfo=zone),
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def mark_dirty(source: str, moments: Iterable[datetime | date | None]) -> None:
+    days = {m if isinstance(m, date) and not isinstance(m, datetime) else local_day(m) for m in moments if m}
+    if not days:
+        return
+    RollupDirtyDay.objects.bulk_create(
+        [RollupDirtyDay(source=source, day=day, token=uuid.uuid4()) for day in days],
+        update_conflicts=True,
+        unique_fields=["source", "day"],
+        update_fields=["token"],
+    )
+
+
+def mark_all_dirty() -> int:
+    """Every day that has raw rows, for a full rebuild (new install, changed rollup code)."""
+    from customers.models import Order
+    from feedback.models import FeedbackItem
+    from reviews.models import Review
+    from support.models import Case
+    from surveys.models import Response
+
+    zone = timezone.get_current_timezone()
+    marked = 0
+    for source, queryset, field in (
+        (Source.FEEDBACK, FeedbackItem.objects.all(), "received_at"),
+        (Source.ANSWERS, Response.objects.all(), "submitted_at"),
+        (Source.REVIEWS, Review.objects.all(), "created_at"),
+        (Source.CASES, Case.objects.all(), "opened_at"),
+        (Source.ORDERS, Order.objects.all(), "placed_at"),
+    ):
+        days = list(queryset.annotate(d=TruncDate(field, tzinfo=zone)).values_list("d", flat=True).distinct())
+        mark_dirty(source, days)
+        marked += len(days)
+    return marked
+
+
+def has_dirty() -> bool:
+    return RollupDirtyDay.objects.exists()
+
+
+def ensure_fresh() -> None:
+    """Called by the dashboard reads: nothing to do in the common case (one indexed query)."""
+    if has_dirty():
+        refresh()
+
+
+# A full rebuild goes a month at a time, to keep each query's working set bounded.
+MAX_RANGE_DAYS = 31
+
+
+def _ranges(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive days grouped, so that a month of dirty days costs one query, not thirty."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if ranges and day - ranges[-1][1] <= timedelta(days=1) and (day - ranges[-1][0]).days < MAX_RANGE_DAYS:
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def refresh(*, progress=None) -> dict[str, int]:
+    """Recompute every dirty day; returns the number of days recomputed per source."""
+    done: dict[str, int] = defaultdict(int)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [REFRESH_LOCK])
+                if not cursor.fetchone()[0]:
+                    return dict(done)  # another process is refreshing right now
+        marks = list(RollupDirtyDay.objects.values_list("pk", "source", "day", "token"))
+        by_source: dict[str, list[date]] = defaultdict(list)
+        for _pk, source, day, _token in marks:
+            by_source[source].append(day)
+        builders = {
+            Source.FEEDBACK: _rebuild_feedback,
+            Source.ANSWERS: _rebuild_answers,
+            Source.REVIEWS: _rebuild_reviews,
+            Source.CASES: _rebuild_cases,
+        }
+        for source, builder in builders.items():
+            for first, last in _ranges(by_source.get(source, [])):
+                builder(first, last)
+                done[source] += (last - first).days + 1
+                if progress:
+                    progress(source, first, last)
+        if by_source.get(Source.ORDERS) or by_source.get(Source.ANSWERS) or by_source.get(Source.CASES):
+            # Retention is a whole-history figure: recomputing it on every new order would cost a
+            # pass over all orders each minute, so it is only flagged here and rebuilt at most
+            # every RETENTION_MAX_AGE (see retention_snapshot).
+            RetentionSnapshot.objects.update(is_stale=True)
+            done[Source.ORDERS] += len(by_source.get(Source.ORDERS, []))
+        # Only the marks we saw, with the token we saw: a day re-marked meanwhile stays dirty.
+        for pk, _source, _day, token in marks:
+            RollupDirtyDay.objects.filter(pk=pk, token=token).delete()
+    return dict(done)
+
+
+def rebuild_all(*, progress=None) -> dict[str, int]:
+    mark_all_dirty()
+    return refresh(progress=progress)
+
+
+# ---------------------------------------------------------------------------------------
+# Per-source recomputation of a range of days
+# ---------------------------------------------------------------------------------------
+def _fold(rows: Iterable[dict], dims: tuple[str, ...], count: str = "n") -> dict[tuple, int]:
+    totals: dict[tuple, int] = defaultdict(int)
+    for row in rows:
+        totals[tuple(row[d] for d in dims)] += row[count]
+    return totals
+
+
+def effective_sentiment():
+    """A staff correction overrides the model's label on every dashboard."""
+    return Coalesce(NullIf(F("sentiment_gold"), Value("")), F("sentiment"))
+
+
+def _product_paths(prefix: str = "") -> list[tuple[Q, str]]:
+    """An item is about its review's product, or else about every product of its order."""
+    return [
+        (Q(**{f"{prefix}review__product__isnull": False}), f"{prefix}review__product__"),
+        (Q(**{f"{prefix}review__isnull": True, f"{prefix}order__isnull": False}), f"{prefix}order__items__product__"),
+    ]
+
+
+def _scoped(base, dims: tuple[str, ...], product_paths: list[tuple[Q, str]]) -> dict[tuple, int]:
+    """Counts per (scope, key, *dims); within a product or category an item counts once."""
+    totals: dict[tuple, int] = defaultdict(int)
+    for (*rest,), n in _fold(base.values(*dims).annotate(n=Count("pk")), dims).items():
+        totals[(RollupScope.ALL, "", *rest)] += n
+    for condition, path in product_paths:
+        for scope, field in ((RollupScope.PRODUCT, "sku"), (RollupScope.CATEGORY, "category")):
+            rows = (
+                base.filter(condition)
+                .exclude(**{f"{path}{field}": ""})
+                .values(*dims, key=F(f"{path}{field}"))
+                .annotate(n=Count("pk", distinct=True))
+            )
+            for row in rows:
+                if row["key"] is not None:
+                    totals[(scope, row["key"], *(row[d] for d in dims))] += row["n"]
+    return totals
+
+
+def _rebuild_feedback(first: date, last: date) -> None:
+    from feedback.models import FeedbackItem
+    from sentiment.models import FeedbackTopic
+
+    zone = timezone.get_current_timezone()
+    start, end = day_bounds(first, last)
+    items = FeedbackItem.objects.filter(
+        received_at__gte=start, received_at__lt=end, analysis_status=FeedbackItem.AnalysisStatus.DONE
+    ).annotate(day=TruncDate("received_at", tzinfo=zone), label=effective_sentiment())
+    totals = _scoped(items, ("day", "language", "channel", "label"), _product_paths())
+    FeedbackDaily.objects.filter(day__gte=first, day__lte=last).delete()
+    FeedbackDaily.objects.bulk_create(
+        [
+            FeedbackDaily(
+                scope=scope, key=key, day=day, language=language or "", channel=channel, sentiment=label or "", items=n
+            )
+            for (scope, key, day, language, channel, label), n in totals.items()
+        ],
+        batch_size=5000,
+    )
+    mentions = FeedbackTopic.objects.filter(
+        feedback__received_at__gte=start,
+        feedback__received_at__lt=end,
+        feedback__analysis_status=FeedbackItem.AnalysisStatus.DONE,
+    ).annotate(
+        day=TruncDate("feedback__received_at", tzinfo=zone),
+        language=F("feedback__language"),
+        channel=F("feedback__channel"),
+    )
+    totals = _scoped(mentions, ("day", "language", "channel", "topic_id", "sentiment"), _product_paths("feedback__"))
+    TopicDaily.objects.filter(day__gte=first, day__lte=last).delete()
+    TopicDaily.objects.bulk_create(
+        [
+            TopicDaily(
+                scope=scope,
+                key=key,
+                day=day,
+                language=language or "",
+                channel=channel,
+                topic_id=topic_id,
+                sentiment=sentiment,
+                mentions=n,
+            )
+            for (scope, key, day, language, channel, topic_id, sentiment), n in totals.items()
+        ],
+        batch_size=5000,
+    )
+
+
+def _rebuild_answers(first: date, last: date) -> None:
+    from surveys.models import Answer
+
+    zone = timezone.get_current_timezone()
+    start, end = day_bounds(first, last)
+    answers = Answer.objects.filter(
+        question__kind__in=SURVEY_KINDS,
+        number__isnull=False,
+        response__submitted_at__gte=start,
+        response__submitted_at__lt=end,
+    ).annotate(
+        day=TruncDate("response__submitted_at", tzinfo=zone),
+        language=F("response__language"),
+        kind=F("question__kind"),
+    )
+    totals = _scoped(
+        answers,
+        ("day", "language", "kind", "number"),
+        [(Q(response__invitation__order__isnull=False), "response__invitation__order__items__product__")],
+    )
+    AnswerDaily.objects.filter(day__gte=first, day__lte=last).delete()
+    AnswerDaily.objects.bulk_create(
+        [
+            AnswerDaily(scope=scope, key=key, day=day, language=language or "", kind=kind, number=number, answers=n)
+            for (scope, key, day, language, kind, number), n in totals.items()
+        ],
+        batch_size=5000,
+    )
+
+
+def _rebuild_reviews(first: date, last: date) -> None:
+    from reviews.models import Review
+
+    zone = timezone.get_current_timezone()
+    start, end = day_bounds(first, last)
+    reviews = Review.objects.filter(status=Review.Status.PUBLISHED, created_at__gte=start, created_at__lt=end).annotate(
+        day=TruncDate("created_at", tzinfo=zone)
+    )
+    totals = _scoped(reviews, ("day", "language", "rating"), [(Q(product__isnull=False), "product__")])
+    ReviewDaily.objects.filter(day__gte=first, day__lte=last).delete()
+    ReviewDaily.objects.bulk_create(
+        [
+            ReviewDaily(scope=scope, key=key, day=day, language=language or "", rating=rating, reviews=n)
+            for (scope, key, day, language, rating), n in totals.items()
+        ],
+        batch_size=5000,
+    )
+
+
+def duration_bucket(hours: float) -> int:
+    minutes = max(hours * 60, 0.0)
+    return 0 if minutes <= 1 else math.ceil(math.log(minutes) / math.log(GROWTH))
+
+
+def bucket_hours(bucket: int) -> float:
+    """The middle (geometric) of a bucket, in hours."""
+    if bucket <= 0:
+        return 1 / 60
+    return GROWTH ** (bucket - 0.5) / 60
+
+
+def channels_key(channels: list[str]) -> str:
+    return f",{','.join(sorted(channels))}," if channels else ""
+
+
+def case_outcomes(case, *, now: datetime) -> dict[str, bool | None]:
+    """Met (True), breached (False) or still running (None), per target."""
+    from support.services import case_sla_states
+
+    outcomes: dict[str, bool | None] = {"first_response": None, "resolution": None}
+    for state in case_sla_states(case, now=now):
+        if state.name in outcomes and state.status in ("met", "breached"):
+            outcomes[state.name] = state.status == "met"
+    return outcomes
+
+
+def _rebuild_cases(first: date, last: date, *, now: datetime | None = None) -> None:
+    from support.models import Case
+
+    now = now or timezone.now()
+    start, end = day_bounds(first, last)
+    cases = (
+        Case.objects.filter(opened_at__gte=start, opened_at__lt=end)
+        .select_related("policy__calendar", "team")
+        .prefetch_related("pauses", "policy__calendar__periods", "policy__calendar__holidays")
+    )
+    groups: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    durations: dict[tuple, int] = defaultdict(int)
+    for case in cases.iterator(chunk_size=2000):
+        day = local_day(case.opened_at)
+        channels = channels_key(case.channels)
+        counts = groups[(day, case.priority, case.team.name if case.team else "", channels)]
+        counts[0] += 1
+        outcomes = case_outcomes(case, now=now)
+        for index, target in ((1, "first_response"), (3, "resolution")):
+            if outcomes[target] is not None:
+                counts[index] += int(outcomes[target])
+                counts[index + 1] += 1
+        for target, stopped in (("first_response", case.first_response_at), ("resolution", case.resolved_at)):
+            if stopped:
+                hours = (stopped - case.opened_at).total_seconds() / 3600
+                durations[(day, channels, target, duration_bucket(hours))] += 1
+    CaseDaily.objects.filter(day__gte=first, day__lte=last).delete()
+    CaseDaily.objects.bulk_create(
+        [
+            CaseDaily(
+                day=day,
+                priority=priority,
+                team_name=team,
+                channels=channels,
+                cases=c[0],
+                first_response_met=c[1],
+                first_response_decided=c[2],
+                resolution_met=c[3],
+                resolution_decided=c[4],
+            )
+            for (day, priority, team, channels), c in groups.items()
+        ],
+        batch_size=5000,
+    )
+    CaseDurationDaily.objects.filter(day__gte=first, day__lte=last).delete()
+    CaseDurationDaily.objects.bulk_create(
+        [
+            CaseDurationDaily(day=day, channels=channels, target=target, bucket=bucket, cases=n)
+            for (day, channels, target, bucket), n in durations.items()
+        ],
+        batch_size=5000,
+    )
+
+
+RETENTION_MAX_AGE = timedelta(minutes=15)
+
+
+def retention_snapshot(*, max_age: timedelta = RETENTION_MAX_AGE, now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    snapshot = RetentionSnapshot.objects.order_by("-computed_at").first()
+    if (
+        snapshot is None
+        or local_day(snapshot.computed_at).replace(day=1) != local_day(now).replace(day=1)
+        or (snapshot.is_stale and now - snapshot.computed_at >= max_age)
+    ):
+        snapshot = retention_snapshot_rebuild(now=now)
+    return snapshot.data
+
+
+def retention_snapshot_rebuild(*, now: datetime | None = None) -> RetentionSnapshot:
+    from analytics.selectors import retention_naive
+
+    now = now or timezone.now()
+    data = retention_naive(now=now)
+    RetentionSnapshot.objects.all().delete()
+    return RetentionSnapshot.objects.create(computed_at=now, data=_jsonable(data))
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,203 @@
+"""The dashboard rollups always give the numbers the naive aggregation over the raw tables gives."""
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from analytics import rollups, selectors
+from analytics.models import FeedbackDaily, RollupDirtyDay
+from core.demo.seed import seed_demo
+from customers.models import Order
+from feedback.models import FeedbackItem
+from reviews.models import Review
+from support.models import Case
+
+TODAY = date(2025, 3, 14)
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(item) for item in value]
+    return value
+
+
+def assert_same_numbers(filters: selectors.Filters, now: datetime) -> None:
+    fast, naive = (
+        _rounded(selectors.satisfaction_series(filters)),
+        _rounded(selectors.satisfaction_series_naive(filters)),
+    )
+    assert [row["period"] for row in fast] == [row["period"] for row in naive]
+    for fast_row, naive_row in zip(fast, naive, strict=True):
+        differing = {key for key in fast_row.keys() | naive_row.keys() if fast_row.get(key) != naive_row.get(key)}
+        assert not differing, (filters, fast_row["period"], {k: (fast_row.get(k), naive_row.get(k)) for k in differing})
+    assert _rounded(selectors.nps_for(filters)) == _rounded(selectors.nps_for_naive(filters))
+    assert selectors.csat_counts(filters) == selectors.csat_counts_naive(filters)
+    assert selectors.topic_series(filters) == selectors.topic_series_naive(filters)
+    assert _rounded(selectors.topic_shifts(filters)) == _rounded(selectors.topic_shifts_naive(filters))
+    if filters.product or filters.category or filters.language:
+        return
+    fast, naive = selectors.service_levels(filters, now=now), selectors.service_levels_naive(filters, now=now)
+    assert _rounded(fast["by"]) == _rounded(naive["by"])
+    for target in ("first_response_hours", "resolution_hours"):
+        for statistic in ("median", "p90"):
+            # durations are read from 2 %-wide buckets
+            expected = naive[target][statistic]
+            assert fast[target][statistic] == (None if expected is None else pytest.approx(expected, rel=0.021))
+
+
+def filter_sets(product: str, category: str) -> list[selectors.Filters]:
+    start, end = TODAY - timedelta(days=200), TODAY
+    return [
+        selectors.Filters(start=start, end=end, period="week"),
+        selectors.Filters(start=start, end=end, period="month", language="es"),
+        selectors.Filters(start=start, end=end, period="day", channel="review"),
+        selectors.Filters(start=start, end=end, period="week", channel="social", language="en"),
+        selectors.Filters(start=start, end=end, period="month", product=product),
+        selectors.Filters(start=start, end=end, period="week", category=category),
+        selectors.Filters(start=TODAY - timedelta(days=40), end=TODAY - timedelta(days=10), period="day"),
+    ]
+
+
+@pytest.fixture
+def demo_shop(db):
+    seed_demo(customers=40, orders=150, today=TODAY)
+    return timezone.make_aware(datetime.combine(TODAY, time.min))
+
+
+def busiest_product() -> tuple[str, str]:
+    from django.db.models import Count
+
+    from customers.models import Product
+
+    product = Product.objects.annotate(n=Count("order_items")).order_by("-n", "sku").first()
+    return product.sku, product.category
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rollups_equal_the_naive_numbers_after_inserts_updates_and_reanalysis(demo_shop):
+    from customers.services import CustomerData, OrderData, OrderItemData, order_upsert
+    from reviews.services import ReviewData, review_moderate, reviews_upsert
+    from sentiment.services import feedback_sentiment_correct
+    from support import services as support
+    from surveys.services import response_submit
+    from tests.factories import InvitationFactory
+
+    now = demo_shop
+    sku, category = busiest_product()
+    for filters in filter_sets(sku, category):
+        assert_same_numbers(filters, now)
+    print("PHASE 2")
+
+    # given: a month of ordinary life after the dashboards were last read
+    when = now - timedelta(days=3, hours=5)
+    invitation = InvitationFactory(language="en")
+    order_upsert(
+        data=OrderData(
+            external_id=invitation.order.external_id,
+            customer=CustomerData(external_id=invitation.customer.external_id, email=invitation.customer.email),
+            placed_at=invitation.order.placed_at,
+            total=Decimal("20"),
+            items=[OrderItemData(sku=sku, name="x", category=category)],
+        )
+    )
+    questions = {q.code: q.pk for q in invitation.survey.questions.all()}
+    response_submit(
+        invitation=invitation,
+        answers={questions["nps"]: 2, questions["delivery_csat"]: 1, questions["comment"]: "Never arrived, awful."},
+        language="en",
+        now=when,
+    )
+    reviews_upsert(
+        items=[
+            ReviewData(
+                source="own_site",
+                external_id="rollup-new",
+                rating=1,
+                body="The package arrived broken and late.",
+                author_email="new-reviewer@example.com",
+                product_sku=sku,
+                language="en",
+                created_at=when,
+            )
+        ],
+        now=when,
+    )
+    published = Review.objects.filter(status="published", product__isnull=False).order_by("pk")
+    review_moderate(review=published.first(), status="rejected", reason="spam")
+    reworded = published.last()
+    reviews_upsert(
+        items=[
+            ReviewData(
+                source=reworded.source,
+                external_id=reworded.external_id,
+                rating=reworded.rating,
+                body="Ahora estoy muy enfadado: la devolución nunca llegó.",
+                author_email=reworded.author_email,
+                product_sku=reworded.product.sku,
+                language="es",
+                created_at=reworded.created_at,
+            )
+        ],
+        now=when,
+    )
+    corrected = FeedbackItem.objects.filter(analysis_status="done", sentiment="negative").order_by("pk").first()
+    feedback_sentiment_correct(item=corrected, label="positive", user=None)
+    open_case = Case.objects.filter(status__in=Case.OPEN_STATUSES).order_by("pk").first()
+    support.case_reply(case=open_case, text="We are on it.", author=None, now=now - timedelta(hours=2))
+    support.case_set_status(case=open_case, status="resolved", now=now - timedelta(hours=1))
+    relabelled_order = Order.objects.filter(feedback_items__isnull=False).order_by("pk").first()
+    order_upsert(
+        data=OrderData(
+            external_id=relabelled_order.external_id,
+            customer=CustomerData(
+                external_id=relabelled_order.customer.external_id, email=relabelled_order.customer.email
+            ),
+            placed_at=relabelled_order.placed_at,
+            total=relabelled_order.total,
+            items=[OrderItemData(sku=sku, name="x", category=category)],
+        )
+    )
+    assert RollupDirtyDay.objects.exists()
+
+    # then: every dashboard number, under every filter, is still what the raw tables say
+    for filters in filter_sets(sku, category):
+        assert_same_numbers(filters, now)
+    assert not RollupDirtyDay.objects.filter(source__in=["feedback", "answers", "reviews", "cases"]).exists()
+
+
+@pytest.mark.django_db
+def test_a_day_marked_again_during_a_refresh_stays_dirty():
+    day = date(2026, 3, 3)
+    rollups.mark_dirty(rollups.Source.FEEDBACK, [day])
+    seen = RollupDirtyDay.objects.get()
+
+    def remark(source, first, last):  # a write lands while the refresh is recomputing that day
+        rollups.mark_dirty(rollups.Source.FEEDBACK, [day])
+
+    rollups.refresh(progress=remark)
+
+    still = RollupDirtyDay.objects.get()
+    assert still.day == day and still.token != seen.token
+
+
+@pytest.mark.django_db
+def test_rebuild_command_recomputes_every_day_with_progress(capsys):
+    from django.core.management import call_command
+
+    from tests.factories import FeedbackItemFactory
+
+    FeedbackItemFactory(
+        channel="social", language="es", sentiment="negative", analysis_status="done", received_at=timezone.now()
+    )
+    FeedbackDaily.objects.all().delete()
+
+    call_command("rebuild_rollups", "--all")
+
+    assert FeedbackDaily.objects.get(scope="all").items == 1
+    assert "Rollups refreshed (" in capsys.readouterr().out
