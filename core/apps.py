@@ -1,6 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
     verbose_name = "Voz"
     name = "core"
+
+    def ready(self) -> None:
+        # The role groups need every app's permissions, which only exist after migrate; a data
+        # migration would run before they are created on a fresh database.
+        post_migrate.connect(_sync_roles, dispatch_uid="voz-roles")
+
+
+def _sync_roles(sender, **kwargs) -> None:
+    # post_migrate fires once per app; the last of ours is enough (this app has no models).
+    if sender.label == "analytics":
+        from core.roles import roles_sync
+
+        roles_sync()

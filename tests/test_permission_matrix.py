@@ -1,0 +1,300 @@
+"""Who may open what: every URL in the URLconf × every role, with the status each must get.
+
+A new URL that is not in ACCESS fails `test_every_url_has_its_access_decided`, so nobody can add
+a page or an endpoint without deciding who may see it.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import get_resolver
+from django.urls.resolvers import URLResolver
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from core.roles import AGENTS, MANAGERS
+
+ROLES = ("anonymous", "customer", "agent", "manager", "admin", "token_all", "token_feedback")
+
+# Status per role, in ROLES order. "customer" requests carry the customer's own token where the URL
+# takes one and are anonymous otherwise; tokens are sent as Bearer headers.
+# 302 = sent to the login page.
+PAGE_STAFF = {"anonymous": 302, "customer": 302, "token_all": 302, "token_feedback": 302}
+API_DENIED = {"anonymous": 401, "customer": 401}
+ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
+    # name: (method, path template, expected statuses)
+    "root": ("GET", "/", dict.fromkeys(ROLES, 302)),
+    "surveys:answer": ("GET", "/s/{token}/", dict.fromkeys(ROLES, 200)),
+    "surveys:thanks": ("GET", "/s/{token}/thanks/", dict.fromkeys(ROLES, 200)),
+    "surveys:reviews": ("GET", "/s/{token}/reviews/", dict.fromkeys(ROLES, 200)),
+    "surveys:reviews-thanks": ("GET", "/s/{token}/reviews/thanks/", dict.fromkeys(ROLES, 200)),
+    "support-followup": ("GET", "/f/{followup}/", dict.fromkeys(ROLES, 200)),
+    "feedback:feed": ("GET", "/feedback/", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),
+    "feedback:feed-export": ("GET", "/feedback/export.csv", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),
+    "support:inbox": ("GET", "/support/", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),
+    "support:bulk": ("POST", "/support/bulk/", {**PAGE_STAFF, "agent": 302, "manager": 302, "admin": 302}),
+    "support:case": ("GET", "/support/cases/{case}/", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),
+    "support:case-act": (
+        "POST",
+        "/support/cases/{case}/note/",
+        {**PAGE_STAFF, "agent": 302, "manager": 302, "admin": 302},
+    ),
+    **{
+        f"analytics:{view}": (
+            "GET",
+            f"/dashboards/{view}/",
+            {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200},
+        )
+        for view in ("satisfaction", "topics", "service", "retention")
+    },
+    "order-list": (
+        "GET",
+        "/api/v1/orders/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 403},
+    ),
+    "order-detail": (
+        "GET",
+        "/api/v1/orders/{order}/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 403},
+    ),
+    "feedback-list": (
+        "GET",
+        "/api/v1/feedback/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    "feedback-export": (
+        "GET",
+        "/api/v1/feedback/export/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    "feedback-detail": (
+        "GET",
+        "/api/v1/feedback/{feedback}/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    "store-rating": (
+        "GET",
+        "/api/v1/ratings/store/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    "review-list": (
+        "GET",
+        "/api/v1/reviews/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    "review-bulk": (
+        "POST",
+        "/api/v1/reviews/bulk/",
+        {**API_DENIED, "agent": 403, "manager": 403, "admin": 400, "token_all": 400, "token_feedback": 403},
+    ),
+    "review-detail": (
+        "GET",
+        "/api/v1/reviews/{review}/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    "review-reply": (
+        "POST",
+        "/api/v1/reviews/{review}/reply/",
+        {**API_DENIED, "agent": 403, "manager": 403, "admin": 400, "token_all": 400, "token_feedback": 403},
+    ),
+    "product-rating-list": (
+        "GET",
+        "/api/v1/ratings/products/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    "product-rating-detail": (
+        "GET",
+        "/api/v1/ratings/products/{sku}/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    # Connectors authenticate by signature, not by role: an unsigned request is refused for everyone.
+    "social-webhook": ("POST", "/api/v1/webhooks/social/{connector}/", dict.fromkeys(ROLES, 401)),
+    "mention-list": (
+        "GET",
+        "/api/v1/mentions/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    "mention-bulk": (
+        "POST",
+        "/api/v1/mentions/bulk/",
+        {**API_DENIED, "agent": 403, "manager": 403, "admin": 400, "token_all": 400, "token_feedback": 403},
+    ),
+    "mention-detail": (
+        "GET",
+        "/api/v1/mentions/{mention}/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    "case-list": (
+        "GET",
+        "/api/v1/cases/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 403},
+    ),
+    "case-detail": (
+        "GET",
+        "/api/v1/cases/{case}/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 403},
+    ),
+    "case-customer-messages": (
+        "POST",
+        "/api/v1/cases/{case}/customer-messages/",
+        {**API_DENIED, "agent": 400, "manager": 400, "admin": 400, "token_all": 400, "token_feedback": 403},
+    ),
+    "case-notes": (
+        "POST",
+        "/api/v1/cases/{case}/notes/",
+        {**API_DENIED, "agent": 400, "manager": 400, "admin": 400, "token_all": 400, "token_feedback": 403},
+    ),
+    "case-replies": (
+        "POST",
+        "/api/v1/cases/{case}/replies/",
+        {**API_DENIED, "agent": 400, "manager": 400, "admin": 400, "token_all": 400, "token_feedback": 403},
+    ),
+    **{
+        f"metrics-{view}": (
+            "GET",
+            f"/api/v1/metrics/{view}/",
+            {**API_DENIED, "agent": 403, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 403},
+        )
+        for view in ("satisfaction", "topics", "service")
+    },
+    # The API's documentation is public, as for any published API; it holds no data.
+    "api-schema": ("GET", "/api/schema/", dict.fromkeys(ROLES, 200)),
+    "api-docs": ("GET", "/api/docs/", dict.fromkeys(ROLES, 200)),
+    "api-redoc": ("GET", "/api/redoc/", dict.fromkeys(ROLES, 200)),
+    "set_language": ("POST", "/i18n/setlang/", dict.fromkeys(ROLES, 302)),
+}
+
+
+def url_names() -> set[str]:
+    def walk(resolver, namespace=None):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or namespace
+                if inner != "admin":  # the admin is covered by its own test below
+                    yield from walk(pattern, inner)
+            else:
+                name = pattern.name or "root"
+                yield f"{namespace}:{name}" if namespace else name
+
+    return set(walk(get_resolver()))
+
+
+def test_every_url_has_its_access_decided():
+    assert url_names() == set(ACCESS)
+
+
+@pytest.fixture
+def world(db, django_user_model, api_token_for):
+    from integrations.models import Scope
+    from reviews.models import Review
+    from social.models import Mention
+    from social.services import connector_create
+    from support.models import Team
+    from support.notifications import followup_token
+    from support.services import case_open_manual
+    from tests.factories import FeedbackItemFactory, InvitationFactory, OrderItemFactory
+
+    ours, theirs = Team.objects.create(name="Ours", slug="ours"), Team.objects.create(name="Theirs", slug="theirs")
+    agent = django_user_model.objects.create_user("agent", password="x", is_staff=True)
+    agent.groups.add(Group.objects.get(name=AGENTS))
+    ours.members.add(agent)
+    manager = django_user_model.objects.create_user("manager", password="x", is_staff=True)
+    manager.groups.add(Group.objects.get(name=MANAGERS))
+    admin = django_user_model.objects.create_superuser("admin", password="x")
+    invitation = InvitationFactory(language="es")
+    OrderItemFactory(order=invitation.order)
+    case = case_open_manual(subject="Llegó roto", team=ours, text="Llegó roto")
+    other_case = case_open_manual(subject="Otro equipo", team=theirs, text="Otro")
+    review = Review.objects.create(
+        source="own_site",
+        external_id="r1",
+        rating=2,
+        body="Mal",
+        status="published",
+        product=invitation.order.items.first().product,
+    )
+    mention = Mention.objects.create(
+        platform="x",
+        external_id="m1",
+        text="hola",
+        author_handle="@a",
+        posted_at=timezone.now() - timedelta(hours=1),
+    )
+    connector, _secret = connector_create(name="X", platform="x")
+    return {
+        "users": {"agent": agent, "manager": manager, "admin": admin},
+        "tokens": {
+            "token_all": api_token_for(*Scope.values),
+            "token_feedback": api_token_for("feedback:read"),
+        },
+        "ids": {
+            "token": invitation.token,
+            "followup": followup_token(case),
+            "case": case.pk,
+            "other_case": other_case.pk,
+            "order": invitation.order.external_id,
+            "feedback": FeedbackItemFactory().pk,
+            "review": review.pk,
+            "sku": invitation.order.items.first().product.sku,
+            "mention": mention.pk,
+            "connector": connector.public_id,
+        },
+    }
+
+
+def client_for(role: str, world) -> APIClient:
+    client = APIClient()
+    if role in world["users"]:
+        client.force_login(world["users"][role])
+    if role in world["tokens"]:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {world['tokens'][role]}")
+    return client
+
+
+@pytest.mark.django_db
+def test_every_role_gets_the_expected_status_on_every_url(world):
+    wrong = []
+    for name, (method, template, expected) in ACCESS.items():
+        path = template.format(**world["ids"])
+        for role in ROLES:
+            client = client_for(role, world)
+            response = client.get(path) if method == "GET" else client.post(path, {}, format="json")
+            if response.status_code != expected[role]:
+                wrong.append(f"{name} {role}: {response.status_code} (expected {expected[role]})")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.django_db
+def test_an_agent_cannot_reach_another_teams_case_by_its_id(world):
+    agent = client_for("agent", world)
+    other = world["ids"]["other_case"]
+
+    assert agent.get(f"/support/cases/{other}/").status_code == 404
+    assert agent.get(f"/api/v1/cases/{other}/").status_code == 404
+    assert agent.post(f"/api/v1/cases/{other}/notes/", {"text": "x"}, format="json").status_code == 404
+    assert client_for("manager", world).get(f"/api/v1/cases/{other}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_customer_token_opens_only_its_own_survey(world):
+    client = APIClient()
+    forged = world["ids"]["token"][:-2] + ("AA" if not world["ids"]["token"].endswith("AA") else "BB")
+
+    assert client.get(f"/s/{forged}/").status_code == 404
+    assert client.get(f"/f/{world['ids']['followup']}x/").status_code in (400, 404)
+
+
+@pytest.mark.django_db
+def test_the_admin_follows_the_roles(world):
+    """Agents read the feed and cases in the admin; only managers edit topics, SLA policies and alert rules."""
+    anonymous, agent, manager = APIClient(), client_for("agent", world), client_for("manager", world)
+    settings_pages = ("/admin/sentiment/topic/add/", "/admin/support/slapolicy/add/", "/admin/analytics/alertrule/add/")
+
+    assert anonymous.get("/admin/").status_code == 302
+    assert agent.get("/admin/").status_code == 200
+    assert agent.get("/admin/feedback/feedbackitem/").status_code == 200
+    assert [agent.get(page).status_code for page in settings_pages] == [403, 403, 403]
+    assert [manager.get(page).status_code for page in settings_pages] == [200, 200, 200]
+    assert manager.get("/admin/auth/user/").status_code == 403  # people and tokens are for admins
+    assert client_for("admin", world).get("/admin/auth/user/").status_code == 200
