@@ -112,6 +112,8 @@ class FeedbackItemAdmin(admin.ModelAdmin):
             return f"{item.get_sentiment_gold_display()} ✔"
         if not item.sentiment:
             return "–"
+        if item.sentiment_score is None:  # a label without a score: imported, or set by an older model
+            return str(item.get_sentiment_display())
         return f"{item.get_sentiment_display()} ({item.sentiment_score:+.2f})"
 
     @admin.display(description=_("topics"))
