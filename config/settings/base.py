@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.throttling.PublicRateLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -77,6 +78,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 X_FRAME_OPTIONS = "DENY"
+
+# The shared cache holds the rate-limit counters; Redis when configured (every web process then
+# counts together), memory otherwise.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# (scope, method, path prefix, requests, per seconds) — per client address.
+VOZ_RATE_LIMITS = [
+    ("survey_submit", "POST", "/s/", env.int("RATE_SURVEY_SUBMIT_PER_MINUTE", default=20), 60),
+    ("followup", "POST", "/f/", 20, 60),
+    ("webhook", "POST", "/api/v1/webhooks/", env.int("RATE_WEBHOOK_PER_MINUTE", default=600), 60),
+    ("login", "POST", "/admin/login/", env.int("RATE_LOGIN_PER_MINUTE", default=10), 60),
+]
+VOZ_TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

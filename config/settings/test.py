@@ -17,6 +17,8 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_
 # A Redis database of its own: the worker test empties it.
 CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 CELERY_TASK_ALWAYS_EAGER = True
+# Rate-limit counters in real Redis, in a database of their own.
+CACHES = {"default": env.cache_url("TEST_CACHE_URL", default="rediscache://127.0.0.1:6379/14")}
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,78 @@
+"""Rate limits for the public endpoints, counted in the shared cache (Redis in production).
+
+A fixed window per client address: simple, one round trip per request, and the same counters
+for every web process. When the cache cannot be reached the request goes through — refusing
+customers because Redis is down would lose more than a burst of abuse costs.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    scope: str
+    method: str
+    path_prefix: str
+    limit: int
+    window: int  # seconds
+
+
+def rate_limits() -> list[RateLimit]:
+    return [RateLimit(*rule) for rule in settings.VOZ_RATE_LIMITS]
+
+
+def client_address(request) -> str:
+    # Behind the proxy that production settings trust, REMOTE_ADDR is the proxy's; the first
+    # X-Forwarded-For hop is the client's only when the operator says a proxy sets it.
+    if settings.VOZ_TRUST_X_FORWARDED_FOR and request.headers.get("X-Forwarded-For"):
+        return request.headers["X-Forwarded-For"].split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def hit(scope: str, ident: str, *, limit: int, window: int, now: float | None = None) -> tuple[bool, int]:
+    """Count one request; (allowed, seconds until the window ends)."""
+    now = time.time() if now is None else now
+    slot = int(now // window)
+    key = f"throttle:{scope}:{ident}:{slot}"
+    retry_after = int((slot + 1) * window - now) + 1
+    try:
+        count = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
+    except Exception:
+        logger.warning("Rate limit counter unavailable; letting the request through", exc_info=True)
+        return True, 0
+    return count <= limit, retry_after
+
+
+class PublicRateLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for rule in rate_limits():
+            if request.method == rule.method and request.path.startswith(rule.path_prefix):
+                allowed, retry_after = hit(rule.scope, client_address(request), limit=rule.limit, window=rule.window)
+                if not allowed:
+                    return self._too_many(request, retry_after)
+                break
+        return self.get_response(request)
+
+    @staticmethod
+    def _too_many(request, retry_after: int):
+        message = gettext("Too many requests. Please wait a moment and try again.")
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                {"type": "throttled", "title": message, "status": 429, "detail": message}, status=429
+            )
+        else:
+            response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(retry_after)
+        return response
