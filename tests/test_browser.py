@@ -1,6 +1,5 @@
 """A customer answers the survey on a phone, in headless Chromium driven by Playwright."""
 
-import os
 import shutil
 from pathlib import Path
 
@@ -16,12 +15,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def phone():
+def phone(monkeypatch):
     playwright_sync = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed: apt-get install -y chromium chromium-driver")
     # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with playwright_sync.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -127,3 +126,43 @@ def test_an_agent_triages_with_the_keyboard(live_server, phone, django_user_mode
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.locator("#sla-title").is_visible()
     page.screenshot(path=SCREENSHOTS / "case-390.png", full_page=True)
+
+
+def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_server, phone, django_user_model):
+    """Charts render under the Content-Security-Policy, in Spanish, and the language switch works."""
+    from datetime import timedelta
+
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from core.roles import MANAGERS
+    from tests.test_analytics import answered
+
+    manager = django_user_model.objects.create_user(username="gerente", password="clave-segura-1", is_staff=True)
+    manager.groups.add(Group.objects.get(name=MANAGERS))
+    for weeks, (nps, csat) in enumerate([(10, 5), (9, 4), (3, 2), (8, 4)]):
+        answered(nps, csat, timezone.now() - timedelta(days=3 + 7 * weeks))
+    page = phone
+    page.context.set_extra_http_headers({"Accept-Language": "es-ES,es;q=0.9"})
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("response", lambda response: problems.append(response.url) if response.status >= 400 else None)
+    page.goto(f"{live_server.url}/admin/login/?next=/dashboards/satisfaction/")
+    page.fill("#id_username", "gerente")
+    page.fill("#id_password", "clave-segura-1")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/dashboards/satisfaction/")
+    problems.clear()  # the admin's login page has no icon, so Chromium asks for /favicon.ico
+
+    for view in ("satisfaction", "topics", "service", "retention"):
+        page.goto(f"{live_server.url}/dashboards/{view}/")
+        page.wait_for_function("() => [...document.querySelectorAll('canvas')].some(c => c.width > 0)")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, view
+        page.screenshot(path=SCREENSHOTS / f"dashboard-{view}-es-390.png", full_page=True)
+    assert page.locator("html").get_attribute("lang") == "es"
+
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert problems == []

@@ -33,8 +33,6 @@ def test_check_deploy_is_clean_with_the_production_settings():
         "SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "voz.example.com",
     }
-    # The browser tests set this for the test process only; a deployment never has it.
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
