@@ -92,8 +92,9 @@ class ScopedDay(models.Model):
 class RollupDirtyDay(models.Model):
     """A day whose rollups no longer match the raw rows; the next refresh recomputes it.
 
-    Marked in the same transaction as the write, so a refresh never misses a committed change;
-    the token changes on every mark, so a write that lands during a refresh keeps the day dirty.
+    Inserted in the same transaction as the write, so a refresh never misses a committed change.
+    Append-only, one row per write: concurrent writers never wait on each other's row, and a
+    refresh deletes only the rows it read, so a write landing during a refresh keeps its day dirty.
     """
 
     class Source(models.TextChoices):
@@ -105,10 +106,6 @@ class RollupDirtyDay(models.Model):
 
     source = models.CharField(max_length=10, choices=Source.choices)
     day = models.DateField()
-    token = models.UUIDField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["source", "day"], name="rollup_dirty_once")]
 
     def __str__(self) -> str:
         return f"{self.source} {self.day}"

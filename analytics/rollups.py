@@ -7,9 +7,9 @@ inserts, edits, deletions and re-analysis alike, at the cost of one indexed day-
 """
 
 import math
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
@@ -52,14 +52,8 @@ def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
 
 def mark_dirty(source: str, moments: Iterable[datetime | date | None]) -> None:
     days = {m if isinstance(m, date) and not isinstance(m, datetime) else local_day(m) for m in moments if m}
-    if not days:
-        return
-    RollupDirtyDay.objects.bulk_create(
-        [RollupDirtyDay(source=source, day=day, token=uuid.uuid4()) for day in days],
-        update_conflicts=True,
-        unique_fields=["source", "day"],
-        update_fields=["token"],
-    )
+    if days:
+        RollupDirtyDay.objects.bulk_create([RollupDirtyDay(source=source, day=day) for day in days])
 
 
 def mark_all_dirty() -> int:
@@ -111,18 +105,18 @@ def _ranges(days: list[date]) -> list[tuple[date, date]]:
 
 
 def refresh(*, progress=None) -> dict[str, int]:
-    """Recompute every dirty day; returns the number of days recomputed per source."""
+    """Recompute every dirty day; returns the number of days recomputed per source.
+
+    Each range of days is recomputed and its marks deleted in a transaction of its own, so a long
+    rebuild holds no lock for long and keeps what it finished if it is interrupted.
+    """
     done: dict[str, int] = defaultdict(int)
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [REFRESH_LOCK])
-                if not cursor.fetchone()[0]:
-                    return dict(done)  # another process is refreshing right now
-        marks = list(RollupDirtyDay.objects.values_list("pk", "source", "day", "token"))
-        by_source: dict[str, list[date]] = defaultdict(list)
-        for _pk, source, day, _token in marks:
-            by_source[source].append(day)
+    with _refresh_lock() as acquired:
+        if not acquired:
+            return dict(done)  # another process is refreshing right now
+        marks: dict[str, dict[date, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for pk, source, day in RollupDirtyDay.objects.values_list("pk", "source", "day"):
+            marks[source][day].append(pk)
         builders = {
             Source.FEEDBACK: _rebuild_feedback,
             Source.ANSWERS: _rebuild_answers,
@@ -130,21 +124,41 @@ def refresh(*, progress=None) -> dict[str, int]:
             Source.CASES: _rebuild_cases,
         }
         for source, builder in builders.items():
-            for first, last in _ranges(by_source.get(source, [])):
-                builder(first, last)
+            for first, last in _ranges(list(marks[source])):
+                seen = [pk for day, pks in marks[source].items() if first <= day <= last for pk in pks]
+                with transaction.atomic():
+                    builder(first, last)
+                    RollupDirtyDay.objects.filter(pk__in=seen).delete()
                 done[source] += (last - first).days + 1
                 if progress:
                     progress(source, first, last)
-        if by_source.get(Source.ORDERS) or by_source.get(Source.ANSWERS) or by_source.get(Source.CASES):
+        retention_marks = [pk for pks in marks[Source.ORDERS].values() for pk in pks]
+        if retention_marks or marks[Source.ANSWERS] or marks[Source.CASES]:
             # Retention is a whole-history figure: recomputing it on every new order would cost a
             # pass over all orders each minute, so it is only flagged here and rebuilt at most
             # every RETENTION_MAX_AGE (see retention_snapshot).
-            RetentionSnapshot.objects.update(is_stale=True)
-            done[Source.ORDERS] += len(by_source.get(Source.ORDERS, []))
-        # Only the marks we saw, with the token we saw: a day re-marked meanwhile stays dirty.
-        for pk, _source, _day, token in marks:
-            RollupDirtyDay.objects.filter(pk=pk, token=token).delete()
+            with transaction.atomic():
+                RetentionSnapshot.objects.update(is_stale=True)
+                RollupDirtyDay.objects.filter(pk__in=retention_marks).delete()
+            done[Source.ORDERS] += len(marks[Source.ORDERS])
     return dict(done)
+
+
+@contextmanager
+def _refresh_lock():
+    """One refresh at a time (PostgreSQL advisory lock; SQLite serialises writers anyway)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [REFRESH_LOCK])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK])
 
 
 def rebuild_all(*, progress=None) -> dict[str, int]:
@@ -155,6 +169,12 @@ def rebuild_all(*, progress=None) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------
 # Per-source recomputation of a range of days
 # ---------------------------------------------------------------------------------------
+def _replace(model, first: date, last: date, rows: list) -> None:
+    """The range's rollup rows, swapped for freshly computed ones."""
+    model.objects.filter(day__gte=first, day__lte=last).delete()
+    model.objects.bulk_create(rows, batch_size=5000)
+
+
 def _fold(rows: Iterable[dict], dims: tuple[str, ...], count: str = "n") -> dict[tuple, int]:
     totals: dict[tuple, int] = defaultdict(int)
     for row in rows:
@@ -204,15 +224,16 @@ def _rebuild_feedback(first: date, last: date) -> None:
         received_at__gte=start, received_at__lt=end, analysis_status=FeedbackItem.AnalysisStatus.DONE
     ).annotate(day=TruncDate("received_at", tzinfo=zone), label=effective_sentiment())
     totals = _scoped(items, ("day", "language", "channel", "label"), _product_paths())
-    FeedbackDaily.objects.filter(day__gte=first, day__lte=last).delete()
-    FeedbackDaily.objects.bulk_create(
+    _replace(
+        FeedbackDaily,
+        first,
+        last,
         [
             FeedbackDaily(
                 scope=scope, key=key, day=day, language=language or "", channel=channel, sentiment=label or "", items=n
             )
             for (scope, key, day, language, channel, label), n in totals.items()
         ],
-        batch_size=5000,
     )
     mentions = FeedbackTopic.objects.filter(
         feedback__received_at__gte=start,
@@ -224,8 +245,10 @@ def _rebuild_feedback(first: date, last: date) -> None:
         channel=F("feedback__channel"),
     )
     totals = _scoped(mentions, ("day", "language", "channel", "topic_id", "sentiment"), _product_paths("feedback__"))
-    TopicDaily.objects.filter(day__gte=first, day__lte=last).delete()
-    TopicDaily.objects.bulk_create(
+    _replace(
+        TopicDaily,
+        first,
+        last,
         [
             TopicDaily(
                 scope=scope,
@@ -239,7 +262,6 @@ def _rebuild_feedback(first: date, last: date) -> None:
             )
             for (scope, key, day, language, channel, topic_id, sentiment), n in totals.items()
         ],
-        batch_size=5000,
     )
 
 
@@ -263,13 +285,14 @@ def _rebuild_answers(first: date, last: date) -> None:
         ("day", "language", "kind", "number"),
         [(Q(response__invitation__order__isnull=False), "response__invitation__order__items__product__")],
     )
-    AnswerDaily.objects.filter(day__gte=first, day__lte=last).delete()
-    AnswerDaily.objects.bulk_create(
+    _replace(
+        AnswerDaily,
+        first,
+        last,
         [
             AnswerDaily(scope=scope, key=key, day=day, language=language or "", kind=kind, number=number, answers=n)
             for (scope, key, day, language, kind, number), n in totals.items()
         ],
-        batch_size=5000,
     )
 
 
@@ -282,13 +305,14 @@ def _rebuild_reviews(first: date, last: date) -> None:
         day=TruncDate("created_at", tzinfo=zone)
     )
     totals = _scoped(reviews, ("day", "language", "rating"), [(Q(product__isnull=False), "product__")])
-    ReviewDaily.objects.filter(day__gte=first, day__lte=last).delete()
-    ReviewDaily.objects.bulk_create(
+    _replace(
+        ReviewDaily,
+        first,
+        last,
         [
             ReviewDaily(scope=scope, key=key, day=day, language=language or "", rating=rating, reviews=n)
             for (scope, key, day, language, rating), n in totals.items()
         ],
-        batch_size=5000,
     )
 
 
@@ -345,8 +369,10 @@ def _rebuild_cases(first: date, last: date, *, now: datetime | None = None) -> N
             if stopped:
                 hours = (stopped - case.opened_at).total_seconds() / 3600
                 durations[(day, channels, target, duration_bucket(hours))] += 1
-    CaseDaily.objects.filter(day__gte=first, day__lte=last).delete()
-    CaseDaily.objects.bulk_create(
+    _replace(
+        CaseDaily,
+        first,
+        last,
         [
             CaseDaily(
                 day=day,
@@ -361,15 +387,15 @@ def _rebuild_cases(first: date, last: date, *, now: datetime | None = None) -> N
             )
             for (day, priority, team, channels), c in groups.items()
         ],
-        batch_size=5000,
     )
-    CaseDurationDaily.objects.filter(day__gte=first, day__lte=last).delete()
-    CaseDurationDaily.objects.bulk_create(
+    _replace(
+        CaseDurationDaily,
+        first,
+        last,
         [
             CaseDurationDaily(day=day, channels=channels, target=target, bucket=bucket, cases=n)
             for (day, channels, target, bucket), n in durations.items()
         ],
-        batch_size=5000,
     )
 
 

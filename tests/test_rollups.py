@@ -183,7 +183,22 @@ def test_a_day_marked_again_during_a_refresh_stays_dirty():
     rollups.refresh(progress=remark)
 
     still = RollupDirtyDay.objects.get()
-    assert still.day == day and still.token != seen.token
+    assert still.day == day and still.pk != seen.pk
+
+
+@pytest.mark.django_db
+def test_a_refresh_keeps_the_ranges_it_finished_when_a_later_one_fails(monkeypatch):
+    rollups.mark_dirty(rollups.Source.FEEDBACK, [date(2026, 1, 5)])
+    rollups.mark_dirty(rollups.Source.CASES, [date(2026, 1, 5)])
+
+    def broken(first, last, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(rollups, "_rebuild_cases", broken)
+    with pytest.raises(RuntimeError):
+        rollups.refresh()
+
+    assert list(RollupDirtyDay.objects.values_list("source", flat=True)) == ["cases"]
 
 
 @pytest.mark.django_db
