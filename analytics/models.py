@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -106,6 +107,7 @@ class RollupDirtyDay(models.Model):
 
     source = models.CharField(max_length=10, choices=Source.choices)
     day = models.DateField()
+    marked_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
         return f"{self.source} {self.day}"

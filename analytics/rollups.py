@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce, NullIf, TruncDate
@@ -79,13 +80,15 @@ def mark_all_dirty() -> int:
     return marked
 
 
-def has_dirty() -> bool:
-    return RollupDirtyDay.objects.exists()
-
-
 def ensure_fresh() -> None:
-    """Called by the dashboard reads: nothing to do in the common case (one indexed query)."""
-    if has_dirty():
+    """Called by the dashboard reads. Where beat refreshes every minute, a read never pays for a
+    refresh (a busy shop always has a day marked; recomputing it costs seconds at millions of rows)
+    unless marks have waited longer than ROLLUP_STALE_AFTER, i.e. beat is not running. Without a
+    broker (the embedded default), there is no beat, so reads refresh whatever is marked."""
+    marks = RollupDirtyDay.objects.all()
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        marks = marks.filter(marked_at__lt=timezone.now() - settings.ROLLUP_STALE_AFTER)
+    if marks.exists():
         refresh()
 
 
@@ -332,15 +335,27 @@ def channels_key(channels: list[str]) -> str:
     return f",{','.join(sorted(channels))}," if channels else ""
 
 
-def case_outcomes(case, *, now: datetime) -> dict[str, bool | None]:
-    """Met (True), breached (False) or still running (None), per target."""
+SLA_COUNTS = ("cases", "first_response_met", "first_response_decided", "resolution_met", "resolution_decided")
+
+
+def case_sla_counts(case, *, now: datetime) -> dict[str, int]:
+    """The case's contribution to the service-level counts: met or breached per target (a clock
+    still running decides nothing yet)."""
     from support.services import case_sla_states
 
-    outcomes: dict[str, bool | None] = {"first_response": None, "resolution": None}
+    counts = dict.fromkeys(SLA_COUNTS, 0)
+    counts["cases"] = 1
     for state in case_sla_states(case, now=now):
-        if state.name in outcomes and state.status in ("met", "breached"):
-            outcomes[state.name] = state.status == "met"
-    return outcomes
+        if state.name in ("first_response", "resolution") and state.status in ("met", "breached"):
+            counts[f"{state.name}_met"] = int(state.status == "met")
+            counts[f"{state.name}_decided"] = 1
+    return counts
+
+
+def case_hours(case) -> dict[str, float]:
+    """Hours from opening to the first response and to resolution, for the targets reached."""
+    stops = {"first_response": case.first_response_at, "resolution": case.resolved_at}
+    return {target: (at - case.opened_at).total_seconds() / 3600 for target, at in stops.items() if at}
 
 
 def _rebuild_cases(first: date, last: date, *, now: datetime | None = None) -> None:
@@ -353,39 +368,22 @@ def _rebuild_cases(first: date, last: date, *, now: datetime | None = None) -> N
         .select_related("policy__calendar", "team")
         .prefetch_related("pauses", "policy__calendar__periods", "policy__calendar__holidays")
     )
-    groups: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    groups: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SLA_COUNTS, 0))
     durations: dict[tuple, int] = defaultdict(int)
     for case in cases.iterator(chunk_size=2000):
-        day = local_day(case.opened_at)
-        channels = channels_key(case.channels)
-        counts = groups[(day, case.priority, case.team.name if case.team else "", channels)]
-        counts[0] += 1
-        outcomes = case_outcomes(case, now=now)
-        for index, target in ((1, "first_response"), (3, "resolution")):
-            if outcomes[target] is not None:
-                counts[index] += int(outcomes[target])
-                counts[index + 1] += 1
-        for target, stopped in (("first_response", case.first_response_at), ("resolution", case.resolved_at)):
-            if stopped:
-                hours = (stopped - case.opened_at).total_seconds() / 3600
-                durations[(day, channels, target, duration_bucket(hours))] += 1
+        day, channels = local_day(case.opened_at), channels_key(case.channels)
+        totals = groups[(day, case.priority, case.team.name if case.team else "", channels)]
+        for field, count in case_sla_counts(case, now=now).items():
+            totals[field] += count
+        for target, hours in case_hours(case).items():
+            durations[(day, channels, target, duration_bucket(hours))] += 1
     _replace(
         CaseDaily,
         first,
         last,
         [
-            CaseDaily(
-                day=day,
-                priority=priority,
-                team_name=team,
-                channels=channels,
-                cases=c[0],
-                first_response_met=c[1],
-                first_response_decided=c[2],
-                resolution_met=c[3],
-                resolution_decided=c[4],
-            )
-            for (day, priority, team, channels), c in groups.items()
+            CaseDaily(day=day, priority=priority, team_name=team, channels=channels, **totals)
+            for (day, priority, team, channels), totals in groups.items()
         ],
     )
     _replace(

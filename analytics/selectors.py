@@ -7,7 +7,7 @@ from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from analytics import metrics
-from analytics.rollups import effective_sentiment
+from analytics.rollups import SLA_COUNTS, case_hours, case_sla_counts, effective_sentiment
 from customers.models import Order
 from feedback.models import FeedbackItem
 from reviews.models import Review
@@ -269,6 +269,43 @@ def _percentile(values: list[float], share: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (index - low)
 
 
+def _sla_report(groups: dict[str, dict], hours: dict[str, dict], *, start: datetime, now: datetime) -> dict:
+    """The service-level page's numbers, from summed counts per group and the duration statistics."""
+    from support.models import Case
+    from support.selectors import service_csat
+
+    def row(counts: dict) -> dict:
+        return {
+            "cases": counts["cases"],
+            **{
+                f"{target}_met": 100 * counts[f"{target}_met"] / counts[f"{target}_decided"]
+                if counts[f"{target}_decided"]
+                else None
+                for target in ("first_response", "resolution")
+            },
+            **{f"{target}_decided": counts[f"{target}_decided"] for target in ("first_response", "resolution")},
+        }
+
+    open_cases = Case.objects.filter(status__in=Case.OPEN_STATUSES)
+    return {
+        "by": {
+            kind: {key: row(counts) for key, counts in sorted(values.items(), key=lambda kv: str(kv[0]))}
+            for kind, values in groups.items()
+        },
+        **{f"{target}_hours": stats for target, stats in hours.items()},
+        "backlog": open_cases.count(),
+        "breached_now": open_cases.filter(sla_due_at__lte=now).count(),
+        "service_csat": service_csat(since=start),
+    }
+
+
+def _add_to_groups(groups: dict[str, dict], keys: dict, counts: dict[str, int]) -> None:
+    for kind, key in keys.items():
+        bucket = groups[kind].setdefault(key, dict.fromkeys(SLA_COUNTS, 0))
+        for field in SLA_COUNTS:
+            bucket[field] += counts[field]
+
+
 def service_levels_naive(filters: Filters, *, now: datetime | None = None) -> dict:
     """SLA compliance of the cases opened in the window, by period, priority, team and channel.
 
@@ -276,8 +313,6 @@ def service_levels_naive(filters: Filters, *, now: datetime | None = None) -> di
     reference that the rollups (`service_levels`) are tested and benchmarked against.
     """
     from support.models import Case
-    from support.selectors import service_csat
-    from support.services import case_sla_states
 
     now = now or timezone.now()
     start, end = filters.bounds
@@ -286,67 +321,22 @@ def service_levels_naive(filters: Filters, *, now: datetime | None = None) -> di
         .select_related("policy__calendar", "team")
         .prefetch_related("pauses", "policy__calendar__periods", "policy__calendar__holidays")
     )
-    trunc_days = {"day": 1, "week": 7, "month": 31}[filters.period]
-    zone = timezone.get_current_timezone()
-
-    def period_of(moment: datetime) -> date:
-        local = moment.astimezone(zone).date()
-        if trunc_days == 7:
-            return local - timedelta(days=local.weekday())
-        if trunc_days == 31:
-            return local.replace(day=1)
-        return local
-
     groups: dict[str, dict] = {"period": {}, "priority": {}, "team": {}, "channel": {}}
-    first_times, resolution_times = [], []
-
-    def tally(kind: str, key, target: str, met: bool) -> None:
-        bucket = groups[kind].setdefault(key, {"cases": 0, "first_response": [0, 0], "resolution": [0, 0]})
-        bucket[target][0] += int(met)
-        bucket[target][1] += 1
-
+    times: dict[str, list[float]] = {"first_response": [], "resolution": []}
     for case in cases:
         if filters.channel and filters.channel not in case.channels:
             continue
         keys = {
-            "period": period_of(case.opened_at),
+            "period": period_start(timezone.localtime(case.opened_at).date(), filters.period).date(),
             "priority": case.get_priority_display(),
             "team": case.team.name if case.team else "–",
             "channel": ", ".join(sorted(case.channels)) or "–",
         }
-        for kind, key in keys.items():
-            groups[kind].setdefault(key, {"cases": 0, "first_response": [0, 0], "resolution": [0, 0]})["cases"] += 1
-        for state in case_sla_states(case, now=now):
-            if state.name in ("first_response", "resolution") and state.status in ("met", "breached"):
-                for kind, key in keys.items():
-                    tally(kind, key, state.name, state.status == "met")
-        if case.first_response_at:
-            first_times.append((case.first_response_at - case.opened_at).total_seconds() / 3600)
-        if case.resolved_at:
-            resolution_times.append((case.resolved_at - case.opened_at).total_seconds() / 3600)
-
-    def finish(bucket: dict) -> dict:
-        return {
-            "cases": bucket["cases"],
-            **{
-                f"{target}_met": (100 * bucket[target][0] / bucket[target][1]) if bucket[target][1] else None
-                for target in ("first_response", "resolution")
-            },
-            **{f"{target}_decided": bucket[target][1] for target in ("first_response", "resolution")},
-        }
-
-    open_cases = Case.objects.filter(status__in=Case.OPEN_STATUSES)
-    return {
-        "by": {
-            kind: {key: finish(bucket) for key, bucket in sorted(values.items(), key=lambda kv: str(kv[0]))}
-            for kind, values in groups.items()
-        },
-        "first_response_hours": {"median": _percentile(first_times, 0.5), "p90": _percentile(first_times, 0.9)},
-        "resolution_hours": {"median": _percentile(resolution_times, 0.5), "p90": _percentile(resolution_times, 0.9)},
-        "backlog": open_cases.count(),
-        "breached_now": open_cases.filter(sla_due_at__lte=now).count(),
-        "service_csat": service_csat(since=start),
-    }
+        _add_to_groups(groups, keys, case_sla_counts(case, now=now))
+        for target, hours in case_hours(case).items():
+            times[target].append(hours)
+    hours = {target: {"median": _percentile(v, 0.5), "p90": _percentile(v, 0.9)} for target, v in times.items()}
+    return _sla_report(groups, hours, start=start, now=now)
 
 
 def _month_start(moment: datetime) -> date:
@@ -715,23 +705,20 @@ def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
     from analytics import rollups
     from analytics.models import CaseDaily, CaseDurationDaily
     from support.models import Case
-    from support.selectors import service_csat
 
     if filters.segment or filters.product or filters.category or filters.language:
         return service_levels_naive(filters, now=now)
     now = now or timezone.now()
     rollups.ensure_fresh()
-    start, _end = filters.bounds
     cases = CaseDaily.objects.filter(day__gte=filters.start, day__lte=filters.end)
     durations = CaseDurationDaily.objects.filter(day__gte=filters.start, day__lte=filters.end)
     if filters.channel:
         cases = cases.filter(channels__contains=f",{filters.channel},")
         durations = durations.filter(channels__contains=f",{filters.channel},")
-    fields = ("cases", "first_response_met", "first_response_decided", "resolution_met", "resolution_decided")
     groups: dict[str, dict] = {"period": {}, "priority": {}, "team": {}, "channel": {}}
     priorities = dict(Case._meta.get_field("priority").choices)
     for row in cases.values("day", "priority", "team_name", "channels").annotate(
-        **{f"sum_{field}": Sum(field) for field in fields}
+        **{f"sum_{field}": Sum(field) for field in SLA_COUNTS}
     ):
         keys = {
             "period": period_start(row["day"], filters.period).date(),
@@ -739,43 +726,15 @@ def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
             "team": row["team_name"] or "–",
             "channel": ", ".join(row["channels"].strip(",").split(",")) if row["channels"] else "–",
         }
-        for kind, key in keys.items():
-            bucket = groups[kind].setdefault(key, dict.fromkeys(fields, 0))
-            for field in fields:
-                bucket[field] += row[f"sum_{field}"]
-
-    def finish(bucket: dict) -> dict:
-        return {
-            "cases": bucket["cases"],
-            **{
-                f"{target}_met": (100 * bucket[f"{target}_met"] / bucket[f"{target}_decided"])
-                if bucket[f"{target}_decided"]
-                else None
-                for target in ("first_response", "resolution")
-            },
-            **{f"{target}_decided": bucket[f"{target}_decided"] for target in ("first_response", "resolution")},
-        }
-
+        _add_to_groups(groups, keys, {field: row[f"sum_{field}"] for field in SLA_COUNTS})
     histograms: dict[str, dict[int, int]] = {"first_response": {}, "resolution": {}}
     for row in durations.values("target", "bucket").annotate(n=Sum("cases")):
         histograms[row["target"]][row["bucket"]] = row["n"]
-    open_cases = Case.objects.filter(status__in=Case.OPEN_STATUSES)
-    return {
-        "by": {
-            kind: {key: finish(bucket) for key, bucket in sorted(values.items(), key=lambda kv: str(kv[0]))}
-            for kind, values in groups.items()
-        },
-        **{
-            f"{target}_hours": {
-                "median": _histogram_percentile(histograms[target], 0.5),
-                "p90": _histogram_percentile(histograms[target], 0.9),
-            }
-            for target in ("first_response", "resolution")
-        },
-        "backlog": open_cases.count(),
-        "breached_now": open_cases.filter(sla_due_at__lte=now).count(),
-        "service_csat": service_csat(since=start),
+    hours = {
+        target: {"median": _histogram_percentile(h, 0.5), "p90": _histogram_percentile(h, 0.9)}
+        for target, h in histograms.items()
     }
+    return _sla_report(groups, hours, start=filters.bounds[0], now=now)
 
 
 def retention(*, months: int = 12, cohort_months: int = 24, now: datetime | None = None, max_age=None) -> dict:

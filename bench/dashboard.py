@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/voz_bench_dashboard")
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 
 DAYS = 730
 

@@ -32,55 +32,34 @@ AGENT_PERMISSIONS = {
     "sentiment.view_topic",
 }
 
-MANAGER_SETTINGS = (
-    "sentiment.topic",
-    "support.slapolicy",
-    "support.businesscalendar",
-    "support.workingperiod",
-    "support.holiday",
-    "support.team",
-    "support.complaintrules",
-    "analytics.alertrule",
-    "reviews.moderationrule",
-)
+MANAGER_SETTINGS = [
+    ("sentiment", "topic"),
+    ("support", "slapolicy"),
+    ("support", "businesscalendar"),
+    ("support", "workingperiod"),
+    ("support", "holiday"),
+    ("support", "team"),
+    ("support", "complaintrules"),
+    ("analytics", "alertrule"),
+    ("reviews", "moderationrule"),
+]
 
 MANAGER_EXTRA = {
     "analytics.view_dashboards",
     "support.view_all_cases",
-    *(
-        f"{model.split('.')[0]}.{action}_{model.split('.')[1]}"
-        for model in MANAGER_SETTINGS
-        for action in ("add", "change", "delete", "view")
-    ),
+    *(f"{app}.{action}_{model}" for app, model in MANAGER_SETTINGS for action in ("add", "change", "delete", "view")),
 }
 
 
-def roles_sync(apps=None, **_kwargs) -> None:
+def roles_sync() -> None:
     """Create or complete the role groups; safe to run at every migrate."""
-    from django.apps import apps as global_apps
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
 
-    apps = apps or global_apps
-    for config in global_apps.get_app_configs():
+    for config in apps.get_app_configs():
         create_permissions(config, verbosity=0)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-
-    def permissions(names: set[str]):
-        wanted = {tuple(name.split(".", 1)) for name in names}
-        found = [
-            perm
-            for perm in Permission.objects.select_related("content_type")
-            if (perm.content_type.app_label, perm.codename) in wanted
-        ]
-        return found
-
-    views = {
-        f"{perm.content_type.app_label}.{perm.codename}"
-        for perm in Permission.objects.select_related("content_type").filter(
-            content_type__app_label__in=PROJECT_APPS, codename__startswith="view_"
-        )
-    }
-    agents, _ = Group.objects.get_or_create(name=AGENTS)
-    agents.permissions.add(*permissions(AGENT_PERMISSIONS))
-    managers, _ = Group.objects.get_or_create(name=MANAGERS)
-    managers.permissions.add(*permissions(AGENT_PERMISSIONS | MANAGER_EXTRA | views))
+    by_name = {f"{p.content_type.app_label}.{p.codename}": p for p in Permission.objects.select_related("content_type")}
+    reads = {name for name in by_name if name.split(".")[0] in PROJECT_APPS and name.split(".")[1].startswith("view_")}
+    for group_name, names in ((AGENTS, AGENT_PERMISSIONS), (MANAGERS, AGENT_PERMISSIONS | MANAGER_EXTRA | reads)):
+        group, _ = Group.objects.get_or_create(name=group_name)
+        group.permissions.add(*(by_name[name] for name in names if name in by_name))

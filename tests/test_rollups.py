@@ -216,3 +216,16 @@ def test_rebuild_command_recomputes_every_day_with_progress(capsys):
 
     assert FeedbackDaily.objects.get(scope="all").items == 1
     assert "Rollups refreshed (" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_with_a_broker_reads_leave_refreshing_to_beat_unless_it_fell_behind(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    rollups.mark_dirty(rollups.Source.FEEDBACK, [date(2026, 3, 3)])
+
+    rollups.ensure_fresh()
+    assert RollupDirtyDay.objects.count() == 1  # a read does not pay for a fresh change
+
+    RollupDirtyDay.objects.update(marked_at=timezone.now() - settings.ROLLUP_STALE_AFTER - timedelta(seconds=1))
+    rollups.ensure_fresh()
+    assert not RollupDirtyDay.objects.exists()  # beat is not running: the read catches up

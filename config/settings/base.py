@@ -162,6 +162,9 @@ if env("EMAIL_FILE_PATH", default=""):
 # Celery: without a broker every task runs eagerly in the calling process.
 _CONFIGURED_BROKER = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not _CONFIGURED_BROKER
+# Beat refreshes the dashboard rollups every minute; a dashboard read refreshes them itself only
+# when changes have waited longer than this (beat down).
+ROLLUP_STALE_AFTER = timedelta(minutes=env.int("ROLLUP_STALE_AFTER_MINUTES", default=5))
 # Eager tasks still borrow a producer from Celery; an in-memory one keeps it from looking for a server.
 CELERY_BROKER_URL = _CONFIGURED_BROKER or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -200,7 +203,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.review_replies_email_unsent",
         "schedule": timedelta(minutes=10),
     },
-    "analytics.rollups_refresh": {
+    "analytics.rollups_refresh": {  # dashboards read rollups at most ROLLUP_STALE_AFTER old
         "task": "analytics.tasks.rollups_refresh",
         "schedule": timedelta(minutes=1),
     },
