@@ -81,7 +81,7 @@ class RollupScope(models.TextChoices):
 class ScopedDay(models.Model):
     """A day's counts within a scope: all items, one product (key = SKU) or one category."""
 
-    day = models.DateField()
+    day = models.DateField(db_index=True)  # a refresh deletes and rewrites whole days
     scope = models.CharField(max_length=10, choices=RollupScope.choices)
     key = models.CharField(max_length=200, blank=True)
     language = models.CharField(max_length=8, blank=True)

@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
             name='AnswerDaily',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
+                ('day', models.DateField(db_index=True)),
                 ('scope', models.CharField(choices=[('all', 'all'), ('product', 'product'), ('category', 'category')], max_length=10)),
                 ('key', models.CharField(blank=True, max_length=200)),
                 ('language', models.CharField(blank=True, max_length=8)),
@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
             name='FeedbackDaily',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
+                ('day', models.DateField(db_index=True)),
                 ('scope', models.CharField(choices=[('all', 'all'), ('product', 'product'), ('category', 'category')], max_length=10)),
                 ('key', models.CharField(blank=True, max_length=200)),
                 ('language', models.CharField(blank=True, max_length=8)),
@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
             name='ReviewDaily',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
+                ('day', models.DateField(db_index=True)),
                 ('scope', models.CharField(choices=[('all', 'all'), ('product', 'product'), ('category', 'category')], max_length=10)),
                 ('key', models.CharField(blank=True, max_length=200)),
                 ('language', models.CharField(blank=True, max_length=8)),
@@ -134,7 +134,7 @@ class Migration(migrations.Migration):
             name='TopicDaily',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
+                ('day', models.DateField(db_index=True)),
                 ('scope', models.CharField(choices=[('all', 'all'), ('product', 'product'), ('category', 'category')], max_length=10)),
                 ('key', models.CharField(blank=True, max_length=200)),
                 ('language', models.CharField(blank=True, max_length=8)),
