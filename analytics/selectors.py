@@ -25,6 +25,7 @@ class Filters:
     channel: str = ""
     category: str = ""
     segment: str = ""
+    topic: str = ""  # slug: only what was said about this topic
     product: str = ""  # SKU
 
     @property
@@ -53,11 +54,22 @@ def _answers(filters: Filters, kind: str):
         )
     if filters.segment:
         answers = answers.filter(response__customer_id__in=customers_in_segment(filters.segment))
+    if filters.topic:
+        # the scores of responses whose comments raised the topic
+        answers = answers.filter(
+            response_id__in=_mentions_of(filters.topic).values("feedback__survey_answer__response_id")
+        )
     if filters.product:
         answers = answers.filter(
             response__invitation__order__in=Order.objects.filter(items__product__sku=filters.product).values("pk")
         )
     return answers
+
+
+def _mentions_of(slug: str):
+    from sentiment.models import FeedbackTopic
+
+    return FeedbackTopic.objects.filter(topic__slug=slug)
 
 
 def _feedback(filters: Filters):
@@ -69,6 +81,8 @@ def _feedback(filters: Filters):
         items = items.filter(channel=filters.channel)
     if filters.segment:
         items = items.filter(customer_id__in=customers_in_segment(filters.segment))
+    if filters.topic:
+        items = items.filter(pk__in=_mentions_of(filters.topic).values("feedback_id"))
     # An item is about its review's product, or else about every product of its order. Filtered
     # through a subquery: a join to order items would repeat an item once per matching line.
     if filters.category:
@@ -155,6 +169,8 @@ def satisfaction_series_naive(filters: Filters) -> list[dict]:
         reviews = reviews.filter(product__category=filters.category)
     if filters.product:
         reviews = reviews.filter(product__sku=filters.product)
+    if filters.topic:
+        reviews = reviews.filter(pk__in=_mentions_of(filters.topic).values("feedback__review_id"))
     for r in reviews.annotate(p=trunc("created_at")).values("p").annotate(rating=Avg("rating"), reviews=Count("pk")):
         row(r["p"]).update(rating=float(r["rating"]), reviews=r["reviews"])
     for r in (
@@ -185,11 +201,17 @@ def satisfaction_summary(filters: Filters) -> dict:
     }
 
 
-def topic_series_naive(filters: Filters) -> dict:
-    """Per topic and period: mentions and negative mentions (current analysis only)."""
+def _mentions_naive(filters: Filters):
+    """Topic mentions of the filtered items; with a topic filter, that topic's only."""
     from sentiment.models import FeedbackTopic
 
     mentions = FeedbackTopic.objects.filter(feedback_id__in=_feedback(filters).values("pk"), topic__is_active=True)
+    return mentions.filter(topic__slug=filters.topic) if filters.topic else mentions
+
+
+def topic_series_naive(filters: Filters) -> dict:
+    """Per topic and period: mentions and negative mentions (current analysis only)."""
+    mentions = _mentions_naive(filters)
     trunc = TRUNC[filters.period]
     rows = (
         mentions.annotate(p=trunc("feedback__received_at"))
@@ -208,10 +230,9 @@ def topic_series_naive(filters: Filters) -> dict:
 
 def topic_shifts_naive(filters: Filters) -> list[dict]:
     """Topics ranked by how much their negative share rose against the previous period."""
-    from sentiment.models import FeedbackTopic
 
     def shares(window: Filters) -> dict[str, tuple[int, int]]:
-        mentions = FeedbackTopic.objects.filter(feedback_id__in=_feedback(window).values("pk"), topic__is_active=True)
+        mentions = _mentions_naive(window)
         return {
             row["topic__slug"]: (row["negative"], row["total"])
             for row in mentions.values("topic__slug").annotate(
@@ -522,11 +543,12 @@ def defection_reasons(*, since: datetime | None = None) -> dict:
 
 # ---------------------------------------------------------------------------------------
 # The same numbers from the rollups (analytics.rollups): what the dashboards and the API read.
-# A filter the rollups cannot answer (an RFM segment, which moves as customers buy, or a product
+# A filter the rollups cannot answer (an RFM segment, which moves as customers buy, a topic on the
+# satisfaction numbers, which would need every score split by what the comment was about, or a product
 # and a category at once) falls back to the raw tables.
 # ---------------------------------------------------------------------------------------
 def _uses_rollups(filters: Filters) -> bool:
-    return not filters.segment and not (filters.product and filters.category)
+    return not filters.segment and not filters.topic and not (filters.product and filters.category)
 
 
 def _scope(filters: Filters) -> dict:
@@ -640,11 +662,14 @@ def _topic_rows(filters: Filters, *, by_period: bool = True):
     from analytics.models import TopicDaily
 
     fields = ("p", "topic__slug", "sentiment") if by_period else ("topic__slug", "sentiment")
-    return _daily(TopicDaily, filters).filter(topic__is_active=True).values(*fields).annotate(n=Sum("mentions"))
+    rows = _daily(TopicDaily, filters).filter(topic__is_active=True)
+    if filters.topic:
+        rows = rows.filter(topic__slug=filters.topic)
+    return rows.values(*fields).annotate(n=Sum("mentions"))
 
 
 def topic_series(filters: Filters) -> dict:
-    if not _uses_rollups(filters):
+    if not _uses_rollups(replace(filters, topic="")):  # the topic rollups are split by topic already
         return topic_series_naive(filters)
     series: dict[str, dict] = {}
     periods = set()
@@ -661,7 +686,7 @@ def topic_series(filters: Filters) -> dict:
 
 
 def topic_shifts(filters: Filters) -> list[dict]:
-    if not _uses_rollups(filters):
+    if not _uses_rollups(replace(filters, topic="")):
         return topic_shifts_naive(filters)
 
     def shares(window: Filters) -> dict[str, tuple[int, int]]:
@@ -706,7 +731,7 @@ def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
     from analytics.models import CaseDaily, CaseDurationDaily
     from support.models import Case
 
-    if filters.segment or filters.product or filters.category or filters.language:
+    if filters.segment or filters.product or filters.category or filters.language or filters.topic:
         return service_levels_naive(filters, now=now)
     now = now or timezone.now()
     rollups.ensure_fresh()

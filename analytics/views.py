@@ -14,9 +14,16 @@ from customers.models import Product
 from feedback.models import FeedbackItem
 
 
+def default_window(end: date | None = None) -> tuple[date, date]:
+    """The last 26 weeks up to today (or up to `end`)."""
+    end = end or timezone.localdate()
+    return end - timedelta(days=181), end
+
+
 class SatisfactionFilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # <input type="date"> only understands ISO dates, whatever the page's language.
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"))
     period = forms.ChoiceField(
         label=_("Group by"), choices=[("day", _("Day")), ("week", _("Week")), ("month", _("Month"))], required=False
     )
@@ -28,6 +35,7 @@ class SatisfactionFilterForm(forms.Form):
     )
     category = forms.ChoiceField(label=_("Category"), required=False)
     product = forms.CharField(label=_("Product (SKU)"), required=False, max_length=100)
+    topic = forms.ChoiceField(label=_("Topic"), required=False)
     segment = forms.ChoiceField(
         label=_("Customer segment (RFM)"),
         required=False,
@@ -42,9 +50,20 @@ class SatisfactionFilterForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        from django.utils.translation import get_language
+
+        from sentiment.models import Topic
+
         super().__init__(*args, **kwargs)
         categories = Product.objects.order_by("category").values_list("category", flat=True).distinct()
         self.fields["category"].choices = [("", _("Any")), *[(c, c) for c in categories if c]]
+        language = (get_language() or "es")[:2]
+        topics = Topic.objects.filter(is_active=True)
+        self.fields["topic"].choices = [("", _("Any")), *[(t.slug, t.name(language)) for t in topics]]
+        # The form shows the window the numbers are for, also before anything is chosen.
+        start, end = default_window()
+        self.fields["start"].initial, self.fields["end"].initial = start, end
+        self.fields["period"].initial = "week"
 
     def clean(self):
         cleaned = super().clean()
@@ -53,10 +72,9 @@ class SatisfactionFilterForm(forms.Form):
         return cleaned
 
     def to_filters(self) -> selectors.Filters:
-        today = timezone.localdate()
         data = self.cleaned_data if self.is_valid() else {}
-        end = data.get("end") or today
-        start = data.get("start") or (end - timedelta(days=181))
+        end = data.get("end") or default_window()[1]
+        start = data.get("start") or default_window(end)[0]
         return selectors.Filters(
             start=start,
             end=end,
@@ -66,6 +84,7 @@ class SatisfactionFilterForm(forms.Form):
             category=data.get("category") or "",
             segment=data.get("segment") or "",
             product=(data.get("product") or "").strip(),
+            topic=data.get("topic") or "",
         )
 
 

@@ -294,3 +294,37 @@ def test_satisfaction_can_be_narrowed_to_one_product():
     assert selectors.nps_for(selectors.Filters(**base)).score == 0
     assert selectors.nps_for(selectors.Filters(**base, product="TAZA-01")).score == 100
     assert selectors.nps_for(selectors.Filters(**base, product="PLATO-01")).score == -100
+
+
+@pytest.mark.django_db
+def test_satisfaction_can_be_narrowed_to_what_comments_were_about(manager, client, django_capture_on_commit_callbacks):
+    from surveys.services import response_submit
+
+    when = datetime(2026, 3, 3, 12, tzinfo=MADRID)
+    for score, comment in ((2, "La entrega llegó tarde y el paquete abierto."), (10, "El precio es muy bueno.")):
+        invitation = InvitationFactory(language="es")
+        questions = {q.code: q.pk for q in invitation.survey.questions.all()}
+        with django_capture_on_commit_callbacks(execute=True):  # the comment is analysed on commit
+            response_submit(
+                invitation=invitation,
+                answers={questions["nps"]: score, questions["delivery_csat"]: 3, questions["comment"]: comment},
+                language="es",
+                now=when,
+            )
+    base = {"start": date(2026, 3, 1), "end": date(2026, 3, 31)}
+
+    assert selectors.nps_for(selectors.Filters(**base)).score == 0
+    assert selectors.nps_for(selectors.Filters(**base, topic="delivery")).score == -100
+    assert selectors.nps_for(selectors.Filters(**base, topic="price")).score == 100
+    shifts = selectors.topic_shifts(selectors.Filters(**base, topic="price"))
+    assert [row["slug"] for row in shifts] == ["price"]
+    page = client.get("/dashboards/satisfaction/", {"start": "2026-03-01", "end": "2026-03-31", "topic": "delivery"})
+    assert page.status_code == 200 and 'value="delivery" selected' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_filter_form_shows_the_window_and_grouping_the_numbers_are_for(manager, client):
+    page = client.get("/dashboards/satisfaction/").content.decode()
+
+    assert f'value="{(date.today() - timedelta(days=181)).isoformat()}"' in page
+    assert '<option value="week" selected>' in page

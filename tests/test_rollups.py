@@ -61,6 +61,7 @@ def filter_sets(product: str, category: str) -> list[selectors.Filters]:
         selectors.Filters(start=start, end=end, period="month", product=product),
         selectors.Filters(start=start, end=end, period="week", category=category),
         selectors.Filters(start=TODAY - timedelta(days=40), end=TODAY - timedelta(days=10), period="day"),
+        selectors.Filters(start=start, end=end, period="week", topic="delivery", channel="survey"),
     ]
 
 

@@ -14,6 +14,9 @@ FILTER_PARAMETERS = [
     OpenApiParameter("channel", str, enum=["survey", "review", "social"]),
     OpenApiParameter("language", str, enum=["es", "en"]),
     OpenApiParameter("category", str),
+    OpenApiParameter("product", str, description="SKU"),
+    OpenApiParameter("topic", str, description="Topic slug, e.g. delivery"),
+    OpenApiParameter("segment", str, enum=["champions", "loyal", "new", "at_risk", "hibernating"]),
 ]
 
 
