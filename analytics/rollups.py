@@ -1,9 +1,9 @@
 """Keeping the dashboard rollups equal to the raw tables.
 
 Writers call `mark_dirty(source, moments)` inside their transaction; `refresh()` (beat, every
-minute, and before any dashboard read that finds dirty days) recomputes exactly those days from
+minute; see `ensure_fresh` for when a dashboard read does it) recomputes exactly those days from
 the raw rows. Recomputing a whole day rather than applying deltas keeps the rollups right after
-inserts, edits, deletions and re-analysis alike, at the cost of one indexed day-sized query.
+inserts, edits, deletions and re-analysis alike, at the cost of a few indexed day-sized queries (about 2 s per day of every source at 5 M items).
 """
 
 import math
