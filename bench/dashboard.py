@@ -17,6 +17,7 @@ import os
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,18 +42,12 @@ def ensure_database(fresh: bool) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+@contextmanager
 def step(label: str):
-    class Step:
-        def __enter__(self):
-            self.started = time.perf_counter()
-            print(f"  {label} …", end="", flush=True)
-            return self
-
-        def __exit__(self, *exc):
-            self.seconds = time.perf_counter() - self.started
-            print(f" {self.seconds:.1f} s", flush=True)
-
-    return Step()
+    started = time.perf_counter()
+    print(f"  {label} …", end="", flush=True)
+    yield
+    print(f" {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def generate(scale: float) -> dict[str, int]:

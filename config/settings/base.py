@@ -203,7 +203,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.review_replies_email_unsent",
         "schedule": timedelta(minutes=10),
     },
-    "analytics.rollups_refresh": {  # dashboards read rollups at most ROLLUP_STALE_AFTER old
+    "analytics.rollups_refresh": {
         "task": "analytics.tasks.rollups_refresh",
         "schedule": timedelta(minutes=1),
     },
