@@ -3,7 +3,8 @@
 Writers call `mark_dirty(source, moments)` inside their transaction; `refresh()` (beat, every
 minute; see `ensure_fresh` for when a dashboard read does it) recomputes exactly those days from
 the raw rows. Recomputing a whole day rather than applying deltas keeps the rollups right after
-inserts, edits, deletions and re-analysis alike, at the cost of a few indexed day-sized queries (about 2 s per day of every source at 5 M items).
+inserts, edits, deletions and re-analysis alike, at the cost of a few indexed day-sized queries
+(about 2 s per day of every source at 5 M items).
 """
 
 import math

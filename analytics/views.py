@@ -49,12 +49,23 @@ class SatisfactionFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, data=None, *args, **kwargs):
         from django.utils.translation import get_language
 
         from sentiment.models import Topic
 
-        super().__init__(*args, **kwargs)
+        if data is not None:
+            # What was left empty shows the default in force, so the form always tells the truth.
+            data = data.copy()
+            try:
+                end = date.fromisoformat(data.get("end") or "")
+            except ValueError:
+                end = None
+            defaults = {"period": "week", "end": default_window()[1], "start": default_window(end)[0]}
+            for key, value in defaults.items():
+                if not data.get(key):
+                    data[key] = str(value)
+        super().__init__(data, *args, **kwargs)
         categories = Product.objects.order_by("category").values_list("category", flat=True).distinct()
         self.fields["category"].choices = [("", _("Any")), *[(c, c) for c in categories if c]]
         language = (get_language() or "es")[:2]

@@ -328,3 +328,11 @@ def test_the_filter_form_shows_the_window_and_grouping_the_numbers_are_for(manag
 
     assert f'value="{(date.today() - timedelta(days=181)).isoformat()}"' in page
     assert '<option value="week" selected>' in page
+
+
+@pytest.mark.django_db
+def test_a_filtered_form_still_shows_the_defaults_it_left_empty(manager, client):
+    page = client.get("/dashboards/satisfaction/", {"topic": "delivery", "end": "2026-03-31"}).content.decode()
+
+    assert 'value="2025-10-01"' in page and 'value="2026-03-31"' in page  # 26 weeks up to the chosen end
+    assert '<option value="week" selected>' in page
