@@ -5,13 +5,14 @@ from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analytics import selectors
 from customers.models import Product
 from feedback.models import FeedbackItem
+from sentiment.models import Topic
 
 
 def default_window(end: date | None = None) -> tuple[date, date]:
@@ -50,10 +51,6 @@ class SatisfactionFilterForm(forms.Form):
     )
 
     def __init__(self, data=None, *args, **kwargs):
-        from django.utils.translation import get_language
-
-        from sentiment.models import Topic
-
         if data is not None:
             # What was left empty shows the default in force, so the form always tells the truth.
             data = data.copy()
@@ -68,7 +65,7 @@ class SatisfactionFilterForm(forms.Form):
         super().__init__(data, *args, **kwargs)
         categories = Product.objects.order_by("category").values_list("category", flat=True).distinct()
         self.fields["category"].choices = [("", _("Any")), *[(c, c) for c in categories if c]]
-        language = (get_language() or "es")[:2]
+        language = (translation.get_language() or "es")[:2]
         topics = Topic.objects.filter(is_active=True)
         self.fields["topic"].choices = [("", _("Any")), *[(t.slug, t.name(language)) for t in topics]]
         # The form shows the window the numbers are for, also before anything is chosen.
@@ -239,11 +236,14 @@ def topics(request):
             for mention in selectors.topic_examples(filters, row["slug"])
         ]
     periods = series["periods"]
+    language = (translation.get_language() or "es")[:2]
+    names = {topic.slug: topic.name(language) for topic in Topic.objects.all()}
     chart = {
         "labels": [p.date().isoformat() for p in periods],
         "topics": [
             {
                 "slug": slug,
+                "name": names.get(slug, slug),
                 "total": [data["total"].get(p, 0) for p in periods],
                 "negative_share": [
                     (100 * data["negative"].get(p, 0) / data["total"][p]) if data["total"].get(p) else None

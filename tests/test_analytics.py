@@ -131,6 +131,7 @@ def test_topics_rank_the_rise_in_negative_share_and_show_examples_with_the_match
 
     assert shifts[0]["slug"] == "delivery" and shifts[0]["rise"] == 70 and shifts[0]["is_significant"]
     assert "<mark>entrega</mark>" in page and "topic-chart" in page
+    assert '"name": "Entrega"' in page  # chart legends name topics in the staff's language
 
 
 @pytest.mark.django_db

@@ -9,12 +9,12 @@
       const options = { responsive: true, maintainAspectRatio: false, spanGaps: true, plugins: { legend: { position: "bottom" } } };
       new Chart(document.getElementById("chart-volume"), {
         type: "bar",
-        data: { labels: chart.labels, datasets: chart.topics.map((t, i) => ({ label: t.slug, data: t.total, backgroundColor: palette[i % palette.length] })) },
+        data: { labels: chart.labels, datasets: chart.topics.map((t, i) => ({ label: t.name, data: t.total, backgroundColor: palette[i % palette.length] })) },
         options: { ...options, scales: { x: { stacked: true }, y: { stacked: true } } },
       });
       new Chart(document.getElementById("chart-negative"), {
         type: "line",
-        data: { labels: chart.labels, datasets: chart.topics.map((t, i) => ({ label: t.slug, data: t.negative_share, borderColor: palette[i % palette.length] })) },
+        data: { labels: chart.labels, datasets: chart.topics.map((t, i) => ({ label: t.name, data: t.negative_share, borderColor: palette[i % palette.length] })) },
         options: { ...options, scales: { y: { min: 0, max: 100 } } },
       });
     }
