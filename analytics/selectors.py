@@ -320,6 +320,12 @@ def _sla_report(groups: dict[str, dict], hours: dict[str, dict], *, start: datet
     }
 
 
+def _channels_label(codes: list[str]) -> str:
+    """ "Reseña, Encuesta" rather than "review,survey": the channels a case came from, by name."""
+    names = dict(FeedbackItem.Channel.choices)
+    return ", ".join(str(names.get(code, code)) for code in sorted(codes)) or "–"
+
+
 def _add_to_groups(groups: dict[str, dict], keys: dict, counts: dict[str, int]) -> None:
     for kind, key in keys.items():
         bucket = groups[kind].setdefault(key, dict.fromkeys(SLA_COUNTS, 0))
@@ -351,7 +357,7 @@ def service_levels_naive(filters: Filters, *, now: datetime | None = None) -> di
             "period": period_start(timezone.localtime(case.opened_at).date(), filters.period).date(),
             "priority": case.get_priority_display(),
             "team": case.team.name if case.team else "–",
-            "channel": ", ".join(sorted(case.channels)) or "–",
+            "channel": _channels_label(case.channels),
         }
         _add_to_groups(groups, keys, case_sla_counts(case, now=now))
         for target, hours in case_hours(case).items():
@@ -749,7 +755,7 @@ def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
             "period": period_start(row["day"], filters.period).date(),
             "priority": str(priorities.get(row["priority"], row["priority"])),
             "team": row["team_name"] or "–",
-            "channel": ", ".join(row["channels"].strip(",").split(",")) if row["channels"] else "–",
+            "channel": _channels_label(row["channels"].strip(",").split(",") if row["channels"] else []),
         }
         _add_to_groups(groups, keys, {field: row[f"sum_{field}"] for field in SLA_COUNTS})
     histograms: dict[str, dict[int, int]] = {"first_response": {}, "resolution": {}}

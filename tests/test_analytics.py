@@ -158,6 +158,7 @@ def test_service_levels_count_targets_met_and_the_times(client, manager):
     # (0.5 h + 10 h) / 2, read from 2 %-wide duration buckets
     assert levels["first_response_hours"]["median"] == pytest.approx(5.25, rel=0.02)
     assert levels["backlog"] == 2
+    assert list(levels["by"]["channel"]) == ["Encuesta"]  # channels by name, in the staff's language
     assert page.status_code == 200 and "service-chart" in page.content.decode()
 
 
