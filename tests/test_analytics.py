@@ -180,6 +180,8 @@ def test_metrics_api_serves_the_same_numbers_with_scoped_tokens(api_token_for):
     assert other.get("/api/v1/metrics/satisfaction/", params).status_code == 403
     assert reader.get("/api/v1/metrics/service/", params).status_code == 200
     assert reader.get("/api/v1/metrics/topics/", params).status_code == 200
+    topics = reader.get("/api/v1/metrics/topics/", params).json()
+    assert topics["series"]["periods"] == [] and topics["topics"] == []
     bad = reader.get("/api/v1/metrics/satisfaction/", {"start": "2026-04-01", "end": "2026-03-01"})
     assert bad.status_code == 400 and bad.json()["type"] == "validation_error"
 
@@ -338,3 +340,25 @@ def test_a_filtered_form_still_shows_the_defaults_it_left_empty(manager, client)
 
     assert 'value="2025-10-01"' in page and 'value="2026-03-31"' in page  # 26 weeks up to the chosen end
     assert '<option value="week" selected>' in page
+
+
+@pytest.mark.django_db
+def test_the_retention_numbers_are_served_over_the_api(api_token_for):
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from tests.factories import CustomerFactory, OrderFactory
+
+    this_month = timezone.localdate().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    ana = CustomerFactory()
+    for month in (last_month, this_month):
+        OrderFactory(customer=ana, placed_at=datetime(month.year, month.month, 1, 12, tzinfo=MADRID))
+    reader = APIClient()
+    reader.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('metrics:read')}")
+
+    body = reader.get("/api/v1/metrics/retention/").json()
+
+    assert body["rates"][-1] == {"month": this_month.isoformat(), "base": 1, "returning": 1, "rate": 100.0}
+    assert body["cohorts"] == [{"cohort": last_month.isoformat(), "customers": 1, "cells": [100.0]}]
+    assert set(body) == {"rates", "cohorts", "repurchase_by_nps", "repurchase_by_resolution", "defection"}

@@ -1,9 +1,15 @@
 from django.urls import path
 
-from analytics.api.views import SatisfactionMetricsView, ServiceMetricsView, TopicMetricsView
+from analytics.api.views import (
+    RetentionMetricsView,
+    SatisfactionMetricsView,
+    ServiceMetricsView,
+    TopicMetricsView,
+)
 
 urlpatterns = [
     path("metrics/satisfaction/", SatisfactionMetricsView.as_view(), name="metrics-satisfaction"),
     path("metrics/topics/", TopicMetricsView.as_view(), name="metrics-topics"),
     path("metrics/service/", ServiceMetricsView.as_view(), name="metrics-service"),
+    path("metrics/retention/", RetentionMetricsView.as_view(), name="metrics-retention"),
 ]

@@ -93,9 +93,22 @@ class TopicMetricsView(MetricsView):
                         )
                     }
                     for row in selectors.topic_shifts(filters)
-                ]
+                ],
+                "series": _topic_series(selectors.topic_series(filters)),
             }
         )
+
+
+def _topic_series(series: dict) -> dict:
+    """Per topic, mentions and negative mentions for every period (zeros where none)."""
+    periods = series["periods"]
+    return {
+        "periods": [moment.date().isoformat() for moment in periods],
+        "topics": {
+            slug: {kind: [data[kind].get(moment, 0) for moment in periods] for kind in ("total", "negative")}
+            for slug, data in sorted(series["topics"].items())
+        },
+    }
 
 
 class ServiceMetricsView(MetricsView):
@@ -106,3 +119,22 @@ class ServiceMetricsView(MetricsView):
         levels = selectors.service_levels(self.filters(request))
         levels["by"] = {kind: {str(key): row for key, row in rows.items()} for kind, rows in levels["by"].items()}
         return Response(levels)
+
+
+class RetentionMetricsView(MetricsView):
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        summary="Retention rate per month, cohort table, repurchase by NPS group and by SLA, defection reasons",
+    )
+    def get(self, request):
+        data = selectors.retention()
+        defection = selectors.defection_reasons()
+        return Response(
+            {
+                "rates": data["rates"],
+                "cohorts": data["cohorts"],
+                "repurchase_by_nps": data["by_nps"],
+                "repurchase_by_resolution": data["by_resolution"],
+                "defection": defection,
+            }
+        )
