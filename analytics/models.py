@@ -76,10 +76,12 @@ class RollupScope(models.TextChoices):
     ALL = "all", "all"
     PRODUCT = "product", "product"
     CATEGORY = "category", "category"
+    SEGMENT = "segment", "segment"
 
 
 class ScopedDay(models.Model):
-    """A day's counts within a scope: all items, one product (key = SKU) or one category."""
+    """A day's counts within a scope: all items, one product (key = SKU), one category or one RFM
+    segment (the customers in it as of the last segment refresh)."""
 
     day = models.DateField(db_index=True)  # a refresh deletes and rewrites whole days
     scope = models.CharField(max_length=10, choices=RollupScope.choices)
@@ -104,6 +106,8 @@ class RollupDirtyDay(models.Model):
         REVIEWS = "reviews", "reviews"
         CASES = "cases", "cases"
         ORDERS = "orders", "orders"
+        # customers moved between RFM segments: only the segment-scoped rows of the day change
+        SEGMENTS = "segments", "segments"
 
     source = models.CharField(max_length=10, choices=Source.choices)
     day = models.DateField()
@@ -177,6 +181,7 @@ class CaseDaily(models.Model):
     team_name = models.CharField(max_length=120, blank=True)
     # ",review,social," so that one channel is found with a substring match
     channels = models.CharField(max_length=120, blank=True)
+    segment = models.CharField(max_length=20, blank=True)  # the customer's RFM segment
     cases = models.PositiveIntegerField()
     first_response_met = models.PositiveIntegerField()
     first_response_decided = models.PositiveIntegerField()
@@ -193,6 +198,7 @@ class CaseDurationDaily(models.Model):
 
     day = models.DateField(db_index=True)
     channels = models.CharField(max_length=120, blank=True)
+    segment = models.CharField(max_length=20, blank=True)
     target = models.CharField(max_length=20)
     bucket = models.PositiveSmallIntegerField()
     cases = models.PositiveIntegerField()
@@ -206,8 +212,50 @@ class RetentionSnapshot(models.Model):
     cases change; they are whole-history figures, so there is nothing to add up per day."""
 
     computed_at = models.DateTimeField()
+    segment = models.CharField(max_length=20, blank=True)  # "" = every customer
     data = models.JSONField()
     is_stale = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"retention @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class CustomerRfm(models.Model):
+    """A customer's recency, frequency and monetary scores (1–5, by quintile) and RFM segment.
+
+    Recomputed from all orders by a nightly task rather than per request: at a million orders the
+    computation takes seconds, and a segment filter must not change while a manager reads a page.
+    """
+
+    class Segment(models.TextChoices):
+        CHAMPIONS = "champions", _("Champions")
+        LOYAL = "loyal", _("Loyal")
+        NEW = "new", _("New")
+        AT_RISK = "at_risk", _("At risk")
+        HIBERNATING = "hibernating", _("Hibernating")
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="rfm"
+    )
+    recency = models.PositiveSmallIntegerField()
+    frequency = models.PositiveSmallIntegerField()
+    monetary = models.PositiveSmallIntegerField()
+    segment = models.CharField(max_length=20, choices=Segment.choices, db_index=True)
+
+    class Meta:
+        verbose_name = _("customer RFM segment")
+        verbose_name_plural = _("customer RFM segments")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.segment} (R{self.recency} F{self.frequency} M{self.monetary})"
+
+
+class SegmentRun(models.Model):
+    """When the RFM segments were last computed and how many customers changed segment."""
+
+    computed_at = models.DateTimeField()
+    customers = models.PositiveIntegerField()
+    changed = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"segments @ {self.computed_at:%Y-%m-%d %H:%M}: {self.changed}/{self.customers} changed"

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce, NullIf, TruncDate
@@ -82,10 +83,14 @@ def mark_all_dirty() -> int:
 
 
 def ensure_fresh() -> None:
-    """Called by the dashboard reads. Where beat refreshes every minute, a read never pays for a
+    """Called by the dashboard reads. The RFM segments are recomputed first if the nightly run
+    has not happened (see analytics.segments). Where beat refreshes every minute, a read never pays for a
     refresh (a busy shop always has a day marked; recomputing it costs seconds at millions of rows)
     unless marks have waited longer than ROLLUP_STALE_AFTER, i.e. beat is not running. Without a
     broker (the embedded default), there is no beat, so reads refresh whatever is marked."""
+    from analytics.segments import segments_ensure_fresh
+
+    segments_ensure_fresh()
     marks = RollupDirtyDay.objects.all()
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         marks = marks.filter(marked_at__lt=timezone.now() - settings.ROLLUP_STALE_AFTER)
@@ -126,9 +131,16 @@ def refresh(*, progress=None) -> dict[str, int]:
             Source.ANSWERS: _rebuild_answers,
             Source.REVIEWS: _rebuild_reviews,
             Source.CASES: _rebuild_cases,
+            Source.SEGMENTS: _rebuild_segments,
         }
+        # A day rebuilt in full for every source already has its segment rows right.
+        rebuilt_in_full = set.intersection(*(set(marks[source]) for source in builders if source != Source.SEGMENTS))
         for source, builder in builders.items():
-            for first, last in _ranges(list(marks[source])):
+            days = [day for day in marks[source] if source != Source.SEGMENTS or day not in rebuilt_in_full]
+            if source == Source.SEGMENTS:
+                skipped = [pk for day in rebuilt_in_full for pk in marks[source].get(day, [])]
+                RollupDirtyDay.objects.filter(pk__in=skipped).delete()
+            for first, last in _ranges(days):
                 seen = [pk for day, pks in marks[source].items() if first <= day <= last for pk in pks]
                 with transaction.atomic():
                     builder(first, last)
@@ -137,7 +149,7 @@ def refresh(*, progress=None) -> dict[str, int]:
                 if progress:
                     progress(source, first, last)
         retention_marks = [pk for pks in marks[Source.ORDERS].values() for pk in pks]
-        if retention_marks or marks[Source.ANSWERS] or marks[Source.CASES]:
+        if retention_marks or marks[Source.ANSWERS] or marks[Source.CASES] or marks[Source.SEGMENTS]:
             # Retention is a whole-history figure: recomputing it on every new order would cost a
             # pass over all orders each minute, so it is only flagged here and rebuilt at most
             # every RETENTION_MAX_AGE (see retention_snapshot).
@@ -166,6 +178,9 @@ def _refresh_lock():
 
 
 def rebuild_all(*, progress=None) -> dict[str, int]:
+    from analytics.segments import segments_refresh
+
+    segments_refresh()
     mark_all_dirty()
     return refresh(progress=progress)
 
@@ -173,9 +188,15 @@ def rebuild_all(*, progress=None) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------
 # Per-source recomputation of a range of days
 # ---------------------------------------------------------------------------------------
-def _replace(model, first: date, last: date, rows: list) -> None:
-    """The range's rollup rows, swapped for freshly computed ones."""
-    model.objects.filter(day__gte=first, day__lte=last).delete()
+ALL_SCOPES = tuple(RollupScope.values)
+
+
+def _replace(model, first: date, last: date, rows: list, scopes: tuple[str, ...] | None = None) -> None:
+    """The range's rollup rows (of the given scopes), swapped for freshly computed ones."""
+    old = model.objects.filter(day__gte=first, day__lte=last)
+    if scopes is not None and set(scopes) != set(ALL_SCOPES):
+        old = old.filter(scope__in=scopes)
+    old.delete()
     model.objects.bulk_create(rows, batch_size=5000)
 
 
@@ -199,11 +220,24 @@ def _product_paths(prefix: str = "") -> list[tuple[Q, str]]:
     ]
 
 
-def _scoped(base, dims: tuple[str, ...], product_paths: list[tuple[Q, str]]) -> dict[tuple, int]:
-    """Counts per (scope, key, *dims); within a product or category an item counts once."""
+def _scoped(
+    base, dims: tuple[str, ...], product_paths: list[tuple[Q, str]], customer: str, scopes: tuple[str, ...]
+) -> dict[tuple, int]:
+    """Counts per (scope, key, *dims); within a product or category an item counts once.
+
+    `customer` is the path to the row's customer, whose RFM segment is the key of the segment scope.
+    """
     totals: dict[tuple, int] = defaultdict(int)
-    for (*rest,), n in _fold(base.values(*dims).annotate(n=Count("pk")), dims).items():
-        totals[(RollupScope.ALL, "", *rest)] += n
+    if RollupScope.ALL in scopes:
+        for (*rest,), n in _fold(base.values(*dims).annotate(n=Count("pk")), dims).items():
+            totals[(RollupScope.ALL, "", *rest)] += n
+    if RollupScope.SEGMENT in scopes:
+        segment = f"{customer}__rfm__segment"
+        rows = base.filter(**{f"{segment}__isnull": False}).values(*dims, key=F(segment)).annotate(n=Count("pk"))
+        for row in rows:
+            totals[(RollupScope.SEGMENT, row["key"], *(row[d] for d in dims))] += row["n"]
+    if RollupScope.PRODUCT not in scopes:
+        return totals
     for condition, path in product_paths:
         for scope, field in ((RollupScope.PRODUCT, "sku"), (RollupScope.CATEGORY, "category")):
             rows = (
@@ -218,7 +252,17 @@ def _scoped(base, dims: tuple[str, ...], product_paths: list[tuple[Q, str]]) -> 
     return totals
 
 
-def _rebuild_feedback(first: date, last: date) -> None:
+def _rebuild_segments(first: date, last: date) -> None:
+    """Customers changed segment: only the segment-scoped rows (and the cases, which carry the
+    segment as a column) of these days change."""
+    only = (RollupScope.SEGMENT,)
+    _rebuild_feedback(first, last, scopes=only)
+    _rebuild_answers(first, last, scopes=only)
+    _rebuild_reviews(first, last, scopes=only)
+    _rebuild_cases(first, last)
+
+
+def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCOPES) -> None:
     from feedback.models import FeedbackItem
     from sentiment.models import FeedbackTopic
 
@@ -227,7 +271,7 @@ def _rebuild_feedback(first: date, last: date) -> None:
     items = FeedbackItem.objects.filter(
         received_at__gte=start, received_at__lt=end, analysis_status=FeedbackItem.AnalysisStatus.DONE
     ).annotate(day=TruncDate("received_at", tzinfo=zone), label=effective_sentiment())
-    totals = _scoped(items, ("day", "language", "channel", "label"), _product_paths())
+    totals = _scoped(items, ("day", "language", "channel", "label"), _product_paths(), "customer", scopes)
     _replace(
         FeedbackDaily,
         first,
@@ -238,6 +282,7 @@ def _rebuild_feedback(first: date, last: date) -> None:
             )
             for (scope, key, day, language, channel, label), n in totals.items()
         ],
+        scopes,
     )
     mentions = FeedbackTopic.objects.filter(
         feedback__received_at__gte=start,
@@ -248,7 +293,13 @@ def _rebuild_feedback(first: date, last: date) -> None:
         language=F("feedback__language"),
         channel=F("feedback__channel"),
     )
-    totals = _scoped(mentions, ("day", "language", "channel", "topic_id", "sentiment"), _product_paths("feedback__"))
+    totals = _scoped(
+        mentions,
+        ("day", "language", "channel", "topic_id", "sentiment"),
+        _product_paths("feedback__"),
+        "feedback__customer",
+        scopes,
+    )
     _replace(
         TopicDaily,
         first,
@@ -266,10 +317,11 @@ def _rebuild_feedback(first: date, last: date) -> None:
             )
             for (scope, key, day, language, channel, topic_id, sentiment), n in totals.items()
         ],
+        scopes,
     )
 
 
-def _rebuild_answers(first: date, last: date) -> None:
+def _rebuild_answers(first: date, last: date, scopes: tuple[str, ...] = ALL_SCOPES) -> None:
     from surveys.models import Answer
 
     zone = timezone.get_current_timezone()
@@ -288,6 +340,8 @@ def _rebuild_answers(first: date, last: date) -> None:
         answers,
         ("day", "language", "kind", "number"),
         [(Q(response__invitation__order__isnull=False), "response__invitation__order__items__product__")],
+        "response__customer",
+        scopes,
     )
     _replace(
         AnswerDaily,
@@ -297,10 +351,11 @@ def _rebuild_answers(first: date, last: date) -> None:
             AnswerDaily(scope=scope, key=key, day=day, language=language or "", kind=kind, number=number, answers=n)
             for (scope, key, day, language, kind, number), n in totals.items()
         ],
+        scopes,
     )
 
 
-def _rebuild_reviews(first: date, last: date) -> None:
+def _rebuild_reviews(first: date, last: date, scopes: tuple[str, ...] = ALL_SCOPES) -> None:
     from reviews.models import Review
 
     zone = timezone.get_current_timezone()
@@ -308,7 +363,9 @@ def _rebuild_reviews(first: date, last: date) -> None:
     reviews = Review.objects.filter(status=Review.Status.PUBLISHED, created_at__gte=start, created_at__lt=end).annotate(
         day=TruncDate("created_at", tzinfo=zone)
     )
-    totals = _scoped(reviews, ("day", "language", "rating"), [(Q(product__isnull=False), "product__")])
+    totals = _scoped(
+        reviews, ("day", "language", "rating"), [(Q(product__isnull=False), "product__")], "customer", scopes
+    )
     _replace(
         ReviewDaily,
         first,
@@ -317,6 +374,7 @@ def _rebuild_reviews(first: date, last: date) -> None:
             ReviewDaily(scope=scope, key=key, day=day, language=language or "", rating=rating, reviews=n)
             for (scope, key, day, language, rating), n in totals.items()
         ],
+        scopes,
     )
 
 
@@ -359,6 +417,13 @@ def case_hours(case) -> dict[str, float]:
     return {target: (at - case.opened_at).total_seconds() / 3600 for target, at in stops.items() if at}
 
 
+def case_segment(case) -> str:
+    try:
+        return case.customer.rfm.segment if case.customer_id else ""
+    except ObjectDoesNotExist:
+        return ""
+
+
 def _rebuild_cases(first: date, last: date, *, now: datetime | None = None) -> None:
     from support.models import Case
 
@@ -366,25 +431,25 @@ def _rebuild_cases(first: date, last: date, *, now: datetime | None = None) -> N
     start, end = day_bounds(first, last)
     cases = (
         Case.objects.filter(opened_at__gte=start, opened_at__lt=end)
-        .select_related("policy__calendar", "team")
+        .select_related("policy__calendar", "team", "customer__rfm")
         .prefetch_related("pauses", "policy__calendar__periods", "policy__calendar__holidays")
     )
     groups: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SLA_COUNTS, 0))
     durations: dict[tuple, int] = defaultdict(int)
     for case in cases.iterator(chunk_size=2000):
-        day, channels = local_day(case.opened_at), channels_key(case.channels)
-        totals = groups[(day, case.priority, case.team.name if case.team else "", channels)]
+        day, channels, segment = local_day(case.opened_at), channels_key(case.channels), case_segment(case)
+        totals = groups[(day, case.priority, case.team.name if case.team else "", channels, segment)]
         for field, count in case_sla_counts(case, now=now).items():
             totals[field] += count
         for target, hours in case_hours(case).items():
-            durations[(day, channels, target, duration_bucket(hours))] += 1
+            durations[(day, channels, segment, target, duration_bucket(hours))] += 1
     _replace(
         CaseDaily,
         first,
         last,
         [
-            CaseDaily(day=day, priority=priority, team_name=team, channels=channels, **totals)
-            for (day, priority, team, channels), totals in groups.items()
+            CaseDaily(day=day, priority=priority, team_name=team, channels=channels, segment=segment, **totals)
+            for (day, priority, team, channels, segment), totals in groups.items()
         ],
     )
     _replace(
@@ -392,8 +457,8 @@ def _rebuild_cases(first: date, last: date, *, now: datetime | None = None) -> N
         first,
         last,
         [
-            CaseDurationDaily(day=day, channels=channels, target=target, bucket=bucket, cases=n)
-            for (day, channels, target, bucket), n in durations.items()
+            CaseDurationDaily(day=day, channels=channels, segment=segment, target=target, bucket=bucket, cases=n)
+            for (day, channels, segment, target, bucket), n in durations.items()
         ],
     )
 
@@ -401,25 +466,36 @@ def _rebuild_cases(first: date, last: date, *, now: datetime | None = None) -> N
 RETENTION_MAX_AGE = timedelta(minutes=15)
 
 
-def retention_snapshot(*, max_age: timedelta = RETENTION_MAX_AGE, now: datetime | None = None) -> dict:
+def retention_snapshot(
+    *, segment: str = "", max_age: timedelta = RETENTION_MAX_AGE, now: datetime | None = None
+) -> dict:
+    """The retention numbers of every customer or of one RFM segment's customers."""
     now = now or timezone.now()
-    snapshot = RetentionSnapshot.objects.order_by("-computed_at").first()
+    snapshot = RetentionSnapshot.objects.filter(segment=segment).order_by("-computed_at").first()
     if (
         snapshot is None
         or local_day(snapshot.computed_at).replace(day=1) != local_day(now).replace(day=1)
         or (snapshot.is_stale and now - snapshot.computed_at >= max_age)
     ):
-        snapshot = retention_snapshot_rebuild(now=now)
+        snapshot = retention_snapshot_rebuild(segment=segment, now=now)
     return snapshot.data
 
 
-def retention_snapshot_rebuild(*, now: datetime | None = None) -> RetentionSnapshot:
+def retention_snapshot_rebuild(*, segment: str = "", now: datetime | None = None) -> RetentionSnapshot:
     from analytics.selectors import retention_naive
 
     now = now or timezone.now()
-    data = retention_naive(now=now)
-    RetentionSnapshot.objects.all().delete()
-    return RetentionSnapshot.objects.create(computed_at=now, data=_jsonable(data))
+    data = retention_naive(now=now, segment=segment)
+    with transaction.atomic():
+        RetentionSnapshot.objects.filter(segment=segment).delete()
+        return RetentionSnapshot.objects.create(computed_at=now, segment=segment, data=_jsonable(data))
+
+
+def retention_snapshots_warm(*, now: datetime | None = None) -> None:
+    """Beat keeps the snapshot of every customer and of each segment that has been asked for."""
+    retention_snapshot(now=now)
+    for segment in RetentionSnapshot.objects.exclude(segment="").values_list("segment", flat=True).distinct():
+        retention_snapshot(segment=segment, now=now)
 
 
 def _jsonable(value):

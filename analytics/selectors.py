@@ -169,6 +169,8 @@ def satisfaction_series_naive(filters: Filters) -> list[dict]:
         reviews = reviews.filter(product__category=filters.category)
     if filters.product:
         reviews = reviews.filter(product__sku=filters.product)
+    if filters.segment:
+        reviews = reviews.filter(customer_id__in=customers_in_segment(filters.segment))
     if filters.topic:
         reviews = reviews.filter(pk__in=_mentions_of(filters.topic).values("feedback__review_id"))
     for r in reviews.annotate(p=trunc("created_at")).values("p").annotate(rating=Avg("rating"), reviews=Count("pk")):
@@ -348,6 +350,8 @@ def service_levels_naive(filters: Filters, *, now: datetime | None = None) -> di
         .select_related("policy__calendar", "team")
         .prefetch_related("pauses", "policy__calendar__periods", "policy__calendar__holidays")
     )
+    if filters.segment:
+        cases = cases.filter(customer_id__in=customers_in_segment(filters.segment))
     groups: dict[str, dict] = {"period": {}, "priority": {}, "team": {}, "channel": {}}
     times: dict[str, list[float]] = {"first_response": [], "resolution": []}
     for case in cases:
@@ -380,8 +384,11 @@ def _months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
 
 
-def retention_naive(*, months: int = 12, cohort_months: int = 24, now: datetime | None = None) -> dict:
-    """Retention rate per month, the monthly cohort table and whether satisfaction predicts return.
+def retention_naive(
+    *, months: int = 12, cohort_months: int = 24, now: datetime | None = None, segment: str = ""
+) -> dict:
+    """Retention rate per month, the monthly cohort table and whether satisfaction predicts return,
+    for every customer or for the customers of one RFM segment.
 
     Retention rate of a month = customers who bought in it and had bought before / customers who
     had bought before it. Cohort cell (c, k) = share of customers whose first purchase was in month
@@ -391,8 +398,16 @@ def retention_naive(*, months: int = 12, cohort_months: int = 24, now: datetime 
     from support.models import Case
 
     now = now or timezone.now()
+    orders = Order.objects.all()
+    answers = Answer.objects.filter(question__kind=Question.Kind.NPS, number__isnull=False)
+    resolved = Case.objects.filter(resolved_at__isnull=False, customer__isnull=False)
+    if segment:
+        in_segment = customers_in_segment(segment)
+        orders = orders.filter(customer_id__in=in_segment)
+        answers = answers.filter(response__customer_id__in=in_segment)
+        resolved = resolved.filter(customer_id__in=in_segment)
     purchases: dict[int, list[datetime]] = {}
-    for customer_id, placed_at in Order.objects.order_by("placed_at").values_list("customer_id", "placed_at"):
+    for customer_id, placed_at in orders.order_by("placed_at").values_list("customer_id", "placed_at"):
         purchases.setdefault(customer_id, []).append(placed_at)
     months_by_customer = {cid: sorted({_month_start(p) for p in times}) for cid, times in purchases.items()}
 
@@ -428,9 +443,7 @@ def retention_naive(*, months: int = 12, cohort_months: int = 24, now: datetime 
 
     # Does satisfaction predict return? Share of each group that bought again after answering.
     groups = {"promoters": [0, 0], "passives": [0, 0], "detractors": [0, 0]}
-    answers = Answer.objects.filter(question__kind=Question.Kind.NPS, number__isnull=False).values_list(
-        "number", "response__customer_id", "response__submitted_at"
-    )
+    answers = answers.values_list("number", "response__customer_id", "response__submitted_at")
     for score, customer_id, submitted_at in answers:
         group = "promoters" if score >= 9 else "passives" if score >= 7 else "detractors"
         groups[group][1] += 1
@@ -438,10 +451,8 @@ def retention_naive(*, months: int = 12, cohort_months: int = 24, now: datetime 
     from support.services import case_sla_states
 
     resolution = {"within_sla": [0, 0], "late": [0, 0]}
-    resolved = (
-        Case.objects.filter(resolved_at__isnull=False, customer__isnull=False)
-        .select_related("policy__calendar")
-        .prefetch_related("pauses", "policy__calendar__periods", "policy__calendar__holidays")
+    resolved = resolved.select_related("policy__calendar").prefetch_related(
+        "pauses", "policy__calendar__periods", "policy__calendar__holidays"
     )
     for case in resolved:
         states = {state.name: state.status for state in case_sla_states(case, now=now)}
@@ -510,8 +521,11 @@ def rfm_segment(recency: int, frequency: int) -> str:
     return "loyal"
 
 
-def customers_in_segment(segment: str) -> list[int]:
-    return [cid for cid, row in rfm_scores().items() if row["segment"] == segment]
+def customers_in_segment(segment: str):
+    """The customers of an RFM segment as of the last segment refresh (a subquery)."""
+    from analytics.segments import customers_in_segment
+
+    return customers_in_segment(segment)
 
 
 CONTROLLABLE_REASONS = {"poor_service", "price", "better_offer"}
@@ -549,12 +563,12 @@ def defection_reasons(*, since: datetime | None = None) -> dict:
 
 # ---------------------------------------------------------------------------------------
 # The same numbers from the rollups (analytics.rollups): what the dashboards and the API read.
-# A filter the rollups cannot answer (an RFM segment, which moves as customers buy, a topic on the
-# satisfaction numbers, which would need every score split by what the comment was about, or a product
-# and a category at once) falls back to the raw tables.
+# A filter the rollups cannot answer (a topic on the satisfaction numbers, which would need every
+# score split by what the comment was about, or two of product, category and segment at once) falls
+# back to the raw tables.
 # ---------------------------------------------------------------------------------------
 def _uses_rollups(filters: Filters) -> bool:
-    return not filters.segment and not filters.topic and not (filters.product and filters.category)
+    return not filters.topic and sum(map(bool, (filters.product, filters.category, filters.segment))) <= 1
 
 
 def _scope(filters: Filters) -> dict:
@@ -564,6 +578,8 @@ def _scope(filters: Filters) -> dict:
         return {"scope": RollupScope.PRODUCT, "key": filters.product}
     if filters.category:
         return {"scope": RollupScope.CATEGORY, "key": filters.category}
+    if filters.segment:
+        return {"scope": RollupScope.SEGMENT, "key": filters.segment}
     return {"scope": RollupScope.ALL, "key": ""}
 
 
@@ -737,7 +753,7 @@ def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
     from analytics.models import CaseDaily, CaseDurationDaily
     from support.models import Case
 
-    if filters.segment or filters.product or filters.category or filters.language or filters.topic:
+    if filters.product or filters.category or filters.language or filters.topic:
         return service_levels_naive(filters, now=now)
     now = now or timezone.now()
     rollups.ensure_fresh()
@@ -746,6 +762,8 @@ def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
     if filters.channel:
         cases = cases.filter(channels__contains=f",{filters.channel},")
         durations = durations.filter(channels__contains=f",{filters.channel},")
+    if filters.segment:
+        cases, durations = cases.filter(segment=filters.segment), durations.filter(segment=filters.segment)
     groups: dict[str, dict] = {"period": {}, "priority": {}, "team": {}, "channel": {}}
     priorities = dict(Case._meta.get_field("priority").choices)
     for row in cases.values("day", "priority", "team_name", "channels").annotate(
@@ -768,16 +786,18 @@ def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
     return _sla_report(groups, hours, start=filters.bounds[0], now=now)
 
 
-def retention(*, months: int = 12, cohort_months: int = 24, now: datetime | None = None, max_age=None) -> dict:
+def retention(
+    *, months: int = 12, cohort_months: int = 24, now: datetime | None = None, max_age=None, segment: str = ""
+) -> dict:
     """The retention numbers from the snapshot (rebuilt when orders, answers or cases changed, at
     most every 15 minutes); custom windows or a past `now` are computed directly."""
     from analytics import rollups
 
     if months != 12 or cohort_months != 24 or now is not None:
-        return retention_naive(months=months, cohort_months=cohort_months, now=now)
+        return retention_naive(months=months, cohort_months=cohort_months, now=now, segment=segment)
     rollups.ensure_fresh()
     kwargs = {} if max_age is None else {"max_age": max_age}
-    data = rollups.retention_snapshot(**kwargs)
+    data = rollups.retention_snapshot(segment=segment, **kwargs)
     return {
         **data,
         "rates": [{**row, "month": date.fromisoformat(row["month"])} for row in data["rates"]],

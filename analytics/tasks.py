@@ -14,5 +14,13 @@ def rollups_refresh() -> dict:
     from analytics import rollups
 
     done = rollups.refresh()
-    rollups.retention_snapshot()
+    rollups.retention_snapshots_warm()
     return done
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def segments_refresh() -> int:
+    """Nightly: recompute every customer's RFM segment; returns how many changed segment."""
+    from analytics.segments import segments_refresh
+
+    return segments_refresh().changed

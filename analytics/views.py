@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analytics import selectors
+from analytics.models import CustomerRfm
 from customers.models import Product
 from feedback.models import FeedbackItem
 from sentiment.models import Topic
@@ -38,16 +39,7 @@ class SatisfactionFilterForm(forms.Form):
     product = forms.CharField(label=_("Product (SKU)"), required=False, max_length=100)
     topic = forms.ChoiceField(label=_("Topic"), required=False)
     segment = forms.ChoiceField(
-        label=_("Customer segment (RFM)"),
-        required=False,
-        choices=[
-            ("", _("Any")),
-            ("champions", _("Champions")),
-            ("loyal", _("Loyal")),
-            ("new", _("New")),
-            ("at_risk", _("At risk")),
-            ("hibernating", _("Hibernating")),
-        ],
+        label=_("Customer segment (RFM)"), required=False, choices=[("", _("Any")), *CustomerRfm.Segment.choices]
     )
 
     def __init__(self, data=None, *args, **kwargs):
@@ -94,6 +86,14 @@ class SatisfactionFilterForm(forms.Form):
             product=(data.get("product") or "").strip(),
             topic=data.get("topic") or "",
         )
+
+
+class RetentionFilterForm(forms.Form):
+    """Retention is a whole-history figure: the only filter is whose history."""
+
+    segment = forms.ChoiceField(
+        label=_("Customer segment (RFM)"), required=False, choices=[("", _("Any")), *CustomerRfm.Segment.choices]
+    )
 
 
 def _chart_rows(series: list[dict]) -> list[dict]:
@@ -302,7 +302,9 @@ def service(request):
 def retention(request):
     from django.utils.translation import gettext
 
-    data = selectors.retention()
+    form = RetentionFilterForm(request.GET)
+    segment = form.cleaned_data["segment"] if form.is_valid() else ""
+    data = selectors.retention(segment=segment)
     if request.GET.get("export") == "csv":
         width = max((len(row["cells"]) for row in data["cohorts"]), default=0)
         return _csv(
@@ -346,5 +348,13 @@ def retention(request):
     return render(
         request,
         "analytics/retention.html",
-        {"nav": "dashboards", "data": data, "chart": chart, "offsets": range(1, width + 1), "defection": defection},
+        {
+            "nav": "dashboards",
+            "form": form,
+            "data": data,
+            "chart": chart,
+            "offsets": range(1, width + 1),
+            "defection": defection,
+        },
+        status=200 if form.is_valid() else 400,
     )

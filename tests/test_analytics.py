@@ -362,3 +362,35 @@ def test_the_retention_numbers_are_served_over_the_api(api_token_for):
     assert body["rates"][-1] == {"month": this_month.isoformat(), "base": 1, "returning": 1, "rate": 100.0}
     assert body["cohorts"] == [{"cohort": last_month.isoformat(), "customers": 1, "cells": [100.0]}]
     assert set(body) == {"rates", "cohorts", "repurchase_by_nps", "repurchase_by_resolution", "defection"}
+
+
+@pytest.mark.django_db
+def test_retention_filtered_by_segment_on_the_page_and_the_api(client, manager, api_token_for):
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from analytics.models import CustomerRfm
+    from tests.factories import CustomerFactory, OrderFactory
+
+    this_month = timezone.localdate().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    loyal, lapsed = CustomerFactory(), CustomerFactory()
+    for month in (last_month, this_month):
+        OrderFactory(customer=loyal, placed_at=datetime(month.year, month.month, 1, 12, tzinfo=MADRID))
+    OrderFactory(customer=lapsed, placed_at=datetime(2024, 1, 10, 12, tzinfo=MADRID))
+    reader = APIClient()
+    reader.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('metrics:read')}")
+
+    segment = CustomerRfm.objects.get(customer=loyal).segment if selectors.retention() else ""
+    other = CustomerRfm.objects.get(customer=lapsed).segment
+    assert segment != other
+    mine = reader.get("/api/v1/metrics/retention/", {"segment": segment}).json()
+    theirs = reader.get("/api/v1/metrics/retention/", {"segment": other}).json()
+
+    assert mine["rates"][-1] == {"month": this_month.isoformat(), "base": 1, "returning": 1, "rate": 100.0}
+    assert theirs["rates"][-1] == {"month": this_month.isoformat(), "base": 1, "returning": 0, "rate": 0.0}
+    page = client.get("/dashboards/retention/", {"segment": other})
+    assert page.status_code == 200 and f'<option value="{other}" selected>' in page.content.decode()
+    bad_api = reader.get("/api/v1/metrics/retention/", {"segment": "whales"})
+    assert bad_api.status_code == 400 and "segment" in bad_api.json()["errors"]
+    assert client.get("/dashboards/retention/", {"segment": "whales"}).status_code == 400

@@ -51,9 +51,11 @@ def assert_same_numbers(filters: selectors.Filters, now: datetime) -> None:
             assert fast[target][statistic] == (None if expected is None else pytest.approx(expected, rel=0.021))
 
 
-def filter_sets(product: str, category: str) -> list[selectors.Filters]:
+def filter_sets(product: str, category: str, segment: str = "at_risk") -> list[selectors.Filters]:
     start, end = TODAY - timedelta(days=200), TODAY
     return [
+        selectors.Filters(start=start, end=end, period="week", segment=segment),
+        selectors.Filters(start=start, end=end, period="month", segment=segment, channel="review", language="es"),
         selectors.Filters(start=start, end=end, period="week"),
         selectors.Filters(start=start, end=end, period="month", language="es"),
         selectors.Filters(start=start, end=end, period="day", channel="review"),
@@ -93,7 +95,6 @@ def test_rollups_equal_the_naive_numbers_after_inserts_updates_and_reanalysis(de
     sku, category = busiest_product()
     for filters in filter_sets(sku, category):
         assert_same_numbers(filters, now)
-    print("PHASE 2")
 
     # given: a month of ordinary life after the dashboards were last read
     when = now - timedelta(days=3, hours=5)
@@ -230,3 +231,89 @@ def test_with_a_broker_reads_leave_refreshing_to_beat_unless_it_fell_behind(sett
     RollupDirtyDay.objects.update(marked_at=timezone.now() - settings.ROLLUP_STALE_AFTER - timedelta(seconds=1))
     rollups.ensure_fresh()
     assert not RollupDirtyDay.objects.exists()  # beat is not running: the read catches up
+
+
+def _segment_with_most_feedback() -> tuple[str, list[int]]:
+    from django.db.models import Count
+
+    from analytics.models import CustomerRfm
+
+    rows = (
+        CustomerRfm.objects.filter(customer__feedback_items__analysis_status="done")
+        .values("segment")
+        .annotate(n=Count("customer__feedback_items"))
+        .order_by("-n")
+    )
+    segment = rows[0]["segment"]
+    return segment, list(CustomerRfm.objects.filter(segment=segment).values_list("customer_id", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_segment_rollups_follow_customers_who_move_to_another_segment(demo_shop):
+    from analytics.models import CustomerRfm
+    from analytics.segments import segments_refresh
+    from customers.services import CustomerData, OrderData, OrderItemData, order_upsert
+
+    now = demo_shop
+    sku, category = busiest_product()
+    segments_refresh()
+    for segment in CustomerRfm.Segment.values:
+        assert_same_numbers(selectors.Filters(start=TODAY - timedelta(days=200), end=TODAY, segment=segment), now)
+
+    # given: a customer of the segment with most feedback becomes the shop's best customer
+    segment, members = _segment_with_most_feedback()
+    mover = (
+        FeedbackItem.objects.filter(customer_id__in=members, analysis_status="done")
+        .values_list("customer", flat=True)
+        .first()
+    )
+    customer = CustomerRfm.objects.get(pk=mover).customer
+    for n in range(12):
+        order_upsert(
+            data=OrderData(
+                external_id=f"spree-{n}",
+                customer=CustomerData(external_id=customer.external_id, email=customer.email),
+                placed_at=now - timedelta(days=n),
+                total=Decimal("900"),
+                items=[OrderItemData(sku=sku, name="x", category=category)],
+            )
+        )
+    run = segments_refresh()
+
+    # then: the nightly run moved them, and every segment's numbers follow
+    assert CustomerRfm.objects.get(pk=mover).segment != segment
+    assert run.changed >= 1
+    assert RollupDirtyDay.objects.filter(source="segments").exists()
+    for name in CustomerRfm.Segment.values:
+        for filters in filter_sets(sku, category, segment=name)[:2]:
+            assert_same_numbers(filters, now)
+
+
+@pytest.mark.django_db
+def test_retention_of_each_segment_adds_up_to_every_customer(demo_shop):
+    from analytics.models import CustomerRfm
+    from analytics.segments import segments_refresh
+
+    segments_refresh()
+    everyone = selectors.retention()
+    per_segment = {name: selectors.retention(segment=name) for name in CustomerRfm.Segment.values}
+
+    for name, data in per_segment.items():
+        assert data == selectors.retention_naive(segment=name) | {
+            "rates": data["rates"],
+            "cohorts": data["cohorts"],
+        }
+        members = set(CustomerRfm.objects.filter(segment=name).values_list("customer_id", flat=True))
+        assert sum(row["customers"] for row in data["cohorts"]) <= len(members)
+    # every customer with an order is in exactly one segment
+    for index, row in enumerate(everyone["cohorts"]):
+        parts = [
+            cohort["customers"]
+            for data in per_segment.values()
+            for cohort in data["cohorts"]
+            if cohort["cohort"] == row["cohort"]
+        ]
+        assert sum(parts) == row["customers"], index
+    for month, row in enumerate(everyone["rates"]):
+        assert sum(data["rates"][month]["base"] for data in per_segment.values()) == row["base"]
+        assert sum(data["rates"][month]["returning"] for data in per_segment.values()) == row["returning"]

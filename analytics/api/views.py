@@ -5,7 +5,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import selectors
-from analytics.views import SatisfactionFilterForm, _chart_rows
+from analytics.models import CustomerRfm
+from analytics.views import RetentionFilterForm, SatisfactionFilterForm, _chart_rows
 
 FILTER_PARAMETERS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="First day (shop's time zone); default 26 weeks ago"),
@@ -16,7 +17,7 @@ FILTER_PARAMETERS = [
     OpenApiParameter("category", str),
     OpenApiParameter("product", str, description="SKU"),
     OpenApiParameter("topic", str, description="Topic slug, e.g. delivery"),
-    OpenApiParameter("segment", str, enum=["champions", "loyal", "new", "at_risk", "hibernating"]),
+    OpenApiParameter("segment", str, enum=CustomerRfm.Segment.values),
 ]
 
 
@@ -123,11 +124,17 @@ class ServiceMetricsView(MetricsView):
 
 class RetentionMetricsView(MetricsView):
     @extend_schema(
+        parameters=[OpenApiParameter("segment", str, enum=CustomerRfm.Segment.values)],
         responses=OpenApiTypes.OBJECT,
         summary="Retention rate per month, cohort table, repurchase by NPS group and by SLA, defection reasons",
     )
     def get(self, request):
-        data = selectors.retention()
+        form = RetentionFilterForm(request.query_params)
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {field: [error["message"] for error in errors] for field, errors in form.errors.get_json_data().items()}
+            )
+        data = selectors.retention(segment=form.cleaned_data["segment"])
         defection = selectors.defection_reasons()
         return Response(
             {

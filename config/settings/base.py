@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.rollups_refresh",
         "schedule": timedelta(minutes=1),
     },
+    "analytics.segments_refresh": {
+        "task": "analytics.tasks.segments_refresh",
+        "schedule": crontab(minute=15, hour=2),
+    },
     "analytics.alerts_check": {
         "task": "analytics.tasks.alerts_check",
         "schedule": timedelta(minutes=15),

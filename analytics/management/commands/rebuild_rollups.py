@@ -5,6 +5,7 @@ from tqdm import tqdm
 
 from analytics import rollups
 from analytics.models import RollupDirtyDay
+from analytics.segments import segments_refresh
 
 
 class Command(BaseCommand):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["all"]:
+            segments_refresh()  # the segment-scoped rows need today's segments
             rollups.mark_all_dirty()
         days = RollupDirtyDay.objects.exclude(source=RollupDirtyDay.Source.ORDERS).count()
         with tqdm(total=days, unit="day", disable=options["verbosity"] < 1, file=self.stderr) as bar:
