@@ -10,10 +10,16 @@ class CoreConfig(AppConfig):
         # The role groups need every app's permissions, which only exist after migrate; a data
         # migration would run before they are created on a fresh database.
         post_migrate.connect(_sync_roles, dispatch_uid="voz-roles")
+        from django.contrib.admin.models import LogEntry
+        from django.db.models.signals import post_save
+
+        from core.audit import mirror_admin_log_entry
+
+        post_save.connect(mirror_admin_log_entry, sender=LogEntry, dispatch_uid="voz-audit-admin")
 
 
 def _sync_roles(sender, **kwargs) -> None:
-    # post_migrate fires once per app; the last of ours is enough (this app has no models).
+    # post_migrate fires once per app; the last of ours is enough.
     if sender.label == "analytics":
         from core.roles import roles_sync
 

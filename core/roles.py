@@ -11,7 +11,7 @@ from django.contrib.auth.management import create_permissions
 AGENTS = "Support agents"
 MANAGERS = "Managers"
 
-PROJECT_APPS = ("customers", "surveys", "feedback", "sentiment", "reviews", "social", "support", "analytics")
+PROJECT_APPS = ("core", "customers", "surveys", "feedback", "sentiment", "reviews", "social", "support", "analytics")
 
 AGENT_PERMISSIONS = {
     "feedback.view_feedbackitem",

@@ -16,11 +16,21 @@ class Customer(models.Model):
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="es"
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    erased_at = models.DateTimeField(
+        _("personal data erased"),
+        null=True,
+        blank=True,
+        help_text=_("Erased on request; numbers kept, nothing personal."),
+    )
 
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["-created_at"]
+        permissions = [
+            ("view_personal_data", _("Can see customers' email addresses in exports and the API")),
+            ("erase_customer", _("Can erase a customer's personal data")),
+        ]
         indexes = [models.Index(Lower("email"), name="customer_email_lower")]
 
     def __str__(self) -> str:

@@ -25,11 +25,18 @@ CSV_COLUMNS = [
     "order",
     "text",
 ]
+PERSONAL_COLUMNS = ["email"]
 
 
 class _Echo:
     def write(self, value: str) -> str:
         return value
+
+
+def _email(item: FeedbackItem) -> str:
+    if item.customer_id:
+        return item.customer.email
+    return item.review.author_email if item.review_id else ""
 
 
 def _row(item: FeedbackItem) -> list:
@@ -54,18 +61,33 @@ def _row(item: FeedbackItem) -> list:
     ]
 
 
-def feedback_csv_lines(queryset: QuerySet[FeedbackItem], chunk_size: int = 2000) -> Iterator[str]:
-    """CSV lines produced as the rows are read, so 100,000 items never sit in memory at once."""
+def feedback_csv_lines(
+    queryset: QuerySet[FeedbackItem], chunk_size: int = 2000, *, personal_data: bool = False
+) -> Iterator[str]:
+    """CSV lines produced as the rows are read, so 100,000 items never sit in memory at once.
+
+    The email column is only there for readers allowed to see personal data."""
     writer = csv.writer(_Echo())
     yield "\ufeff"  # spreadsheet programs need the byte order mark to read UTF-8
-    yield writer.writerow(CSV_COLUMNS)
+    yield writer.writerow(CSV_COLUMNS + (PERSONAL_COLUMNS if personal_data else []))
     rows: Iterable[FeedbackItem] = queryset.iterator(chunk_size=chunk_size)
     for item in rows:
-        yield writer.writerow(_row(item))
+        yield writer.writerow(_row(item) + ([_email(item)] if personal_data else []))
 
 
-def feedback_csv_response(queryset: QuerySet[FeedbackItem]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(feedback_csv_lines(queryset), content_type="text/csv; charset=utf-8")
+def feedback_csv_response(queryset: QuerySet[FeedbackItem], request=None) -> StreamingHttpResponse:
+    from core.audit import audit
+    from core.personal_data import may_see_personal_data
+
+    personal_data = may_see_personal_data(request)
+    audit(
+        "export.feedback_csv",
+        summary=request.META.get("QUERY_STRING", "")[:500] if request is not None else "",
+        details={"with_personal_data": personal_data},
+    )
+    response = StreamingHttpResponse(
+        feedback_csv_lines(queryset, personal_data=personal_data), content_type="text/csv; charset=utf-8"
+    )
     filename = f"voz-feedback-{timezone.localdate():%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -27,6 +27,8 @@ class FeedbackItem(models.Model):
 
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, db_index=True)
     text = models.TextField(_("text"))
+    # set when the customer's personal data is erased: the text is blank and the labels frozen
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("ISO code; empty while unknown."))
     customer = models.ForeignKey(
         Customer,

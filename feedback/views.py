@@ -40,4 +40,4 @@ def feed_export(request):
     feedback_filter = _filtered(request)
     if feedback_filter.is_bound and not feedback_filter.is_valid():
         return render(request, "feedback/feed.html", {"filter": feedback_filter, "page": None}, status=400)
-    return feedback_csv_response(feedback_filter.qs if feedback_filter.is_bound else feedback_filter.queryset)
+    return feedback_csv_response(feedback_filter.qs if feedback_filter.is_bound else feedback_filter.queryset, request)

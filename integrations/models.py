@@ -10,6 +10,8 @@ class Scope(models.TextChoices):
     CASES_READ = "cases:read", _("Read support cases and their messages")
     CASES_WRITE = "cases:write", _("Open and update cases, reply and add notes")
     METRICS_READ = "metrics:read", _("Read dashboard metrics")
+    PERSONAL_DATA_READ = "personal_data:read", _("See customers' email addresses and names (API and exports)")
+    PERSONAL_DATA_ERASE = "personal_data:erase", _("Erase a customer's personal data on their request")
 
 
 class ApiClient(models.Model):

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit
 from core.exceptions import ApplicationError
 from integrations.models import ApiClient, Scope
 
@@ -41,6 +42,7 @@ def api_client_create(*, name: str, scopes: list[str]) -> tuple[ApiClient, str]:
     client = ApiClient.objects.create(
         name=name, scopes=_check_scopes(scopes), token_prefix=prefix, token_digest=token_digest(token)
     )
+    audit("api_client.create", client, summary=name, details={"scopes": client.scopes})
     return client, token
 
 
@@ -51,6 +53,7 @@ def api_client_rotate_token(*, client: ApiClient) -> str:
     client.token_prefix = prefix
     client.token_digest = token_digest(token)
     client.save(update_fields=["token_prefix", "token_digest"])
+    audit("api_client.rotate_token", client, summary=client.name)
     return token
 
 

@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from analytics import rollups
+from core.audit import audit
 from core.bulk import UpsertResult
 from core.exceptions import ApplicationError
 from core.queueing import enqueue
@@ -241,6 +242,7 @@ def review_moderate(*, review: Review, status: str, reason: str = "", user=None)
     review.status, review.moderation_reason, review.moderated_by = status, reason, user
     review.save(update_fields=["status", "moderation_reason", "moderated_by", "updated_at"])
     rollups.mark_dirty(rollups.Source.REVIEWS, [review.created_at])
+    audit("review.moderate", review, actor=user, people_only=True, details={"status": status, "reason": reason})
     return review
 
 
@@ -253,6 +255,7 @@ def review_reply(*, review: Review, text: str, author=None) -> ReviewReply:
     if len(text) > settings.API_MAX_TEXT_LENGTH:
         raise ApplicationError("The reply is too long.", extra={"text": ["Too long."]})
     reply, _ = ReviewReply.objects.update_or_create(review=review, defaults={"text": text, "author": author})
+    audit("review.reply", review, actor=author, summary=text[:200])
     if reply.emailed_at is None and (review.author_email or review.customer_id):
         transaction.on_commit(lambda: _enqueue_reply_email(reply.pk))
     return reply

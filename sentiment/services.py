@@ -6,6 +6,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from analytics import rollups
+from core.audit import audit
 from core.exceptions import ApplicationError
 from core.queueing import enqueue
 from feedback.models import FeedbackItem, Sentiment
@@ -83,7 +84,7 @@ def feedback_analyse_batch(*, ids: Sequence[int], force: bool = False) -> int:
 
     items = [
         item
-        for item in FeedbackItem.objects.filter(pk__in=list(ids)).only(
+        for item in FeedbackItem.objects.filter(pk__in=list(ids), erased_at__isnull=True).only(
             "pk", "text", "language", "analysis_status", "model_version", "taxonomy_version"
         )
         if force or not is_done(item)
@@ -290,6 +291,7 @@ def feedback_sentiment_correct(*, item: FeedbackItem, label: str, user) -> Feedb
     item.sentiment_corrected_at = timezone.now() if label else None
     item.save(update_fields=["sentiment_gold", "sentiment_corrected_by", "sentiment_corrected_at"])
     rollups.mark_dirty(rollups.Source.FEEDBACK, [item.received_at])
+    audit("feedback.correct_sentiment", item, actor=user, details={"label": label, "model_label": item.sentiment})
     return item
 
 

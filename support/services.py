@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from analytics import rollups
+from core.audit import audit
 from core.exceptions import ApplicationError
 from feedback.models import FeedbackItem
 from support import sla
@@ -247,6 +248,7 @@ def case_followup_answer(*, case: Case, score: int) -> Case:
 
 def _event(case: Case, kind: str, actor=None, *, at: datetime | None = None, **data) -> None:
     CaseEvent.objects.create(case=case, kind=kind, actor=actor, data=data, created_at=at or timezone.now())
+    audit(f"case.{kind}", case, actor=actor, people_only=True, summary=str(case)[:200], details=data)
 
 
 # ---------------------------------------------------------------------------------------

@@ -58,6 +58,12 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         "/api/v1/orders/{order}/",
         {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 403},
     ),
+    # an unknown customer: the matrix must not erase anyone
+    "customer-erase": (
+        "POST",
+        "/api/v1/customers/nobody/erase/",
+        {**API_DENIED, "agent": 403, "manager": 403, "admin": 404, "token_all": 404, "token_feedback": 403},
+    ),
     "feedback-list": (
         "GET",
         "/api/v1/feedback/",
@@ -297,4 +303,6 @@ def test_the_admin_follows_the_roles(world):
     assert [agent.get(page).status_code for page in settings_pages] == [403, 403, 403]
     assert [manager.get(page).status_code for page in settings_pages] == [200, 200, 200]
     assert manager.get("/admin/auth/user/").status_code == 403  # people and tokens are for admins
+    assert manager.get("/admin/core/auditevent/").status_code == 200  # managers read the audit log
+    assert agent.get("/admin/core/auditevent/").status_code == 403
     assert client_for("admin", world).get("/admin/auth/user/").status_code == 200

@@ -1,8 +1,11 @@
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Customer, Order, OrderItem
 from customers.services import CustomerData, OrderData, OrderItemData
+
+PERSONAL_DATA_NOTE = "Only with the personal_data:read scope (staff: the personal data permission); null otherwise."
 
 
 class CustomerInputSerializer(serializers.Serializer):
@@ -52,10 +55,24 @@ class OrderUpsertSerializer(serializers.Serializer):
 
 
 class CustomerOutputSerializer(serializers.ModelSerializer):
+    email = serializers.SerializerMethodField()
+    name = serializers.SerializerMethodField()
+
     class Meta:
         model = Customer
-        fields = ["external_id", "email", "name", "preferred_language", "created_at"]
+        fields = ["external_id", "email", "name", "preferred_language", "created_at", "erased_at"]
         read_only_fields = fields
+
+    def _personal(self, value: str) -> str | None:
+        return value if self.context.get("personal_data") else None
+
+    @extend_schema_field({"type": "string", "format": "email", "nullable": True, "description": PERSONAL_DATA_NOTE})
+    def get_email(self, customer: Customer) -> str | None:
+        return self._personal(customer.email)
+
+    @extend_schema_field({"type": "string", "nullable": True, "description": PERSONAL_DATA_NOTE})
+    def get_name(self, customer: Customer) -> str | None:
+        return self._personal(customer.name)
 
 
 class OrderItemOutputSerializer(serializers.ModelSerializer):
@@ -87,3 +104,17 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class CustomerEraseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ErasureReportSerializer(serializers.Serializer):
+    customer = serializers.CharField(help_text="The customer's external id after erasure (erased-<id>).")
+    orders_kept = serializers.IntegerField()
+    answers_erased = serializers.IntegerField()
+    feedback_erased = serializers.IntegerField()
+    reviews_erased = serializers.IntegerField()
+    cases_erased = serializers.IntegerField()
+    invitations_revoked = serializers.IntegerField()

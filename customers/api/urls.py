@@ -1,8 +1,12 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from customers.api.views import OrderViewSet
+from customers.api.views import CustomerEraseView, OrderViewSet
 
 router = SimpleRouter()
 router.register("orders", OrderViewSet, basename="order")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("customers/<str:external_id>/erase/", CustomerEraseView.as_view(), name="customer-erase"),
+    *router.urls,
+]

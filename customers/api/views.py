@@ -1,9 +1,17 @@
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from core.personal_data import may_see_personal_data
 from customers import selectors, services
-from customers.api.serializers import OrderOutputSerializer, OrderUpsertSerializer
+from customers.api.serializers import (
+    CustomerEraseSerializer,
+    ErasureReportSerializer,
+    OrderOutputSerializer,
+    OrderUpsertSerializer,
+)
 
 
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -16,6 +24,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def get_queryset(self):
         return selectors.orders_with_details()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "personal_data": may_see_personal_data(self.request)}
 
     @extend_schema(
         request=OrderUpsertSerializer,
@@ -31,5 +42,37 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         order, created = services.order_upsert(data=serializer.to_order_data())
         order = selectors.orders_with_details().get(pk=order.pk)
         return Response(
-            OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            OrderOutputSerializer(order, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+class CustomerEraseView(APIView):
+    """The right to erasure: what identifies the customer goes, the numbers stay."""
+
+    required_scopes = {"POST": "personal_data:erase"}
+    staff_permissions = {"POST": "customers.erase_customer"}
+
+    @extend_schema(
+        request=CustomerEraseSerializer,
+        responses={
+            200: OpenApiResponse(ErasureReportSerializer, description="Erased; what was kept and what was erased"),
+            404: OpenApiResponse(description="No customer with this external id"),
+            409: OpenApiResponse(description="Already erased"),
+        },
+        summary="Erase a customer's personal data on their request (keeps orders, scores and labels)",
+    )
+    def post(self, request, external_id: str):
+        from customers.models import Customer
+
+        serializer = CustomerEraseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer = get_object_or_404(Customer, external_id=external_id)
+        report = services.customer_erase(
+            customer=customer, reason=serializer.validated_data["reason"], actor=request.user
+        )
+        data = report.as_dict()
+        customer.refresh_from_db(fields=["external_id"])
+        data["customer"] = customer.external_id
+        del data["customer_id"]
+        return Response(ErasureReportSerializer(data).data)

@@ -33,7 +33,9 @@ class FeedbackItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     )
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):
-        return feedback_csv_response(self.filter_queryset(self.get_queryset()).order_by("-received_at", "-id"))
+        return feedback_csv_response(
+            self.filter_queryset(self.get_queryset()).order_by("-received_at", "-id"), request._request
+        )
 
     @extend_schema(
         request=FeedbackCorrectionSerializer,

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """Something a person or an API client did to the shop's data: who, what, to which record, when.
+
+    Written by the services where staff act (see core.audit), and mirrored from the Django admin's
+    own change log, so the trail is in one place. Never edited or deleted through the app.
+    """
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    # kept as text so the trail still names the actor after the account or token is deleted
+    actor_label = models.CharField(_("who"), max_length=160)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    target_type = models.CharField(_("record type"), max_length=60, blank=True)
+    target_id = models.CharField(_("record"), max_length=64, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.action} {self.target_type} {self.target_id}"

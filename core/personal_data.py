@@ -1,0 +1,15 @@
+"""Who may see customers' email addresses and names outside the staff pages."""
+
+
+def may_see_personal_data(request) -> bool:
+    """API clients need the personal_data:read scope; staff the customers.view_personal_data
+    permission (managers and admins have it, agents do not)."""
+    from integrations.models import ApiClient, Scope
+
+    if request is None:
+        return False
+    client = getattr(request, "auth", None)
+    if isinstance(client, ApiClient):
+        return client.has_scope(Scope.PERSONAL_DATA_READ)
+    user = getattr(request, "user", None)
+    return bool(user and user.is_authenticated and user.has_perm("customers.view_personal_data"))
