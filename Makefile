@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev lint format migrate seed services browser assets
+.PHONY: run test install install-dev lint format migrate seed services browser assets drills fuzz load
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -57,3 +57,11 @@ test: install-dev services browser
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest --create-db -p no:cacheprovider $(PYTEST_ARGS)
+
+# Fault drills against real processes: Redis stopped, a worker SIGKILLed, database connections cut.
+drills: install-dev services
+	$(PY) drills/run.py
+
+# The API fuzzing of `make test`, with many more generated requests per operation.
+fuzz: install-dev services
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(VENV)/bin/pytest --create-db -p no:cacheprovider -m fuzz tests/test_api_fuzz.py

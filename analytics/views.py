@@ -15,6 +15,9 @@ from customers.models import Product
 from feedback.models import FeedbackItem
 from sentiment.models import Topic
 
+EARLIEST_DAY = date(2000, 1, 1)
+MAX_WINDOW_DAYS = 3660
+
 
 def default_window(end: date | None = None) -> tuple[date, date]:
     """The last 26 weeks up to today (or up to `end`)."""
@@ -50,6 +53,8 @@ class SatisfactionFilterForm(forms.Form):
                 end = date.fromisoformat(data.get("end") or "")
             except ValueError:
                 end = None
+            if end is not None and end < EARLIEST_DAY:
+                end = None  # refused by clean(); no default start is computed from it
             defaults = {"period": "week", "end": default_window()[1], "start": default_window(end)[0]}
             for key, value in defaults.items():
                 if not data.get(key):
@@ -67,8 +72,17 @@ class SatisfactionFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+        start, end = cleaned.get("start"), cleaned.get("end")
+        for field in ("start", "end"):
+            # the comparison with the previous period reaches back one window more
+            if cleaned.get(field) and not (
+                EARLIEST_DAY <= cleaned[field] <= timezone.localdate() + timedelta(days=366)
+            ):
+                self.add_error(field, _("Choose a date between 2000 and next year."))
+        if start and end and start > end:
             raise forms.ValidationError(_("The start date must be before the end date."))
+        if start and end and (end - start).days > MAX_WINDOW_DAYS:
+            raise forms.ValidationError(_("Choose a window of at most ten years."))
         return cleaned
 
     def to_filters(self) -> selectors.Filters:

@@ -32,3 +32,4 @@ urlpatterns = [
     path("api/redoc/", csp_exempt()(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+handler500 = "core.middleware.server_error"

@@ -1,5 +1,8 @@
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -7,9 +10,20 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import ApplicationError
 
+logger = logging.getLogger(__name__)
+
 
 def exception_handler(exc, context):
     """Every API error has one shape: {"type", "detail", "errors": {field: [messages]}}."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        from core.middleware import DATABASE_DOWN_DETAIL
+
+        logger.warning("Database unavailable in an API call", exc_info=exc)
+        return Response(
+            {"type": "service_unavailable", "detail": DATABASE_DOWN_DETAIL, "errors": {}},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "30"},
+        )
     if isinstance(exc, ApplicationError):
         return Response(
             {"type": exc.code, "detail": exc.message, "errors": exc.extra},

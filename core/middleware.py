@@ -1,5 +1,11 @@
+import logging
+
 from django.conf import settings
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
 
 
 class ApiBodySizeLimitMiddleware:
@@ -24,3 +30,51 @@ class ApiBodySizeLimitMiddleware:
                     status=413,
                 )
         return self.get_response(request)
+
+
+DATABASE_DOWN_DETAIL = "The database cannot be reached right now; nothing was saved. Please try again in a minute."
+
+
+def database_unavailable_response(request) -> HttpResponse:
+    """503 with Retry-After: JSON for the API, a plain page (no database, no static files) otherwise."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"type": "service_unavailable", "detail": DATABASE_DOWN_DETAIL, "errors": {}}, status=503
+        )
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost PostgreSQL connection is an outage, not a bug: answer 503, never 500.
+
+    The write in progress is rolled back by PostgreSQL with the connection (services write in
+    transactions), and Django drops the broken connection at the end of the request, so the next
+    request connects afresh: the service recovers by itself. Errors raised by other middleware
+    (a session saved after the view) reach `server_error`, the project's handler500.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError):
+            logger.warning("Database unavailable during %s %s", request.method, request.path, exc_info=True)
+            return database_unavailable_response(request)
+        return None
+
+
+def server_error(request):
+    """handler500: a database outage anywhere in the request is still a 503."""
+    import sys
+
+    from django.views.defaults import server_error as default_server_error
+
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable_response(request)
+    return default_server_error(request)

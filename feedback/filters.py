@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.filters import DateFilter
 from feedback.models import FeedbackItem, Sentiment
 from feedback.selectors import feedback_search
 from reviews.models import Review
@@ -41,8 +42,8 @@ class FeedbackFilter(django_filters.FilterSet):
     language = django_filters.MultipleChoiceFilter(
         choices=[("es", _("Spanish")), ("en", _("English")), ("other", _("Other"))], label=_("Language")
     )
-    received_after = django_filters.DateFilter(field_name="received_at", lookup_expr="date__gte", label=_("From"))
-    received_before = django_filters.DateFilter(field_name="received_at", lookup_expr="date__lte", label=_("To"))
+    received_after = DateFilter(field_name="received_at", lookup_expr="date__gte", label=_("From"))
+    received_before = DateFilter(field_name="received_at", lookup_expr="date__lte", label=_("To"))
     analysis_status = django_filters.ChoiceFilter(choices=FeedbackItem.AnalysisStatus.choices, label=_("Analysis"))
     rating = django_filters.MultipleChoiceFilter(
         field_name="review__rating", choices=[(n, "★" * n) for n in range(1, 6)], label=_("Rating")

@@ -101,3 +101,91 @@ def test_pages_with_bad_parameters_never_fail(admin_client, url):
     response = admin_client.get(url)
 
     assert response.status_code < 500
+
+
+@pytest.mark.django_db
+def test_a_lost_database_connection_is_a_503_with_a_clear_message_never_a_500(client, monkeypatch, api_token_for):
+    from django.db import OperationalError
+    from rest_framework.test import APIClient
+
+    from feedback import selectors as feedback_selectors
+
+    def connection_lost(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    reader = APIClient()
+    reader.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('feedback:read')}")
+    monkeypatch.setattr(feedback_selectors, "feedback_feed", connection_lost)
+
+    api = reader.get("/api/v1/feedback/")
+    assert api.status_code == 503 and api["Retry-After"] == "30"
+    assert api.json() == {
+        "type": "service_unavailable",
+        "detail": "The database cannot be reached right now; nothing was saved. Please try again in a minute.",
+        "errors": {},
+    }
+
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", password="x"))
+    client.raise_request_exception = False
+    page = client.get("/feedback/")
+    assert page.status_code == 503 and page["Retry-After"] == "30"
+    assert "<h1>" in page.content.decode()  # the outage page, not a traceback
+
+
+def test_the_500_handler_turns_a_database_outage_raised_outside_a_view_into_a_503(rf):
+    from django.db import InterfaceError
+
+    from core.middleware import server_error
+
+    request = rf.get("/s/abc/")
+    try:
+        raise InterfaceError("connection already closed")
+    except InterfaceError:
+        outage = server_error(request)
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        bug = server_error(request)
+    assert (outage.status_code, bug.status_code) == (503, 500)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/reviews/?created_after=0045-05-16T18:56:22%2B23:26",
+        "/api/v1/mentions/?posted_after=9999-12-31T23:59:59-23:00",
+        "/api/v1/feedback/?received_after=0001-01-01",
+        "/api/v1/metrics/satisfaction/?end=0001-01-01",
+        "/api/v1/metrics/topics/?start=0252-06-24",
+        "/api/v1/metrics/service/?start=2024-01-01&end=2040-01-01",
+    ],
+)
+def test_dates_no_shop_data_can_have_are_refused_with_a_400(path, api_token_for):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('feedback:read', 'metrics:read')}")
+
+    response = client.get(path)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["type"] == "validation_error"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["posted_at", "created_at"])
+def test_an_event_dated_before_2000_or_in_the_future_is_refused(field, api_token_for):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('feedback:write')}")
+    path, body = (
+        ("/api/v1/mentions/", {"platform": "x", "external_id": "m1", "text": "hola", "author_handle": "ana"})
+        if field == "posted_at"
+        else ("/api/v1/reviews/", {"external_id": "r1", "rating": 4, "body": "Bien"})
+    )
+
+    old = client.post(path, {**body, field: "0269-07-22T23:11:57Z"}, format="json")
+    future = client.post(path, {**body, field: "2999-01-01T00:00:00Z"}, format="json")
+
+    assert (old.status_code, future.status_code) == (400, 400)
+    assert field in old.json()["errors"] and field in future.json()["errors"]

@@ -2,6 +2,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.fields import EventDateTimeField
 from customers.models import Customer, Order, OrderItem
 from customers.services import CustomerData, OrderData, OrderItemData
 
@@ -30,8 +31,8 @@ class OrderItemInputSerializer(serializers.Serializer):
 class OrderUpsertSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=100)
     customer = CustomerInputSerializer()
-    placed_at = serializers.DateTimeField()
-    delivered_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    placed_at = EventDateTimeField()
+    delivered_at = EventDateTimeField(required=False, allow_null=True, default=None)
     total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="EUR")
     items = OrderItemInputSerializer(many=True, allow_empty=False, max_length=500)

@@ -17,8 +17,8 @@ class SentimentSerializer(serializers.Serializer):
 
 
 class FeedbackItemOutputSerializer(serializers.ModelSerializer):
-    customer = serializers.CharField(source="customer.external_id", default=None)
-    order = serializers.CharField(source="order.external_id", default=None)
+    customer = serializers.CharField(source="customer.external_id", default=None, allow_null=True, read_only=True)
+    order = serializers.CharField(source="order.external_id", default=None, allow_null=True, read_only=True)
     sentiment = serializers.SerializerMethodField()
     effective_sentiment = serializers.CharField(
         help_text="The staff correction when there is one, otherwise the model's label."

@@ -2,6 +2,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.fields import EventDateTimeField
 from core.languages import CONTENT_LANGUAGE_CHOICES
 from reviews.models import Review
 from reviews.services import ReviewData
@@ -22,7 +23,7 @@ class ReviewInputSerializer(serializers.Serializer):
         max_length=100, required=False, allow_blank=True, default="", help_text="Empty for a review of the store."
     )
     language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, allow_blank=True, default="")
-    created_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    created_at = EventDateTimeField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs):
         if not (attrs["title"].strip() or attrs["body"].strip()):
@@ -48,9 +49,9 @@ class ReplyInputSerializer(serializers.Serializer):
 
 
 class ReviewOutputSerializer(serializers.ModelSerializer):
-    product_sku = serializers.CharField(source="product.sku", default=None)
-    order_external_id = serializers.CharField(source="order.external_id", default=None)
-    customer = serializers.CharField(source="customer.external_id", default=None)
+    product_sku = serializers.CharField(source="product.sku", default=None, allow_null=True, read_only=True)
+    order_external_id = serializers.CharField(source="order.external_id", default=None, allow_null=True, read_only=True)
+    customer = serializers.CharField(source="customer.external_id", default=None, allow_null=True, read_only=True)
     reply = serializers.SerializerMethodField()
 
     class Meta:

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.bulk import BulkInputSerializer, BulkResultSerializer, bulk_upsert_response
+from core.filters import IsoDateTimeFilter
 from core.pagination import newest_first_cursor
 from integrations.models import ApiClient
 from reviews import selectors, services
@@ -26,8 +27,8 @@ class ReviewFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Review.Status.choices)
     is_verified_buyer = django_filters.BooleanFilter()
     source = django_filters.CharFilter()
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Review

@@ -1,6 +1,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from core.fields import EventDateTimeField
 from core.languages import CONTENT_LANGUAGE_CHOICES
 from social.models import Mention, Platform
 from social.services import MentionData
@@ -14,7 +15,7 @@ class MentionInputSerializer(serializers.Serializer):
     author_followers = serializers.IntegerField(min_value=0, max_value=2_000_000_000, required=False, default=0)
     text = serializers.CharField(max_length=settings.API_MAX_TEXT_LENGTH)
     language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, allow_blank=True, default="")
-    posted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    posted_at = EventDateTimeField(required=False, allow_null=True, default=None)
     is_reply_to_shop = serializers.BooleanField(required=False, default=False)
 
     def to_data(self, validated: dict | None = None) -> MentionData:

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.bulk import BulkInputSerializer, BulkResultSerializer, bulk_upsert_response
+from core.filters import IsoDateTimeFilter
 from core.pagination import newest_first_cursor
 from social import services
 from social.api.serializers import MentionInputSerializer, MentionOutputSerializer
@@ -21,7 +22,7 @@ class MentionFilter(django_filters.FilterSet):
     platform = django_filters.MultipleChoiceFilter(choices=Platform.choices)
     min_followers = django_filters.NumberFilter(field_name="author_followers", lookup_expr="gte")
     is_reply_to_shop = django_filters.BooleanFilter()
-    posted_after = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
+    posted_after = IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
 
     class Meta:
         model = Mention

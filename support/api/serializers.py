@@ -7,7 +7,7 @@ from support.models import Case, CaseMessage, Priority, Team
 
 
 class CaseMessageSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", default=None)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = CaseMessage
@@ -26,10 +26,10 @@ class SLATargetSerializer(serializers.Serializer):
 
 
 class CaseOutputSerializer(serializers.ModelSerializer):
-    customer = serializers.CharField(source="customer.external_id", default=None)
-    team = serializers.CharField(source="team.slug", default=None)
-    assignee = serializers.CharField(source="assignee.username", default=None)
-    policy = serializers.CharField(source="policy.name", default=None)
+    customer = serializers.CharField(source="customer.external_id", default=None, allow_null=True, read_only=True)
+    team = serializers.CharField(source="team.slug", default=None, allow_null=True, read_only=True)
+    assignee = serializers.CharField(source="assignee.username", default=None, allow_null=True, read_only=True)
+    policy = serializers.CharField(source="policy.name", default=None, allow_null=True, read_only=True)
     feedback_ids = serializers.SerializerMethodField()
     topics = serializers.SerializerMethodField()
 

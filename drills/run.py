@@ -1,0 +1,565 @@
+"""Fault drills: Voz under a Redis outage, a killed worker and a lost database connection.
+
+Each drill runs the real thing on this machine — gunicorn with the production settings, a Celery
+worker, a Redis server of its own (so stopping it touches nothing else) and PostgreSQL database
+`voz_drills` — breaks one part on purpose and counts what happened to every submission:
+
+1. redis:    Redis is stopped while 1,000 reviews are POSTed one by one to the API. Every request
+             must succeed; once Redis is back, the sweep hands the items over and all get analysed.
+2. worker:   the worker is SIGKILLed in the middle of the NLP batches of 2,000 reviews. After a
+             restart every item is analysed exactly once, even when a batch is delivered twice.
+3. database: every PostgreSQL connection of the app is terminated, again and again, while orders
+             are POSTed. Requests caught by it get a 503 with a clear message (never a 500), no
+             order is half-written, and the service recovers by itself.
+
+Usage: .venv/bin/python drills/run.py [--only redis,worker,database] [--json figures.json]
+Exits non-zero if a drill loses, duplicates or half-writes anything. Stops by itself.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATABASE = "voz_drills"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+REDIS_PORT = free_port()
+ENV = {
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "drills-only-secret-key-not-for-production-0123456789",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false",
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+    "CELERY_BROKER_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    # the sweep takes every pending item at once, instead of those older than 3 minutes
+    "SENTIMENT_PENDING_GRACE_MINUTES": "0",
+    "SENTIMENT_BATCH_SIZE": "250",
+}
+os.environ.update({key: ENV[key] for key in ENV if key not in ("PATH",)})
+
+
+def step(message: str) -> None:
+    print(f"  · {message}", flush=True)
+
+
+def wait_until(condition, timeout: float, interval: float = 0.25) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
+
+
+# ---------------------------------------------------------------------------------------
+# The services, as processes this script owns
+# ---------------------------------------------------------------------------------------
+class Redis:
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", REDIS_PORT), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        if not wait_until(self.ping, 15):
+            raise SystemExit("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        wait_until(lambda: not self.ping(), 10)
+
+
+class Web:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+                "--timeout",
+                "60",
+                "--log-level",
+                "error",
+            ],
+            cwd=ROOT,
+            env=ENV,
+        )
+
+        def up() -> bool:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return True
+            except OSError:
+                return False
+
+        if not wait_until(up, 30):
+            raise SystemExit("gunicorn did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+class Worker:
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        # its own session, so that a SIGKILL reaches the pool's child processes too
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "celery,nlp",
+                "--concurrency",
+                "1",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel",
+                "error",
+            ],
+            cwd=ROOT,
+            env=ENV,
+            start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=15)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+# ---------------------------------------------------------------------------------------
+# Talking to the app
+# ---------------------------------------------------------------------------------------
+def request(port: int, method: str, path: str, token: str, body=None) -> tuple[int, dict, float]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    started = time.perf_counter()
+    connection.request(
+        method,
+        path,
+        body=json.dumps(body) if body is not None else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    response = connection.getresponse()
+    raw = response.read()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    try:
+        payload = json.loads(raw) if raw else {}
+    except ValueError:
+        payload = {"raw": raw[:200].decode(errors="replace")}
+    return response.status, payload, elapsed
+
+
+def review(source: str, n: int) -> dict:
+    texts = [
+        "El pedido llegó tarde y la caja venía rota.",
+        "Muy buena calidad, repetiré.",
+        "The size runs small and the return took weeks.",
+        "Atención al cliente excelente, me resolvieron todo.",
+    ]
+    return {
+        "source": source,
+        "external_id": f"{source}-{n}",
+        "rating": 1 + n % 5,
+        "body": texts[n % len(texts)],
+        "language": "en" if n % 4 == 2 else "es",
+    }
+
+
+def in_threads(work: list, function, threads: int) -> list:
+    results: list = [None] * len(work)
+
+    def run(offset: int) -> None:
+        for index in range(offset, len(work), threads):
+            results[index] = function(work[index])
+
+    pool = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return results
+
+
+def analysis_counts(source: str) -> dict[str, int]:
+    from django.db import connection
+    from django.db.models import Count
+
+    from feedback.models import FeedbackItem
+    from sentiment.models import FeedbackAnalysis
+
+    connection.close_if_unusable_or_obsolete()
+    items = FeedbackItem.objects.filter(review__source=source)
+    per_item = (
+        FeedbackAnalysis.objects.filter(feedback__review__source=source)
+        .values("feedback_id", "model_version", "taxonomy_version")
+        .annotate(n=Count("pk"))
+    )
+    return {
+        "stored": items.count(),
+        "analysed": items.filter(analysis_status="done").count(),
+        "pending": items.filter(analysis_status="pending").count(),
+        "duplicates": sum(row["n"] - 1 for row in per_item if row["n"] > 1),
+        "current_twice": FeedbackAnalysis.objects.filter(feedback__review__source=source, is_current=True)
+        .values("feedback_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .count(),
+    }
+
+
+def send_sweep() -> None:
+    """What beat does every few minutes: hand every still-pending item to the queue again."""
+    from config.celery import app
+
+    app.send_task("sentiment.tasks.analyse_pending_feedback")
+
+
+def token(*scopes: str) -> str:
+    from integrations.services import api_client_create
+
+    return api_client_create(name="drills", scopes=list(scopes))[1]
+
+
+# ---------------------------------------------------------------------------------------
+# The drills
+# ---------------------------------------------------------------------------------------
+def drill_redis_down(redis: Redis, web: Web, submissions: int = 1000) -> dict:
+    print("Drill 1 — Redis stopped while reviews are submitted through the API", flush=True)
+    source = "drill-redis"
+    secret = token("feedback:write")
+    redis.start()
+    web.start()
+    worker = Worker()
+    try:
+        redis.stop()
+        step(f"Redis stopped; POSTing {submissions} reviews one by one (4 clients)")
+        results = in_threads(
+            list(range(submissions)),
+            lambda n: request(web.port, "POST", "/api/v1/reviews/", secret, review(source, n)),
+            threads=4,
+        )
+        accepted = sum(1 for status, _body, _t in results if status in (200, 201))
+        latencies = sorted(t for _s, _b, t in results)
+        during = analysis_counts(source)
+        step(f"{accepted} accepted, {during['stored']} stored, {during['pending']} waiting for analysis")
+        redis.start()
+        worker.start()
+        step("Redis back, worker started; the sweep hands the waiting items over")
+        send_sweep()
+        wait_until(lambda: analysis_counts(source)["analysed"] >= submissions, 240, interval=1)
+        after = analysis_counts(source)
+    finally:
+        worker.stop()
+        web.stop()
+        redis.stop()
+    return {
+        "submitted": submissions,
+        "accepted": accepted,
+        "errors": submissions - accepted,
+        "stored": after["stored"],
+        "pending_while_redis_down": during["pending"],
+        "analysed": after["analysed"],
+        "duplicates": after["duplicates"] + after["current_twice"],
+        "lost": submissions - after["analysed"],
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))] * 1000, 1),
+    }
+
+
+def drill_worker_killed(redis: Redis, web: Web, submissions: int = 2000) -> dict:
+    print("Drill 2 — a Celery worker SIGKILLed in the middle of NLP batches", flush=True)
+    source = "drill-worker"
+    secret = token("feedback:write")
+    redis.start()
+    web.start()
+    worker = Worker()
+    try:
+        step(f"{submissions} reviews sent in bulk while no worker runs: their batches wait in Redis")
+        for start in range(0, submissions, 500):
+            status, body, _t = request(
+                web.port,
+                "POST",
+                "/api/v1/reviews/bulk/",
+                secret,
+                {"items": [review(source, n) for n in range(start, start + 500)]},
+            )
+            if status != 200:
+                raise SystemExit(f"bulk submission failed: {status} {body}")
+        worker.start()
+        wait_until(lambda: analysis_counts(source)["analysed"] > 0, 120, interval=0.05)
+        time.sleep(0.15)  # into the next batch
+        worker.kill()
+        at_kill = analysis_counts(source)
+        step(f"worker SIGKILLed with {at_kill['analysed']} analysed and {at_kill['pending']} pending")
+        worker.start()
+        step("worker restarted; the sweep re-queues what the killed batch held")
+        send_sweep()
+        wait_until(lambda: analysis_counts(source)["analysed"] >= submissions, 240, interval=1)
+        # the killed batch's message comes back once Redis's visibility timeout passes: deliver
+        # it (and every other batch) a second time now and check that nothing changes
+        from feedback.models import FeedbackItem
+        from sentiment.tasks import analyse_feedback
+
+        ids = list(FeedbackItem.objects.filter(review__source=source).order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), 250):
+            analyse_feedback.apply_async(args=[ids[start : start + 250]])
+        time.sleep(3)
+        wait_until(lambda: _queue_length() == 0, 60, interval=0.5)
+        time.sleep(1)
+        after = analysis_counts(source)
+    finally:
+        worker.stop()
+        web.stop()
+        redis.stop()
+    return {
+        "submitted": submissions,
+        "analysed_before_kill": at_kill["analysed"],
+        "pending_at_kill": at_kill["pending"],
+        "stored": after["stored"],
+        "analysed": after["analysed"],
+        "duplicates": after["duplicates"] + after["current_twice"],
+        "lost": submissions - after["analysed"],
+    }
+
+
+def _queue_length() -> int:
+    from config.celery import app
+
+    with app.connection_for_write() as connection:
+        client = connection.default_channel.client
+        return client.llen("nlp") + client.llen("celery")
+
+
+def drill_database_lost(redis: Redis, web: Web, seconds: float = 8.0) -> dict:
+    print("Drill 3 — PostgreSQL connections terminated while orders are submitted", flush=True)
+    import psycopg
+
+    secret = token("orders:write", "orders:read")
+    redis.start()
+    web.start()
+    stop = threading.Event()
+    terminated = 0
+
+    def killer() -> None:
+        nonlocal terminated
+        with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            while not stop.is_set():
+                rows = conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [DATABASE],
+                ).fetchall()
+                terminated += len(rows)
+                time.sleep(0.15)
+
+    def order(n: int, phase: str) -> dict:
+        return {
+            "external_id": f"DRILL-{phase}-{n}",
+            "customer": {"external_id": f"DRILL-C-{n % 50}", "email": f"drill{n % 50}@example.com"},
+            "placed_at": "2026-11-20T10:00:00+01:00",
+            "total": "60.00",
+            "items": [{"sku": f"DRILL-SKU-{k}", "name": f"Artículo {k}", "quantity": 1} for k in range(3)],
+        }
+
+    from django.db import connection
+
+    connection.close()  # the killer would take this one too
+    try:
+        step(f"terminating every connection to {DATABASE} every 150 ms for {seconds:.0f} s under 4 clients")
+        killer_thread = threading.Thread(target=killer)
+        killer_thread.start()
+        outcomes: list[tuple[str, int, dict]] = []
+        lock = threading.Lock()
+        deadline = time.monotonic() + seconds
+
+        def client(k: int) -> None:
+            n = 0
+            while time.monotonic() < deadline:
+                external_id = f"DRILL-storm-{k}-{n}"
+                payload = order(0, "storm") | {"external_id": external_id}
+                try:
+                    status, body, _t = request(web.port, "POST", "/api/v1/orders/", secret, payload)
+                except (OSError, http.client.HTTPException):
+                    status, body = 0, {}
+                with lock:
+                    outcomes.append((external_id, status, body))
+                n += 1
+
+        clients = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+        for thread in clients:
+            thread.start()
+        for thread in clients:
+            thread.join()
+        stop.set()
+        killer_thread.join()
+        step("connections left alone again; does the service recover by itself?")
+        recovery = [request(web.port, "POST", "/api/v1/orders/", secret, order(n, "after"))[0] for n in range(20)]
+    finally:
+        stop.set()
+        web.stop()
+        redis.stop()
+
+    from django.db.models import Count
+
+    from customers.models import Order
+
+    connection.close()
+    stored = dict(
+        Order.objects.filter(external_id__startswith="DRILL-storm-")
+        .annotate(n_items=Count("items"))
+        .values_list("external_id", "n_items")
+    )
+    statuses = [status for _id, status, _body in outcomes]
+    unavailable = [(i, body) for i, status, body in outcomes if status == 503]
+    half_written = sum(1 for items in stored.values() if items != 3)
+    missing_after_success = sum(1 for i, status, _b in outcomes if status in (200, 201) and stored.get(i) != 3)
+    return {
+        "requests": len(outcomes),
+        "succeeded": sum(1 for s in statuses if s in (200, 201)),
+        "service_unavailable_503": len(unavailable),
+        "clear_503_message": all(body.get("type") == "service_unavailable" for _i, body in unavailable),
+        "server_errors_5xx_other": sum(1 for s in statuses if s >= 500 and s != 503),
+        "connection_failures": sum(1 for s in statuses if s == 0),
+        "other_statuses": sorted({s for s in statuses if s not in (200, 201, 503)}),
+        "connections_terminated": terminated,
+        "half_written_orders": half_written,
+        "lost_after_success": missing_after_success,
+        "written_despite_503": sum(1 for i, _b in unavailable if i in stored),
+        "recovered": sum(1 for s in recovery if s in (200, 201)),
+        "recovery_requests": len(recovery),
+    }
+
+
+def reset() -> None:
+    from django.core.management import call_command
+
+    from customers.models import Customer, Order
+    from feedback.models import FeedbackItem
+    from integrations.models import ApiClient
+    from reviews.models import Review
+    from support.models import Case
+
+    call_command("migrate", verbosity=0)
+    Case.objects.all().delete()
+    FeedbackItem.objects.all().delete()
+    Review.objects.all().delete()
+    Order.objects.filter(external_id__startswith="DRILL-").delete()
+    Customer.objects.filter(external_id__startswith="DRILL-").delete()
+    ApiClient.objects.filter(name="drills").delete()
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
+            conn.execute(f'CREATE DATABASE "{DATABASE}"')
+
+
+def verdict(name: str, figures: dict) -> bool:
+    if name == "database":
+        ok = (
+            figures["server_errors_5xx_other"] == 0
+            and figures["connection_failures"] == 0
+            and figures["half_written_orders"] == 0
+            and figures["lost_after_success"] == 0
+            and figures["written_despite_503"] == 0
+            and figures["clear_503_message"]
+            and figures["recovered"] == figures["recovery_requests"]
+        )
+    else:
+        ok = figures["lost"] == 0 and figures["duplicates"] == 0 and figures.get("errors", 0) == 0
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="redis,worker,database")
+    parser.add_argument("--json", help="Also write the figures to this file.")
+    args = parser.parse_args()
+
+    ensure_database()
+    import django
+
+    django.setup()
+    reset()
+    drills = {"redis": drill_redis_down, "worker": drill_worker_killed, "database": drill_database_lost}
+    figures, ok = {}, True
+    for name in args.only.split(","):
+        redis, web = Redis(), Web()
+        started = time.monotonic()
+        try:
+            figures[name] = drills[name](redis, web)
+        finally:
+            redis.stop()
+            web.stop()
+        figures[name]["seconds"] = round(time.monotonic() - started, 1)
+        passed = verdict(name, figures[name])
+        ok &= passed
+        print(f"  = {'PASS' if passed else 'FAIL'}: " + ", ".join(f"{k} {v}" for k, v in figures[name].items()))
+        reset()
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
