@@ -32,7 +32,12 @@ class ApiBodySizeLimitMiddleware:
         return self.get_response(request)
 
 
-DATABASE_DOWN_DETAIL = "The database cannot be reached right now; nothing was saved. Please try again in a minute."
+# Honest about the one case where the write did commit (the connection died while the response
+# was being built): every write endpoint is an idempotent upsert, so sending it again is safe.
+DATABASE_DOWN_DETAIL = (
+    "The database cannot be reached right now. What was not confirmed may not have been saved; "
+    "sending the same request again is safe. Please retry in a minute."
+)
 
 
 def database_unavailable_response(request) -> HttpResponse:

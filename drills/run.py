@@ -41,6 +41,8 @@ def free_port() -> int:
 
 
 REDIS_PORT = free_port()
+# what the app and the worker log (every 503 is logged with its cause)
+LOG = Path(os.environ.get("DRILLS_LOG", "/tmp/voz-drills.log"))
 ENV = {
     **os.environ,
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -123,6 +125,7 @@ class Web:
             ],
             cwd=ROOT,
             env=ENV,
+            stderr=open(LOG, "a"),  # noqa: SIM115 - the process owns it until it exits
         )
 
         def up() -> bool:
@@ -168,6 +171,8 @@ class Worker:
             cwd=ROOT,
             env=ENV,
             start_new_session=True,
+            stdout=subprocess.DEVNULL,  # the start-up banner
+            stderr=open(LOG, "a"),  # noqa: SIM115
         )
 
     def kill(self) -> None:
@@ -177,7 +182,7 @@ class Worker:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.terminate()  # a warm shutdown: the main process stops its pool
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -347,6 +352,9 @@ def drill_worker_killed(redis: Redis, web: Web, submissions: int = 2000) -> dict
         wait_until(lambda: analysis_counts(source)["analysed"] > 0, 120, interval=0.05)
         time.sleep(0.15)  # into the next batch
         worker.kill()
+        # with acks_late a batch stays "unacked" in Redis from delivery until it is done: one there
+        # means the worker died inside a batch
+        in_flight = _unacked()
         at_kill = analysis_counts(source)
         step(f"worker SIGKILLed with {at_kill['analysed']} analysed and {at_kill['pending']} pending")
         worker.start()
@@ -372,12 +380,20 @@ def drill_worker_killed(redis: Redis, web: Web, submissions: int = 2000) -> dict
     return {
         "submitted": submissions,
         "analysed_before_kill": at_kill["analysed"],
+        "batches_in_flight_at_kill": in_flight,
         "pending_at_kill": at_kill["pending"],
         "stored": after["stored"],
         "analysed": after["analysed"],
         "duplicates": after["duplicates"] + after["current_twice"],
         "lost": submissions - after["analysed"],
     }
+
+
+def _unacked() -> int:
+    from config.celery import app
+
+    with app.connection_for_write() as connection:
+        return connection.default_channel.client.hlen("unacked")
 
 
 def _queue_length() -> int:
@@ -401,14 +417,18 @@ def drill_database_lost(redis: Redis, web: Web, seconds: float = 8.0) -> dict:
     def killer() -> None:
         nonlocal terminated
         with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            tick = 0
             while not stop.is_set():
+                # mostly connections inside a transaction (a write half done), now and then all
+                only_in_transaction = "AND xact_start IS NOT NULL" if tick % 4 else ""
                 rows = conn.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    f"WHERE datname = %s AND pid <> pg_backend_pid() {only_in_transaction}",
                     [DATABASE],
                 ).fetchall()
                 terminated += len(rows)
-                time.sleep(0.15)
+                tick += 1
+                time.sleep(0.02 if tick % 4 else 0.15)
 
     def order(n: int, phase: str) -> dict:
         return {
@@ -423,7 +443,7 @@ def drill_database_lost(redis: Redis, web: Web, seconds: float = 8.0) -> dict:
 
     connection.close()  # the killer would take this one too
     try:
-        step(f"terminating every connection to {DATABASE} every 150 ms for {seconds:.0f} s under 4 clients")
+        step(f"terminating every connection to {DATABASE} again and again for {seconds:.0f} s under 4 clients")
         killer_thread = threading.Thread(target=killer)
         killer_thread.start()
         outcomes: list[tuple[str, int, dict]] = []
@@ -450,23 +470,23 @@ def drill_database_lost(redis: Redis, web: Web, seconds: float = 8.0) -> dict:
             thread.join()
         stop.set()
         killer_thread.join()
+        connection.close()
+        before_retries = _storm_orders()
         step("connections left alone again; does the service recover by itself?")
         recovery = [request(web.port, "POST", "/api/v1/orders/", secret, order(n, "after"))[0] for n in range(20)]
+        # what a client does with a 503: send the same request again
+        retried = [
+            request(web.port, "POST", "/api/v1/orders/", secret, order(0, "storm") | {"external_id": i})[0]
+            for i, status, _body in outcomes
+            if status == 503
+        ]
     finally:
         stop.set()
         web.stop()
         redis.stop()
 
-    from django.db.models import Count
-
-    from customers.models import Order
-
     connection.close()
-    stored = dict(
-        Order.objects.filter(external_id__startswith="DRILL-storm-")
-        .annotate(n_items=Count("items"))
-        .values_list("external_id", "n_items")
-    )
+    stored = _storm_orders()
     statuses = [status for _id, status, _body in outcomes]
     unavailable = [(i, body) for i, status, body in outcomes if status == 503]
     half_written = sum(1 for items in stored.values() if items != 3)
@@ -482,10 +502,30 @@ def drill_database_lost(redis: Redis, web: Web, seconds: float = 8.0) -> dict:
         "connections_terminated": terminated,
         "half_written_orders": half_written,
         "lost_after_success": missing_after_success,
-        "written_despite_503": sum(1 for i, _b in unavailable if i in stored),
+        # the connection died after the commit, while the response was built: complete, and a retry
+        # finds it (upserts are idempotent)
+        "half_written_before_retries": sum(1 for items in before_retries.values() if items != 3),
+        "committed_before_503": sum(1 for i, _b in unavailable if i in before_retries),
+        "rolled_back_503": sum(1 for i, _b in unavailable if i not in before_retries),
+        "retried_503_succeeded": sum(1 for s in retried if s in (200, 201)),
+        "stored_orders": len(stored),
+        "distinct_orders_sent": len({i for i, _s, _b in outcomes}),
         "recovered": sum(1 for s in recovery if s in (200, 201)),
         "recovery_requests": len(recovery),
     }
+
+
+def _storm_orders() -> dict[str, int]:
+    """The drill's orders with their number of lines (3 when complete)."""
+    from django.db.models import Count
+
+    from customers.models import Order
+
+    return dict(
+        Order.objects.filter(external_id__startswith="DRILL-storm-")
+        .annotate(n_items=Count("items"))
+        .values_list("external_id", "n_items")
+    )
 
 
 def reset() -> None:
@@ -520,8 +560,10 @@ def verdict(name: str, figures: dict) -> bool:
             figures["server_errors_5xx_other"] == 0
             and figures["connection_failures"] == 0
             and figures["half_written_orders"] == 0
+            and figures["half_written_before_retries"] == 0
             and figures["lost_after_success"] == 0
-            and figures["written_despite_503"] == 0
+            and figures["retried_503_succeeded"] == figures["service_unavailable_503"]
+            and figures["stored_orders"] == figures["distinct_orders_sent"]
             and figures["clear_503_message"]
             and figures["recovered"] == figures["recovery_requests"]
         )
@@ -537,6 +579,8 @@ def main() -> int:
     args = parser.parse_args()
 
     ensure_database()
+    LOG.write_text("")
+    print(f"(the app's and worker's logs: {LOG})")
     import django
 
     django.setup()

@@ -14,6 +14,14 @@ def _fresh_rate_limits():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _broker_believed_up():
+    """A test that made the broker unreachable must not make the next one skip its hand-overs."""
+    from core import queueing
+
+    queueing._broker_down_until = 0.0
+
+
 @pytest.fixture
 def api_token_for(db):
     """A token with the given scopes, as created by a shop admin in the admin."""

@@ -121,7 +121,10 @@ def test_a_lost_database_connection_is_a_503_with_a_clear_message_never_a_500(cl
     assert api.status_code == 503 and api["Retry-After"] == "30"
     assert api.json() == {
         "type": "service_unavailable",
-        "detail": "The database cannot be reached right now; nothing was saved. Please try again in a minute.",
+        "detail": (
+            "The database cannot be reached right now. What was not confirmed may not have been saved; "
+            "sending the same request again is safe. Please retry in a minute."
+        ),
         "errors": {},
     }
 
@@ -189,3 +192,25 @@ def test_an_event_dated_before_2000_or_in_the_future_is_refused(field, api_token
 
     assert (old.status_code, future.status_code) == (400, 400)
     assert field in old.json()["errors"] and field in future.json()["errors"]
+
+
+def test_after_the_broker_fails_requests_stop_waiting_for_it_and_try_again_later(monkeypatch, settings):
+    from core import queueing
+
+    class UnreachableBroker:
+        name = "sentiment.tasks.analyse_feedback"
+        attempts = 0
+
+        def apply_async(self, args=None, kwargs=None):
+            self.attempts += 1
+            raise ConnectionRefusedError("redis is down")
+
+    task, clock = UnreachableBroker(), [1000.0]
+    monkeypatch.setattr(queueing.time, "monotonic", lambda: clock[0])
+    settings.BROKER_RETRY_AFTER_SECONDS = 10
+
+    assert queueing.enqueue(task, [1]) is False and task.attempts == 1
+    clock[0] += 9
+    assert queueing.enqueue(task, [2]) is False and task.attempts == 1  # not tried: known down
+    clock[0] += 2
+    assert queueing.enqueue(task, [3]) is False and task.attempts == 2  # tried again after 10 s
