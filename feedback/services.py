@@ -3,17 +3,16 @@ from sentiment.services import feedback_analysis_enqueue
 from surveys.models import Question, Response
 
 
-def feedback_items_from_response(*, response: Response) -> list[FeedbackItem]:
+def feedback_items_from_response(*, response: Response, answers: list | None = None) -> list[FeedbackItem]:
     """Every non-empty open-text answer is something the customer said in their own words.
 
     The survey's language is what the customer chose to answer in, so it is recorded as the
     item's language until analysis detects otherwise. Analysis is queued for after the commit.
+    `answers` (with their questions) saves reading back what the caller just wrote.
     """
-    answers = [
-        answer
-        for answer in response.answers.select_related("question")
-        if answer.question.kind == Question.Kind.OPEN_TEXT and answer.text.strip()
-    ]
+    if answers is None:
+        answers = list(response.answers.select_related("question"))
+    answers = [answer for answer in answers if answer.question.kind == Question.Kind.OPEN_TEXT and answer.text.strip()]
     items = FeedbackItem.objects.bulk_create(
         FeedbackItem(
             channel=FeedbackItem.Channel.SURVEY,

@@ -6,3 +6,5 @@ npm ci --no-audit --no-fund --silent
 mkdir -p static/vendor
 cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
+# the minified file names its source map; collectstatic (production) refuses a missing one
+cp node_modules/chart.js/dist/chart.umd.min.js.map static/vendor/chart.umd.min.js.map

@@ -1,5 +1,8 @@
+from __future__ import annotations
+
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -11,9 +14,10 @@ from core.exceptions import ApplicationError
 from core.queueing import enqueue
 from feedback.models import FeedbackItem, Sentiment
 from sentiment import selectors
-from sentiment.engine import TextAnalysis
 from sentiment.models import FeedbackAnalysis, FeedbackTopic, Topic
-from sentiment.runtime import get_analyzer
+
+if TYPE_CHECKING:
+    from sentiment.engine import TextAnalysis
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +76,10 @@ def feedback_analyse_batch(*, ids: Sequence[int], force: bool = False) -> int:
     was analysed, is left alone — so a redelivered or duplicated task changes nothing. The
     NLP runs outside the transaction; the rows are locked only to write.
     """
+    # imported here: the NLP stack (scikit-learn, spaCy) takes seconds to import and only the
+    # workers need it, not every web process
+    from sentiment.runtime import get_analyzer
+
     analyzer = get_analyzer()
     model_version, taxonomy_version = analyzer.model_version, analyzer.taxonomy_version
 

@@ -1,4 +1,5 @@
 import logging
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -259,7 +260,12 @@ def invitation_for_token(token: str) -> Invitation | None:
     public_id = Invitation.public_id_from_token(token)
     if public_id is None:
         return None
-    return Invitation.objects.select_related("survey", "customer", "order").filter(public_id=public_id).first()
+    # .get, not .first(): no ORDER BY to compile on the hottest read; the order joins in for the
+    # page's order reference, the customer is read only when needed
+    try:
+        return Invitation.objects.select_related("survey", "order").get(public_id=public_id)
+    except Invitation.DoesNotExist:
+        return None
 
 
 def invitation_check_answerable(*, invitation: Invitation, now: datetime | None = None) -> None:
@@ -335,10 +341,26 @@ def _answer_errors(question: Question, value: AnswerValue) -> list[str]:
     return []
 
 
+# A survey's questions are read on every page view and submission but change rarely: each
+# process keeps them for QUESTIONS_TTL seconds. An edit clears this process's copy at once (see
+# surveys.apps) and reaches the other server processes within the TTL.
+QUESTIONS_TTL = 10.0
+_questions_memo: dict[int, tuple[float, list[Question]]] = {}
+
+
 def survey_questions(survey: Survey) -> list[Question]:
-    return list(
+    cached = _questions_memo.get(survey.pk)
+    if cached is not None and time.monotonic() - cached[0] < QUESTIONS_TTL:
+        return cached[1]
+    questions = list(
         survey.questions.select_related("show_if_question").prefetch_related("choices").order_by("position", "pk")
     )
+    _questions_memo[survey.pk] = (time.monotonic(), questions)
+    return questions
+
+
+def survey_questions_forget(*args, **kwargs) -> None:
+    _questions_memo.clear()
 
 
 def answers_check(
@@ -372,6 +394,7 @@ def response_submit(
     language: str,
     user_agent: str = "",
     now: datetime | None = None,
+    questions: list[Question] | None = None,
 ) -> Response:
     """Store a customer's answers once and turn their comments into feedback items.
 
@@ -380,44 +403,56 @@ def response_submit(
     here and, should two requests still race, by the one-response-per-invitation constraint.
     """
     now = now or timezone.now()
-    questions = survey_questions(invitation.survey)
+    questions = questions if questions is not None else survey_questions(invitation.survey)
     kept, errors = answers_check(questions=questions, answers=answers)
     if errors:
         raise SurveyAnswersInvalid(errors)
 
-    with transaction.atomic():
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        invitation_check_answerable(invitation=locked, now=now)
-        try:
-            with transaction.atomic():
-                response = Response.objects.create(
-                    invitation=locked,
-                    survey_id=locked.survey_id,
-                    customer_id=locked.customer_id,
-                    order_id=locked.order_id,
-                    submitted_at=now,
-                    language=language,
-                    user_agent=user_agent[:400],
-                )
-        except IntegrityError as error:
-            raise InvitationAlreadyAnswered(gettext("This survey has already been answered.")) from error
-        by_id = {question.pk: question for question in questions}
-        Answer.objects.bulk_create(
-            Answer(
-                response=response,
-                question_id=question_id,
-                number=value if isinstance(value, int) else None,
-                text=value if isinstance(value, str) and by_id[question_id].kind == Question.Kind.OPEN_TEXT else "",
-                choices=(value if isinstance(value, list) else [value]) if by_id[question_id].has_choices else [],
-            )
-            for question_id, value in kept.items()
+    try:
+        with transaction.atomic():
+            response = _response_store(invitation, kept, questions, language, user_agent, now)
+    except IntegrityError as error:
+        raise InvitationAlreadyAnswered(gettext("This survey has already been answered.")) from error
+    invitation.status, invitation.answered_at = Invitation.Status.ANSWERED, now
+    return response
+
+
+def _response_store(invitation, kept, questions, language, user_agent, now) -> Response:
+    # Claiming the invitation locks it and checks that it can still be answered in one statement
+    # (a submission is the hottest write path). A concurrent second submission waits for this
+    # one's commit, then matches nothing; the one-response-per-invitation constraint backs it up.
+    claimed = (
+        Invitation.objects.filter(pk=invitation.pk, expires_at__gt=now)
+        .exclude(status__in=(Invitation.Status.ANSWERED, Invitation.Status.EXPIRED))
+        .update(status=Invitation.Status.ANSWERED, answered_at=now)
+    )
+    if not claimed:
+        invitation_check_answerable(invitation=Invitation.objects.get(pk=invitation.pk), now=now)
+        raise InvitationAlreadyAnswered(gettext("This survey has already been answered."))
+    response = Response.objects.create(
+        invitation=invitation,
+        survey_id=invitation.survey_id,
+        customer_id=invitation.customer_id,
+        order_id=invitation.order_id,
+        submitted_at=now,
+        language=language,
+        user_agent=user_agent[:400],
+    )
+    by_id = {question.pk: question for question in questions}
+    created = Answer.objects.bulk_create(
+        Answer(
+            response=response,
+            question_id=question_id,
+            number=value if isinstance(value, int) else None,
+            text=value if isinstance(value, str) and by_id[question_id].kind == Question.Kind.OPEN_TEXT else "",
+            choices=(value if isinstance(value, list) else [value]) if by_id[question_id].has_choices else [],
         )
-        feedback_items_from_response(response=response)
-        locked.status = Invitation.Status.ANSWERED
-        locked.answered_at = now
-        locked.save(update_fields=["status", "answered_at"])
-        # Last, so the day's dirty mark (a row every submission of the day shares) is locked briefly.
-        rollups.mark_dirty(rollups.Source.ANSWERS, [now])
+        for question_id, value in kept.items()
+    )
+    for answer in created:
+        answer.question = by_id[answer.question_id]
+    feedback_items_from_response(response=response, answers=created)
+    rollups.mark_dirty(rollups.Source.ANSWERS, [now])
     return response
 
 

@@ -58,6 +58,7 @@ def survey_answer(request, token: str):
                         answers=form.answers_by_question_id(),
                         language=language,
                         user_agent=request.headers.get("User-Agent", ""),
+                        questions=questions,
                     )
                 except services.SurveyAnswersInvalid as invalid:
                     _add_errors(form, questions, invalid.errors)

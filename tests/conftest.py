@@ -22,6 +22,14 @@ def _broker_believed_up():
     queueing._broker_down_until = 0.0
 
 
+@pytest.fixture(autouse=True)
+def _survey_questions_read_afresh():
+    """A rolled-back test may have edited questions without this process hearing of it."""
+    from surveys.services import survey_questions_forget
+
+    survey_questions_forget()
+
+
 @pytest.fixture
 def api_token_for(db):
     """A token with the given scopes, as created by a shop admin in the admin."""

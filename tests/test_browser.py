@@ -88,7 +88,7 @@ def test_the_page_fits_a_phone_in_english(live_server, phone):
     page.screenshot(path=SCREENSHOTS / "survey-en-390.png", full_page=True)
 
 
-def test_an_agent_triages_with_the_keyboard(live_server, phone, django_user_model):
+def test_an_agent_assigns_a_case_and_replies_to_the_customer(live_server, phone, django_user_model):
     from django.contrib.auth.models import Permission
 
     from support import services
@@ -126,6 +126,21 @@ def test_an_agent_triages_with_the_keyboard(live_server, phone, django_user_mode
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.locator("#sla-title").is_visible()
     page.screenshot(path=SCREENSHOTS / "case-390.png", full_page=True)
+
+    # the agent answers the customer from the phone
+    case = Case.objects.get(pk=int(page.url.rstrip("/").split("/")[-1]))
+    assert case.first_response_at is None
+    page.fill("#id_reply-text", "Sentimos lo ocurrido: le enviamos un pedido nuevo hoy mismo.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send reply").click()
+    assert page.get_by_text("Sentimos lo ocurrido: le enviamos un pedido nuevo hoy mismo.").first.is_visible()
+    page.screenshot(path=SCREENSHOTS / "case-390-replied.png", full_page=True)
+    case.refresh_from_db()
+    assert case.first_response_at is not None and case.status == "open"
+    assert case.messages.filter(kind="reply", author=agent).count() == 1
+    from core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(actor=agent, action="case.replied", target_id=str(case.pk)).exists()
 
 
 def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_server, phone, django_user_model):

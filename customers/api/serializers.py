@@ -77,9 +77,9 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
 
 
 class OrderItemOutputSerializer(serializers.ModelSerializer):
-    sku = serializers.CharField(source="product.sku")
-    name = serializers.CharField(source="product.name")
-    category = serializers.CharField(source="product.category")
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    name = serializers.CharField(source="product.name", read_only=True)
+    category = serializers.CharField(source="product.category", read_only=True)
 
     class Meta:
         model = OrderItem
@@ -88,8 +88,8 @@ class OrderItemOutputSerializer(serializers.ModelSerializer):
 
 
 class OrderOutputSerializer(serializers.ModelSerializer):
-    customer = CustomerOutputSerializer()
-    items = OrderItemOutputSerializer(many=True)
+    customer = CustomerOutputSerializer(read_only=True)
+    items = OrderItemOutputSerializer(many=True, read_only=True)
 
     class Meta:
         model = Order

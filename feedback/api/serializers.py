@@ -21,9 +21,14 @@ class FeedbackItemOutputSerializer(serializers.ModelSerializer):
     order = serializers.CharField(source="order.external_id", default=None, allow_null=True, read_only=True)
     sentiment = serializers.SerializerMethodField()
     effective_sentiment = serializers.CharField(
-        help_text="The staff correction when there is one, otherwise the model's label."
+        read_only=True, help_text="The staff correction when there is one, otherwise the model's label."
     )
-    topics = FeedbackTopicSerializer(source="topic_mentions", many=True)
+    topics = FeedbackTopicSerializer(source="topic_mentions", many=True, read_only=True)
+    sentiment_gold = serializers.ChoiceField(
+        choices=[("", "no correction"), *Sentiment.choices],
+        read_only=True,
+        help_text="The staff correction; empty when there is none.",
+    )
 
     class Meta:
         model = FeedbackItem
@@ -44,6 +49,7 @@ class FeedbackItemOutputSerializer(serializers.ModelSerializer):
             "model_version",
             "analysed_at",
         ]
+        read_only_fields = fields
 
     def get_sentiment(self, item: FeedbackItem) -> dict | None:
         if not item.sentiment:

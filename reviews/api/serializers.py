@@ -75,6 +75,7 @@ class ReviewOutputSerializer(serializers.ModelSerializer):
             "updated_at",
             "reply",
         ]
+        read_only_fields = fields
 
     @extend_schema_field(ReplySerializer(allow_null=True))
     def get_reply(self, review) -> dict | None:

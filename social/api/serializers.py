@@ -23,6 +23,9 @@ class MentionInputSerializer(serializers.Serializer):
 
 
 class MentionOutputSerializer(serializers.ModelSerializer):
+    # may be empty: not every platform gives a link
+    url = serializers.CharField(read_only=True, help_text="Link to the post; empty when the platform gave none.")
+
     class Meta:
         model = Mention
         fields = [
@@ -39,3 +42,4 @@ class MentionOutputSerializer(serializers.ModelSerializer):
             "received_at",
             "updated_at",
         ]
+        read_only_fields = fields

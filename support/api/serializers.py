@@ -12,6 +12,7 @@ class CaseMessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseMessage
         fields = ["id", "kind", "author", "text", "created_at", "emailed_at"]
+        read_only_fields = fields
 
 
 class SLATargetSerializer(serializers.Serializer):
@@ -57,6 +58,7 @@ class CaseOutputSerializer(serializers.ModelSerializer):
             "feedback_ids",
             "topics",
         ]
+        read_only_fields = fields
 
     def get_feedback_ids(self, case) -> list[int]:
         return [item.pk for item in case.feedback_items.all()]
@@ -66,11 +68,12 @@ class CaseOutputSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailSerializer(CaseOutputSerializer):
-    messages = CaseMessageSerializer(many=True)
+    messages = CaseMessageSerializer(many=True, read_only=True)
     sla = serializers.SerializerMethodField()
 
     class Meta(CaseOutputSerializer.Meta):
         fields = [*CaseOutputSerializer.Meta.fields, "messages", "sla"]
+        read_only_fields = fields
 
     def get_sla(self, case) -> list[dict]:
         from support.services import case_sla_states
