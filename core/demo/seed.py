@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ from feedback.models import FeedbackItem
 from reviews.models import Review
 from social.models import Mention
 from surveys.models import Answer, Invitation, Question, Response, Survey
-from surveys.services import invitation_language, response_submit
+from surveys.services import LAPSED_SURVEY_SLUG, invitation_language, response_submit
 
 Progress = Callable[[str, int, int], None]
 """Called as `progress(stage, done, total)` after each chunk; stages: orders, invitations, responses."""
@@ -813,6 +813,71 @@ def _responses_submit(
     return done
 
 
+# The defection survey: why lapsed customers left (weights: what shops typically hear).
+DEFECTION_REASONS = {
+    "price": 30,
+    "poor_service": 20,
+    "better_offer": 16,
+    "not_needed": 14,
+    "moved_away": 10,
+    "other": 10,
+}
+
+
+def _lapsed_customers_answer(rng: random.Random, *, cutoff: datetime, progress: Progress) -> int:
+    """Six months of the weekly defection survey: each Monday, customers without an order for 180
+    days are asked once (as `lapsed_customers_invite` does, without the emails) and about a third
+    answer within the week."""
+    survey = Survey.objects.filter(slug=LAPSED_SURVEY_SLUG).first()
+    if survey is None:
+        return 0
+    reason_question = survey.questions.get(code="defection_reason")
+    offered = set(reason_question.choices.values_list("value", flat=True))
+    reasons = [reason for reason in DEFECTION_REASONS if reason in offered]
+    weights = [DEFECTION_REASONS[reason] for reason in reasons]
+    last_orders = {
+        row["customer_id"]: row["last"]
+        for row in Order.objects.values("customer_id").annotate(last=Max("placed_at")).order_by("customer_id")
+    }
+    customers = {customer.pk: customer for customer in Customer.objects.filter(pk__in=last_orders)}
+    monday = cutoff - timedelta(days=182 + cutoff.weekday())
+    asked: set[int] = set()
+    answered = 0
+    while monday < cutoff:
+        lapsed = sorted(
+            cid for cid, last in last_orders.items() if last < monday - timedelta(days=180) and cid not in asked
+        )
+        for customer_id in lapsed:
+            asked.add(customer_id)
+            customer = customers[customer_id]
+            expires_at = monday + survey.invitation_lifetime
+            public_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+            when = monday + timedelta(days=rng.randint(0, 6), hours=rng.randint(9, 21))
+            answers_it = rng.random() < 0.35 and when < cutoff
+            invitation = Invitation.objects.create(
+                public_id=public_id,
+                survey=survey,
+                customer=customer,
+                order=Order.objects.filter(customer_id=customer_id, placed_at=last_orders[customer_id]).first(),
+                language=invitation_language(customer),
+                status=Invitation.Status.SENT if answers_it or expires_at > cutoff else Invitation.Status.EXPIRED,
+                created_at=monday,
+                sent_at=monday + timedelta(hours=1),
+                expires_at=expires_at,
+            )
+            if not answers_it:
+                continue
+            reason = rng.choices(reasons, weights)[0]
+            # reasons only: a comment could open a complaint case and unsettle the demo inbox
+            response_submit(
+                invitation=invitation, answers={reason_question.pk: reason}, language=invitation.language, now=when
+            )
+            answered += 1
+        monday += timedelta(days=7)
+        progress("defection survey", min(len(asked), len(last_orders)), len(last_orders))
+    return answered
+
+
 # ---------------------------------------------------------------------------------------------
 # Entry points
 # ---------------------------------------------------------------------------------------------
@@ -1145,6 +1210,8 @@ def seed_demo(
     _reviews_and_mentions_store(rng, planned=planned_orders, people=people, cutoff=cutoff, progress=report)
     with transaction.atomic():
         _cases_settle(rng, cutoff=cutoff, progress=report)
+    # a stream of its own, so that adding this left every earlier part of the demo as it was
+    _lapsed_customers_answer(random.Random(seed + 1), cutoff=cutoff, progress=report)
     # Some demo rows are backdated in bulk, past the services that mark rollups stale.
     from analytics import rollups
 
