@@ -10,7 +10,7 @@
       new Chart(document.getElementById("chart-volume"), {
         type: "bar",
         data: { labels: chart.labels, datasets: chart.topics.map((t, i) => ({ label: t.name, data: t.total, backgroundColor: palette[i % palette.length] })) },
-        options: { ...options, scales: { x: { stacked: true }, y: { stacked: true } } },
+        options: { ...options, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } },
       });
       new Chart(document.getElementById("chart-negative"), {
         type: "line",
@@ -35,7 +35,7 @@
             { label: chart.controllable_label, data: chart.controllable, backgroundColor: "#b3261e" },
             { label: chart.uncontrollable_label, data: chart.uncontrollable, backgroundColor: "#9aa2b1" },
           ] },
-          options: { ...options, scales: { x: { stacked: true }, y: { stacked: true } } },
+          options: { ...options, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } },
         });
       }
       new Chart(document.getElementById("chart-groups"), {
