@@ -19,6 +19,7 @@ urlpatterns = [
     path("support/", include("support.urls")),
     path("dashboards/", include("analytics.urls")),
     path("f/<str:token>/", support_public_views.followup, name="support-followup"),
+    path("w/", include("onsite.urls")),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("feedback.api.urls")),
     path("api/v1/", include("reviews.api.urls")),

@@ -19,6 +19,7 @@ class FeedbackItem(models.Model):
         SURVEY = "survey", _("Survey")
         REVIEW = "review", _("Review")
         SOCIAL = "social", _("Social media")
+        WEB = "web", _("Website")
 
     class AnalysisStatus(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -69,6 +70,14 @@ class FeedbackItem(models.Model):
         blank=True,
         related_name="feedback_item",
         verbose_name=_("social mention"),
+    )
+    web_feedback = models.OneToOneField(
+        "onsite.WebFeedback",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="feedback_item",
+        verbose_name=_("website feedback"),
     )
     case = models.ForeignKey(
         "support.Case",

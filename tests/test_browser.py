@@ -181,3 +181,45 @@ def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_ser
         page.select_option("#lang-select", "en")
     assert page.locator("html").get_attribute("lang") == "en"
     assert problems == []
+
+
+def test_a_visitor_sends_feedback_through_the_widget_on_a_shop_page(live_server, phone):
+    from urllib.parse import urlsplit
+
+    from feedback.models import FeedbackItem
+    from onsite.models import Site, WebFeedback
+
+    Site.objects.create(name="Tienda Demo", domains=urlsplit(live_server.url).netloc)
+    page = phone
+    page.context.set_extra_http_headers(
+        {"User-Agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"}
+    )
+    page.goto(f"{live_server.url}/w/demo/")
+    tab = page.get_by_role("button", name="Opinión")
+    tab.wait_for()
+    page.screenshot(path=SCREENSHOTS / "widget-shop-390.png")
+
+    # Escape closes the dialog and gives the focus back to the tab
+    tab.click()
+    dialog = page.get_by_role("dialog", name="¿Qué te parece esta página?")
+    assert dialog.is_visible()
+    page.keyboard.press("Escape")
+    assert dialog.count() == 0
+    focused = page.evaluate("document.querySelector('[data-voz-widget]').shadowRoot.activeElement.textContent")
+    assert focused == "Opinión"
+
+    # sending nothing is refused in the page; a rating and a comment go through
+    tab.click()
+    page.get_by_role("button", name="Enviar").click()
+    assert page.get_by_text("Elige una valoración o escribe un comentario.").is_visible()
+    page.get_by_role("button", name="2 · Mala").click()
+    page.get_by_label("¿Quieres contarnos algo? (opcional)").fill("No encuentro los gastos de envío antes de pagar.")
+    page.screenshot(path=SCREENSHOTS / "widget-dialog-390.png")
+    page.get_by_role("button", name="Enviar").click()
+    page.get_by_text("¡Gracias! Lo leeremos con atención.").wait_for()
+
+    stored = WebFeedback.objects.get()
+    assert stored.rating == 2 and stored.device == "mobile" and stored.page_url.endswith("/w/demo/")
+    assert FeedbackItem.objects.get(web_feedback=stored).channel == "web"
+    # the shop's own styles are untouched by the widget's
+    assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("Georgia")

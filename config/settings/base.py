@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "integrations",
     "reviews",
     "social",
+    "onsite",
     "support",
     "analytics",
 ]
@@ -88,6 +89,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 VOZ_RATE_LIMITS = [
     ("survey_submit", "POST", "/s/", env.int("RATE_SURVEY_SUBMIT_PER_MINUTE", default=20), 60),
     ("followup", "POST", "/f/", 20, 60),
+    ("widget", "POST", "/w/", env.int("RATE_WIDGET_PER_MINUTE", default=20), 60),
     ("webhook", "POST", "/api/v1/webhooks/", env.int("RATE_WEBHOOK_PER_MINUTE", default=600), 60),
     ("login", "POST", "/admin/login/", env.int("RATE_LOGIN_PER_MINUTE", default=10), 60),
 ]

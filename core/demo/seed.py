@@ -878,6 +878,17 @@ def _lapsed_customers_answer(rng: random.Random, *, cutoff: datetime, progress: 
     return answered
 
 
+def _demo_website() -> None:
+    """The shop's website, registered for the feedback widget (see /w/demo/)."""
+    from urllib.parse import urlsplit
+
+    from onsite.models import Site
+
+    public = urlsplit(settings.VOZ_PUBLIC_BASE_URL).netloc or "127.0.0.1:8000"
+    domains = dict.fromkeys([public, "127.0.0.1:8000", "localhost:8000"])
+    Site.objects.get_or_create(name="Tienda Demo", defaults={"domains": "\n".join(domains)})
+
+
 # ---------------------------------------------------------------------------------------------
 # Entry points
 # ---------------------------------------------------------------------------------------------
@@ -1212,6 +1223,7 @@ def seed_demo(
         _cases_settle(rng, cutoff=cutoff, progress=report)
     # a stream of its own, so that adding this left every earlier part of the demo as it was
     _lapsed_customers_answer(random.Random(seed + 1), cutoff=cutoff, progress=report)
+    _demo_website()
     # Some demo rows are backdated in bulk, past the services that mark rollups stale.
     from analytics import rollups
 

@@ -1,0 +1,61 @@
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from feedback.models import FeedbackItem
+from feedback.services import feedback_items_upsert
+from onsite.models import Site, WebFeedback
+
+
+@dataclass(frozen=True)
+class WebFeedbackData:
+    rating: int | None
+    comment: str
+    email: str
+    page_url: str
+    referrer: str
+    browser_language: str
+    language: str  # the page's language, "es" or "en"
+
+
+# Tablets first: an iPad or an Android tablet also says "Mobile" in some browsers.
+TABLET = re.compile(r"iPad|Tablet|Nexus (7|9|10)|SM-T|Kindle|Silk", re.IGNORECASE)
+MOBILE = re.compile(r"Mobi|iPhone|iPod|Android.+Mobile|Windows Phone", re.IGNORECASE)
+
+
+def device_class(user_agent: str) -> str:
+    if TABLET.search(user_agent or ""):
+        return WebFeedback.Device.TABLET
+    if MOBILE.search(user_agent or ""):
+        return WebFeedback.Device.MOBILE
+    return WebFeedback.Device.DESKTOP
+
+
+@transaction.atomic
+def web_feedback_submit(*, site: Site, data: WebFeedbackData, user_agent: str = "") -> WebFeedback:
+    """Store what a visitor sent; a comment becomes a feedback item (channel "web") analysed like any other."""
+    feedback = WebFeedback.objects.create(
+        site=site,
+        rating=data.rating,
+        comment=data.comment,
+        email=data.email,
+        page_url=data.page_url,
+        referrer=data.referrer,
+        device=device_class(user_agent),
+        browser_language=data.browser_language,
+    )
+    if data.comment:
+        feedback_items_upsert(
+            link="web_feedback",
+            items=[
+                FeedbackItem(
+                    channel=FeedbackItem.Channel.WEB,
+                    text=data.comment,
+                    language=data.language,
+                    web_feedback=feedback,
+                    received_at=feedback.created_at,
+                )
+            ],
+        )
+    return feedback
