@@ -11,7 +11,18 @@ from django.contrib.auth.management import create_permissions
 AGENTS = "Support agents"
 MANAGERS = "Managers"
 
-PROJECT_APPS = ("core", "customers", "surveys", "feedback", "sentiment", "reviews", "social", "support", "analytics")
+PROJECT_APPS = (
+    "core",
+    "onsite",
+    "customers",
+    "surveys",
+    "feedback",
+    "sentiment",
+    "reviews",
+    "social",
+    "support",
+    "analytics",
+)
 
 AGENT_PERMISSIONS = {
     "feedback.view_feedbackitem",
@@ -30,6 +41,7 @@ AGENT_PERMISSIONS = {
     "surveys.view_response",
     "surveys.view_answer",
     "sentiment.view_topic",
+    "onsite.view_webfeedback",
 }
 
 MANAGER_SETTINGS = [
@@ -42,6 +54,7 @@ MANAGER_SETTINGS = [
     ("support", "complaintrules"),
     ("analytics", "alertrule"),
     ("reviews", "moderationrule"),
+    ("onsite", "site"),
 ]
 
 MANAGER_EXTRA = {

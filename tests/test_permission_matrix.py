@@ -300,13 +300,18 @@ def test_a_customer_token_opens_only_its_own_survey(world):
 def test_the_admin_follows_the_roles(world):
     """Agents read the feed and cases in the admin; only managers edit topics, SLA policies and alert rules."""
     anonymous, agent, manager = APIClient(), client_for("agent", world), client_for("manager", world)
-    settings_pages = ("/admin/sentiment/topic/add/", "/admin/support/slapolicy/add/", "/admin/analytics/alertrule/add/")
+    settings_pages = (
+        "/admin/sentiment/topic/add/",
+        "/admin/support/slapolicy/add/",
+        "/admin/analytics/alertrule/add/",
+        "/admin/onsite/site/add/",
+    )
 
     assert anonymous.get("/admin/").status_code == 302
     assert agent.get("/admin/").status_code == 200
     assert agent.get("/admin/feedback/feedbackitem/").status_code == 200
-    assert [agent.get(page).status_code for page in settings_pages] == [403, 403, 403]
-    assert [manager.get(page).status_code for page in settings_pages] == [200, 200, 200]
+    assert [agent.get(page).status_code for page in settings_pages] == [403] * 4
+    assert [manager.get(page).status_code for page in settings_pages] == [200] * 4
     assert manager.get("/admin/auth/user/").status_code == 403  # people and tokens are for admins
     assert manager.get("/admin/core/auditevent/").status_code == 200  # managers read the audit log
     assert agent.get("/admin/core/auditevent/").status_code == 403
