@@ -60,6 +60,9 @@ class Order(models.Model):
         _("total"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    shipping_country = models.CharField(
+        _("shipping country"), max_length=2, blank=True, help_text=_("ISO 3166 code of the delivery address.")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

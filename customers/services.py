@@ -44,6 +44,7 @@ class OrderData:
     placed_at: datetime
     total: Decimal
     currency: str = "EUR"
+    shipping_country: str = ""
     delivered_at: datetime | None = None
     items: list[OrderItemData] = field(default_factory=list)
 
@@ -133,6 +134,7 @@ def order_upsert(*, data: OrderData) -> tuple[Order, bool]:
         "delivered_at": data.delivered_at,
         "total": data.total,
         "currency": data.currency.upper(),
+        "shipping_country": data.shipping_country.upper(),
     }
     order = Order.objects.select_for_update().filter(external_id=data.external_id).first()
     created = order is None

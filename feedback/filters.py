@@ -53,10 +53,23 @@ class FeedbackFilter(django_filters.FilterSet):
     moderation_status = django_filters.MultipleChoiceFilter(
         field_name="review__status", choices=Review.Status.choices, label=_("Moderation")
     )
+    source = django_filters.CharFilter(
+        method="filter_source", label=_("Source"), help_text="utm_source or referring domain, review site, platform"
+    )
+    device = django_filters.MultipleChoiceFilter(
+        choices=FeedbackItem._meta.get_field("device").choices, label=_("Device")
+    )
+    country = django_filters.CharFilter(method="filter_country", label=_("Country"), max_length=2)
 
     class Meta:
         model = FeedbackItem
         fields: list[str] = []
+
+    def filter_source(self, queryset, name, value):
+        return queryset.filter(source=value.strip().lower()) if value.strip() else queryset
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(country=value.strip().upper()) if value.strip() else queryset
 
     def filter_search(self, queryset, name, value):
         return feedback_search(queryset, value)

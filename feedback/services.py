@@ -13,6 +13,11 @@ def feedback_items_from_response(*, response: Response, answers: list | None = N
     if answers is None:
         answers = list(response.answers.select_related("question"))
     answers = [answer for answer in answers if answer.question.kind == Question.Kind.OPEN_TEXT and answer.text.strip()]
+    if not answers:
+        return []
+    from onsite.services import device_class
+
+    country = response.order.shipping_country if response.order_id else ""
     items = FeedbackItem.objects.bulk_create(
         FeedbackItem(
             channel=FeedbackItem.Channel.SURVEY,
@@ -22,6 +27,9 @@ def feedback_items_from_response(*, response: Response, answers: list | None = N
             order_id=response.order_id,
             survey_answer=answer,
             received_at=response.submitted_at,
+            source="email",  # survey links reach customers in the invitation email
+            device=device_class(response.user_agent) if response.user_agent else "",
+            country=country,
         )
         for answer in answers
     )
@@ -29,7 +37,7 @@ def feedback_items_from_response(*, response: Response, answers: list | None = N
     return items
 
 
-SOURCE_FIELDS = ["text", "language", "customer", "order", "received_at"]
+SOURCE_FIELDS = ["text", "language", "customer", "order", "received_at", "source", "page_url", "device", "country"]
 ANALYSIS_RESET = {"analysis_status": FeedbackItem.AnalysisStatus.PENDING, "model_version": "", "taxonomy_version": ""}
 
 

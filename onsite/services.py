@@ -1,5 +1,6 @@
 import re
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 from django.db import transaction
 
@@ -22,6 +23,17 @@ class WebFeedbackData:
 # Tablets first: an iPad or an Android tablet also says "Mobile" in some browsers.
 TABLET = re.compile(r"iPad|Tablet|Nexus (7|9|10)|SM-T|Kindle|Silk", re.IGNORECASE)
 MOBILE = re.compile(r"Mobi|iPhone|iPod|Android.+Mobile|Windows Phone", re.IGNORECASE)
+
+
+def traffic_source(page_url: str, referrer: str) -> str:
+    """utm_source of the page's address, else the referring site's domain ("" when typed in or
+    when the referrer is the shop itself)."""
+    query = parse_qs(urlsplit(page_url).query)
+    if query.get("utm_source"):
+        return query["utm_source"][0].strip().lower()[:120]
+    referring = (urlsplit(referrer).hostname or "").lower().removeprefix("www.")
+    own = (urlsplit(page_url).hostname or "").lower().removeprefix("www.")
+    return "" if referring == own else referring[:120]
 
 
 def device_class(user_agent: str) -> str:
@@ -55,6 +67,9 @@ def web_feedback_submit(*, site: Site, data: WebFeedbackData, user_agent: str = 
                     language=data.language,
                     web_feedback=feedback,
                     received_at=feedback.created_at,
+                    source=traffic_source(data.page_url, data.referrer),
+                    page_url=data.page_url,
+                    device=feedback.device,
                 )
             ],
         )

@@ -228,6 +228,7 @@ def _feedback_items_for_reviews(reviews: list[Review]) -> None:
                 customer_id=review.customer_id,
                 order_id=review.order_id,
                 received_at=review.created_at,
+                source=review.source,
             )
             for review in reviews
         ],

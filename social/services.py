@@ -108,6 +108,8 @@ def _feedback_items_for_mentions(mentions: list[Mention]) -> None:
                 text=mention.text,
                 language=mention.language if mention.language in ("es", "en") else "",
                 received_at=mention.posted_at,
+                source=mention.platform,
+                page_url=mention.url[:500],
             )
             for mention in mentions
         ],

@@ -431,9 +431,9 @@ def _response_store(invitation, kept, questions, language, user_agent, now) -> R
         raise InvitationAlreadyAnswered(gettext("This survey has already been answered."))
     response = Response.objects.create(
         invitation=invitation,
+        order=invitation.order if invitation.order_id else None,  # already loaded with the invitation
         survey_id=invitation.survey_id,
         customer_id=invitation.customer_id,
-        order_id=invitation.order_id,
         submitted_at=now,
         language=language,
         user_agent=user_agent[:400],

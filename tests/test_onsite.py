@@ -145,3 +145,50 @@ def test_device_classes():
     assert device_class("Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X) Mobile/15E148") == "tablet"
     assert device_class("Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36") == "mobile"
     assert device_class("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0") == "desktop"
+
+
+def test_traffic_sources():
+    from onsite.services import traffic_source
+
+    assert traffic_source(f"{SHOP}/p?utm_source=Newsletter&utm_medium=email", "https://www.google.com/") == "newsletter"
+    assert traffic_source(f"{SHOP}/p", "https://www.google.es/search?q=taza") == "google.es"
+    assert traffic_source(f"{SHOP}/p", f"{SHOP}/cart") == ""  # moving inside the shop is no source
+    assert traffic_source(f"{SHOP}/p", "") == ""
+
+
+@pytest.mark.django_db
+def test_where_feedback_comes_from_is_a_filter_of_the_feed_api(site, api_token_for):
+    from rest_framework.test import APIClient
+
+    from surveys.services import response_submit
+    from tests.factories import InvitationFactory
+
+    android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36"
+    send(
+        site,
+        {"comment": "La web va lenta.", "page_url": f"{SHOP}/?utm_source=instagram", "language": "es"},
+        user_agent=android,
+    )
+    invitation = InvitationFactory(language="es")
+    invitation.order.shipping_country = "MX"
+    invitation.order.save()
+    questions = {q.code: q.pk for q in invitation.survey.questions.all()}
+    response_submit(
+        invitation=invitation,
+        answers={questions["nps"]: 9, questions["delivery_csat"]: 5, questions["comment"]: "Todo perfecto."},
+        language="es",
+        user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0",
+    )
+    reader = APIClient()
+    reader.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('feedback:read')}")
+
+    def texts(**query):
+        return [row["text"] for row in reader.get("/api/v1/feedback/", query).json()["results"]]
+
+    assert texts(source="instagram") == ["La web va lenta."]
+    assert texts(device="mobile") == ["La web va lenta."]
+    assert texts(source="email", device="desktop") == ["Todo perfecto."]
+    assert texts(country="mx") == ["Todo perfecto."]
+    row = reader.get("/api/v1/feedback/", {"country": "MX"}).json()["results"][0]
+    assert (row["source"], row["device"], row["country"]) == ("email", "desktop", "MX")
+    assert reader.get("/api/v1/feedback/", {"device": "fax"}).status_code == 400

@@ -383,6 +383,7 @@ def _orders_store(
                         delivered_at=plan.delivered_at,
                         total=plan.total,
                         currency="EUR",
+                        shipping_country=_demo_country(person.external_id, person.language),
                         items=[
                             OrderItemData(
                                 sku=item.sku,
@@ -876,6 +877,16 @@ def _lapsed_customers_answer(rng: random.Random, *, cutoff: datetime, progress: 
         monday += timedelta(days=7)
         progress("defection survey", min(len(asked), len(last_orders)), len(last_orders))
     return answered
+
+
+# Where demo customers live: mostly Spain, some Latin America; English speakers in the UK and Ireland.
+DEMO_COUNTRIES = {"es": ("ES", "ES", "ES", "ES", "MX", "AR", "CO"), "en": ("GB", "GB", "IE")}
+
+
+def _demo_country(external_id: str, language: str) -> str:
+    """Fixed by the customer's id (not drawn from the demo's random stream, which stays as it was)."""
+    countries = DEMO_COUNTRIES.get(language, DEMO_COUNTRIES["es"])
+    return countries[sum(map(ord, external_id)) % len(countries)]
 
 
 def _demo_website() -> None:

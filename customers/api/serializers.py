@@ -35,6 +35,9 @@ class OrderUpsertSerializer(serializers.Serializer):
     delivered_at = EventDateTimeField(required=False, allow_null=True, default=None)
     total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="EUR")
+    shipping_country = serializers.RegexField(
+        r"^[A-Za-z]{2}$", required=False, allow_blank=True, default="", help_text="ISO 3166 code, e.g. ES"
+    )
     items = OrderItemInputSerializer(many=True, allow_empty=False, max_length=500)
 
     def validate(self, attrs):
@@ -51,6 +54,7 @@ class OrderUpsertSerializer(serializers.Serializer):
             delivered_at=data["delivered_at"],
             total=data["total"],
             currency=data["currency"],
+            shipping_country=data["shipping_country"],
             items=[OrderItemData(**item) for item in data["items"]],
         )
 
@@ -100,6 +104,7 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "delivered_at",
             "total",
             "currency",
+            "shipping_country",
             "items",
             "created_at",
             "updated_at",
