@@ -62,3 +62,29 @@ def test_no_operation_answers_5xx_or_breaks_its_schema(case, in_process_app, eve
         headers={"Authorization": f"Bearer {every_scope_token}"},
         checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
     )
+
+
+def test_optional_choice_and_url_fields_declare_their_empty_value():
+    """A read-only field generated from a model field that may be blank (a choice, a URL) is
+    described without "" in the schema, so every empty value would break it: such fields must be
+    declared by hand (as `device`, `sentiment_gold` and `url` are)."""
+    from django.db import models as db_models
+    from rest_framework import serializers
+
+    from tests.test_mass_assignment import project_serializers
+
+    undeclared = []
+    for cls in project_serializers():
+        if not issubclass(cls, serializers.ModelSerializer):
+            continue
+        for name in cls.Meta.fields:
+            if name in cls._declared_fields:
+                continue
+            try:
+                field = cls.Meta.model._meta.get_field(name)
+            except Exception:  # a property or a reverse relation
+                continue
+            risky = field.choices or isinstance(field, db_models.URLField | db_models.EmailField)
+            if getattr(field, "blank", False) and risky:
+                undeclared.append(f"{cls.__name__}.{name}")
+    assert undeclared == []

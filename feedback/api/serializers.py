@@ -24,6 +24,11 @@ class FeedbackItemOutputSerializer(serializers.ModelSerializer):
         read_only=True, help_text="The staff correction when there is one, otherwise the model's label."
     )
     topics = FeedbackTopicSerializer(source="topic_mentions", many=True, read_only=True)
+    device = serializers.ChoiceField(
+        choices=[("", "unknown"), *FeedbackItem._meta.get_field("device").choices],
+        read_only=True,
+        help_text="desktop, tablet or mobile; empty when unknown",
+    )
     sentiment_gold = serializers.ChoiceField(
         choices=[("", "no correction"), *Sentiment.choices],
         read_only=True,
