@@ -35,6 +35,9 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo --if-empty
 
+# Links in emails and the demo website's registered domain follow the port the demo runs on.
+run seed: export VOZ_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+
 run: seed
 	$(PY) manage.py ensure_superuser --username admin --password admin
 	HOST=$(HOST) PORT=$(PORT) PY=$(PY) bash scripts/run.sh
