@@ -23,23 +23,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.servers import ensure_database  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/voz_bench_dashboard")
 
 DAYS = 730
-
-
-def ensure_database(fresh: bool) -> None:
-    import psycopg
-
-    name = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and fresh:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = False
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 @contextmanager
@@ -295,7 +284,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
-    ensure_database(fresh=not args.keep)
+    ensure_database(os.environ["DATABASE_URL"].rsplit("/", 1)[1], fresh=not args.keep)
     import django
 
     django.setup()

@@ -15,8 +15,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -24,24 +22,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.servers import ensure_database, start_gunicorn  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/voz_bench_ingest")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    name = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def review(n: int, version: int) -> dict:
@@ -92,7 +77,7 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=500)
     args = parser.parse_args()
 
-    ensure_database()
+    ensure_database(os.environ["DATABASE_URL"].rsplit("/", 1)[1])
     import django
 
     django.setup()
@@ -119,35 +104,12 @@ def main() -> int:
         for b in range(args.batches)
     ]
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-            "--env",
-            "DJANGO_SETTINGS_MODULE=config.settings.local",
-        ],
-        cwd=ROOT,
+    server, port = start_gunicorn(
+        "config.wsgi:application",
+        workers=2,
         env={**os.environ, "SECRET_KEY": "bench", "ALLOWED_HOSTS": "127.0.0.1"},
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("gunicorn did not start") from None
-                time.sleep(0.2)
         post_batches(port, token, warm)  # the reviews the timed batches update
 
         threads, started = [], time.perf_counter()

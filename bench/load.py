@@ -21,7 +21,6 @@ import os
 import queue
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.servers import ensure_database, start_gunicorn  # noqa: E402
+
 DATABASE = "voz_bench_load"
 ENV = {
     **os.environ,
@@ -47,49 +48,6 @@ ENV = {
 }
 os.environ.update(ENV)
 CSRF = "B" * 32  # a CSRF secret of our own: sent as the cookie and as the form field
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def gunicorn(app: str, workers: int) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            app,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "error",
-        ],
-        cwd=ROOT,
-        env=ENV,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, port
-        except OSError:
-            if time.monotonic() > deadline:
-                raise SystemExit(f"gunicorn {app} did not start") from None
-            time.sleep(0.2)
 
 
 # ---------------------------------------------------------------------------------------
@@ -257,7 +215,7 @@ def main() -> int:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed for the throughput part: apt-get install wrk")
 
-    ensure_database()
+    ensure_database(DATABASE)
     import django
 
     django.setup()
@@ -276,8 +234,8 @@ def main() -> int:
     tokens = invitations(needed)
     body = survey_form()
 
-    bare, bare_port = gunicorn("bench.bare_app:application", args.workers)
-    voz, port = gunicorn("config.wsgi:application", args.workers)
+    bare, bare_port = start_gunicorn("bench.bare_app:application", workers=args.workers, env=ENV)
+    voz, port = start_gunicorn("config.wsgi:application", workers=args.workers, env=ENV)
     results: dict[str, dict] = {}
     try:
         results["bare Django view"] = wrk(bare_port, "/", 15)

@@ -25,18 +25,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.servers import ensure_database  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/voz_bench")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    name = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def realistic_texts(count: int, seed: int = 7) -> list[tuple[str, str]]:
@@ -73,7 +66,7 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=200)
     args = parser.parse_args()
 
-    ensure_database()
+    ensure_database(os.environ["DATABASE_URL"].rsplit("/", 1)[1])
     import django
 
     django.setup()

@@ -14,6 +14,7 @@ from django.db.models import Model
 from core.models import AuditEvent
 
 _current_request: ContextVar = ContextVar("voz_audit_request", default=None)
+_actor_override: ContextVar = ContextVar("voz_audit_actor", default=None)
 
 
 class AuditContextMiddleware:
@@ -38,12 +39,9 @@ def acting_as(label: str):
         _actor_override.reset(token)
 
 
-_actor_override: ContextVar = ContextVar("voz_audit_actor", default=None)
-
-
 def _actor(explicit_user) -> tuple[object | None, str, str | None]:
     request = _current_request.get()
-    ip = request.META.get("REMOTE_ADDR") if request is not None else None
+    ip = _ip()
     if explicit_user is not None and getattr(explicit_user, "is_authenticated", False) and explicit_user.pk:
         return explicit_user, explicit_user.get_username(), ip
     if request is not None:

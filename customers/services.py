@@ -197,7 +197,8 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
     """
     import uuid
 
-    from django.db.models import Q
+    from django.db.models import CharField, Q, Value
+    from django.db.models.functions import Cast, Concat
     from django.utils import timezone
 
     from core.audit import audit
@@ -233,25 +234,27 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
     item_ids = list(items.values_list("pk", flat=True))
     report.feedback_erased = FeedbackItem.objects.filter(pk__in=item_ids).update(text="", erased_at=now)
     FeedbackTopic.objects.filter(feedback_id__in=item_ids).update(matches=[])
-    for analysis in FeedbackAnalysis.objects.filter(feedback_id__in=item_ids).only("pk", "sentences", "topics"):
+    analyses = list(FeedbackAnalysis.objects.filter(feedback_id__in=item_ids).only("pk", "sentences", "topics"))
+    for analysis in analyses:
         analysis.sentences = [_without_text(sentence) for sentence in analysis.sentences]
         analysis.topics = [_without_text(topic) for topic in analysis.topics]
-        analysis.save(update_fields=["sentences", "topics"])
+    FeedbackAnalysis.objects.bulk_update(analyses, ["sentences", "topics"], batch_size=500)
 
-    cases = Case.objects.filter(customer=customer)
-    for case in cases.only("pk"):
-        Case.objects.filter(pk=case.pk).update(subject=f"#{case.pk}", social_author="")
-    report.cases_erased = len(cases)
+    # the subject was the complaint's first words
+    report.cases_erased = Case.objects.filter(customer=customer).update(
+        subject=Concat(Value("#"), Cast("pk", output_field=CharField())), social_author=""
+    )
     CaseMessage.objects.filter(case__customer=customer).update(text="")
 
     # a new public id voids every survey link already sent
-    for invitation in Invitation.objects.filter(customer=customer).only("pk", "status"):
+    invitations = list(Invitation.objects.filter(customer=customer).only("pk", "status"))
+    for invitation in invitations:
         invitation.public_id = uuid.uuid4()
         if invitation.status in (Invitation.Status.PENDING, Invitation.Status.SENT, Invitation.Status.OPENED):
             invitation.status = Invitation.Status.EXPIRED
         invitation.last_error = ""
-        invitation.save(update_fields=["public_id", "status", "last_error"])
-        report.invitations_revoked += 1
+    Invitation.objects.bulk_update(invitations, ["public_id", "status", "last_error"], batch_size=500)
+    report.invitations_revoked = len(invitations)
 
     customer.external_id = f"erased-{customer.pk}"
     customer.email = f"erased-{customer.pk}@erased.invalid"

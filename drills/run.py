@@ -31,13 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.servers import ensure_database, free_port, start_gunicorn  # noqa: E402
+
 DATABASE = "voz_drills"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 REDIS_PORT = free_port()
@@ -104,39 +100,17 @@ class Redis:
 
 class Web:
     def __init__(self) -> None:
-        self.port = free_port()
+        self.port = 0
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "2",
-                "--timeout",
-                "60",
-                "--log-level",
-                "error",
-            ],
-            cwd=ROOT,
+        # the process owns the log file until it exits
+        self.process, self.port = start_gunicorn(
+            "config.wsgi:application",
+            workers=2,
             env=ENV,
-            stderr=open(LOG, "a"),  # noqa: SIM115 - the process owns it until it exits
+            stderr=open(LOG, "a"),  # noqa: SIM115
         )
-
-        def up() -> bool:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return True
-            except OSError:
-                return False
-
-        if not wait_until(up, 30):
-            raise SystemExit("gunicorn did not start")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -546,14 +520,6 @@ def reset() -> None:
     ApiClient.objects.filter(name="drills").delete()
 
 
-def ensure_database() -> None:
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
 def verdict(name: str, figures: dict) -> bool:
     if name == "database":
         ok = (
@@ -578,7 +544,7 @@ def main() -> int:
     parser.add_argument("--json", help="Also write the figures to this file.")
     args = parser.parse_args()
 
-    ensure_database()
+    ensure_database(DATABASE)
     LOG.write_text("")
     print(f"(the app's and worker's logs: {LOG})")
     import django

@@ -15,7 +15,7 @@ def feedback_items_from_response(*, response: Response, answers: list | None = N
     answers = [answer for answer in answers if answer.question.kind == Question.Kind.OPEN_TEXT and answer.text.strip()]
     if not answers:
         return []
-    from onsite.services import device_class
+    from core.devices import device_class
 
     country = response.order.shipping_country if response.order_id else ""
     items = FeedbackItem.objects.bulk_create(

@@ -1,9 +1,9 @@
-import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from django.db import transaction
 
+from core.devices import device_class
 from feedback.models import FeedbackItem
 from feedback.services import feedback_items_upsert
 from onsite.models import Site, WebFeedback
@@ -20,11 +20,6 @@ class WebFeedbackData:
     language: str  # the page's language, "es" or "en"
 
 
-# Tablets first: an iPad or an Android tablet also says "Mobile" in some browsers.
-TABLET = re.compile(r"iPad|Tablet|Nexus (7|9|10)|SM-T|Kindle|Silk", re.IGNORECASE)
-MOBILE = re.compile(r"Mobi|iPhone|iPod|Android.+Mobile|Windows Phone", re.IGNORECASE)
-
-
 def traffic_source(page_url: str, referrer: str) -> str:
     """utm_source of the page's address, else the referring site's domain ("" when typed in or
     when the referrer is the shop itself)."""
@@ -34,14 +29,6 @@ def traffic_source(page_url: str, referrer: str) -> str:
     referring = (urlsplit(referrer).hostname or "").lower().removeprefix("www.")
     own = (urlsplit(page_url).hostname or "").lower().removeprefix("www.")
     return "" if referring == own else referring[:120]
-
-
-def device_class(user_agent: str) -> str:
-    if TABLET.search(user_agent or ""):
-        return WebFeedback.Device.TABLET
-    if MOBILE.search(user_agent or ""):
-        return WebFeedback.Device.MOBILE
-    return WebFeedback.Device.DESKTOP
 
 
 @transaction.atomic

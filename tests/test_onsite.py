@@ -140,7 +140,7 @@ def test_the_script_is_small_cacheable_and_revalidated(db):
 
 
 def test_device_classes():
-    from onsite.services import device_class
+    from core.devices import device_class
 
     assert device_class("Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X) Mobile/15E148") == "tablet"
     assert device_class("Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36") == "mobile"

@@ -26,21 +26,25 @@ XSS_PAYLOADS = [
 ]
 
 
-def test_check_deploy_is_clean_with_the_production_settings():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(60),
-        "ALLOWED_HOSTS": "voz.example.com",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+def manage_with_production_settings(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=env,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(60),
+            "ALLOWED_HOSTS": "voz.example.com",
+            **env,
+        },
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
+
+
+def test_check_deploy_is_clean_with_the_production_settings():
+    result = manage_with_production_settings("check", "--deploy", "--fail-level", "WARNING")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -49,21 +53,7 @@ def test_check_deploy_is_clean_with_the_production_settings():
 def test_collectstatic_builds_the_production_manifest(tmp_path):
     """Production serves hashed file names from the manifest; a file an asset refers to but that is
     missing (a source map) makes collectstatic fail, and with it every deploy."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(60),
-        "ALLOWED_HOSTS": "voz.example.com",
-        "STATIC_ROOT": str(tmp_path),
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = manage_with_production_settings("collectstatic", "--noinput", STATIC_ROOT=str(tmp_path))
 
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = (tmp_path / "staticfiles.json").read_text()

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -836,10 +836,13 @@ def _lapsed_customers_answer(rng: random.Random, *, cutoff: datetime, progress: 
     offered = set(reason_question.choices.values_list("value", flat=True))
     reasons = [reason for reason in DEFECTION_REASONS if reason in offered]
     weights = [DEFECTION_REASONS[reason] for reason in reasons]
-    last_orders = {
-        row["customer_id"]: row["last"]
-        for row in Order.objects.values("customer_id").annotate(last=Max("placed_at")).order_by("customer_id")
-    }
+    # each customer's latest order (ties: the later id), in one pass
+    latest: dict[int, tuple] = {}
+    for customer_id, placed_at, order_id in Order.objects.values_list("customer_id", "placed_at", "pk").order_by(
+        "placed_at", "pk"
+    ):
+        latest[customer_id] = (placed_at, order_id)
+    last_orders = {customer_id: placed_at for customer_id, (placed_at, _order_id) in latest.items()}
     customers = {customer.pk: customer for customer in Customer.objects.filter(pk__in=last_orders)}
     monday = cutoff - timedelta(days=182 + cutoff.weekday())
     asked: set[int] = set()
@@ -859,7 +862,7 @@ def _lapsed_customers_answer(rng: random.Random, *, cutoff: datetime, progress: 
                 public_id=public_id,
                 survey=survey,
                 customer=customer,
-                order=Order.objects.filter(customer_id=customer_id, placed_at=last_orders[customer_id]).first(),
+                order_id=latest[customer_id][1],
                 language=invitation_language(customer),
                 status=Invitation.Status.SENT if answers_it or expires_at > cutoff else Invitation.Status.EXPIRED,
                 created_at=monday,
