@@ -11,7 +11,7 @@ returning "ok", no middleware, no database) as the reference.
    from the moment it was due to be sent, so a server falling behind shows in the percentiles.
 
 The survey rate limit is raised for the run (every virtual customer comes from 127.0.0.1).
-Usage: .venv/bin/python bench/load.py [--rate 200] [--seconds 30] [--workers 3]
+Usage: .venv/bin/python bench/load.py [--rate 200] [--seconds 30] [--workers 3]  (recreates its database)
 Needs `wrk` (apt-get install wrk) for part 1; stops by itself.
 """
 
@@ -215,7 +215,7 @@ def main() -> int:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed for the throughput part: apt-get install wrk")
 
-    ensure_database(DATABASE)
+    ensure_database(DATABASE, fresh=True)  # every run starts from the same empty shop
     import django
 
     django.setup()
