@@ -31,15 +31,20 @@ class FeedbackItem(models.Model):
     # Where it came from, as dimensions of the feed, the dashboards and the API: the campaign or
     # referring site (utm_source, else the referrer's domain; "email" for survey invitations; the
     # review site or social platform), the page, the device class and the customer's country.
-    source = models.CharField(_("source"), max_length=120, blank=True, db_index=True)
-    page_url = models.CharField(_("page"), max_length=500, blank=True)
+    # (database defaults too: rows bulk-loaded with SQL that predates these columns stay valid)
+    source = models.CharField(_("source"), max_length=120, blank=True, default="", db_default="", db_index=True)
+    page_url = models.CharField(_("page"), max_length=500, blank=True, default="", db_default="")
     device = models.CharField(
         _("device"),
         max_length=10,
         blank=True,
+        default="",
+        db_default="",
         choices=[("desktop", _("Desktop")), ("tablet", _("Tablet")), ("mobile", _("Phone"))],
     )
-    country = models.CharField(_("country"), max_length=2, blank=True, db_index=True, help_text=_("ISO 3166 code"))
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, default="", db_default="", db_index=True, help_text=_("ISO 3166 code")
+    )
     # set when the customer's personal data is erased: the text is blank and the labels frozen
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("ISO code; empty while unknown."))

@@ -192,3 +192,30 @@ def test_where_feedback_comes_from_is_a_filter_of_the_feed_api(site, api_token_f
     row = reader.get("/api/v1/feedback/", {"country": "MX"}).json()["results"][0]
     assert (row["source"], row["device"], row["country"]) == ("email", "desktop", "MX")
     assert reader.get("/api/v1/feedback/", {"device": "fax"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_rows_loaded_with_sql_that_names_no_context_column_stay_valid():
+    """Imports and benchmarks load orders and feedback with plain SQL; the newer columns (source,
+    page, device, country, shipping country) default in the database, so such loads keep working."""
+    from django.db import connection
+
+    from customers.models import Order
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO customers_order (external_id, customer_id, placed_at, delivered_at, total, currency,"
+            " created_at, updated_at) VALUES ('SQL-1', %s, now(), NULL, 10, 'EUR', now(), now())",
+            [customer.pk],
+        )
+        cursor.execute(
+            "INSERT INTO feedback_feedbackitem (channel, text, language, received_at, analysis_status, created_at,"
+            " model_version, sentiment, sentiment_gold, taxonomy_version, analysed_at)"
+            " VALUES ('social', 'Una mención', 'es', now(), 'done', now(), 'bench', 'neutral', '', 'bench', now())"
+        )
+
+    assert Order.objects.get(external_id="SQL-1").shipping_country == ""
+    item = FeedbackItem.objects.get(text="Una mención")
+    assert (item.source, item.page_url, item.device, item.country) == ("", "", "", "")
