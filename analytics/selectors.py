@@ -352,6 +352,10 @@ def service_levels_naive(filters: Filters, *, now: datetime | None = None) -> di
     )
     if filters.segment:
         cases = cases.filter(customer_id__in=customers_in_segment(filters.segment))
+    if filters.language or filters.topic or filters.product or filters.category:
+        # a case is about what its feedback items are about, whenever they arrived
+        about = replace(filters, start=date(2000, 1, 1), end=date(2100, 1, 1), channel="", segment="")
+        cases = cases.filter(pk__in=_feedback(about).filter(case__isnull=False).values("case_id"))
     groups: dict[str, dict] = {"period": {}, "priority": {}, "team": {}, "channel": {}}
     times: dict[str, list[float]] = {"first_response": [], "resolution": []}
     for case in cases:

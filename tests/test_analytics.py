@@ -394,3 +394,34 @@ def test_retention_filtered_by_segment_on_the_page_and_the_api(client, manager, 
     bad_api = reader.get("/api/v1/metrics/retention/", {"segment": "whales"})
     assert bad_api.status_code == 400 and "segment" in bad_api.json()["errors"]
     assert client.get("/dashboards/retention/", {"segment": "whales"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_service_levels_follow_the_language_and_product_filters():
+    from django.utils import timezone
+
+    from support.services import cases_open_for_feedback
+    from tests.factories import FeedbackItemFactory, OrderFactory, OrderItemFactory, ProductFactory
+
+    order = OrderFactory()
+    OrderItemFactory(order=order, product=ProductFactory(sku="TAZA-01"))
+    complaint = {"sentiment": "negative", "sentiment_score": -0.9, "sentiment_confidence": 0.95}
+    spanish = FeedbackItemFactory(
+        text="La taza llegó rota",
+        language="es",
+        order=order,
+        customer=order.customer,
+        analysis_status="done",
+        **complaint,
+    )
+    english = FeedbackItemFactory(text="Never arrived", language="en", analysis_status="done", **complaint)
+    cases_open_for_feedback(ids=[spanish.pk, english.pk])
+    today = timezone.localdate()
+
+    def opened(**extra) -> int:
+        filters = selectors.Filters(start=today - timedelta(days=7), end=today, **extra)
+        return sum(row["cases"] for row in selectors.service_levels(filters)["by"]["period"].values())
+
+    assert opened() == 2
+    assert (opened(language="es"), opened(language="en")) == (1, 1)
+    assert (opened(product="TAZA-01"), opened(product="PLATO-01")) == (1, 0)
