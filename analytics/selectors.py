@@ -403,7 +403,10 @@ def retention_naive(
 
     now = now or timezone.now()
     orders = Order.objects.all()
-    answers = Answer.objects.filter(question__kind=Question.Kind.NPS, number__isnull=False)
+    # a website visitor the shop did not identify has no purchases to come back to
+    answers = Answer.objects.filter(
+        question__kind=Question.Kind.NPS, number__isnull=False, response__customer__isnull=False
+    )
     resolved = Case.objects.filter(resolved_at__isnull=False, customer__isnull=False)
     if segment:
         in_segment = customers_in_segment(segment)

@@ -55,6 +55,7 @@ MANAGER_SETTINGS = [
     ("analytics", "alertrule"),
     ("reviews", "moderationrule"),
     ("onsite", "site"),
+    ("onsite", "intercept"),
 ]
 
 MANAGER_EXTRA = {

@@ -16,8 +16,15 @@ def feedback_items_from_response(*, response: Response, answers: list | None = N
     if not answers:
         return []
     from core.devices import device_class
+    from core.visits import traffic_source
 
     country = response.order.shipping_country if response.order_id else ""
+    # survey links reach customers in the invitation email, or on the shop's page (an intercept)
+    source, page_url = "email", ""
+    invitation = response.invitation
+    if invitation.intercept_id:
+        source, page_url = traffic_source(invitation.page_url, invitation.referrer), invitation.page_url
+        country = country or invitation.country
     items = FeedbackItem.objects.bulk_create(
         FeedbackItem(
             channel=FeedbackItem.Channel.SURVEY,
@@ -27,7 +34,8 @@ def feedback_items_from_response(*, response: Response, answers: list | None = N
             order_id=response.order_id,
             survey_answer=answer,
             received_at=response.submitted_at,
-            source="email",  # survey links reach customers in the invitation email
+            source=source,
+            page_url=page_url,
             device=device_class(response.user_agent) if response.user_agent else "",
             country=country,
         )

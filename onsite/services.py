@@ -1,12 +1,21 @@
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from core.devices import device_class
+from core.exceptions import ApplicationError
+from core.visits import traffic_source
+from customers.models import Customer
 from feedback.models import FeedbackItem
 from feedback.services import feedback_items_upsert
-from onsite.models import Site, WebFeedback
+from onsite.models import Intercept, Site, WebFeedback
+from surveys.models import Invitation
+
+# An intercept link is for now, not for the inbox: a visitor who closes the tab is not coming back.
+INTERCEPT_LINK_LIFETIME = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -18,17 +27,7 @@ class WebFeedbackData:
     referrer: str
     browser_language: str
     language: str  # the page's language, "es" or "en"
-
-
-def traffic_source(page_url: str, referrer: str) -> str:
-    """utm_source of the page's address, else the referring site's domain ("" when typed in or
-    when the referrer is the shop itself)."""
-    query = parse_qs(urlsplit(page_url).query)
-    if query.get("utm_source"):
-        return query["utm_source"][0].strip().lower()[:120]
-    referring = (urlsplit(referrer).hostname or "").lower().removeprefix("www.")
-    own = (urlsplit(page_url).hostname or "").lower().removeprefix("www.")
-    return "" if referring == own else referring[:120]
+    country: str = ""
 
 
 @transaction.atomic
@@ -43,6 +42,7 @@ def web_feedback_submit(*, site: Site, data: WebFeedbackData, user_agent: str = 
         referrer=data.referrer,
         device=device_class(user_agent),
         browser_language=data.browser_language,
+        country=data.country,
     )
     if data.comment:
         feedback_items_upsert(
@@ -57,7 +57,90 @@ def web_feedback_submit(*, site: Site, data: WebFeedbackData, user_agent: str = 
                     source=traffic_source(data.page_url, data.referrer),
                     page_url=data.page_url,
                     device=feedback.device,
+                    country=data.country,
                 )
             ],
         )
     return feedback
+
+
+# ---------------------------------------------------------------------------------------------
+# Intercept surveys
+# ---------------------------------------------------------------------------------------------
+
+
+class CustomerSignatureInvalid(ApplicationError):
+    status_code = 400
+    code = "customer_signature_invalid"
+
+
+@dataclass(frozen=True)
+class InterceptVisit:
+    visitor_id: str
+    page_url: str
+    referrer: str
+    language: str
+    country: str = ""
+    customer_external_id: str = ""
+    customer_signature: str = ""
+
+
+@dataclass(frozen=True)
+class InterceptOffer:
+    invitation: Invitation | None
+    reason: str  # "offered", "page", "sample", "cooldown"
+
+
+def intercepts_for_site(site: Site) -> list[Intercept]:
+    return list(site.intercepts.filter(is_active=True, survey__is_active=True).order_by("pk"))
+
+
+def _visitor_asked_since(site: Site, visitor_id: str, since: datetime) -> bool:
+    return Invitation.objects.filter(visitor_id=visitor_id, intercept__site=site, created_at__gt=since).exists()
+
+
+def _customer_asked_since(customer: Customer, since: datetime) -> bool:
+    # any invitation, by email or on the site: one cooldown for both ways of asking
+    return customer.invitations.filter(created_at__gt=since).exists()
+
+
+@transaction.atomic
+def intercept_offer(*, intercept: Intercept, visit: InterceptVisit, now: datetime | None = None) -> InterceptOffer:
+    """Decide whether this visitor is asked now and, if so, create their single-use survey link.
+
+    The widget applies the page and trigger rules itself; they are checked again here because a
+    request can come from anywhere. A known customer (the shop signed their id) is not asked while
+    in the email invitations' cooldown, and being asked here starts that cooldown too.
+    """
+    now = now or timezone.now()
+    site = intercept.site
+    customer = None
+    if visit.customer_external_id:
+        if not site.verifies_customer(visit.customer_external_id, visit.customer_signature):
+            raise CustomerSignatureInvalid("The customer id's signature does not match this website's secret.")
+        customer = Customer.objects.select_for_update().filter(external_id=visit.customer_external_id).first()
+    if not intercept.matches_page(visit.page_url):
+        return InterceptOffer(None, "page")
+    if not intercept.samples(visit.visitor_id):
+        return InterceptOffer(None, "sample")
+    if _visitor_asked_since(site, visit.visitor_id, now - timedelta(days=intercept.cooldown_days)):
+        return InterceptOffer(None, "cooldown")
+    if customer is not None:
+        days = max(intercept.cooldown_days, settings.SURVEY_CUSTOMER_COOLDOWN_DAYS)
+        if _customer_asked_since(customer, now - timedelta(days=days)):
+            return InterceptOffer(None, "cooldown")
+    invitation = Invitation.objects.create(
+        survey=intercept.survey,
+        customer=customer,
+        intercept=intercept,
+        visitor_id=visit.visitor_id,
+        page_url=visit.page_url,
+        referrer=visit.referrer,
+        country=visit.country,
+        language=visit.language,
+        status=Invitation.Status.SENT,  # shown to the visitor: the web's "sent"
+        created_at=now,
+        sent_at=now,
+        expires_at=now + INTERCEPT_LINK_LIFETIME,
+    )
+    return InterceptOffer(invitation, "offered")

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.visits import visitor_country
 from onsite import services
 from onsite.models import Site
 
@@ -46,34 +47,55 @@ def _cors(response, origin: str):
     return response
 
 
-@csrf_exempt  # a cross-site POST by design; the site's key and the Origin check stand in for the token
-@require_http_methods(["POST", "OPTIONS"])
-def feedback_submit(request, public_key: str):
+def _site_and_origin(request, public_key: str, *, origin_optional: bool = False):
+    """The website and the page's Origin, or the error response that ends the request.
+
+    Browsers send no Origin with a same-origin GET, so a read that reveals nothing private may
+    go without one (`origin_optional`); a foreign Origin is refused all the same."""
     site = Site.objects.filter(public_key=public_key, is_active=True).first()
     origin = request.headers.get("Origin", "")
     if site is None:
-        return _error(404, "not_found", "Unknown website key.")
-    if not site.allows_origin(origin):
+        return None, origin, _error(404, "not_found", "Unknown website key.")
+    if not (origin_optional and not origin) and not site.allows_origin(origin):
         # no CORS headers: the browser keeps the answer from a page on another domain
-        return _error(403, "origin_not_allowed", "This page's domain is not registered for this website.")
+        return site, origin, _error(403, "origin_not_allowed", "This page's domain is not registered for this website.")
     if request.method == "OPTIONS":
         response = HttpResponse(status=204)
-        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response["Access-Control-Allow-Headers"] = "Content-Type"
         response["Access-Control-Max-Age"] = "86400"
-        return _cors(response, origin)
+        return site, origin, _cors(response, origin)
+    return site, origin, None
+
+
+def _json_payload(request, origin: str):
     if len(request.body) > MAX_BODY_BYTES:
-        return _error(413, "payload_too_large", f"The limit is {MAX_BODY_BYTES} bytes.", origin=origin)
+        return None, _error(413, "payload_too_large", f"The limit is {MAX_BODY_BYTES} bytes.", origin=origin)
     try:
         payload = json.loads(request.body or b"{}")
     except ValueError:
-        return _error(400, "parse_error", "The body must be JSON.", origin=origin)
+        return None, _error(400, "parse_error", "The body must be JSON.", origin=origin)
     if not isinstance(payload, dict):
-        return _error(400, "parse_error", "The body must be a JSON object.", origin=origin)
-    form = WebFeedbackForm({key: value for key, value in payload.items() if isinstance(value, str | int)})
+        return None, _error(400, "parse_error", "The body must be a JSON object.", origin=origin)
+    return {key: value for key, value in payload.items() if isinstance(value, str | int)}, None
+
+
+def _form_errors(form) -> dict:
+    return {field: [e["message"] for e in errs] for field, errs in form.errors.get_json_data().items()}
+
+
+@csrf_exempt  # a cross-site POST by design; the site's key and the Origin check stand in for the token
+@require_http_methods(["POST", "OPTIONS"])
+def feedback_submit(request, public_key: str):
+    site, origin, refusal = _site_and_origin(request, public_key)
+    if refusal is not None:
+        return refusal
+    payload, refusal = _json_payload(request, origin)
+    if refusal is not None:
+        return refusal
+    form = WebFeedbackForm(payload)
     if not form.is_valid():
-        errors = {field: [e["message"] for e in errs] for field, errs in form.errors.get_json_data().items()}
-        return _error(400, "validation_error", "Invalid input.", errors, origin=origin)
+        return _error(400, "validation_error", "Invalid input.", _form_errors(form), origin=origin)
     data = form.cleaned_data
     if data["website"]:
         return _cors(JsonResponse({"ok": True}, status=201), origin)  # a bot: thank it, keep nothing
@@ -87,10 +109,87 @@ def feedback_submit(request, public_key: str):
             referrer=data["referrer"],
             browser_language=data["browser_language"],
             language=data["language"] or site.language,
+            country=visitor_country(request),
         ),
         user_agent=request.headers.get("User-Agent", ""),
     )
     return _cors(JsonResponse({"ok": True}, status=201), origin)
+
+
+@require_http_methods(["GET", "OPTIONS"])
+def intercept_rules(request, public_key: str):
+    """What the widget needs to decide, in the browser, when to offer a survey: pages, time on page,
+    scroll depth. Sampling and cooldown are decided by the server when the widget asks to offer."""
+    site, origin, refusal = _site_and_origin(request, public_key, origin_optional=True)
+    if refusal is not None:
+        return refusal
+    rules = [
+        {
+            "id": intercept.pk,
+            "pages": intercept.pattern_list(),
+            "seconds": intercept.seconds_on_page,
+            "scroll": intercept.scroll_percent,
+            "cooldown_days": intercept.cooldown_days,
+        }
+        for intercept in services.intercepts_for_site(site)
+    ]
+    response = _cors(JsonResponse({"intercepts": rules}), origin)
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+class InterceptOfferForm(forms.Form):
+    visitor_id = forms.RegexField(regex=r"^[A-Za-z0-9_-]{16,64}$")
+    page_url = forms.CharField(max_length=500)
+    referrer = forms.CharField(max_length=500, required=False)
+    language = forms.ChoiceField(choices=settings.LANGUAGES, required=False)
+    customer = forms.CharField(max_length=100, required=False)
+    customer_signature = forms.CharField(max_length=128, required=False)
+
+
+@csrf_exempt  # cross-site by design, as feedback_submit
+@require_http_methods(["POST", "OPTIONS"])
+def intercept_offer(request, public_key: str, intercept_id: int):
+    site, origin, refusal = _site_and_origin(request, public_key)
+    if refusal is not None:
+        return refusal
+    intercept = next((i for i in services.intercepts_for_site(site) if i.pk == intercept_id), None)
+    if intercept is None:
+        return _error(404, "not_found", "No such survey on this website.", origin=origin)
+    payload, refusal = _json_payload(request, origin)
+    if refusal is not None:
+        return refusal
+    form = InterceptOfferForm(payload)
+    if not form.is_valid():
+        return _error(400, "validation_error", "Invalid input.", _form_errors(form), origin=origin)
+    data = form.cleaned_data
+    language = data["language"] or site.language
+    try:
+        offer = services.intercept_offer(
+            intercept=intercept,
+            visit=services.InterceptVisit(
+                visitor_id=data["visitor_id"],
+                page_url=data["page_url"],
+                referrer=data["referrer"],
+                language=language,
+                country=visitor_country(request),
+                customer_external_id=data["customer"],
+                customer_signature=data["customer_signature"],
+            ),
+        )
+    except services.CustomerSignatureInvalid as error:
+        return _error(400, error.code, str(error), origin=origin)
+    if offer.invitation is None:
+        body = {"offer": None, "reason": offer.reason, "cooldown_days": intercept.cooldown_days}
+    else:
+        body = {
+            "offer": {
+                "url": offer.invitation.url,
+                "prompt": intercept.prompt(language),
+                "title": intercept.survey.title(language),
+            }
+        }
+    return _cors(JsonResponse(body), origin)
 
 
 @cache

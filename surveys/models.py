@@ -38,6 +38,7 @@ class Survey(models.Model):
     class Trigger(models.TextChoices):
         ORDER_DELIVERED = "order_delivered", _("After an order is delivered")
         MANUAL = "manual", _("Sent by hand")
+        WEB_INTERCEPT = "web_intercept", _("Offered on the website")
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title_es = models.CharField(_("title (Spanish)"), max_length=200)
@@ -206,9 +207,29 @@ class Invitation(models.Model):
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="invitations", null=True, blank=True, verbose_name=_("order")
     )
+    # empty for a website visitor the shop did not identify (an intercept survey)
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("customer")
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        null=True,
+        blank=True,
+        verbose_name=_("customer"),
     )
+    intercept = models.ForeignKey(
+        "onsite.Intercept",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("intercept survey"),
+    )
+    # Where an intercept survey was offered: the visitor's random id (the widget keeps it in the
+    # browser) for the cooldown, and the page, for the context of what they answer.
+    visitor_id = models.CharField(_("visitor"), max_length=64, blank=True, default="", db_default="")
+    page_url = models.CharField(_("page"), max_length=500, blank=True, default="", db_default="")
+    referrer = models.CharField(_("referrer"), max_length=500, blank=True, default="", db_default="")
+    country = models.CharField(_("country"), max_length=2, blank=True, default="", db_default="")
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="es")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -232,10 +253,16 @@ class Invitation(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="invitation_status_created"),
             models.Index(fields=["customer", "created_at"], name="invitation_customer_created"),
+            models.Index(
+                fields=["visitor_id", "created_at"],
+                name="invitation_visitor_created",
+                condition=~models.Q(visitor_id=""),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.survey.slug} → {self.customer.email} ({self.get_status_display()})"
+        who = self.customer.email if self.customer_id else _("website visitor")
+        return f"{self.survey.slug} → {who} ({self.get_status_display()})"
 
     @property
     def token(self) -> str:
@@ -267,7 +294,12 @@ class Response(models.Model):
     )
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses", verbose_name=_("survey"))
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="survey_responses", verbose_name=_("customer")
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+        null=True,
+        blank=True,
+        verbose_name=_("customer"),
     )
     order = models.ForeignKey(
         Order,
@@ -287,7 +319,8 @@ class Response(models.Model):
         ordering = ["-submitted_at"]
 
     def __str__(self) -> str:
-        return f"{self.survey.slug} · {self.customer.email} · {self.submitted_at:%Y-%m-%d}"
+        who = self.customer.email if self.customer_id else _("website visitor")
+        return f"{self.survey.slug} · {who} · {self.submitted_at:%Y-%m-%d}"
 
 
 class Answer(models.Model):

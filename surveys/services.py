@@ -213,6 +213,7 @@ def invitations_due_for_reminder(*, now: datetime | None = None) -> list[int]:
         reminded_at__isnull=True,
         expires_at__gt=now,
         survey__reminder_after__isnull=False,
+        intercept__isnull=True,  # offered on the website: there is no email to remind
     ).values_list("pk", "sent_at", "survey__reminder_after")
     return [pk for pk, sent_at, after in candidates if sent_at and sent_at + after <= now]
 
@@ -229,6 +230,7 @@ def invitation_remind(*, invitation_id: int, now: datetime | None = None) -> boo
         )
         if (
             invitation is None
+            or invitation.intercept_id is not None
             or invitation.status not in (Invitation.Status.SENT, Invitation.Status.OPENED)
             or invitation.reminded_at is not None
             or invitation.survey.reminder_after is None

@@ -223,3 +223,49 @@ def test_a_visitor_sends_feedback_through_the_widget_on_a_shop_page(live_server,
     assert FeedbackItem.objects.get(web_feedback=stored).channel == "web"
     # the shop's own styles are untouched by the widget's
     assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("Georgia")
+
+
+def test_a_visitor_is_offered_the_survey_on_the_shop_page_answers_it_and_is_not_asked_again(
+    live_server, phone, settings
+):
+    from urllib.parse import urlsplit
+
+    from onsite.models import Intercept, Site
+    from tests.factories import default_survey
+
+    settings.VOZ_PUBLIC_BASE_URL = live_server.url  # where survey links point
+    site = Site.objects.create(name="Tienda Demo", domains=urlsplit(live_server.url).netloc)
+    intercept = Intercept.objects.create(
+        site=site, survey=default_survey(), name="Producto", page_patterns="/w/demo/*", seconds_on_page=1
+    )
+    page = phone
+    page.goto(f"{live_server.url}/w/demo/")
+
+    # after a second on the page the invitation opens by itself
+    offer = page.get_by_role("dialog", name="¿Qué tal tu pedido?")
+    offer.wait_for(timeout=10_000)
+    assert page.get_by_text("¿Nos respondes unas preguntas rápidas?").is_visible()
+    page.screenshot(path=SCREENSHOTS / "intercept-offer-390.png")
+    invitation = Invitation.objects.get(intercept=intercept)
+    assert invitation.customer is None and invitation.page_url.endswith("/w/demo/")
+
+    # accepting opens the survey in a new tab and closes the invitation
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Sí, responder").click()
+    survey = opened.value
+    survey.wait_for_load_state()
+    assert survey.locator("h1").inner_text() == "¿Qué tal tu pedido?"
+    assert offer.count() == 0
+    choose(survey, "q_nps", 9)
+    choose(survey, "q_delivery_csat", 5)
+    survey.get_by_label("¿Cuál es el motivo principal de tu puntuación?").fill("Encontré la taza que buscaba.")
+    survey.get_by_role("button", name="Enviar mis respuestas").click()
+    assert survey.locator("h1").inner_text() == "¡Gracias!"
+    assert Response.objects.get(invitation=invitation).customer is None
+
+    # the same visitor coming back is not asked again
+    page.reload()
+    page.get_by_role("button", name="Opinión").wait_for()
+    page.wait_for_timeout(2500)
+    assert page.get_by_role("dialog").count() == 0
+    assert Invitation.objects.filter(intercept=intercept).count() == 1

@@ -148,7 +148,7 @@ def test_device_classes():
 
 
 def test_traffic_sources():
-    from onsite.services import traffic_source
+    from core.visits import traffic_source
 
     assert traffic_source(f"{SHOP}/p?utm_source=Newsletter&utm_medium=email", "https://www.google.com/") == "newsletter"
     assert traffic_source(f"{SHOP}/p", "https://www.google.es/search?q=taza") == "google.es"

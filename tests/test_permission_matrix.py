@@ -35,6 +35,8 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
     "onsite:widget": ("GET", "/w/widget.js", dict.fromkeys(ROLES, 200)),
     "onsite:demo": ("GET", "/w/demo/", dict.fromkeys(ROLES, 200)),
     "onsite:feedback": ("POST", "/w/site_unknown/feedback/", dict.fromkeys(ROLES, 404)),
+    "onsite:intercepts": ("GET", "/w/site_unknown/intercepts/", dict.fromkeys(ROLES, 404)),
+    "onsite:intercept_offer": ("POST", "/w/site_unknown/intercepts/1/offer/", dict.fromkeys(ROLES, 404)),
     "feedback:feed": ("GET", "/feedback/", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),
     "feedback:feed-export": ("GET", "/feedback/export.csv", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),
     "support:inbox": ("GET", "/support/", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),
@@ -305,13 +307,14 @@ def test_the_admin_follows_the_roles(world):
         "/admin/support/slapolicy/add/",
         "/admin/analytics/alertrule/add/",
         "/admin/onsite/site/add/",
+        "/admin/onsite/intercept/add/",
     )
 
     assert anonymous.get("/admin/").status_code == 302
     assert agent.get("/admin/").status_code == 200
     assert agent.get("/admin/feedback/feedbackitem/").status_code == 200
-    assert [agent.get(page).status_code for page in settings_pages] == [403] * 4
-    assert [manager.get(page).status_code for page in settings_pages] == [200] * 4
+    assert [agent.get(page).status_code for page in settings_pages] == [403] * 5
+    assert [manager.get(page).status_code for page in settings_pages] == [200] * 5
     assert manager.get("/admin/auth/user/").status_code == 403  # people and tokens are for admins
     assert manager.get("/admin/core/auditevent/").status_code == 200  # managers read the audit log
     assert agent.get("/admin/core/auditevent/").status_code == 403

@@ -94,6 +94,9 @@ VOZ_RATE_LIMITS = [
     ("login", "POST", "/admin/login/", env.int("RATE_LOGIN_PER_MINUTE", default=10), 60),
 ]
 VOZ_TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+# The header in which the shop's CDN or proxy states the visitor's country (e.g. CF-IPCountry);
+# empty: website feedback carries no country unless the visitor is a known customer.
+VOZ_COUNTRY_HEADER = env("COUNTRY_HEADER", default="")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -900,7 +900,25 @@ def _demo_website() -> None:
 
     public = urlsplit(settings.VOZ_PUBLIC_BASE_URL).netloc or "127.0.0.1:8000"
     domains = dict.fromkeys([public, "127.0.0.1:8000", "localhost:8000"])
-    Site.objects.get_or_create(name="Tienda Demo", defaults={"domains": "\n".join(domains)})
+    site, _ = Site.objects.get_or_create(name="Tienda Demo", defaults={"domains": "\n".join(domains)})
+    # the sample shop page asks its visitors a few questions after a while, once a month each
+    from onsite.models import Intercept
+
+    survey = Survey.objects.filter(slug="post-purchase").first()
+    if survey is not None:
+        Intercept.objects.get_or_create(
+            site=site,
+            name="Página de producto",
+            defaults={
+                "survey": survey,
+                "page_patterns": "/w/demo/*",
+                "seconds_on_page": 15,
+                "sample_percent": 100,
+                "cooldown_days": 30,
+                "prompt_es": "¿Nos cuentas qué tal tu experiencia con la tienda? Es solo un minuto.",
+                "prompt_en": "Would you tell us about your experience with the shop? It only takes a minute.",
+            },
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,14 +15,16 @@
       stars: ["Muy mala", "Mala", "Normal", "Buena", "Muy buena"], comment: "¿Quieres contarnos algo? (opcional)",
       email: "Tu email, si quieres respuesta (opcional)", send: "Enviar", close: "Cerrar",
       thanks: "¡Gracias! Lo leeremos con atención.", empty: "Elige una valoración o escribe un comentario.",
-      failed: "No se pudo enviar. Inténtalo de nuevo en un momento."
+      failed: "No se pudo enviar. Inténtalo de nuevo en un momento.",
+      accept: "Sí, responder", decline: "Ahora no", newTab: "(se abre en otra pestaña)"
     },
     en: {
       tab: "Feedback", title: "What do you think of this page?", rate: "Rate this page from 1 to 5",
       stars: ["Very poor", "Poor", "OK", "Good", "Very good"], comment: "Anything to tell us? (optional)",
       email: "Your email, if you would like a reply (optional)", send: "Send", close: "Close",
       thanks: "Thank you! We will read it carefully.", empty: "Choose a rating or write a comment.",
-      failed: "It could not be sent. Please try again in a moment."
+      failed: "It could not be sent. Please try again in a moment.",
+      accept: "Yes, answer", decline: "Not now", newTab: "(opens in a new tab)"
     }
   }[lang];
 
@@ -41,6 +43,7 @@
     "label{display:block;font-size:14px;margin:8px 0 4px}textarea,input{width:100%;font-size:16px;padding:8px;border:1px solid #c5cbd6;border-radius:8px}" +
     "textarea{min-height:80px}.row{display:flex;gap:8px;justify-content:flex-end;margin-top:14px}" +
     ".send{background:#1f5fbf;color:#fff;border:0;border-radius:8px;padding:10px 18px;font-size:16px;cursor:pointer;min-height:44px}" +
+    ".accept{display:inline-flex;align-items:center;text-decoration:none}" +
     ".close{background:none;border:1px solid #c5cbd6;border-radius:8px;padding:10px 14px;font-size:16px;cursor:pointer;min-height:44px}" +
     ".msg{font-size:14px;margin:10px 0 0}.msg.error{color:#b3261e}.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}";
 
@@ -60,22 +63,44 @@
 
   var tab = el("button", { class: "tab", type: "button", "aria-haspopup": "dialog" }, T.tab);
   root.appendChild(tab);
-  var opener = null;
   var backdrop = null;
+  var opener = null;
 
   function close() {
     if (!backdrop) return;
     backdrop.remove();
     backdrop = null;
-    (opener || tab).focus();
+    if (opener) opener.focus();
+  }
+
+  // A modal dialog: focus stays inside it while open, Escape or a click outside closes it, and
+  // the focus goes back to what opened it (nothing, for an intercept that opened by itself).
+  function modal(openedBy) {
+    opener = openedBy;
+    backdrop = el("div", { class: "backdrop" });
+    var dialog = el("div", { class: "dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": "voz-title" });
+    backdrop.appendChild(dialog);
+    root.appendChild(backdrop);
+    backdrop.addEventListener("click", function (event) { if (event.target === backdrop) close(); });
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); close(); return; }
+      if (event.key !== "Tab") return;
+      var focusable = Array.prototype.filter.call(
+        dialog.querySelectorAll("a[href],button,textarea,input:not([tabindex='-1'])"),
+        function (node) { return !node.disabled; }
+      );
+      var first = focusable[0];
+      var last = focusable[focusable.length - 1];
+      if (event.shiftKey && root.activeElement === first) { event.preventDefault(); last.focus(); }
+      else if (!event.shiftKey && root.activeElement === last) { event.preventDefault(); first.focus(); }
+    });
+    return dialog;
   }
 
   function open() {
     if (backdrop) return;
-    opener = tab;
     var rating = null;
-    backdrop = el("div", { class: "backdrop" });
-    var dialog = el("div", { class: "dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": "voz-title" });
+    var dialog = modal(tab);
     var form = el("form", { novalidate: "" });
     form.appendChild(el("h2", { id: "voz-title" }, T.title));
     var fieldset = el("fieldset");
@@ -112,24 +137,7 @@
     row.appendChild(send);
     form.appendChild(row);
     dialog.appendChild(form);
-    backdrop.appendChild(dialog);
-    root.appendChild(backdrop);
-
     cancel.addEventListener("click", close);
-    backdrop.addEventListener("click", function (event) { if (event.target === backdrop) close(); });
-    dialog.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") { event.preventDefault(); close(); return; }
-      if (event.key !== "Tab") return;
-      // keep the focus inside the dialog while it is open
-      var focusable = Array.prototype.filter.call(
-        dialog.querySelectorAll("button,textarea,input:not([tabindex='-1'])"),
-        function (node) { return !node.disabled; }
-      );
-      var first = focusable[0];
-      var last = focusable[focusable.length - 1];
-      if (event.shiftKey && root.activeElement === first) { event.preventDefault(); last.focus(); }
-      else if (!event.shiftKey && root.activeElement === last) { event.preventDefault(); first.focus(); }
-    });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var text = comment.value.trim();
@@ -159,6 +167,104 @@
   }
 
   tab.addEventListener("click", open);
-  function mount() { document.body.appendChild(host); }
+
+  // ---- Intercept surveys: offered by the rules set in Voz (pages, time on page, scroll depth);
+  // the server draws the sample and keeps the cooldown, the browser remembers it to spare requests.
+  var base = new URL(script.src).origin + "/w/" + encodeURIComponent(script.dataset.site) + "/intercepts/";
+  var store = (function () {
+    try { localStorage.setItem("voz_probe", "1"); localStorage.removeItem("voz_probe"); return localStorage; }
+    catch (error) { return null; }  // no storage, no way to keep a cooldown: never intercept
+  })();
+
+  function visitorId() {
+    var id = store.getItem("voz_visitor");
+    if (!id) {
+      var bytes = new Uint8Array(16);
+      crypto.getRandomValues(bytes);
+      id = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+      store.setItem("voz_visitor", id);
+    }
+    return id;
+  }
+
+  function pageMatches(pattern) {
+    var target = location.pathname + (pattern.indexOf("?") >= 0 && location.search ? location.search : "");
+    var regex = "^" + pattern.split("*").map(function (piece) {
+      return piece.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+    }).join(".*") + "$";
+    return new RegExp(regex).test(target);
+  }
+
+  function quietUntil(days) { store.setItem("voz_quiet_until", String(Date.now() + days * 86400000)); }
+
+  function scrolledPercent() {
+    var page = document.documentElement;
+    var scrollable = page.scrollHeight - window.innerHeight;
+    return scrollable <= 0 ? 100 : (100 * window.scrollY) / scrollable;
+  }
+
+  function whenTriggered(rule, then) {
+    var waited = rule.seconds <= 0;
+    var scrolled = rule.scroll <= 0 || scrolledPercent() >= rule.scroll;
+    var done = false;
+    function check() {
+      if (done || !waited || !scrolled) return;
+      done = true;
+      window.removeEventListener("scroll", onScroll);
+      then();
+    }
+    function onScroll() { if (scrolledPercent() >= rule.scroll) { scrolled = true; check(); } }
+    if (!scrolled) window.addEventListener("scroll", onScroll, { passive: true });
+    if (!waited) setTimeout(function () { waited = true; check(); }, rule.seconds * 1000);
+    check();
+  }
+
+  function offer(rule) {
+    fetch(base + rule.id + "/offer/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      credentials: "omit",
+      body: JSON.stringify({
+        visitor_id: visitorId(), page_url: location.href.slice(0, 500), referrer: document.referrer.slice(0, 500),
+        language: lang, customer: script.dataset.customer || "", customer_signature: script.dataset.customerSignature || ""
+      })
+    }).then(function (response) { return response.ok ? response.json() : null; }).then(function (answer) {
+      if (!answer) return;
+      // not drawn for this survey: the draw is stable, so stop asking the server about it
+      if (answer.reason === "sample") store.setItem("voz_skip_" + rule.id, "1");
+      else quietUntil(answer.offer ? rule.cooldown_days : 1);
+      if (answer.offer && !backdrop) showOffer(answer.offer);
+    }).catch(function () {});
+  }
+
+  function showOffer(invite) {
+    var dialog = modal(null);
+    dialog.appendChild(el("h2", { id: "voz-title" }, invite.title));
+    dialog.appendChild(el("p", {}, invite.prompt));
+    var row = el("div", { class: "row" });
+    var decline = el("button", { type: "button", class: "close" }, T.decline);
+    var accept = el("a", { class: "send accept", href: invite.url, target: "_blank", rel: "noopener" }, T.accept);
+    accept.appendChild(el("span", { class: "hp" }, " " + T.newTab));
+    decline.addEventListener("click", close);
+    accept.addEventListener("click", function () { setTimeout(close, 0); });
+    row.appendChild(decline);
+    row.appendChild(accept);
+    dialog.appendChild(row);
+    accept.focus();
+  }
+
+  function intercepts() {
+    if (!store || Number(store.getItem("voz_quiet_until") || 0) > Date.now()) return;
+    fetch(base, { credentials: "omit" }).then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (config) {
+        var rule = config && config.intercepts.filter(function (candidate) {
+          if (store.getItem("voz_skip_" + candidate.id)) return false;
+          return !candidate.pages.length || candidate.pages.some(pageMatches);
+        })[0];
+        if (rule) whenTriggered(rule, function () { offer(rule); });
+      }).catch(function () {});
+  }
+
+  function mount() { document.body.appendChild(host); intercepts(); }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 })();
