@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,13 +72,21 @@ class AlertEpisode(models.Model):
 # counts per value (an NPS of 7, a 4-star rating, a negative mention), never averages, so any
 # set of days, products or languages can be added up exactly. A day is a day in the shop's
 # time zone. Each row belongs to a scope: "all" (every item once), "product" (once per SKU the
-# item is about) or "category" (once per category) — so a filter never double-counts.
+# item is about) or "category" (once per category) — so a filter never double-counts. Feedback
+# and topic mentions also have the context scopes "source", "country" and "device" (key = the
+# value, "" when unknown): every item once in each.
 # ---------------------------------------------------------------------------------------
 class RollupScope(models.TextChoices):
     ALL = "all", "all"
     PRODUCT = "product", "product"
     CATEGORY = "category", "category"
     SEGMENT = "segment", "segment"
+    SOURCE = "source", "source"
+    COUNTRY = "country", "country"
+    DEVICE = "device", "device"
+
+
+CONTEXT_SCOPES = (RollupScope.SOURCE, RollupScope.COUNTRY, RollupScope.DEVICE)
 
 
 class ScopedDay(models.Model):
@@ -212,7 +222,7 @@ class RetentionSnapshot(models.Model):
     cases change; they are whole-history figures, so there is nothing to add up per day."""
 
     computed_at = models.DateTimeField()
-    segment = models.CharField(max_length=20, blank=True)  # "" = every customer
+    segment = models.CharField(max_length=40, blank=True)  # "" = every customer; an RFM or saved segment
     data = models.JSONField()
     is_stale = models.BooleanField(default=False)
 
@@ -259,3 +269,97 @@ class SegmentRun(models.Model):
 
     def __str__(self) -> str:
         return f"segments @ {self.computed_at:%Y-%m-%d %H:%M}: {self.changed}/{self.customers} changed"
+
+
+def validate_not_rfm_code(slug: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    if slug in CustomerRfm.Segment.values:
+        raise ValidationError(_("This slug is taken by an RFM segment."))
+
+
+class SavedSegment(models.Model):
+    """A named filter over customers — their attributes, RFM segment and recency, frequency and
+    money spent — usable wherever the dashboards, the feed and the API take a segment."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=40,
+        unique=True,
+        validators=[validate_not_rfm_code],
+        help_text=_("What the filters and the API use, e.g. vip-madrid."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    rfm_segments = models.JSONField(
+        _("RFM segments"), default=list, blank=True, help_text=_("Any of these; none: any segment.")
+    )
+    attributes = models.JSONField(
+        _("attributes"), default=dict, blank=True, help_text=_("All of these must match (case does not matter).")
+    )
+    recency_min_days = models.PositiveIntegerField(
+        _("last order at least (days ago)"), null=True, blank=True, help_text=_("e.g. 180 for lapsed customers")
+    )
+    recency_max_days = models.PositiveIntegerField(_("last order at most (days ago)"), null=True, blank=True)
+    frequency_min = models.PositiveIntegerField(_("orders at least"), null=True, blank=True)
+    frequency_max = models.PositiveIntegerField(_("orders at most"), null=True, blank=True)
+    monetary_min = models.DecimalField(_("spent at least"), max_digits=12, decimal_places=2, null=True, blank=True)
+    monetary_max = models.DecimalField(_("spent at most"), max_digits=12, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer segment")
+        verbose_name_plural = _("customer segments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        for low, high in (
+            ("recency_min_days", "recency_max_days"),
+            ("frequency_min", "frequency_max"),
+            ("monetary_min", "monetary_max"),
+        ):
+            if (
+                getattr(self, low) is not None
+                and getattr(self, high) is not None
+                and getattr(self, low) > getattr(self, high)
+            ):
+                raise ValidationError({high: _("Must not be less than the minimum.")})
+        unknown = set(self.rfm_segments or []) - set(CustomerRfm.Segment.values)
+        if unknown:
+            raise ValidationError({"rfm_segments": _("Unknown RFM segments: %s") % ", ".join(sorted(unknown))})
+
+    def customers(self, *, now=None):
+        """The customers in the segment now, as a queryset of Customer."""
+        from django.db.models import Count, Max, Sum
+
+        from customers.models import Customer
+
+        now = now or timezone.now()
+        customers = Customer.objects.all()
+        for key, value in (self.attributes or {}).items():
+            customers = customers.filter(**{f"attributes__{key}__iexact": str(value)})
+        if self.rfm_segments:
+            customers = customers.filter(rfm__segment__in=self.rfm_segments)
+        bounds = {}
+        if self.recency_min_days is not None:
+            bounds["last_order__lte"] = now - timedelta(days=self.recency_min_days)
+        if self.recency_max_days is not None:
+            bounds["last_order__gte"] = now - timedelta(days=self.recency_max_days)
+        if self.frequency_min is not None:
+            bounds["order_count__gte"] = self.frequency_min
+        if self.frequency_max is not None:
+            bounds["order_count__lte"] = self.frequency_max
+        if self.monetary_min is not None:
+            bounds["spent__gte"] = self.monetary_min
+        if self.monetary_max is not None:
+            bounds["spent__lte"] = self.monetary_max
+        if bounds:
+            customers = customers.annotate(
+                last_order=Max("orders__placed_at"), order_count=Count("orders"), spent=Sum("orders__total")
+            ).filter(**bounds)
+        return customers

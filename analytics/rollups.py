@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.utils import timezone
 
 from analytics.models import (
+    CONTEXT_SCOPES,
     AnswerDaily,
     CaseDaily,
     CaseDurationDaily,
@@ -221,16 +222,27 @@ def _product_paths(prefix: str = "") -> list[tuple[Q, str]]:
 
 
 def _scoped(
-    base, dims: tuple[str, ...], product_paths: list[tuple[Q, str]], customer: str, scopes: tuple[str, ...]
+    base,
+    dims: tuple[str, ...],
+    product_paths: list[tuple[Q, str]],
+    customer: str,
+    scopes: tuple[str, ...],
+    context: str | None = None,
 ) -> dict[tuple, int]:
     """Counts per (scope, key, *dims); within a product or category an item counts once.
 
-    `customer` is the path to the row's customer, whose RFM segment is the key of the segment scope.
+    `customer` is the path to the row's customer, whose RFM segment is the key of the segment scope;
+    `context` the path prefix to the feedback item whose source, country and device key the
+    context scopes (None: this source has no context scopes).
     """
     totals: dict[tuple, int] = defaultdict(int)
     if RollupScope.ALL in scopes:
         for (*rest,), n in _fold(base.values(*dims).annotate(n=Count("pk")), dims).items():
             totals[(RollupScope.ALL, "", *rest)] += n
+    for scope in CONTEXT_SCOPES if context is not None else ():
+        if scope in scopes:
+            for row in base.values(*dims, key=F(f"{context}{scope}")).annotate(n=Count("pk")):
+                totals[(scope, row["key"] or "", *(row[d] for d in dims))] += row["n"]
     if RollupScope.SEGMENT in scopes:
         segment = f"{customer}__rfm__segment"
         rows = base.filter(**{f"{segment}__isnull": False}).values(*dims, key=F(segment)).annotate(n=Count("pk"))
@@ -271,7 +283,7 @@ def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCO
     items = FeedbackItem.objects.filter(
         received_at__gte=start, received_at__lt=end, analysis_status=FeedbackItem.AnalysisStatus.DONE
     ).annotate(day=TruncDate("received_at", tzinfo=zone), label=effective_sentiment())
-    totals = _scoped(items, ("day", "language", "channel", "label"), _product_paths(), "customer", scopes)
+    totals = _scoped(items, ("day", "language", "channel", "label"), _product_paths(), "customer", scopes, context="")
     _replace(
         FeedbackDaily,
         first,
@@ -299,6 +311,7 @@ def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCO
         _product_paths("feedback__"),
         "feedback__customer",
         scopes,
+        context="feedback__",
     )
     _replace(
         TopicDaily,

@@ -100,7 +100,39 @@ def segments_ensure_fresh() -> None:
         segments_refresh()
 
 
+def is_rfm_segment(segment: str) -> bool:
+    return segment in CustomerRfm.Segment.values
+
+
 def customers_in_segment(segment: str):
-    """The customers of a segment, as a subquery."""
-    segments_ensure_fresh()
-    return CustomerRfm.objects.filter(segment=segment).values("customer_id")
+    """The customers of an RFM segment or a saved segment (by slug), as a subquery of ids."""
+    from analytics.models import SavedSegment
+
+    if is_rfm_segment(segment):
+        segments_ensure_fresh()
+        return CustomerRfm.objects.filter(segment=segment).values("customer_id")
+    saved = SavedSegment.objects.filter(slug=segment).first()
+    if saved is None:
+        return CustomerRfm.objects.none().values("customer_id")
+    if saved.rfm_segments:
+        segments_ensure_fresh()
+    return saved.customers().values("pk")
+
+
+def segment_choices() -> list[tuple[str, object]]:
+    """For a filter's select: the RFM segments, then the saved ones (grouped)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from analytics.models import SavedSegment
+
+    saved = list(SavedSegment.objects.values_list("slug", "name"))
+    choices: list = [("", _("Any")), (_("RFM"), list(CustomerRfm.Segment.choices))]
+    if saved:
+        choices.append((_("Saved segments"), saved))
+    return choices
+
+
+def segment_exists(segment: str) -> bool:
+    from analytics.models import SavedSegment
+
+    return is_rfm_segment(segment) or SavedSegment.objects.filter(slug=segment).exists()

@@ -14,6 +14,8 @@ from reviews.models import Review
 from surveys.models import Answer, Question
 
 TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+# Dimensions of where feedback came from, as FeedbackItem fields and rollup scopes.
+CONTEXT_DIMENSIONS = ("source", "country", "device")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,10 @@ class Filters:
     segment: str = ""
     topic: str = ""  # slug: only what was said about this topic
     product: str = ""  # SKU
+    # where the feedback came from (feedback and topics only: scores carry no page or device)
+    source: str = ""
+    country: str = ""
+    device: str = ""
 
     @property
     def bounds(self) -> tuple[datetime, datetime]:
@@ -83,6 +89,9 @@ def _feedback(filters: Filters):
         items = items.filter(customer_id__in=customers_in_segment(filters.segment))
     if filters.topic:
         items = items.filter(pk__in=_mentions_of(filters.topic).values("feedback_id"))
+    for dimension in CONTEXT_DIMENSIONS:
+        if getattr(filters, dimension):
+            items = items.filter(**{dimension: getattr(filters, dimension)})
     # An item is about its review's product, or else about every product of its order. Filtered
     # through a subquery: a join to order items would repeat an item once per matching line.
     if filters.category:
@@ -574,8 +583,16 @@ def defection_reasons(*, since: datetime | None = None) -> dict:
 # score split by what the comment was about, or two of product, category and segment at once) falls
 # back to the raw tables.
 # ---------------------------------------------------------------------------------------
+def _scope_filters(filters: Filters) -> tuple[str, ...]:
+    return (filters.product, filters.category, filters.segment, *(getattr(filters, d) for d in CONTEXT_DIMENSIONS))
+
+
 def _uses_rollups(filters: Filters) -> bool:
-    return not filters.topic and sum(map(bool, (filters.product, filters.category, filters.segment))) <= 1
+    from analytics.segments import is_rfm_segment
+
+    # the rollups know RFM segments; a saved segment's members are found in the raw tables
+    saved_segment = filters.segment and not is_rfm_segment(filters.segment)
+    return not filters.topic and not saved_segment and sum(map(bool, _scope_filters(filters))) <= 1
 
 
 def _scope(filters: Filters) -> dict:
@@ -587,14 +604,19 @@ def _scope(filters: Filters) -> dict:
         return {"scope": RollupScope.CATEGORY, "key": filters.category}
     if filters.segment:
         return {"scope": RollupScope.SEGMENT, "key": filters.segment}
+    for dimension in CONTEXT_DIMENSIONS:
+        if getattr(filters, dimension):
+            return {"scope": dimension, "key": getattr(filters, dimension)}
     return {"scope": RollupScope.ALL, "key": ""}
 
 
-def _daily(model, filters: Filters, *, channel: bool = True):
+def _daily(model, filters: Filters, *, channel: bool = True, every_key_of: str = ""):
+    """The filtered rollup rows; `every_key_of` a scope: its rows for every key, not the filters' scope."""
     from analytics import rollups
 
     rollups.ensure_fresh()
-    rows = model.objects.filter(day__gte=filters.start, day__lte=filters.end, **_scope(filters))
+    scope = {"scope": every_key_of} if every_key_of else _scope(filters)
+    rows = model.objects.filter(day__gte=filters.start, day__lte=filters.end, **scope)
     if filters.language:
         rows = rows.filter(language=filters.language)
     if channel and filters.channel:
@@ -758,9 +780,12 @@ def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
 
     from analytics import rollups
     from analytics.models import CaseDaily, CaseDurationDaily
+    from analytics.segments import is_rfm_segment
     from support.models import Case
 
     if filters.product or filters.category or filters.language or filters.topic:
+        return service_levels_naive(filters, now=now)
+    if filters.segment and not is_rfm_segment(filters.segment):
         return service_levels_naive(filters, now=now)
     now = now or timezone.now()
     rollups.ensure_fresh()
@@ -810,3 +835,71 @@ def retention(
         "rates": [{**row, "month": date.fromisoformat(row["month"])} for row in data["rates"]],
         "cohorts": [{**row, "cohort": date.fromisoformat(row["cohort"])} for row in data["cohorts"]],
     }
+
+
+# ---------------------------------------------------------------------------------------
+# Where feedback comes from: volume and sentiment per source, country or device
+# ---------------------------------------------------------------------------------------
+CONTEXT_TOP = 8  # values drawn one by one over time; the rest are summed as "other"
+
+
+def _context_report(counts: dict[str, dict[str, int]], series: dict[str, dict[datetime, int]]) -> dict:
+    values = []
+    for value, by_label in counts.items():
+        total = sum(by_label.values())
+        values.append(
+            {
+                "value": value,
+                "items": total,
+                "negative": by_label.get("negative", 0),
+                "neutral": by_label.get("neutral", 0),
+                "positive": by_label.get("positive", 0),
+                "negative_share": 100 * by_label.get("negative", 0) / total if total else None,
+                "negative_interval": metrics.wilson_interval(by_label.get("negative", 0), total),
+            }
+        )
+    values.sort(key=lambda row: (-row["items"], row["value"]))
+    top = [row["value"] for row in values[:CONTEXT_TOP]]
+    periods = sorted({moment for by_period in series.values() for moment in by_period})
+    lines = {value: [series.get(value, {}).get(p, 0) for p in periods] for value in top}
+    rest = [v for v in series if v not in top]
+    if rest:
+        lines["*other"] = [sum(series[v].get(p, 0) for v in rest) for p in periods]
+    return {"values": values, "periods": periods, "series": lines}
+
+
+def feedback_by_context_naive(filters: Filters, dimension: str) -> dict:
+    if dimension not in CONTEXT_DIMENSIONS:
+        raise ValueError(dimension)
+    items = _feedback(filters)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in items.values(dimension, "label").annotate(n=Count("pk")):
+        by_label = counts[row[dimension] or ""]
+        by_label[row["label"] or ""] = by_label.get(row["label"] or "", 0) + row["n"]
+    series: dict[str, dict[datetime, int]] = defaultdict(lambda: defaultdict(int))
+    rows = items.annotate(p=TRUNC[filters.period]("received_at")).values("p", dimension).annotate(n=Count("pk"))
+    for row in rows:
+        series[row[dimension] or ""][row["p"]] += row["n"]
+    return _context_report(counts, series)
+
+
+def feedback_by_context(filters: Filters, dimension: str) -> dict:
+    """Per value of the dimension ("" = not known): items, their sentiment, the negative share with
+    its interval, and the volume per period of the most frequent values."""
+    from django.db.models import Sum
+
+    from analytics.models import FeedbackDaily
+
+    if dimension not in CONTEXT_DIMENSIONS:
+        raise ValueError(dimension)
+    # Read from the dimension's own scope: any other scope filter, or a topic, goes to the raw rows.
+    if filters.topic or any(_scope_filters(filters)):
+        return feedback_by_context_naive(filters, dimension)
+    rows = _daily(FeedbackDaily, filters, every_key_of=dimension)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    series: dict[str, dict[datetime, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows.values("key", "sentiment", "p").annotate(n=Sum("items")):
+        by_label = counts[row["key"]]
+        by_label[row["sentiment"]] = by_label.get(row["sentiment"], 0) + row["n"]
+        series[row["key"]][period_start(row["p"], "day")] += row["n"]
+    return _context_report(counts, series)

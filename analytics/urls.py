@@ -7,6 +7,7 @@ app_name = "analytics"
 urlpatterns = [
     path("satisfaction/", views.satisfaction, name="satisfaction"),
     path("topics/", views.topics, name="topics"),
+    path("sources/", views.sources, name="sources"),
     path("service/", views.service, name="service"),
     path("retention/", views.retention, name="retention"),
 ]

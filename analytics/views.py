@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analytics import selectors
-from analytics.models import CustomerRfm
+from analytics.segments import segment_choices
 from customers.models import Product
 from feedback.models import FeedbackItem
 from sentiment.models import Topic
@@ -41,9 +41,7 @@ class SatisfactionFilterForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), required=False)
     product = forms.CharField(label=_("Product (SKU)"), required=False, max_length=100)
     topic = forms.ChoiceField(label=_("Topic"), required=False)
-    segment = forms.ChoiceField(
-        label=_("Customer segment (RFM)"), required=False, choices=[("", _("Any")), *CustomerRfm.Segment.choices]
-    )
+    segment = forms.ChoiceField(label=_("Customer segment"), required=False)
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None:
@@ -65,6 +63,7 @@ class SatisfactionFilterForm(forms.Form):
         language = (translation.get_language() or "es")[:2]
         topics = Topic.objects.filter(is_active=True)
         self.fields["topic"].choices = [("", _("Any")), *[(t.slug, t.name(language)) for t in topics]]
+        self.fields["segment"].choices = segment_choices()
         # The form shows the window the numbers are for, also before anything is chosen.
         start, end = default_window()
         self.fields["start"].initial, self.fields["end"].initial = start, end
@@ -102,12 +101,51 @@ class SatisfactionFilterForm(forms.Form):
         )
 
 
+class ContextFilterForm(SatisfactionFilterForm):
+    """Feedback and topics can also be narrowed by where the feedback came from."""
+
+    source = forms.CharField(
+        label=_("Source"), required=False, max_length=120, help_text=_("e.g. google.com, newsletter")
+    )
+    country = forms.RegexField(
+        label=_("Country"),
+        required=False,
+        regex=r"^[A-Za-z]{2}$",
+        error_messages={"invalid": _("Two letters (ISO 3166), e.g. ES.")},
+        widget=forms.TextInput({"size": 3, "autocomplete": "off"}),
+    )
+    device = forms.ChoiceField(
+        label=_("Device"), required=False, choices=[("", _("Any")), *FeedbackItem._meta.get_field("device").choices]
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        scoped = [f for f in ("product", "category", "segment", "source", "country", "device") if cleaned.get(f)]
+        if len(scoped) > 1:
+            # honest but slow on a large shop (raw tables); say so rather than time out
+            self.add_error(None, _("Choose one of product, category, segment, source, country or device at a time."))
+        return cleaned
+
+    def to_filters(self) -> selectors.Filters:
+        from dataclasses import replace
+
+        data = self.cleaned_data if self.is_valid() else {}
+        return replace(
+            super().to_filters(),
+            source=(data.get("source") or "").strip().lower(),
+            country=(data.get("country") or "").upper(),
+            device=data.get("device") or "",
+        )
+
+
 class RetentionFilterForm(forms.Form):
     """Retention is a whole-history figure: the only filter is whose history."""
 
-    segment = forms.ChoiceField(
-        label=_("Customer segment (RFM)"), required=False, choices=[("", _("Any")), *CustomerRfm.Segment.choices]
-    )
+    segment = forms.ChoiceField(label=_("Customer segment"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = segment_choices()
 
 
 def _chart_rows(series: list[dict]) -> list[dict]:
@@ -224,7 +262,7 @@ def _highlight(text: str, words: list[str]) -> str:
 def topics(request):
     from django.utils.safestring import mark_safe
 
-    form = SatisfactionFilterForm(request.GET or None)
+    form = ContextFilterForm(request.GET or None)
     filters = form.to_filters()
     series = selectors.topic_series(filters)
     shifts = selectors.topic_shifts(filters)
@@ -272,6 +310,85 @@ def topics(request):
         "analytics/topics.html",
         {"nav": "dashboards", "form": form, "filters": filters, "shifts": shifts, "chart": chart},
         status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+CONTEXT_DIMENSION_LABELS = {"source": _("Source"), "country": _("Country"), "device": _("Device")}
+
+
+class ContextDimensionForm(forms.Form):
+    dimension = forms.ChoiceField(
+        label=_("Break down by"), choices=list(CONTEXT_DIMENSION_LABELS.items()), required=False
+    )
+
+
+def context_value_label(dimension: str, value: str) -> str:
+    if value == "*other":
+        return gettext("Other")
+    if not value:
+        return gettext("Direct or unknown") if dimension == "source" else gettext("Unknown")
+    if dimension == "device":
+        return str(dict(FeedbackItem._meta.get_field("device").choices).get(value, value))
+    return value
+
+
+@login_required
+@permission_required("analytics.view_dashboards", raise_exception=True)
+def sources(request):
+    form = ContextFilterForm(request.GET or None)
+    dimension_form = ContextDimensionForm(request.GET)
+    dimension = (dimension_form.cleaned_data.get("dimension") if dimension_form.is_valid() else "") or "source"
+    filters = form.to_filters()
+    report = selectors.feedback_by_context(filters, dimension)
+    if request.GET.get("export") == "csv":
+        return _csv(
+            f"voz-feedback-by-{dimension}.csv",
+            [dimension, "items", "negative", "neutral", "positive", "negative_%", "negative_low_%", "negative_high_%"],
+            [
+                [
+                    row["value"],
+                    row["items"],
+                    row["negative"],
+                    row["neutral"],
+                    row["positive"],
+                    _number(row["negative_share"]),
+                    _number((row["negative_interval"] or (None, None))[0]),
+                    _number((row["negative_interval"] or (None, None))[1]),
+                ]
+                for row in report["values"]
+            ],
+        )
+    shown = report["values"][: selectors.CONTEXT_TOP * 2]
+    for row in report["values"]:
+        row["label"] = context_value_label(dimension, row["value"])
+    chart = {
+        "values": [row["label"] for row in shown],
+        "negative": [row["negative"] for row in shown],
+        "neutral": [row["neutral"] for row in shown],
+        "positive": [row["positive"] for row in shown],
+        "labels": [p.date().isoformat() for p in report["periods"]],
+        "series": [
+            {"name": context_value_label(dimension, value), "data": data} for value, data in report["series"].items()
+        ],
+        "negative_label": gettext("Negative"),
+        "neutral_label": gettext("Neutral"),
+        "positive_label": gettext("Positive"),
+    }
+    invalid = (form.is_bound and not form.is_valid()) or not dimension_form.is_valid()
+    return render(
+        request,
+        "analytics/context.html",
+        {
+            "nav": "dashboards",
+            "form": form,
+            "dimension_form": dimension_form,
+            "dimension": dimension,
+            "dimension_label": CONTEXT_DIMENSION_LABELS[dimension],
+            "filters": filters,
+            "report": report,
+            "chart": chart,
+        },
+        status=400 if invalid else 200,
     )
 
 

@@ -56,6 +56,7 @@ MANAGER_SETTINGS = [
     ("reviews", "moderationrule"),
     ("onsite", "site"),
     ("onsite", "intercept"),
+    ("analytics", "savedsegment"),
 ]
 
 MANAGER_EXTRA = {

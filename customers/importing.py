@@ -402,3 +402,99 @@ def _lines(lines: list[int]) -> str:
     if len(lines) == 1:
         return f"line {lines[0]}"
     return "lines " + ", ".join(str(line) for line in lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Customer profiles
+# ---------------------------------------------------------------------------------------------
+CUSTOMER_COLUMNS = ("external_id", "email", "name", "language")
+
+
+@dataclass
+class CustomerImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rows_total: int = 0
+    issues: list[ImportIssue] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len({issue.line for issue in self.issues})
+
+
+def customers_import_csv(*, stream: TextIO, progress: Callable | None = None) -> CustomerImportReport:
+    """Create or update customers from a CSV: external_id (required), email (required for a new
+    customer), name, language, and any other column as an attribute (city, age_band, loyalty_tier…).
+
+    An empty cell changes nothing, so a file with a few columns completes profiles without wiping
+    what other files set. Each row is stored on its own; a bad row is reported and skipped.
+    """
+    from customers.models import Customer
+    from customers.services import CustomerAttributesInvalid, attributes_normalise, customer_upsert
+
+    report = CustomerImportReport()
+    try:
+        header_line = stream.readline().removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ImportFileInvalid("The file is not UTF-8 text.") from exc
+    if not header_line.strip():
+        raise ImportFileInvalid("The file is empty; a header row is required.")
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    reader = csv.reader(itertools.chain([header_line], stream), delimiter=delimiter)
+    header = [name.strip().lower() for name in next(reader)]
+    if "external_id" not in header:
+        raise ImportFileInvalid("The header lacks the required column external_id.")
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise ImportFileInvalid(f"These columns appear more than once in the header: {', '.join(duplicates)}.")
+    attribute_columns = [name for name in header if name and name not in CUSTOMER_COLUMNS]
+    try:
+        attributes_normalise(dict.fromkeys(attribute_columns, "x"))
+    except CustomerAttributesInvalid as exc:
+        raise ImportFileInvalid(f"Column names that cannot be attributes: {', '.join(exc.extra)}.") from exc
+    try:
+        rows = [(reader.line_num, cells) for cells in reader if any(cell.strip() for cell in cells)]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ImportFileInvalid(f"The file is not readable CSV after line {reader.line_num}: {exc}.") from exc
+    report.rows_total = len(rows)
+    for line, cells in progress(rows) if progress else rows:
+        values = {name: cells[index].strip() if index < len(cells) else "" for index, name in enumerate(header)}
+        external_id = values.get("external_id", "")
+        if not external_id or len(external_id) > 100:
+            report.issues.append(ImportIssue(line, "external_id", "Required, at most 100 characters."))
+            continue
+        existing = Customer.objects.filter(external_id=external_id).first()
+        email = values.get("email", "")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                report.issues.append(ImportIssue(line, "email", f"Not an email address: {email[:80]}"))
+                continue
+        elif existing is None:
+            report.issues.append(ImportIssue(line, "email", "A new customer needs an email."))
+            continue
+        attributes = {name: values[name] for name in attribute_columns if values.get(name)}
+        before = (existing.email, existing.name, existing.preferred_language, existing.attributes) if existing else None
+        try:
+            customer = customer_upsert(
+                data=CustomerData(
+                    external_id=external_id,
+                    email=email or existing.email,
+                    name=values.get("name", "")[:200],
+                    preferred_language=values.get("language", ""),
+                    attributes=attributes,
+                )
+            )
+        except CustomerAttributesInvalid as exc:
+            for column, messages in (exc.extra or {"": [exc.message]}).items():
+                report.issues.append(ImportIssue(line, column, "; ".join(messages)))
+            continue
+        if existing is None:
+            report.created += 1
+        elif before != (customer.email, customer.name, customer.preferred_language, customer.attributes):
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    return report

@@ -15,6 +15,9 @@ class Customer(models.Model):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="es"
     )
+    # What the shop knows and sends about the customer (age band, gender, city, loyalty tier, or any
+    # key of its own), as lower-case keys to short strings; segments filter on them.
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True, db_default={})
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     erased_at = models.DateTimeField(
         _("personal data erased"),

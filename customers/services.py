@@ -1,3 +1,4 @@
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,59 @@ class CustomerData:
     email: str
     name: str = ""
     preferred_language: str = ""
+    # merged into the stored ones; a key sent as None or "" is removed
+    attributes: dict[str, str | None] = field(default_factory=dict)
+
+
+class CustomerAttributesInvalid(ApplicationError):
+    code = "customer_attributes_invalid"
+
+
+ATTRIBUTE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_ATTRIBUTES = 30
+MAX_ATTRIBUTE_LENGTH = 200
+# the ones shops send most; any other key is welcome
+COMMON_ATTRIBUTES = ("age_band", "gender", "city", "region", "loyalty_tier")
+
+
+def attributes_normalise(raw) -> dict[str, str | None]:
+    """Keys lower-cased ("Loyalty Tier" → "loyalty_tier"), values as trimmed strings, None to remove.
+
+    Raises CustomerAttributesInvalid naming every bad key, so a shop fixes its feed in one go."""
+    if not isinstance(raw, dict):
+        raise CustomerAttributesInvalid("Attributes must be an object of key → value.")
+    normalised: dict[str, str | None] = {}
+    errors: dict[str, list[str]] = {}
+    for key, value in raw.items():
+        clean_key = re.sub(r"[\s-]+", "_", str(key).strip().lower())
+        if not ATTRIBUTE_KEY.match(clean_key):
+            errors[str(key)[:60]] = ["Keys are letters, digits and _ (at most 40), starting with a letter."]
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            normalised[clean_key] = None
+        elif isinstance(value, bool | int | float | str):
+            text = str(value).strip() if not isinstance(value, bool) else ("true" if value else "false")
+            if len(text) > MAX_ATTRIBUTE_LENGTH:
+                errors[clean_key] = [f"At most {MAX_ATTRIBUTE_LENGTH} characters."]
+            else:
+                normalised[clean_key] = text
+        else:
+            errors[clean_key] = ["A value is a string, a number or true/false."]
+    if errors:
+        raise CustomerAttributesInvalid("Some attributes are invalid.", extra=errors)
+    return normalised
+
+
+def _merged_attributes(stored: dict, changes: dict[str, str | None]) -> dict[str, str]:
+    merged = dict(stored or {})
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    if len(merged) > MAX_ATTRIBUTES:
+        raise CustomerAttributesInvalid(f"A customer holds at most {MAX_ATTRIBUTES} attributes.")
+    return merged
 
 
 @dataclass(frozen=True)
@@ -58,13 +112,39 @@ def customer_upsert(*, data: CustomerData) -> Customer:
     defaults = {"email": data.email.strip(), "name": data.name.strip()}
     if language in SUPPORTED_LANGUAGES:
         defaults["preferred_language"] = language
-    customer, created = Customer.objects.get_or_create(external_id=data.external_id, defaults=defaults)
+    changes = attributes_normalise(data.attributes) if data.attributes else {}
+    customer, created = Customer.objects.get_or_create(
+        external_id=data.external_id, defaults={**defaults, "attributes": _merged_attributes({}, changes)}
+    )
     if not created:
         changed = [name for name, value in defaults.items() if value and getattr(customer, name) != value]
         for name in changed:
             setattr(customer, name, defaults[name])
+        attributes = _merged_attributes(customer.attributes, changes)
+        if attributes != customer.attributes:
+            customer.attributes = attributes
+            changed.append("attributes")
         if changed:
             customer.save(update_fields=changed)
+    return customer
+
+
+@transaction.atomic
+def customer_attributes_update(*, customer: Customer, changes: dict[str, str | None], actor=None) -> Customer:
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.erased_at is not None:
+        raise CustomerAttributesInvalid("This customer's personal data was erased.")
+    attributes = _merged_attributes(customer.attributes, attributes_normalise(changes))
+    if attributes != customer.attributes:
+        customer.attributes = attributes
+        customer.save(update_fields=["attributes"])
+        from core.audit import audit
+
+        audit("customer.attributes", customer, actor=actor, details={"keys": sorted(changes)})
+        # saved segments over attributes change members: their retention snapshots are out of date
+        from analytics.models import RetentionSnapshot
+
+        RetentionSnapshot.objects.exclude(segment="").update(is_stale=True)
     return customer
 
 
@@ -250,17 +330,21 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
     invitations = list(Invitation.objects.filter(customer=customer).only("pk", "status"))
     for invitation in invitations:
         invitation.public_id = uuid.uuid4()
+        invitation.page_url = invitation.referrer = invitation.visitor_id = ""
         if invitation.status in (Invitation.Status.PENDING, Invitation.Status.SENT, Invitation.Status.OPENED):
             invitation.status = Invitation.Status.EXPIRED
         invitation.last_error = ""
-    Invitation.objects.bulk_update(invitations, ["public_id", "status", "last_error"], batch_size=500)
+    Invitation.objects.bulk_update(
+        invitations, ["public_id", "status", "last_error", "page_url", "referrer", "visitor_id"], batch_size=500
+    )
     report.invitations_revoked = len(invitations)
 
     customer.external_id = f"erased-{customer.pk}"
     customer.email = f"erased-{customer.pk}@erased.invalid"
     customer.name = ""
+    customer.attributes = {}
     customer.erased_at = now
-    customer.save(update_fields=["external_id", "email", "name", "erased_at"])
+    customer.save(update_fields=["external_id", "email", "name", "attributes", "erased_at"])
     audit("customer.erase", customer, actor=actor, summary=reason[:500], details=report.as_dict())
     return report
 

@@ -24,6 +24,12 @@ class TopicFilter(django_filters.ModelMultipleChoiceFilter):
     field_class = TopicChoiceField
 
 
+def _segment_choices():
+    from analytics.segments import segment_choices
+
+    return segment_choices()
+
+
 class FeedbackFilter(django_filters.FilterSet):
     """The filters of the feed, shared by the staff page, the API and the CSV export."""
 
@@ -60,6 +66,9 @@ class FeedbackFilter(django_filters.FilterSet):
         choices=FeedbackItem._meta.get_field("device").choices, label=_("Device")
     )
     country = django_filters.CharFilter(method="filter_country", label=_("Country"), max_length=2)
+    segment = django_filters.ChoiceFilter(
+        choices=_segment_choices, method="filter_segment", empty_label=None, label=_("Customer segment")
+    )
 
     class Meta:
         model = FeedbackItem
@@ -70,6 +79,11 @@ class FeedbackFilter(django_filters.FilterSet):
 
     def filter_country(self, queryset, name, value):
         return queryset.filter(country=value.strip().upper()) if value.strip() else queryset
+
+    def filter_segment(self, queryset, name, value):
+        from analytics.segments import customers_in_segment
+
+        return queryset.filter(customer_id__in=customers_in_segment(value)) if value else queryset
 
     def filter_search(self, queryset, name, value):
         return feedback_search(queryset, value)

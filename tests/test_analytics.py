@@ -425,3 +425,49 @@ def test_service_levels_follow_the_language_and_product_filters():
     assert opened() == 2
     assert (opened(language="es"), opened(language="en")) == (1, 1)
     assert (opened(product="TAZA-01"), opened(product="PLATO-01")) == (1, 0)
+
+
+@pytest.mark.django_db
+def test_feedback_by_source_country_and_device_on_the_page_and_the_api(client, manager, api_token_for):
+    from rest_framework.test import APIClient
+
+    from tests.factories import FeedbackItemFactory
+
+    march = datetime(2026, 3, 10, 12, tzinfo=MADRID)
+    for source, country, device, sentiment in [
+        ("google.com", "ES", "mobile", "negative"),
+        ("google.com", "ES", "mobile", "negative"),
+        ("google.com", "MX", "desktop", "positive"),
+        ("newsletter", "ES", "desktop", "positive"),
+        ("", "", "", "neutral"),
+    ]:
+        FeedbackItemFactory(
+            source=source,
+            country=country,
+            device=device,
+            sentiment=sentiment,
+            analysis_status="done",
+            received_at=march,
+        )
+        rollups.mark_dirty(rollups.Source.FEEDBACK, [march])
+    window = {"start": "2026-03-01", "end": "2026-03-31", "period": "month"}
+
+    page = client.get("/dashboards/sources/", {**window, "dimension": "country"})
+    html = page.content.decode()
+    csv = client.get("/dashboards/sources/", {**window, "dimension": "source", "export": "csv"}).content.decode()
+    spanish_phones = client.get("/dashboards/topics/", {**window, "country": "es", "device": "mobile"})
+    reader = APIClient()
+    reader.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('metrics:read')}")
+    api = reader.get("/api/v1/metrics/sources/", {**window, "dimension": "device"}).json()
+
+    assert page.status_code == 200 and "context-chart" in html and "chart-context-sentiment" in html
+    assert "Desconocido" in html and "MX" in html  # no country known: said so, not hidden
+    assert "google.com,3,2,0,1,66.7," in csv and "newsletter,1,0,0,1,0.0," in csv
+    assert spanish_phones.status_code == 400  # two context filters at once are refused, with a reason
+    assert "de uno en uno" in spanish_phones.content.decode()
+    by_device = {row["value"]: row for row in api["values"]}
+    assert by_device["mobile"]["items"] == 2 and by_device["mobile"]["negative_share"] == 100
+    assert by_device["desktop"]["items"] == 2 and by_device[""]["items"] == 1
+    assert api["periods"] == ["2026-03-01"] and api["series"]["mobile"] == [2]
+    assert reader.get("/api/v1/metrics/sources/", {"dimension": "planet"}).status_code == 400
+    assert reader.get("/api/v1/metrics/topics/", {**window, "country": "ESP"}).status_code == 400

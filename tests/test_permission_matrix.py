@@ -53,7 +53,7 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
             f"/dashboards/{view}/",
             {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200},
         )
-        for view in ("satisfaction", "topics", "service", "retention")
+        for view in ("satisfaction", "topics", "sources", "service", "retention")
     },
     "order-list": (
         "GET",
@@ -169,7 +169,7 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
             f"/api/v1/metrics/{view}/",
             {**API_DENIED, "agent": 403, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 403},
         )
-        for view in ("satisfaction", "topics", "service", "retention")
+        for view in ("satisfaction", "topics", "sources", "service", "retention")
     },
     # The API's documentation is public, as for any published API; it holds no data.
     "api-schema": ("GET", "/api/schema/", dict.fromkeys(ROLES, 200)),

@@ -317,3 +317,64 @@ def test_retention_of_each_segment_adds_up_to_every_customer(demo_shop):
     for month, row in enumerate(everyone["rates"]):
         assert sum(data["rates"][month]["base"] for data in per_segment.values()) == row["base"]
         assert sum(data["rates"][month]["returning"] for data in per_segment.values()) == row["returning"]
+
+
+def assert_same_context_numbers(filters: selectors.Filters) -> None:
+    for dimension in selectors.CONTEXT_DIMENSIONS:
+        fast = selectors.feedback_by_context(filters, dimension)
+        naive = selectors.feedback_by_context_naive(filters, dimension)
+        assert _rounded(fast) == _rounded(naive), (filters, dimension)
+    assert selectors.topic_series(filters) == selectors.topic_series_naive(filters)
+    assert _rounded(selectors.topic_shifts(filters)) == _rounded(selectors.topic_shifts_naive(filters))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_feedback_by_source_country_and_device_equals_the_raw_rows(demo_shop):
+    from onsite.models import Site
+    from onsite.services import WebFeedbackData, web_feedback_submit
+
+    start, end = TODAY - timedelta(days=200), TODAY
+    countries = set(FeedbackItem.objects.exclude(country="").values_list("country", flat=True))
+    sources = set(FeedbackItem.objects.exclude(source="").values_list("source", flat=True))
+    assert len(countries) >= 2 and "email" in sources and len(sources) >= 3
+    filter_sets = [
+        selectors.Filters(start=start, end=end, period="week"),
+        selectors.Filters(start=start, end=end, period="month", country=sorted(countries)[0], language="es"),
+        selectors.Filters(start=start, end=end, period="week", source="email", channel="survey"),
+        selectors.Filters(start=start, end=end, period="day", device="mobile"),
+    ]
+    for filters in filter_sets:
+        assert_same_context_numbers(filters)
+    report = selectors.feedback_by_context(filter_sets[0], "country")
+    assert (
+        sum(row["items"] for row in report["values"])
+        == FeedbackItem.objects.filter(
+            analysis_status="done", received_at__gte=filter_sets[0].bounds[0], received_at__lt=filter_sets[0].bounds[1]
+        ).count()
+    )
+
+    # a visitor's comment from a Mexican phone, arriving from a newsletter, moves the rollups
+    site = Site.objects.create(name="Tienda", domains="tienda.example.com")
+    web_feedback_submit(
+        site=site,
+        data=WebFeedbackData(
+            rating=1,
+            comment="La web no me deja pagar con tarjeta, es horrible.",
+            email="",
+            page_url="https://tienda.example.com/checkout?utm_source=newsletter",
+            referrer="",
+            browser_language="es-MX",
+            language="es",
+            country="MX",
+        ),
+        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148",
+    )
+    FeedbackItem.objects.filter(channel="web").update(received_at=timezone.make_aware(datetime.combine(TODAY, time(9))))
+    rollups.mark_dirty(rollups.Source.FEEDBACK, [TODAY])
+    newsletter = selectors.Filters(start=start, end=end, period="week", source="newsletter")
+    mexico = selectors.Filters(start=start, end=end, period="week", country="MX")
+    for filters in (*filter_sets, newsletter, mexico):
+        assert_same_context_numbers(filters)
+    by_source = {row["value"]: row for row in selectors.feedback_by_context(filter_sets[0], "source")["values"]}
+    assert by_source["newsletter"]["items"] == 1 and by_source["newsletter"]["negative"] == 1
+    assert selectors.topic_series(mexico)["topics"]  # what the Mexican visitor complained about, by topic

@@ -6,31 +6,51 @@ from rest_framework.views import APIView
 
 from analytics import selectors
 from analytics.models import CustomerRfm
-from analytics.views import RetentionFilterForm, SatisfactionFilterForm, _chart_rows
+from analytics.views import (
+    ContextDimensionForm,
+    ContextFilterForm,
+    RetentionFilterForm,
+    SatisfactionFilterForm,
+    _chart_rows,
+)
 
+SEGMENT_HELP = (
+    "An RFM segment (" + ", ".join(CustomerRfm.Segment.values) + ") or a saved segment's slug (see /api/v1/segments/)"
+)
 FILTER_PARAMETERS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="First day (shop's time zone); default 26 weeks ago"),
     OpenApiParameter("end", OpenApiTypes.DATE, description="Last day, inclusive; default today"),
     OpenApiParameter("period", str, enum=["day", "week", "month"]),
-    OpenApiParameter("channel", str, enum=["survey", "review", "social"]),
+    OpenApiParameter("channel", str, enum=["survey", "review", "social", "web"]),
     OpenApiParameter("language", str, enum=["es", "en"]),
     OpenApiParameter("category", str),
     OpenApiParameter("product", str, description="SKU"),
     OpenApiParameter("topic", str, description="Topic slug, e.g. delivery"),
-    OpenApiParameter("segment", str, enum=CustomerRfm.Segment.values),
+    OpenApiParameter("segment", str, description=SEGMENT_HELP),
 ]
+CONTEXT_PARAMETERS = [
+    *FILTER_PARAMETERS,
+    OpenApiParameter("source", str, description="utm_source or referring domain, e.g. google.com"),
+    OpenApiParameter("country", str, description="ISO 3166 code, e.g. ES"),
+    OpenApiParameter("device", str, enum=["desktop", "tablet", "mobile"]),
+]
+
+
+def _invalid(form) -> serializers.ValidationError:
+    return serializers.ValidationError(
+        {field: [error["message"] for error in errors] for field, errors in form.errors.get_json_data().items()}
+    )
 
 
 class MetricsView(APIView):
     required_scopes = {"GET": "metrics:read"}
     staff_permissions = {"GET": "analytics.view_dashboards"}
+    filter_form = SatisfactionFilterForm
 
     def filters(self, request) -> selectors.Filters:
-        form = SatisfactionFilterForm(request.query_params or None)
+        form = self.filter_form(request.query_params or None)
         if form.is_bound and not form.is_valid():
-            raise serializers.ValidationError(
-                {field: [error["message"] for error in errors] for field, errors in form.errors.get_json_data().items()}
-            )
+            raise _invalid(form)
         return form.to_filters()
 
 
@@ -72,8 +92,10 @@ class SatisfactionMetricsView(MetricsView):
 
 
 class TopicMetricsView(MetricsView):
+    filter_form = ContextFilterForm
+
     @extend_schema(
-        parameters=FILTER_PARAMETERS,
+        parameters=CONTEXT_PARAMETERS,
         responses=OpenApiTypes.OBJECT,
         summary="Topic volume and negative share, ranked by rise",
     )
@@ -112,6 +134,38 @@ def _topic_series(series: dict) -> dict:
     }
 
 
+class SourceMetricsView(MetricsView):
+    filter_form = ContextFilterForm
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("dimension", str, enum=["source", "country", "device"], description="Default: source"),
+            *CONTEXT_PARAMETERS,
+        ],
+        responses=OpenApiTypes.OBJECT,
+        summary="Feedback volume and sentiment by source, country or device, with the volume per period",
+    )
+    def get(self, request):
+        dimension_form = ContextDimensionForm(request.query_params)
+        if not dimension_form.is_valid():
+            raise _invalid(dimension_form)
+        dimension = dimension_form.cleaned_data["dimension"] or "source"
+        filters = self.filters(request)
+        report = selectors.feedback_by_context(filters, dimension)
+        return Response(
+            {
+                "dimension": dimension,
+                "start": filters.start,
+                "end": filters.end,
+                "period": filters.period,
+                "values": report["values"],
+                "periods": [moment.date().isoformat() for moment in report["periods"]],
+                # the most frequent values one by one; "*other" sums the rest
+                "series": report["series"],
+            }
+        )
+
+
 class ServiceMetricsView(MetricsView):
     @extend_schema(
         parameters=FILTER_PARAMETERS, responses=OpenApiTypes.OBJECT, summary="SLA compliance, response times, backlog"
@@ -124,16 +178,14 @@ class ServiceMetricsView(MetricsView):
 
 class RetentionMetricsView(MetricsView):
     @extend_schema(
-        parameters=[OpenApiParameter("segment", str, enum=CustomerRfm.Segment.values)],
+        parameters=[OpenApiParameter("segment", str, description=SEGMENT_HELP)],
         responses=OpenApiTypes.OBJECT,
         summary="Retention rate per month, cohort table, repurchase by NPS group and by SLA, defection reasons",
     )
     def get(self, request):
         form = RetentionFilterForm(request.query_params)
         if not form.is_valid():
-            raise serializers.ValidationError(
-                {field: [error["message"] for error in errors] for field, errors in form.errors.get_json_data().items()}
-            )
+            raise _invalid(form)
         data = selectors.retention(segment=form.cleaned_data["segment"])
         defection = selectors.defection_reasons()
         return Response(
@@ -145,3 +197,38 @@ class RetentionMetricsView(MetricsView):
                 "defection": defection,
             }
         )
+
+
+class SegmentSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["rfm", "saved"])
+    customers = serializers.IntegerField(help_text="Customers in the segment now")
+
+
+class SegmentListView(APIView):
+    """Every segment a filter accepts: the RFM ones and the shop's saved segments."""
+
+    required_scopes = {"GET": "metrics:read"}
+    staff_permissions = {"GET": "analytics.view_dashboards"}
+
+    @extend_schema(responses=SegmentSerializer(many=True), summary="Customer segments usable as filters")
+    def get(self, request):
+        from django.db.models import Count
+        from django.utils import translation
+
+        from analytics.models import SavedSegment
+        from analytics.segments import segments_ensure_fresh
+
+        segments_ensure_fresh()
+        sizes = dict(CustomerRfm.objects.values_list("segment").annotate(n=Count("pk")))
+        with translation.override("en"):
+            rows = [
+                {"slug": code, "name": str(label), "kind": "rfm", "customers": sizes.get(code, 0)}
+                for code, label in CustomerRfm.Segment.choices
+            ]
+        rows += [
+            {"slug": saved.slug, "name": saved.name, "kind": "saved", "customers": saved.customers().count()}
+            for saved in SavedSegment.objects.all()
+        ]
+        return Response(SegmentSerializer(rows, many=True).data)

@@ -9,6 +9,27 @@ from customers.services import CustomerData, OrderData, OrderItemData
 PERSONAL_DATA_NOTE = "Only with the personal_data:read scope (staff: the personal data permission); null otherwise."
 
 
+ATTRIBUTES_HELP = (
+    "Profile attributes, merged into the stored ones: age_band, gender, city, region, loyalty_tier or any "
+    'key of your own (letters, digits, _; at most 30 per customer). A value of null or "" removes the key.'
+)
+
+
+class AttributesField(serializers.DictField):
+    child = serializers.CharField(max_length=200, allow_null=True, allow_blank=True)
+
+    def to_internal_value(self, data):
+        from customers.services import CustomerAttributesInvalid, attributes_normalise
+
+        value = super().to_internal_value(data)
+        if len(value) > 30:
+            raise serializers.ValidationError("At most 30 attributes.")
+        try:
+            return attributes_normalise(value)
+        except CustomerAttributesInvalid as exc:
+            raise serializers.ValidationError(exc.extra or exc.message) from exc
+
+
 class CustomerInputSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=100)
     email = serializers.EmailField(max_length=254)
@@ -16,6 +37,11 @@ class CustomerInputSerializer(serializers.Serializer):
     preferred_language = serializers.ChoiceField(
         choices=[code for code, _name in settings.LANGUAGES], required=False, allow_blank=True, default=""
     )
+    attributes = AttributesField(required=False, default=dict, help_text=ATTRIBUTES_HELP)
+
+
+class CustomerAttributesSerializer(serializers.Serializer):
+    attributes = AttributesField(help_text=ATTRIBUTES_HELP)
 
 
 class OrderItemInputSerializer(serializers.Serializer):
@@ -62,10 +88,11 @@ class OrderUpsertSerializer(serializers.Serializer):
 class CustomerOutputSerializer(serializers.ModelSerializer):
     email = serializers.SerializerMethodField()
     name = serializers.SerializerMethodField()
+    attributes = serializers.SerializerMethodField()
 
     class Meta:
         model = Customer
-        fields = ["external_id", "email", "name", "preferred_language", "created_at", "erased_at"]
+        fields = ["external_id", "email", "name", "preferred_language", "attributes", "created_at", "erased_at"]
         read_only_fields = fields
 
     def _personal(self, value: str) -> str | None:
@@ -78,6 +105,17 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "string", "nullable": True, "description": PERSONAL_DATA_NOTE})
     def get_name(self, customer: Customer) -> str | None:
         return self._personal(customer.name)
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "nullable": True,
+            "description": "Age band, gender, city… are personal data. " + PERSONAL_DATA_NOTE,
+        }
+    )
+    def get_attributes(self, customer: Customer) -> dict | None:
+        return customer.attributes if self.context.get("personal_data") else None
 
 
 class OrderItemOutputSerializer(serializers.ModelSerializer):

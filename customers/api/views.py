@@ -7,7 +7,9 @@ from rest_framework.views import APIView
 from core.personal_data import may_see_personal_data
 from customers import selectors, services
 from customers.api.serializers import (
+    CustomerAttributesSerializer,
     CustomerEraseSerializer,
+    CustomerOutputSerializer,
     ErasureReportSerializer,
     OrderOutputSerializer,
     OrderUpsertSerializer,
@@ -45,6 +47,40 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             OrderOutputSerializer(order, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+class CustomerDetailView(APIView):
+    """A customer's profile; the shop completes it with attributes its segments can use."""
+
+    required_scopes = {"GET": "orders:read", "PATCH": "orders:write"}
+    staff_permissions = {"GET": "customers.view_customer", "PATCH": "customers.change_customer"}
+
+    def _customer(self, external_id: str):
+        from customers.models import Customer
+
+        return get_object_or_404(Customer, external_id=external_id)
+
+    def _body(self, request, customer):
+        context = {"personal_data": may_see_personal_data(request)}
+        return Response(CustomerOutputSerializer(customer, context=context).data)
+
+    @extend_schema(responses=CustomerOutputSerializer, summary="A customer's profile")
+    def get(self, request, external_id: str):
+        return self._body(request, self._customer(external_id))
+
+    @extend_schema(
+        request=CustomerAttributesSerializer,
+        responses={200: CustomerOutputSerializer, 404: OpenApiResponse(description="No such customer")},
+        summary="Set or remove a customer's attributes (merged into the stored ones)",
+    )
+    def patch(self, request, external_id: str):
+        customer = self._customer(external_id)
+        serializer = CustomerAttributesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer = services.customer_attributes_update(
+            customer=customer, changes=serializer.validated_data["attributes"], actor=request.user
+        )
+        return self._body(request, customer)
 
 
 class CustomerEraseView(APIView):

@@ -18,6 +18,25 @@
         options: { ...options, scales: { y: { min: 0, max: 100 } } },
       });
     }
+    const contextData = document.getElementById("context-chart");
+    if (contextData) {
+      const chart = JSON.parse(contextData.textContent);
+      const options = { responsive: true, maintainAspectRatio: false, spanGaps: true, plugins: { legend: { position: "bottom" } } };
+      new Chart(document.getElementById("chart-context-sentiment"), {
+        type: "bar",
+        data: { labels: chart.values, datasets: [
+          { label: chart.negative_label, data: chart.negative, backgroundColor: "#b3261e" },
+          { label: chart.neutral_label, data: chart.neutral, backgroundColor: "#9aa2b1" },
+          { label: chart.positive_label, data: chart.positive, backgroundColor: "#1b6b3a" },
+        ] },
+        options: { ...options, indexAxis: "y", scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } } },
+      });
+      new Chart(document.getElementById("chart-context-volume"), {
+        type: "line",
+        data: { labels: chart.labels, datasets: chart.series.map((s, i) => ({ label: s.name, data: s.data, borderColor: palette[i % palette.length] })) },
+        options: { ...options, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+      });
+    }
     const retentionData = document.getElementById("retention-chart");
     if (retentionData) {
       const chart = JSON.parse(retentionData.textContent);
