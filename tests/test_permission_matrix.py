@@ -66,6 +66,16 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 403},
     ),
     # an unknown customer: the matrix must not erase anyone
+    "customer-detail": (
+        "GET",
+        "/api/v1/customers/nobody/",
+        {**API_DENIED, "agent": 404, "manager": 404, "admin": 404, "token_all": 404, "token_feedback": 403},
+    ),
+    "segment-list": (
+        "GET",
+        "/api/v1/segments/",
+        {**API_DENIED, "agent": 403, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 403},
+    ),
     "customer-erase": (
         "POST",
         "/api/v1/customers/nobody/erase/",
@@ -308,13 +318,14 @@ def test_the_admin_follows_the_roles(world):
         "/admin/analytics/alertrule/add/",
         "/admin/onsite/site/add/",
         "/admin/onsite/intercept/add/",
+        "/admin/analytics/savedsegment/add/",
     )
 
     assert anonymous.get("/admin/").status_code == 302
     assert agent.get("/admin/").status_code == 200
     assert agent.get("/admin/feedback/feedbackitem/").status_code == 200
-    assert [agent.get(page).status_code for page in settings_pages] == [403] * 5
-    assert [manager.get(page).status_code for page in settings_pages] == [200] * 5
+    assert [agent.get(page).status_code for page in settings_pages] == [403] * 6
+    assert [manager.get(page).status_code for page in settings_pages] == [200] * 6
     assert manager.get("/admin/auth/user/").status_code == 403  # people and tokens are for admins
     assert manager.get("/admin/core/auditevent/").status_code == 200  # managers read the audit log
     assert agent.get("/admin/core/auditevent/").status_code == 403

@@ -418,6 +418,43 @@ def _customers_backdate(rng: random.Random, planned: list[_PlannedOrder], custom
         Customer.objects.bulk_update(list(customers.values()), ["created_at"], batch_size=250)
 
 
+CITIES = {
+    "es": ["Madrid", "Madrid", "Barcelona", "Valencia", "Sevilla", "Bilbao"],
+    "en": ["London", "Dublin", "Madrid"],
+}
+AGE_BANDS = ["18-24", "25-34", "25-34", "35-44", "35-44", "45-54", "55+"]
+
+
+def _customers_profile(rng: random.Random, planned: list[_PlannedOrder], customers: dict[int, Customer]) -> None:
+    """What a shop's CRM would send: city, age band, gender and a loyalty tier from the orders."""
+    orders: dict[int, int] = {}
+    for plan in planned:
+        orders[plan.person_index] = orders.get(plan.person_index, 0) + 1
+    for person_index, customer in customers.items():
+        count = orders.get(person_index, 0)
+        customer.attributes = {
+            "city": rng.choice(CITIES.get(customer.preferred_language, CITIES["es"])),
+            "age_band": rng.choice(AGE_BANDS),
+            "gender": rng.choice(["f", "m", "f", "m", "unspecified"]),
+            "loyalty_tier": "vip" if count >= 4 else "gold" if count >= 2 else "standard",
+        }
+    with transaction.atomic():
+        Customer.objects.bulk_update(list(customers.values()), ["attributes"], batch_size=250)
+
+
+def _demo_segments() -> None:
+    from analytics.models import SavedSegment
+
+    SavedSegment.objects.get_or_create(
+        slug="vip-madrid",
+        defaults={"name": "VIP Madrid", "attributes": {"city": "madrid", "loyalty_tier": "vip"}},
+    )
+    SavedSegment.objects.get_or_create(
+        slug="sin-comprar-6-meses",
+        defaults={"name": "Sin comprar en 6 meses", "recency_min_days": 180},
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Invitations
 # ---------------------------------------------------------------------------------------------
@@ -1239,6 +1276,7 @@ def seed_demo(
     planned_orders = _plan_orders(rng, people=customers, orders=orders, today=today, cutoff=cutoff)
     stored_orders, stored_customers = _orders_store(planned_orders, people, report)
     _customers_backdate(rng, planned_orders, stored_customers)
+    _customers_profile(random.Random(seed + 2), planned_orders, stored_customers)
 
     plans = _plan_invitations(rng, survey=survey, planned=planned_orders, cutoff=cutoff)
     invitations = _invitations_store(
@@ -1256,6 +1294,7 @@ def seed_demo(
     # a stream of its own, so that adding this left every earlier part of the demo as it was
     _lapsed_customers_answer(random.Random(seed + 1), cutoff=cutoff, progress=report)
     _demo_website()
+    _demo_segments()
     # Some demo rows are backdated in bulk, past the services that mark rollups stale.
     from analytics import rollups
 

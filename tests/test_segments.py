@@ -1,0 +1,230 @@
+"""Customer attributes sent by the shop (API, CSV) and saved segments over attributes and RFM,
+usable wherever a segment filter is."""
+
+import io
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from analytics import selectors
+from analytics.models import SavedSegment
+from customers.importing import customers_import_csv
+from customers.models import Customer
+from surveys.services import response_submit
+from tests.factories import CustomerFactory, InvitationFactory, OrderFactory
+
+pytestmark = pytest.mark.django_db
+MADRID = ZoneInfo("Europe/Madrid")
+
+
+def client_with(api_token_for, *scopes: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for(*scopes)}")
+    return client
+
+
+def test_the_shop_sets_and_removes_attributes_over_the_api(api_token_for):
+    customer = CustomerFactory(external_id="C-1", attributes={"city": "Sevilla", "gender": "f"})
+    writer = client_with(api_token_for, "orders:write", "orders:read", "personal_data:read")
+
+    response = writer.patch(
+        "/api/v1/customers/C-1/",
+        {"attributes": {"City": "Madrid", "Loyalty Tier": "vip", "age_band": 35, "gender": None}},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    expected = {"city": "Madrid", "loyalty_tier": "vip", "age_band": "35"}
+    assert response.json()["attributes"] == expected
+    customer.refresh_from_db()
+    assert customer.attributes == expected
+    # attributes are personal data: a token without that scope does not see them
+    reader = client_with(api_token_for, "orders:read")
+    assert reader.get("/api/v1/customers/C-1/").json()["attributes"] is None
+    assert reader.patch("/api/v1/customers/C-1/", {"attributes": {"city": "x"}}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [{"1st": "x"}, {"city": "x" * 201}, {"city": {"nested": 1}}, ["city"], {f"k{n}": "v" for n in range(31)}],
+)
+def test_bad_attributes_are_refused_and_change_nothing(api_token_for, attributes):
+    CustomerFactory(external_id="C-1", attributes={"city": "Sevilla"})
+    writer = client_with(api_token_for, "orders:write")
+
+    response = writer.patch("/api/v1/customers/C-1/", {"attributes": attributes}, format="json")
+
+    assert response.status_code == 400 and response.json()["type"] == "validation_error"
+    assert Customer.objects.get().attributes == {"city": "Sevilla"}
+
+
+def test_orders_carry_the_customers_attributes(api_client):
+    body = {
+        "external_id": "O-1",
+        "customer": {"external_id": "C-9", "email": "ana@example.com", "attributes": {"city": "Bilbao"}},
+        "placed_at": "2026-03-01T10:00:00Z",
+        "total": "20.00",
+        "items": [{"sku": "TAZA"}],
+    }
+    assert api_client.post("/api/v1/orders/", body, format="json").status_code == 201
+    assert Customer.objects.get(external_id="C-9").attributes == {"city": "Bilbao"}
+
+
+def test_a_csv_completes_profiles_without_wiping_what_it_leaves_empty():
+    CustomerFactory(external_id="C-1", email="old@example.com", attributes={"city": "Sevilla", "gender": "f"})
+    CustomerFactory(external_id="C-2", attributes={"city": "Vigo"})
+    csv_text = (
+        "external_id;email;name;city;loyalty_tier;Age Band\n"
+        "C-1;;;Madrid;vip;35-44\n"  # email kept, gender kept, city changed
+        "C-2;;;Vigo;;\n"  # nothing new
+        "C-3;nuevo@example.com;Nuevo;Cádiz;gold;\n"  # created
+        "C-4;;;Lugo;;\n"  # new without email: rejected
+        "C-5;no-es-un-email;;;;\n"
+    )
+
+    report = customers_import_csv(stream=io.StringIO(csv_text))
+
+    assert (report.created, report.updated, report.unchanged, report.rejected) == (1, 1, 1, 2)
+    assert Customer.objects.get(external_id="C-1").attributes == {
+        "city": "Madrid",
+        "gender": "f",
+        "loyalty_tier": "vip",
+        "age_band": "35-44",
+    }
+    assert Customer.objects.get(external_id="C-1").email == "old@example.com"
+    assert Customer.objects.get(external_id="C-3").attributes == {"city": "Cádiz", "loyalty_tier": "gold"}
+    assert [(issue.line, issue.column) for issue in report.issues] == [(5, "email"), (6, "email")]
+
+
+def test_the_import_command_shows_progress_and_a_report(tmp_path):
+    path = tmp_path / "clientes.csv"
+    path.write_text("external_id,email,city\nC-1,a@example.com,Madrid\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("import_customers", str(path), stdout=out, stderr=err)
+
+    assert "Customers created: 1" in out.getvalue() and "Customers" in err.getvalue()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email,city\na@example.com,Madrid\n", encoding="utf-8")
+    with pytest.raises(Exception, match="external_id"):
+        call_command("import_customers", str(bad), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def buyer(external_id: str, *, last_order_days_ago: int, orders: int = 1, total: str = "50", **attributes) -> Customer:
+    customer = CustomerFactory(external_id=external_id, attributes=attributes)
+    now = timezone.now()
+    for n in range(orders):
+        placed = now - timedelta(days=last_order_days_ago + 30 * n)
+        OrderFactory(customer=customer, placed_at=placed, delivered_at=placed, total=Decimal(total))
+    return customer
+
+
+def test_saved_segments_evaluate_attributes_recency_frequency_and_money_at_their_boundaries():
+    vip_madrid = buyer("vip-mad", last_order_days_ago=10, orders=3, total="100", city="Madrid", loyalty_tier="VIP")
+    buyer("vip-bcn", last_order_days_ago=10, orders=3, total="100", city="Barcelona", loyalty_tier="vip")
+    buyer("std-mad", last_order_days_ago=10, city="madrid", loyalty_tier="standard")
+    lapsed_exactly = buyer("lapsed-180", last_order_days_ago=180)
+    buyer("recent-179", last_order_days_ago=179)
+    never = CustomerFactory(external_id="never-bought")
+    segments = {
+        "vip": SavedSegment.objects.create(
+            name="VIP Madrid", slug="vip-madrid", attributes={"city": "madrid", "loyalty_tier": "vip"}
+        ),
+        "lapsed": SavedSegment.objects.create(name="Sin comprar 6 meses", slug="lapsed-6m", recency_min_days=180),
+        "big": SavedSegment.objects.create(name="Big spenders", slug="big", frequency_min=3, monetary_min=300),
+        "just_under": SavedSegment.objects.create(name="Under 300", slug="under", monetary_max=Decimal("299.99")),
+        "no_orders": SavedSegment.objects.create(name="No orders", slug="no-orders", frequency_max=0),
+    }
+
+    def members(key):
+        return set(segments[key].customers().values_list("external_id", flat=True))
+
+    assert members("vip") == {vip_madrid.external_id}  # case does not matter; both attributes must match
+    assert members("lapsed") == {lapsed_exactly.external_id}  # 180 days is in, 179 is not
+    assert members("big") == {"vip-mad", "vip-bcn"}  # 3 orders × 100 = 300, the minimum itself counts
+    assert "vip-mad" not in members("just_under") and "std-mad" in members("just_under")
+    assert members("no_orders") == {never.external_id}
+
+
+def test_a_saved_segment_can_combine_rfm_segments(db):
+    from analytics.segments import segments_refresh
+
+    for n in range(10):
+        buyer(f"c{n}", last_order_days_ago=5 + 40 * n, orders=1 + (9 - n) // 2)
+    segments_refresh()
+    champions = SavedSegment.objects.create(name="Top", slug="top", rfm_segments=["champions"])
+
+    from analytics.models import CustomerRfm
+
+    expected = set(CustomerRfm.objects.filter(segment="champions").values_list("customer__external_id", flat=True))
+    assert expected and set(champions.customers().values_list("external_id", flat=True)) == expected
+
+
+def answered_by(customer, nps: int, when: datetime) -> None:
+    invitation = InvitationFactory(order=OrderFactory(customer=customer), language="es")
+    questions = {q.code: q.pk for q in invitation.survey.questions.all()}
+    response_submit(
+        invitation=invitation, answers={questions["nps"]: nps, questions["delivery_csat"]: 3}, language="es", now=when
+    )
+
+
+def test_a_saved_segment_narrows_the_dashboards_the_feed_and_the_api(client, api_token_for, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from core.roles import MANAGERS
+    from feedback.models import FeedbackItem
+
+    madrid = CustomerFactory(external_id="m", attributes={"city": "Madrid"})
+    elsewhere = CustomerFactory(external_id="b", attributes={"city": "Bilbao"})
+    when = datetime(2026, 3, 3, 12, tzinfo=MADRID)
+    answered_by(madrid, 10, when)
+    answered_by(elsewhere, 2, when)
+    FeedbackItem.objects.create(channel="review", text="Genial", customer=madrid, received_at=when)
+    FeedbackItem.objects.create(channel="review", text="Fatal", customer=elsewhere, received_at=when)
+    SavedSegment.objects.create(name="Madrid", slug="madrid", attributes={"city": "Madrid"})
+    window = {"start": date(2026, 3, 1), "end": date(2026, 3, 31)}
+
+    assert selectors.nps_for(selectors.Filters(**window)).score == 0
+    assert selectors.nps_for(selectors.Filters(**window, segment="madrid")).score == 100
+
+    manager = django_user_model.objects.create_user(username="g", password="x", is_staff=True)
+    manager.groups.add(Group.objects.get(name=MANAGERS))
+    client.force_login(manager)
+    params = {"start": "2026-03-01", "end": "2026-03-31", "segment": "madrid"}
+    page = client.get("/dashboards/satisfaction/", params)
+    assert page.status_code == 200 and 'value="madrid" selected' in page.content.decode()
+    assert client.get("/dashboards/retention/", {"segment": "madrid"}).status_code == 200
+    assert client.get("/dashboards/service/", params).status_code == 200
+    assert client.get("/dashboards/satisfaction/", {**params, "segment": "nowhere"}).status_code == 400
+    feed = client.get("/feedback/", {"segment": "madrid"}).content.decode()
+    assert "Genial" in feed and "Fatal" not in feed
+
+    reader = client_with(api_token_for, "metrics:read")
+    body = reader.get("/api/v1/metrics/satisfaction/", params).json()
+    assert body["summary"]["nps"] == 100 and body["summary"]["nps_respondents"] == 1
+    segments = {row["slug"]: row for row in reader.get("/api/v1/segments/").json()}
+    assert segments["madrid"] == {"slug": "madrid", "name": "Madrid", "kind": "saved", "customers": 1}
+    assert segments["champions"]["kind"] == "rfm"
+    feed_api = client_with(api_token_for, "feedback:read").get("/api/v1/feedback/", {"segment": "madrid"}).json()
+    assert [item["text"] for item in feed_api["results"]] == ["Genial"]
+
+
+def test_a_segment_slug_cannot_shadow_an_rfm_segment():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        SavedSegment(name="x", slug="champions").full_clean()
+
+
+def test_erasure_forgets_the_customers_attributes():
+    from customers.services import customer_erase
+
+    customer = CustomerFactory(attributes={"city": "Madrid", "gender": "m"})
+    customer_erase(customer=customer, reason="request")
+    customer.refresh_from_db()
+    assert customer.attributes == {}
