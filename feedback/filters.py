@@ -80,7 +80,7 @@ class FeedbackFilter(django_filters.FilterSet):
     def filter_country(self, queryset, name, value):
         return queryset.filter(country=value.strip().upper()) if value.strip() else queryset
 
-    def filter_segment(self, queryset, name, value):
+    def filter_segment(self, queryset, name, value: str):
         from analytics.segments import customers_in_segment
 
         return queryset.filter(customer_id__in=customers_in_segment(value)) if value else queryset
