@@ -32,7 +32,7 @@ def rule_value(rule: AlertRule, *, now: datetime) -> tuple[float | None, bool]:
         satisfied, total = selectors.csat_counts(week)
         value = 100 * satisfied / total if total else None
         return value, value is not None and value < rule.threshold
-    negative = FeedbackItem.objects.filter(sentiment="negative")
+    negative = FeedbackItem.objects.filter(sentiment="negative", brand__isnull=True)
     if rule.channel:
         negative = negative.filter(channel=rule.channel)
     if rule.topic_id:

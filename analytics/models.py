@@ -84,6 +84,7 @@ class RollupScope(models.TextChoices):
     SOURCE = "source", "source"
     COUNTRY = "country", "country"
     DEVICE = "device", "device"
+    BRAND = "brand", "brand"  # every brand's items, the competitors' included (key: slug, "" = own)
 
 
 CONTEXT_SCOPES = (RollupScope.SOURCE, RollupScope.COUNTRY, RollupScope.DEVICE)

@@ -264,6 +264,12 @@ def _scoped(
     return totals
 
 
+def _add_brand_scope(totals: dict, base, dims: tuple[str, ...], brand: str, scopes: tuple[str, ...]) -> None:
+    if RollupScope.BRAND in scopes:
+        for row in base.values(*dims, key=F(brand)).annotate(n=Count("pk")):
+            totals[(RollupScope.BRAND, row["key"] or "", *(row[d] for d in dims))] += row["n"]
+
+
 def _rebuild_segments(first: date, last: date) -> None:
     """Customers changed segment: only the segment-scoped rows (and the cases, which carry the
     segment as a column) of these days change."""
@@ -280,10 +286,13 @@ def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCO
 
     zone = timezone.get_current_timezone()
     start, end = day_bounds(first, last)
-    items = FeedbackItem.objects.filter(
+    every_brand = FeedbackItem.objects.filter(
         received_at__gte=start, received_at__lt=end, analysis_status=FeedbackItem.AnalysisStatus.DONE
     ).annotate(day=TruncDate("received_at", tzinfo=zone), label=effective_sentiment())
-    totals = _scoped(items, ("day", "language", "channel", "label"), _product_paths(), "customer", scopes, context="")
+    dims = ("day", "language", "channel", "label")
+    # competitors' items count only in the brand scope (key: their slug; "" the shop's own)
+    totals = _scoped(every_brand.filter(brand__isnull=True), dims, _product_paths(), "customer", scopes, context="")
+    _add_brand_scope(totals, every_brand, dims, "brand__slug", scopes)
     _replace(
         FeedbackDaily,
         first,
@@ -296,7 +305,7 @@ def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCO
         ],
         scopes,
     )
-    mentions = FeedbackTopic.objects.filter(
+    every_brand_mention = FeedbackTopic.objects.filter(
         feedback__received_at__gte=start,
         feedback__received_at__lt=end,
         feedback__analysis_status=FeedbackItem.AnalysisStatus.DONE,
@@ -305,6 +314,7 @@ def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCO
         language=F("feedback__language"),
         channel=F("feedback__channel"),
     )
+    mentions = every_brand_mention.filter(feedback__brand__isnull=True)
     totals = _scoped(
         mentions,
         ("day", "language", "channel", "topic_id", "sentiment"),
@@ -312,6 +322,13 @@ def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCO
         "feedback__customer",
         scopes,
         context="feedback__",
+    )
+    _add_brand_scope(
+        totals,
+        every_brand_mention,
+        ("day", "language", "channel", "topic_id", "sentiment"),
+        "feedback__brand__slug",
+        scopes,
     )
     _replace(
         TopicDaily,
@@ -373,9 +390,9 @@ def _rebuild_reviews(first: date, last: date, scopes: tuple[str, ...] = ALL_SCOP
 
     zone = timezone.get_current_timezone()
     start, end = day_bounds(first, last)
-    reviews = Review.objects.filter(status=Review.Status.PUBLISHED, created_at__gte=start, created_at__lt=end).annotate(
-        day=TruncDate("created_at", tzinfo=zone)
-    )
+    reviews = Review.objects.filter(
+        status=Review.Status.PUBLISHED, created_at__gte=start, created_at__lt=end, brand__isnull=True
+    ).annotate(day=TruncDate("created_at", tzinfo=zone))
     totals = _scoped(
         reviews, ("day", "language", "rating"), [(Q(product__isnull=False), "product__")], "customer", scopes
     )

@@ -80,7 +80,9 @@ def _mentions_of(slug: str):
 
 def _feedback(filters: Filters):
     start, end = filters.bounds
-    items = FeedbackItem.objects.filter(received_at__gte=start, received_at__lt=end, analysis_status="done")
+    items = FeedbackItem.objects.filter(
+        received_at__gte=start, received_at__lt=end, analysis_status="done", brand__isnull=True
+    )
     if filters.language:
         items = items.filter(language=filters.language)
     if filters.channel:
@@ -171,7 +173,7 @@ def satisfaction_series_naive(filters: Filters) -> list[dict]:
     ):
         row(r["p"]).update(ces=float(r["ces"]))
     start, end = filters.bounds
-    reviews = Review.objects.filter(status="published", created_at__gte=start, created_at__lt=end)
+    reviews = Review.objects.filter(status="published", created_at__gte=start, created_at__lt=end, brand__isnull=True)
     if filters.language:
         reviews = reviews.filter(language=filters.language)
     if filters.category:

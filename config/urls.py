@@ -17,6 +17,7 @@ urlpatterns = [
     path("s/", include("surveys.urls")),
     path("feedback/", include("feedback.urls")),
     path("support/", include("support.urls")),
+    path("dashboards/competitors/", include("brands.urls")),
     path("dashboards/", include("analytics.urls")),
     path("f/<str:token>/", support_public_views.followup, name="support-followup"),
     path("w/", include("onsite.urls")),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("api/v1/", include("social.api.urls")),
     path("api/v1/", include("support.api.urls")),
     path("api/v1/", include("analytics.api.urls")),
+    path("api/v1/", include("brands.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The API browsers start themselves with an inline script; they hold no data, so they go
     # without the Content-Security-Policy rather than the whole site allowing inline scripts.

@@ -14,6 +14,7 @@ MANAGERS = "Managers"
 PROJECT_APPS = (
     "core",
     "onsite",
+    "brands",
     "customers",
     "surveys",
     "feedback",
@@ -57,6 +58,8 @@ MANAGER_SETTINGS = [
     ("onsite", "site"),
     ("onsite", "intercept"),
     ("analytics", "savedsegment"),
+    ("brands", "brand"),
+    ("support", "winbacktemplate"),
 ]
 
 MANAGER_EXTRA = {

@@ -30,6 +30,13 @@ def _segment_choices():
     return segment_choices()
 
 
+def _brand_choices():
+    from brands.models import Brand, own_brand_name
+
+    rivals = [(brand.slug, brand.name) for brand in Brand.objects.filter(is_own=False)]
+    return [("", own_brand_name()), *rivals, ("all", _("Every brand"))]
+
+
 class FeedbackFilter(django_filters.FilterSet):
     """The filters of the feed, shared by the staff page, the API and the CSV export."""
 
@@ -69,6 +76,10 @@ class FeedbackFilter(django_filters.FilterSet):
     segment = django_filters.ChoiceFilter(
         choices=_segment_choices, method="filter_segment", empty_label=None, label=_("Customer segment")
     )
+    # the shop's own feedback unless a competitor (or every brand) is asked for
+    brand = django_filters.ChoiceFilter(
+        choices=_brand_choices, method="filter_brand", empty_label=None, label=_("Brand")
+    )
 
     class Meta:
         model = FeedbackItem
@@ -84,6 +95,23 @@ class FeedbackFilter(django_filters.FilterSet):
         from analytics.segments import customers_in_segment
 
         return queryset.filter(customer_id__in=customers_in_segment(value)) if value else queryset
+
+    def filter_brand(self, queryset, name, value: str):
+        if value == "all":
+            return queryset
+        return queryset.filter(brand__slug=value) if value else queryset.filter(brand__isnull=True)
+
+    @property
+    def qs(self):
+        # unbound (no query string at all): the shop's own feedback, as when bound with no brand
+        if not hasattr(self, "_brand_qs"):
+            self._brand_qs = super().qs if self.is_bound else super().qs.filter(brand__isnull=True)
+        return self._brand_qs
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        # an empty choice never reaches filter_brand: the default is applied here
+        return queryset if self.form.cleaned_data.get("brand") else queryset.filter(brand__isnull=True)
 
     def filter_search(self, queryset, name, value):
         return feedback_search(queryset, value)

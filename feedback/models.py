@@ -96,6 +96,16 @@ class FeedbackItem(models.Model):
         related_name="feedback_item",
         verbose_name=_("website feedback"),
     )
+    # a competitor's mention or review (None: the shop's own): kept out of every dashboard, case
+    # and alert, and compared with the shop's on the competitors page
+    brand = models.ForeignKey(
+        "brands.Brand",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="feedback_items",
+        verbose_name=_("brand"),
+    )
     case = models.ForeignKey(
         "support.Case",
         on_delete=models.SET_NULL,

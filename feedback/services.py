@@ -45,7 +45,18 @@ def feedback_items_from_response(*, response: Response, answers: list | None = N
     return items
 
 
-SOURCE_FIELDS = ["text", "language", "customer", "order", "received_at", "source", "page_url", "device", "country"]
+SOURCE_FIELDS = [
+    "text",
+    "language",
+    "customer",
+    "order",
+    "received_at",
+    "source",
+    "page_url",
+    "device",
+    "country",
+    "brand",
+]
 ANALYSIS_RESET = {"analysis_status": FeedbackItem.AnalysisStatus.PENDING, "model_version": "", "taxonomy_version": ""}
 
 

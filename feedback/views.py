@@ -18,9 +18,10 @@ def _filtered(request):
 def feed(request):
     """Support staff and managers read everything customers said, from every channel, in one place."""
     feedback_filter = _filtered(request)
-    queryset = (
-        feedback_filter.qs if feedback_filter.is_bound and feedback_filter.is_valid() else feedback_filter.queryset
-    )
+    if not feedback_filter.is_bound or feedback_filter.is_valid():
+        queryset = feedback_filter.qs
+    else:
+        queryset = feedback_filter.queryset.filter(brand__isnull=True)  # beside the errors: the shop's own
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -40,4 +41,4 @@ def feed_export(request):
     feedback_filter = _filtered(request)
     if feedback_filter.is_bound and not feedback_filter.is_valid():
         return render(request, "feedback/feed.html", {"filter": feedback_filter, "page": None}, status=400)
-    return feedback_csv_response(feedback_filter.qs if feedback_filter.is_bound else feedback_filter.queryset, request)
+    return feedback_csv_response(feedback_filter.qs, request)

@@ -21,6 +21,15 @@ class Review(models.Model):
 
     source = models.CharField(_("source"), max_length=60, help_text=_("own_site, or the marketplace's name"))
     external_id = models.CharField(_("external id"), max_length=120)
+    # a competitor's (None: the shop's own); counted only on the comparison page
+    brand = models.ForeignKey(
+        "brands.Brand",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        verbose_name=_("brand"),
+    )
     product = models.ForeignKey(
         Product,
         on_delete=models.SET_NULL,

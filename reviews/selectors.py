@@ -6,7 +6,8 @@ from reviews.models import Review
 
 
 def published_reviews() -> QuerySet[Review]:
-    return Review.objects.filter(status=Review.Status.PUBLISHED)
+    """The shop's own published reviews (a rival's reviews are for comparison, never shown as ours)."""
+    return Review.objects.filter(status=Review.Status.PUBLISHED, brand__isnull=True)
 
 
 def rating_prior_mean() -> float:

@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from analytics import rollups
+from brands.models import Brand
 from core.audit import audit
 from core.bulk import UpsertResult
 from core.exceptions import ApplicationError
@@ -32,6 +33,7 @@ class ReviewData:
     product_sku: str = ""
     language: str = ""
     created_at: datetime | None = None
+    brand: str = ""  # a competitor's slug (a review of a rival's shop); empty: the shop's own
 
 
 class ReviewNotFound(ApplicationError):
@@ -100,9 +102,13 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
     )
     rules = list(ModerationRule.objects.filter(is_active=True))
 
+    brands = {brand.slug: brand for brand in Brand.objects.filter(slug__in={item.brand for item in items} - {""})}
     candidates = []
     for index, item in enumerate(items):
         if results[index] is not None:
+            continue
+        if item.brand and item.brand not in brands:
+            results[index] = UpsertResult("error", errors={"brand": [f"Unknown brand {item.brand!r}."]})
             continue
         if item.product_sku and item.product_sku not in products:
             results[index] = UpsertResult("error", errors={"product_sku": [f"Unknown product {item.product_sku!r}."]})
@@ -127,6 +133,7 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
                 "moderation_reason",
                 "moderated_by",
                 "created_at",
+                "brand_id",
             )
         }
         earlier_texts: dict[tuple[str, str], set[tuple[str, str]]] = {}
@@ -144,7 +151,12 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
             others = earlier_texts.get((author, fingerprint), set()) - {(item.source, item.external_id)}
             is_duplicate = bool(author and fingerprint) and ((author, fingerprint) in batch_texts or bool(others))
             batch_texts.add((author, fingerprint))
-            text_changed = previous is None or (previous.title, previous.body) != (item.title, item.body)
+            rival = brands[item.brand] if item.brand and not brands[item.brand].is_own else None
+            text_changed = previous is None or (previous.title, previous.body, previous.brand_id) != (
+                item.title,
+                item.body,
+                rival.pk if rival else None,
+            )
             if previous is not None and not text_changed:
                 # Same words as before: a staff decision (or the earlier automatic one) stands.
                 status, reason = previous.status, previous.moderation_reason
@@ -153,7 +165,8 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
                     title=item.title, body=item.body, language=item.language, rules=rules, is_duplicate=is_duplicate
                 )
                 status, reason = verdict.status, verdict.reason
-            order_customer = order_customers.get(item.order_external_id)
+            # a rival's review is nobody's purchase here: no customer, order or verified badge
+            order_customer = None if rival else order_customers.get(item.order_external_id)
             rows.append(
                 (
                     index,
@@ -167,10 +180,13 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
                         body=item.body,
                         author_name=item.author_name,
                         author_email=item.author_email,
-                        customer_id=customers.get(item.author_email.strip().lower()) or order_customer,
-                        order_id=order_pks.get(item.order_external_id),
+                        customer_id=None
+                        if rival
+                        else customers.get(item.author_email.strip().lower()) or order_customer,
+                        order_id=None if rival else order_pks.get(item.order_external_id),
                         language=item.language,
-                        is_verified_buyer=is_verified_buyer(item, orders),
+                        is_verified_buyer=not rival and is_verified_buyer(item, orders),
+                        brand=rival,
                         status=status,
                         moderation_reason=reason,
                         author_key=author,
@@ -201,6 +217,7 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
                 "author_key",
                 "text_fingerprint",
                 "created_at",
+                "brand",
                 "updated_at",
             ],
         )
@@ -229,6 +246,7 @@ def _feedback_items_for_reviews(reviews: list[Review]) -> None:
                 order_id=review.order_id,
                 received_at=review.created_at,
                 source=review.source,
+                brand_id=review.brand_id,
             )
             for review in reviews
         ],

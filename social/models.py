@@ -60,6 +60,15 @@ class Mention(models.Model):
     posted_at = models.DateTimeField(_("posted at"), default=timezone.now, db_index=True)
     is_reply_to_shop = models.BooleanField(_("reply to the shop"), default=False)
     connector = models.ForeignKey(Connector, on_delete=models.SET_NULL, null=True, blank=True, related_name="mentions")
+    # a competitor's (None: the shop's own); counted only on the comparison page
+    brand = models.ForeignKey(
+        "brands.Brand",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mentions",
+        verbose_name=_("brand"),
+    )
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

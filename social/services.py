@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from brands.models import Brand
+from brands.services import brand_detect
 from core.bulk import UpsertResult
 from feedback.models import FeedbackItem
 from feedback.services import feedback_items_upsert
@@ -28,6 +30,7 @@ class MentionData:
     language: str = ""
     posted_at: datetime | None = None
     is_reply_to_shop: bool = False
+    brand: str = ""  # a competitor's slug; empty: detected from the text (the shop's unless it names a rival)
 
 
 def mentions_upsert(
@@ -45,17 +48,26 @@ def mentions_upsert(
             )
         else:
             seen[key] = index
+    brands = {brand.slug: brand for brand in Brand.objects.filter(slug__in={item.brand for item in items} - {""})}
+    for index, item in enumerate(items):
+        if results[index] is None and item.brand and item.brand not in brands:
+            results[index] = UpsertResult("error", errors={"brand": [f"Unknown brand {item.brand!r}."]})
     candidates = [(index, item) for index, item in enumerate(items) if results[index] is None]
     if not candidates:
         return results  # type: ignore[return-value]
 
+    def brand_of(item: MentionData) -> Brand | None:
+        if item.brand:
+            return None if brands[item.brand].is_own else brands[item.brand]
+        return brand_detect(text=item.text, language=item.language)
+
     with transaction.atomic():
         existing = {
-            (platform, external_id): text
-            for platform, external_id, text in Mention.objects.filter(
+            (platform, external_id): (text, brand_id)
+            for platform, external_id, text, brand_id in Mention.objects.filter(
                 platform__in={item.platform for _, item in candidates},
                 external_id__in={item.external_id for _, item in candidates},
-            ).values_list("platform", "external_id", "text")
+            ).values_list("platform", "external_id", "text", "brand_id")
         }
         saved = Mention.objects.bulk_create(
             [
@@ -70,6 +82,7 @@ def mentions_upsert(
                     posted_at=item.posted_at or now,
                     is_reply_to_shop=item.is_reply_to_shop,
                     connector=connector,
+                    brand=brand_of(item),
                     received_at=now,
                     updated_at=now,
                 )
@@ -85,6 +98,7 @@ def mentions_upsert(
                 "language",
                 "posted_at",
                 "is_reply_to_shop",
+                "brand",
                 "updated_at",
             ],
         )
@@ -92,7 +106,7 @@ def mentions_upsert(
         for (index, item), mention in zip(candidates, saved, strict=True):
             previous = existing.get((item.platform, item.external_id))
             results[index] = UpsertResult("created" if previous is None else "updated", mention)
-            if previous != item.text:
+            if previous != (item.text, mention.brand_id):
                 changed.append(mention)
         _feedback_items_for_mentions(changed)
     return results  # type: ignore[return-value]
@@ -110,6 +124,7 @@ def _feedback_items_for_mentions(mentions: list[Mention]) -> None:
                 received_at=mention.posted_at,
                 source=mention.platform,
                 page_url=mention.url[:500],
+                brand_id=mention.brand_id,
             )
             for mention in mentions
         ],

@@ -12,6 +12,8 @@ from support.models import (
     Holiday,
     SLAPolicy,
     Team,
+    WinBackEmail,
+    WinBackTemplate,
     WorkingPeriod,
 )
 
@@ -140,3 +142,30 @@ class CaseAdmin(admin.ModelAdmin):
             services.case_set_priority(case=stored, priority=obj.priority, actor=request.user)
         if obj.assignee_id != stored.assignee_id or obj.team_id != stored.team_id:
             services.case_assign(case=stored, assignee=obj.assignee, team=obj.team, actor=request.user)
+
+
+@admin.register(WinBackTemplate)
+class WinBackTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "subject_es", "subject_en", "is_active"]
+
+
+@admin.register(WinBackEmail)
+class WinBackEmailAdmin(admin.ModelAdmin):
+    """What was sent is a record: it is read here, never edited."""
+
+    list_display = ["created_at", "customer", "subject", "sent_by", "emailed_at"]
+    list_select_related = ["customer", "sent_by"]
+    readonly_fields = [
+        "customer",
+        "case",
+        "topic",
+        "language",
+        "subject",
+        "body",
+        "sent_by",
+        "created_at",
+        "emailed_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -331,3 +331,58 @@ class SLANotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.target} (case {self.case_id})"
+
+
+class WinBackTemplate(models.Model):
+    """The follow-up email staff send to win a dissatisfied customer back, one text per language.
+    {name}, {topic} and {shop} are filled in for each customer."""
+
+    name = models.CharField(_("name"), max_length=120, default="Win-back")
+    subject_es = models.CharField(_("subject (Spanish)"), max_length=200)
+    body_es = models.TextField(_("text (Spanish)"))
+    subject_en = models.CharField(_("subject (English)"), max_length=200)
+    body_en = models.TextField(_("text (English)"))
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("win-back email template")
+        verbose_name_plural = _("win-back email templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="one_winback_template"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WinBackEmail(models.Model):
+    """A personalised follow-up sent to a customer: what was sent, by whom, about what; it shows on
+    the customer's timeline."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="winback_emails", verbose_name=_("customer")
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="winback_emails", verbose_name=_("case")
+    )
+    topic = models.ForeignKey(
+        "sentiment.Topic", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("topic")
+    )
+    language = models.CharField(_("language"), max_length=8)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("sent by")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("win-back email")
+        verbose_name_plural = _("win-back emails")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.subject}"

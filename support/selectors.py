@@ -70,6 +70,8 @@ def case_timeline(case: Case) -> list[dict]:
             entries.append({"at": order.placed_at, "kind": "order", "order": order})
         for earlier in customer.cases.exclude(pk=case.pk).order_by("opened_at"):
             entries.append({"at": earlier.opened_at, "kind": "earlier_case", "case": earlier})
+        for email in customer.winback_emails.select_related("sent_by", "topic"):
+            entries.append({"at": email.created_at, "kind": "winback", "email": email})
         feedback = customer.feedback_items.all()
     else:
         feedback = case.feedback_items.all()
@@ -80,7 +82,7 @@ def case_timeline(case: Case) -> list[dict]:
         entries.append({"at": item.received_at, "kind": "feedback", "item": item, "on_case": item.case_id == case.pk})
     for message in case.messages.select_related("author"):
         entries.append({"at": message.created_at, "kind": "message", "message": message})
-    for event in case.events.select_related("actor"):
+    for event in case.events.exclude(kind="winback").select_related("actor"):  # shown as the email itself
         entries.append({"at": event.created_at, "kind": "event", "event": event})
     return sorted(entries, key=lambda entry: entry["at"])
 

@@ -275,7 +275,7 @@ def cases_open_for_feedback(*, ids: Sequence[int], now: datetime | None = None) 
         return []
     items = list(
         FeedbackItem.objects.select_for_update(of=("self",))
-        .filter(pk__in=list(ids), case__isnull=True)
+        .filter(pk__in=list(ids), case__isnull=True, brand__isnull=True)  # a rival's complaint is not our case
         .select_related("survey_answer", "review", "mention", "customer")
     )
     touched: dict[int, Case] = {}
@@ -372,7 +372,10 @@ def cases_sweep(*, now: datetime | None = None, lookback: timedelta = timedelta(
     """Catch complaints whose hand-over to triage was lost (broker down after the analysis)."""
     now = now or timezone.now()
     candidates = FeedbackItem.objects.filter(
-        case__isnull=True, analysis_status=FeedbackItem.AnalysisStatus.DONE, analysed_at__gte=now - lookback
+        case__isnull=True,
+        analysis_status=FeedbackItem.AnalysisStatus.DONE,
+        analysed_at__gte=now - lookback,
+        brand__isnull=True,
     ).filter(
         models.Q(sentiment="negative")
         | models.Q(sentiment_gold="negative")

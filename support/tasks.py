@@ -46,3 +46,17 @@ def case_reply_email(message_id: int) -> bool:
 @shared_task(**EMAIL_RETRY)
 def case_followup(case_id: int) -> bool:
     return notifications.case_followup_send(case_id=case_id)
+
+
+@shared_task(**EMAIL_RETRY)
+def winback_email(email_id: int) -> bool:
+    from support.winback import winback_email_send
+
+    return winback_email_send(email_id=email_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def winback_emails_unsent() -> int:
+    from support.winback import winback_emails_dispatch_unsent
+
+    return len(winback_emails_dispatch_unsent())

@@ -1,10 +1,11 @@
 import re
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -14,7 +15,7 @@ from feedback.models import FeedbackItem, Sentiment
 from sentiment.models import Topic
 from support import selectors, services
 from support.forms import BulkForm, CaseUpdateForm, MessageForm
-from support.models import Priority, Team
+from support.models import Case, Priority, Team
 
 VIEW_LABELS = {
     "open": gettext_lazy("All open"),
@@ -124,8 +125,35 @@ def case_detail(request, pk: int):
             ),
             "reply_form": MessageForm(prefix="reply"),
             "note_form": MessageForm(prefix="note"),
+            **_winback_context(case),
         },
     )
+
+
+class WinBackForm(forms.Form):
+    topic = forms.ModelChoiceField(queryset=Topic.objects.none(), required=False, label=gettext_lazy("About"))
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        complained = Topic.objects.filter(mentions__feedback__case=case, mentions__sentiment="negative").distinct()
+        self.fields["topic"].queryset = complained if complained.exists() else Topic.objects.filter(is_active=True)
+        self.fields["topic"].initial = complained.first()
+        self.fields["topic"].empty_label = gettext_lazy("Their order")
+        language = (translation.get_language() or "es")[:2]
+        self.fields["topic"].label_from_instance = lambda topic: topic.name(language)
+
+
+def _winback_context(case: Case) -> dict:
+    from support.winback import WinBackRefused, winback_compose
+
+    if case.customer is None or case.customer.erased_at is not None:
+        return {}
+    form = WinBackForm(case=case)
+    try:
+        preview = winback_compose(customer=case.customer, topic=form.fields["topic"].initial)
+    except WinBackRefused:
+        return {}
+    return {"winback_form": form, "winback_preview": preview}
 
 
 @login_required
@@ -155,6 +183,15 @@ def case_act(request, pk: int, action: str):
             if data["assignee"] != case.assignee or data["team"] != case.team:
                 services.case_assign(case=case, assignee=data["assignee"], team=data["team"], actor=request.user)
             messages.success(request, _("Case updated."))
+        elif action == "winback" and case.customer is not None:
+            from support.winback import winback_send
+
+            form = WinBackForm(request.POST, case=case)
+            if not form.is_valid():
+                messages.error(request, _("Choose a topic from the list."))
+                return redirect("support:case", pk=pk)
+            winback_send(customer=case.customer, topic=form.cleaned_data["topic"], case=case, actor=request.user)
+            messages.success(request, _("Win-back email on its way to the customer."))
         else:
             return redirect("support:case", pk=pk)
     except ApplicationError as error:

@@ -66,6 +66,26 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 403},
     ),
     # an unknown customer: the matrix must not erase anyone
+    "brands:comparison": (
+        "GET",
+        "/dashboards/competitors/",
+        {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200},
+    ),
+    "brands:winback": (
+        "POST",
+        "/dashboards/competitors/winback/",
+        {**PAGE_STAFF, "agent": 404, "manager": 404, "admin": 404},
+    ),
+    "brand-list": (
+        "GET",
+        "/api/v1/brands/",
+        {**API_DENIED, "agent": 403, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    "metrics-competitors": (
+        "GET",
+        "/api/v1/metrics/competitors/",
+        {**API_DENIED, "agent": 403, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 403},
+    ),
     "customer-detail": (
         "GET",
         "/api/v1/customers/nobody/",

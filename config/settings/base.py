@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "reviews",
     "social",
     "onsite",
+    "brands",
     "support",
     "analytics",
 ]
@@ -226,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
     "analytics.alerts_check": {
         "task": "analytics.tasks.alerts_check",
         "schedule": timedelta(minutes=15),
+    },
+    "support.winback_emails_unsent": {
+        "task": "support.tasks.winback_emails_unsent",
+        "schedule": timedelta(minutes=10),
     },
     "support.cases_sweep": {
         "task": "support.tasks.cases_sweep",

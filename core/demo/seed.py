@@ -1127,6 +1127,92 @@ def _reviews_and_mentions_store(
     return len(reviews), len(mentions)
 
 
+# Two rivals with their own strengths and weaknesses (topic → weight, chance a comment is negative),
+# so the comparison page has something to say: Rival Hogar delivers well and is dear, CasaPlus
+# is cheap with poor service.
+RIVALS = {
+    "rival-hogar": (
+        "Rival Hogar",
+        "rivalhogar",
+        {"delivery": (30, 0.03), "price": (25, 0.6), "product_quality": (20, 0.25), "customer_service": (15, 0.2)},
+    ),
+    "casaplus": (
+        "CasaPlus",
+        "casaplus",
+        {"customer_service": (30, 0.65), "delivery": (25, 0.3), "price": (25, 0.1), "returns_refunds": (20, 0.5)},
+    ),
+}
+RIVAL_MENTIONS = 200
+RIVAL_REVIEWS = 40
+
+
+def _rival_comment(rng: random.Random, profile: dict, language: str) -> tuple[str, str]:
+    topics, weights = list(profile), [weight for weight, _negative in profile.values()]
+    topic = rng.choices(topics, weights)[0]
+    roll, negative_chance = rng.random(), profile[topic][1]
+    polarity = "negative" if roll < negative_chance else "neutral" if roll < negative_chance + 0.15 else "positive"
+    return rng.choice(COMMENTS[(language, topic, polarity)]), polarity
+
+
+def _competitors_chatter(rng: random.Random, *, cutoff: datetime, progress: Progress) -> int:
+    """The shop's brand and two competitors, with a year of social posts and reviews about them."""
+    from brands.models import Brand
+    from reviews.services import ReviewData, reviews_upsert
+    from social.services import MentionData, mentions_upsert
+
+    Brand.objects.get_or_create(
+        slug="tienda-demo",
+        defaults={"name": "Tienda Demo", "is_own": True, "handles": "tiendademo", "keywords_es": "tienda demo"},
+    )
+    platforms, platform_weights = list(PLATFORM_WEIGHTS), list(PLATFORM_WEIGHTS.values())
+    total = 0
+    for slug, (name, handle, profile) in RIVALS.items():
+        Brand.objects.get_or_create(
+            slug=slug,
+            defaults={"name": name, "handles": handle, "keywords_es": name.lower(), "keywords_en": name.lower()},
+        )
+        mentions = []
+        for number in range(RIVAL_MENTIONS):
+            language = rng.choice(("es", "es", "en"))
+            platform = rng.choices(platforms, platform_weights)[0]
+            text, _polarity = _rival_comment(rng, profile, language)
+            mentions.append(
+                MentionData(
+                    platform=platform,
+                    external_id=f"{platform}-{slug}-{number}",
+                    text=f"@{handle} {text}",
+                    author_handle=f"{rng.choice(HANDLES)}{rng.randint(1, 99)}",
+                    author_followers=int(rng.lognormvariate(6, 1.8)),
+                    language=language,
+                    posted_at=cutoff - timedelta(days=rng.randint(0, 364), hours=rng.randint(0, 23)),
+                    brand=slug,
+                )
+            )
+        mentions_upsert(items=mentions, now=cutoff)
+        reviews = []
+        for number in range(RIVAL_REVIEWS):
+            language = rng.choice(("es", "es", "en"))
+            text, polarity = _rival_comment(rng, profile, language)
+            rating = {"negative": rng.choice((1, 2)), "neutral": 3, "positive": rng.choice((4, 5))}[polarity]
+            reviews.append(
+                ReviewData(
+                    source="trustpilot",
+                    external_id=f"TP-{slug}-{number:04d}",
+                    rating=rating,
+                    body=text,
+                    author_name=rng.choice(HANDLES).split("_")[0].split(".")[0].title(),
+                    language=language,
+                    created_at=cutoff - timedelta(days=rng.randint(1, 360), hours=rng.randint(0, 23)),
+                    brand=slug,
+                )
+            )
+        reviews_upsert(items=reviews, now=cutoff)
+        total += len(mentions) + len(reviews)
+        progress("competitors", total, len(RIVALS) * (RIVAL_MENTIONS + RIVAL_REVIEWS))
+    FeedbackItem.objects.filter(brand__isnull=False).update(created_at=F("received_at"))
+    return total
+
+
 def _cases_settle(rng: random.Random, *, cutoff: datetime, progress: Progress) -> int:
     """Give the cases opened by the complaints a believable history, and leave the inbox with
     cases in every SLA state: long resolved, waiting for the customer, running, about to
@@ -1293,6 +1379,7 @@ def seed_demo(
         _cases_settle(rng, cutoff=cutoff, progress=report)
     # a stream of its own, so that adding this left every earlier part of the demo as it was
     _lapsed_customers_answer(random.Random(seed + 1), cutoff=cutoff, progress=report)
+    _competitors_chatter(random.Random(seed + 3), cutoff=cutoff, progress=report)
     _demo_website()
     _demo_segments()
     # Some demo rows are backdated in bulk, past the services that mark rollups stale.

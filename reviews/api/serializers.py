@@ -24,6 +24,13 @@ class ReviewInputSerializer(serializers.Serializer):
     )
     language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, allow_blank=True, default="")
     created_at = EventDateTimeField(required=False, allow_null=True, default=None)
+    brand = serializers.SlugField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A competitor's slug for a review of a rival shop; empty: a review of this shop.",
+    )
 
     def validate(self, attrs):
         if not (attrs["title"].strip() or attrs["body"].strip()):
@@ -52,6 +59,9 @@ class ReviewOutputSerializer(serializers.ModelSerializer):
     product_sku = serializers.CharField(source="product.sku", default=None, allow_null=True, read_only=True)
     order_external_id = serializers.CharField(source="order.external_id", default=None, allow_null=True, read_only=True)
     customer = serializers.CharField(source="customer.external_id", default=None, allow_null=True, read_only=True)
+    brand = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="A competitor's slug; null: the shop's own."
+    )
     reply = serializers.SerializerMethodField()
 
     class Meta:
@@ -71,6 +81,7 @@ class ReviewOutputSerializer(serializers.ModelSerializer):
             "is_verified_buyer",
             "status",
             "moderation_reason",
+            "brand",
             "created_at",
             "updated_at",
             "reply",

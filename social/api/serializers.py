@@ -17,6 +17,14 @@ class MentionInputSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, allow_blank=True, default="")
     posted_at = EventDateTimeField(required=False, allow_null=True, default=None)
     is_reply_to_shop = serializers.BooleanField(required=False, default=False)
+    brand = serializers.SlugField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A competitor's slug (see the brands list) when the mention is about a rival; empty: the shop's "
+        "own, unless the text names exactly one competitor and not the shop.",
+    )
 
     def to_data(self, validated: dict | None = None) -> MentionData:
         return MentionData(**(self.validated_data if validated is None else validated))
@@ -25,6 +33,9 @@ class MentionInputSerializer(serializers.Serializer):
 class MentionOutputSerializer(serializers.ModelSerializer):
     # may be empty: not every platform gives a link
     url = serializers.CharField(read_only=True, help_text="Link to the post; empty when the platform gave none.")
+    brand = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="A competitor's slug; null: the shop's own."
+    )
 
     class Meta:
         model = Mention
@@ -39,6 +50,7 @@ class MentionOutputSerializer(serializers.ModelSerializer):
             "language",
             "posted_at",
             "is_reply_to_shop",
+            "brand",
             "received_at",
             "updated_at",
         ]

@@ -18,6 +18,37 @@
         options: { ...options, scales: { y: { min: 0, max: 100 } } },
       });
     }
+    const brandData = document.getElementById("brand-chart");
+    if (brandData) {
+      const chart = JSON.parse(brandData.textContent);
+      const options = { responsive: true, maintainAspectRatio: false, spanGaps: true, plugins: { legend: { position: "bottom" } } };
+      const colour = (i) => palette[i % palette.length];
+      new Chart(document.getElementById("chart-voice"), {
+        type: "bar",
+        data: { labels: chart.labels, datasets: chart.brands.map((b, i) => ({ label: b.name, data: b.share_of_voice, backgroundColor: colour(i) })) },
+        options: { ...options, scales: { x: { stacked: true }, y: { stacked: true, min: 0, max: 100 } } },
+      });
+      const share = (b, key) => { const total = b.negative + b.neutral + b.positive; return total ? (100 * b[key]) / total : null; };
+      new Chart(document.getElementById("chart-brand-sentiment"), {
+        type: "bar",
+        data: { labels: chart.brands.map((b) => b.name), datasets: [
+          { label: chart.labels_text.negative, data: chart.brands.map((b) => share(b, "negative")), backgroundColor: "#b3261e" },
+          { label: chart.labels_text.neutral, data: chart.brands.map((b) => share(b, "neutral")), backgroundColor: "#9aa2b1" },
+          { label: chart.labels_text.positive, data: chart.brands.map((b) => share(b, "positive")), backgroundColor: "#1b6b3a" },
+        ] },
+        options: { ...options, indexAxis: "y", scales: { x: { stacked: true, min: 0, max: 100 }, y: { stacked: true } } },
+      });
+      new Chart(document.getElementById("chart-brand-topics"), {
+        type: "bar",
+        data: { labels: chart.topics, datasets: chart.brands.map((b, i) => ({ label: b.name, data: chart.complaint_rates[i], backgroundColor: colour(i) })) },
+        options: { ...options, scales: { y: { beginAtZero: true } } },
+      });
+      new Chart(document.getElementById("chart-brand-negative"), {
+        type: "line",
+        data: { labels: chart.labels, datasets: chart.brands.map((b, i) => ({ label: b.name, data: b.negative_share, borderColor: colour(i) })) },
+        options: { ...options, scales: { y: { min: 0, max: 100 } } },
+      });
+    }
     const contextData = document.getElementById("context-chart");
     if (contextData) {
       const chart = JSON.parse(contextData.textContent);

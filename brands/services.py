@@ -1,0 +1,44 @@
+import re
+
+from brands.models import Brand
+from core.exceptions import ApplicationError
+
+
+class BrandUnknown(ApplicationError):
+    code = "brand_unknown"
+
+
+def brand_for_slug(slug: str) -> Brand | None:
+    """The competitor a `brand` field names; None for the shop's own brand (or no brand given)."""
+    if not slug:
+        return None
+    brand = Brand.objects.filter(slug=slug, is_active=True).first()
+    if brand is None:
+        raise BrandUnknown(f"Unknown brand {slug!r}.", extra={"brand": [f"Unknown brand {slug!r}."]})
+    return None if brand.is_own else brand
+
+
+def _mentions(text: str, words: list[str]) -> bool:
+    return any(re.search(rf"(?<!\w)@?{re.escape(word)}(?!\w)", text) for word in words if word)
+
+
+def brand_detect(*, text: str, language: str = "", handles: tuple[str, ...] = ()) -> Brand | None:
+    """For a mention pushed without a brand: the competitor it is about, when it names (by
+    handle or keyword) exactly one competitor and not the shop itself; otherwise the shop's."""
+    lowered = (text or "").lower()
+    tagged = {handle.lstrip("@").lower() for handle in handles}
+    brands = list(Brand.objects.filter(is_active=True))
+    own = next((brand for brand in brands if brand.is_own), None)
+    if own is not None and (
+        _mentions(lowered, own.keyword_list(language) + own.handle_list()) or tagged & set(own.handle_list())
+    ):
+        return None
+    named = [
+        brand
+        for brand in brands
+        if not brand.is_own
+        and (
+            _mentions(lowered, brand.keyword_list(language) + brand.handle_list()) or tagged & set(brand.handle_list())
+        )
+    ]
+    return named[0] if len(named) == 1 else None

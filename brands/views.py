@@ -1,0 +1,130 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Max
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from analytics.views import SatisfactionFilterForm, _csv, _number
+from brands import selectors
+from core.exceptions import ApplicationError
+
+WINBACK_CANDIDATES = 5
+
+
+class ComparisonFilterForm(SatisfactionFilterForm):
+    """Dates, grouping, language and channel: the rest of the dashboards' filters are about the
+    shop's own customers and products, which rivals do not have."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("category", "product", "topic", "segment"):
+            del self.fields[name]
+
+
+def _detractors_about(topic_slug: str, filters, limit: int = WINBACK_CANDIDATES) -> list:
+    """The shop's customers who complained about the topic in the window, most recent first,
+    leaving out those already sent a win-back email in the last 30 days."""
+    from customers.models import Customer
+    from support.winback import WINBACK_COOLDOWN
+
+    start, end = filters.bounds
+    recent = timezone.now() - WINBACK_COOLDOWN
+    return list(
+        Customer.objects.filter(
+            erased_at__isnull=True,
+            feedback_items__brand__isnull=True,
+            feedback_items__received_at__gte=start,
+            feedback_items__received_at__lt=end,
+            feedback_items__topic_mentions__topic__slug=topic_slug,
+            feedback_items__topic_mentions__sentiment="negative",
+        )
+        .exclude(winback_emails__created_at__gte=recent)
+        .annotate(last_complaint=Max("feedback_items__received_at"))
+        .order_by("-last_complaint")[:limit]
+    )
+
+
+@login_required
+@permission_required("analytics.view_dashboards", raise_exception=True)
+def comparison(request):
+    form = ComparisonFilterForm(request.GET or None)
+    filters = form.to_filters()
+    report = selectors.brand_comparison(filters)
+    language = (translation.get_language() or "es")[:2]
+    if request.GET.get("export") == "csv":
+        return _csv(
+            "voz-competitors.csv",
+            ["brand", "items", "share_of_voice_%", "negative_%", "net_sentiment", "topic", "complaints_per_100"],
+            [
+                [
+                    brand["name"],
+                    brand["items"],
+                    _number(brand["share_of_voice"]),
+                    _number(brand["negative_share"]),
+                    _number(brand["net_sentiment"]),
+                    row["slug"],
+                    _number(row["brands"][brand["slug"]]["complaint_rate"]),
+                ]
+                for row in report["topics"]
+                for brand in report["brands"]
+            ],
+        )
+    worse = [gap for gap in report["gaps"] if gap["difference"] > 0][:3]
+    for gap in worse:
+        gap["detractors"] = _detractors_about(gap["slug"], filters)
+    labels = [p.date().isoformat() for p in report["periods"]]
+    chart = {
+        "labels": labels,
+        "brands": [
+            {
+                "name": brand["name"],
+                "share_of_voice": report["series"][brand["slug"]]["share_of_voice"],
+                "negative_share": report["series"][brand["slug"]]["negative_share"],
+                "negative": brand["negative"],
+                "neutral": brand["neutral"],
+                "positive": brand["positive"],
+            }
+            for brand in report["brands"]
+        ],
+        "topics": [row["topic"].name(language) for row in report["topics"]],
+        "complaint_rates": [
+            [row["brands"][brand["slug"]]["complaint_rate"] for row in report["topics"]] for brand in report["brands"]
+        ],
+        "labels_text": {
+            "negative": gettext("Negative"),
+            "neutral": gettext("Neutral"),
+            "positive": gettext("Positive"),
+        },
+    }
+    return render(
+        request,
+        "brands/comparison.html",
+        {"nav": "dashboards", "form": form, "filters": filters, "report": report, "worse": worse, "chart": chart},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@login_required
+@permission_required("support.change_case", raise_exception=True)
+@require_POST
+def winback(request):
+    """Send the win-back email to a detractor listed on the comparison page."""
+    from customers.models import Customer
+    from sentiment.models import Topic
+    from support.winback import winback_send
+
+    customer = get_object_or_404(Customer, pk=request.POST.get("customer") or 0, erased_at__isnull=True)
+    topic = Topic.objects.filter(slug=request.POST.get("topic", "")).first()
+    try:
+        winback_send(customer=customer, topic=topic, actor=request.user)
+        messages.success(
+            request, gettext("Win-back email on its way to %(name)s.") % {"name": customer.name or customer.email}
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return redirect(back if back and safe else "brands:comparison")
