@@ -38,9 +38,13 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def clock() -> float:
+    return time.time()
+
+
 def hit(scope: str, ident: str, *, limit: int, window: int, now: float | None = None) -> tuple[bool, int]:
     """Count one request; (allowed, seconds until the window ends)."""
-    now = time.time() if now is None else now
+    now = clock() if now is None else now
     slot = int(now // window)
     key = f"throttle:{scope}:{ident}:{slot}"
     retry_after = int((slot + 1) * window - now) + 1

@@ -170,7 +170,7 @@ def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_ser
     page.wait_for_url("**/dashboards/satisfaction/")
     problems.clear()  # the admin's login page has no icon, so Chromium asks for /favicon.ico
 
-    for view in ("satisfaction", "topics", "sources", "service", "retention"):
+    for view in ("satisfaction", "topics", "sources", "competitors", "service", "retention"):
         page.goto(f"{live_server.url}/dashboards/{view}/")
         page.wait_for_function("() => [...document.querySelectorAll('canvas')].some(c => c.width > 0)")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, view

@@ -1,5 +1,7 @@
 """Public endpoints are rate-limited per client address, with counters in Redis."""
 
+import time
+
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
@@ -23,6 +25,15 @@ def test_survey_submissions_beyond_the_limit_get_429_and_store_nothing(client, s
     assert Response.objects.count() == 0
     counters = [key.decode() for key in cache._cache.get_client().keys("*throttle:survey_submit:*")]
     assert len(counters) == 1  # in Redis, shared by every web process
+
+
+@pytest.fixture(autouse=True)
+def mid_window(monkeypatch):
+    """Requests of one test fall in one fixed window, never either side of a minute's turn."""
+    from core import throttling
+
+    middle = (time.time() // 60) * 60 + 30  # counters are cleared between tests (conftest)
+    monkeypatch.setattr(throttling, "clock", lambda: middle)
 
 
 @pytest.mark.django_db
