@@ -25,6 +25,7 @@ def inbox(
     priority: str = "",
     topic: str = "",
     sentiment: str = "",
+    segment: str = "",
     now: datetime | None = None,
 ) -> QuerySet[Case]:
     """The triage list: open cases by default, the next SLA due first."""
@@ -50,6 +51,10 @@ def inbox(
         cases = cases.filter(feedback_items__topics__slug=topic)
     if sentiment:
         cases = cases.filter(feedback_items__sentiment=sentiment)
+    if segment:
+        from analytics.segments import customers_in_segment
+
+        cases = cases.filter(customer_id__in=customers_in_segment(segment))
     if channel or topic or sentiment:
         cases = cases.distinct()
     # Cases with a running clock first, soonest due on top; paused ones (no due time) after them.

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from analytics.segments import segment_choices
 from core.exceptions import ApplicationError
 from feedback.models import FeedbackItem, Sentiment
 from sentiment.models import Topic
@@ -37,7 +38,7 @@ def _inbox_filters(params) -> dict[str, str]:
         "sentiment": set(Sentiment.values),
     }
     filters = {}
-    for key in ("team", "channel", "priority", "topic", "sentiment"):
+    for key in ("team", "channel", "priority", "topic", "sentiment", "segment"):
         value = params.get(key, "")
         valid = value in allowed[key] if key in allowed else bool(_SLUG.match(value))
         filters[key] = value if valid else ""
@@ -77,6 +78,7 @@ def inbox(request):
             "priorities": Priority.choices,
             "topics": Topic.objects.filter(is_active=True),
             "sentiments": Sentiment.choices,
+            "segments": [choice for choice in segment_choices() if choice[0]],  # the groups
             "bulk_actions": BulkForm.ACTIONS,
             "now": now,
         },

@@ -228,3 +228,24 @@ def test_erasure_forgets_the_customers_attributes():
     customer_erase(customer=customer, reason="request")
     customer.refresh_from_db()
     assert customer.attributes == {}
+
+
+def test_the_inbox_narrows_to_a_saved_segment(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from core.roles import MANAGERS
+    from support.models import Case
+
+    madrid = CustomerFactory(attributes={"city": "Madrid"})
+    elsewhere = CustomerFactory(attributes={"city": "Bilbao"})
+    Case.objects.create(subject="Caso de Madrid", customer=madrid)
+    Case.objects.create(subject="Caso de Bilbao", customer=elsewhere)
+    SavedSegment.objects.create(name="Madrid", slug="madrid", attributes={"city": "Madrid"})
+    manager = django_user_model.objects.create_user(username="g", password="x", is_staff=True)
+    manager.groups.add(Group.objects.get(name=MANAGERS))
+    client.force_login(manager)
+
+    page = client.get("/support/", {"segment": "madrid"}).content.decode()
+
+    assert "Caso de Madrid" in page and "Caso de Bilbao" not in page
+    assert '<option value="madrid" selected>Madrid</option>' in page
