@@ -20,14 +20,15 @@ def feedback_items_from_response(*, response: Response, answers: list | None = N
 
     country = response.order.shipping_country if response.order_id else ""
     # survey links reach customers in the invitation email, or on the shop's page (an intercept)
-    source, page_url = "email", ""
+    channel, source, page_url = FeedbackItem.Channel.SURVEY, "email", ""
     invitation = response.invitation
-    if invitation.intercept_id:
+    if invitation.intercept_id:  # said on the website: the web channel, like the feedback tab
+        channel = FeedbackItem.Channel.WEB
         source, page_url = traffic_source(invitation.page_url, invitation.referrer), invitation.page_url
         country = country or invitation.country
     items = FeedbackItem.objects.bulk_create(
         FeedbackItem(
-            channel=FeedbackItem.Channel.SURVEY,
+            channel=channel,
             text=answer.text.strip(),
             language=response.language,
             customer_id=response.customer_id,

@@ -124,7 +124,7 @@ def test_a_visitor_offered_the_survey_answers_it_and_the_comment_keeps_where_it_
     stored = Response.objects.get()
     assert stored.customer is None and stored.invitation == invitation
     item = FeedbackItem.objects.get()
-    assert (item.channel, item.source, item.country, item.device) == ("survey", "google.es", "MX", "mobile")
+    assert (item.channel, item.source, item.country, item.device) == ("web", "google.es", "MX", "mobile")
     assert item.page_url == f"{SHOP}/checkout/confirmation?order=12" and item.customer is None
 
 
