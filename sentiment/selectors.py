@@ -61,9 +61,10 @@ def shop_labelled_feedback() -> list[tuple[int, str, str, str]]:
             "response_id", "number"
         )
     )
-    survey_items = FeedbackItem.objects.filter(
-        channel=FeedbackItem.Channel.SURVEY, survey_answer__isnull=False
-    ).values_list("pk", "language", "text", "survey_answer__response_id")
+    # survey comments, whether the survey came by email or on the website (an intercept)
+    survey_items = FeedbackItem.objects.filter(survey_answer__isnull=False).values_list(
+        "pk", "language", "text", "survey_answer__response_id"
+    )
     for pk, language, text, response_id in survey_items.iterator():
         score = nps_by_response.get(response_id)
         if score is not None and language in ("es", "en"):
