@@ -37,6 +37,13 @@ class ReviewInputSerializer(serializers.Serializer):
             raise serializers.ValidationError({"body": ["A review needs a title or a text."]})
         return attrs
 
+    def validate_brand(self, value: str) -> str:
+        from brands.models import Brand
+
+        if value and not Brand.objects.filter(slug=value, is_active=True).exists():
+            raise serializers.ValidationError(f"Unknown brand {value!r}: see GET /api/v1/brands/.")
+        return value
+
     def to_data(self, validated: dict | None = None) -> ReviewData:
         return ReviewData(**(self.validated_data if validated is None else validated))
 

@@ -26,6 +26,13 @@ class MentionInputSerializer(serializers.Serializer):
         "own, unless the text names exactly one competitor and not the shop.",
     )
 
+    def validate_brand(self, value: str) -> str:
+        from brands.models import Brand
+
+        if value and not Brand.objects.filter(slug=value, is_active=True).exists():
+            raise serializers.ValidationError(f"Unknown brand {value!r}: see GET /api/v1/brands/.")
+        return value
+
     def to_data(self, validated: dict | None = None) -> MentionData:
         return MentionData(**(self.validated_data if validated is None else validated))
 
