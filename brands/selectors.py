@@ -37,6 +37,7 @@ def _report(
     volume: dict[str, dict[datetime, int]],
     negative_by_period: dict[str, dict[datetime, int]],
     topics: dict[str, dict[str, list[int]]],
+    topic_volume: dict[str, dict[str, dict[datetime, int]]],
 ) -> dict:
     from sentiment.models import Topic
 
@@ -62,7 +63,10 @@ def _report(
     for brand in brands:
         items_per_period = [volume.get(brand["slug"], {}).get(p, 0) for p in periods]
         negatives = [negative_by_period.get(brand["slug"], {}).get(p, 0) for p in periods]
+        by_topic = topic_volume.get(brand["slug"], {})
         series[brand["slug"]] = {
+            # the topic mix over time: mentions of each topic per period
+            "topics": {slug: [by_topic[slug].get(p, 0) for p in periods] for slug in sorted(by_topic)},
             "items": items_per_period,
             "share_of_voice": [
                 100 * n / total if total else None for n, total in zip(items_per_period, period_totals, strict=True)
@@ -138,12 +142,16 @@ def brand_comparison(filters: Filters) -> dict:
         if row["sentiment"] == "negative":
             negative[row["key"]][moment] += row["n"]
     topics: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    mentions = _daily(TopicDaily, unfiltered, every_key_of=RollupScope.BRAND).filter(channel__in=channels)
-    for row in mentions.values("key", "topic__slug", "sentiment").annotate(n=Sum("mentions")):
+    topic_volume: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    mentions = _daily(TopicDaily, unfiltered, every_key_of=RollupScope.BRAND).filter(
+        channel__in=channels, topic__is_active=True
+    )
+    for row in mentions.values("key", "topic__slug", "sentiment", "p").annotate(n=Sum("mentions")):
         entry = topics[row["topic__slug"]][row["key"]]
         entry[0] += row["n"]
         entry[1] += row["n"] if row["sentiment"] == "negative" else 0
-    return _report(counts, volume, negative, topics)
+        topic_volume[row["key"]][row["topic__slug"]][period_start(row["p"], "day")] += row["n"]
+    return _report(counts, volume, negative, topics, topic_volume)
 
 
 def brand_comparison_naive(filters: Filters) -> dict:
@@ -171,11 +179,16 @@ def brand_comparison_naive(filters: Filters) -> dict:
         if row["label"] == "negative":
             negative[key][row["p"]] += row["n"]
     topics: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    mentions = FeedbackTopic.objects.filter(feedback__in=items).values(
-        "feedback__brand__slug", "topic__slug", "sentiment"
+    topic_volume: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    mentions = (
+        FeedbackTopic.objects.filter(feedback__in=items, topic__is_active=True)
+        .annotate(p=TRUNC[filters.period]("feedback__received_at"))
+        .values("feedback__brand__slug", "topic__slug", "sentiment", "p")
     )
     for row in mentions.annotate(n=Count("pk")):
-        entry = topics[row["topic__slug"]][row["feedback__brand__slug"] or ""]
+        key = row["feedback__brand__slug"] or ""
+        entry = topics[row["topic__slug"]][key]
         entry[0] += row["n"]
         entry[1] += row["n"] if row["sentiment"] == "negative" else 0
-    return _report(counts, volume, negative, topics)
+        topic_volume[key][row["topic__slug"]][row["p"]] += row["n"]
+    return _report(counts, volume, negative, topics, topic_volume)

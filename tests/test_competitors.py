@@ -155,6 +155,7 @@ def test_the_comparison_counts_every_brand_and_equals_the_raw_rows(brands):
     assert delivery_vs_rival["own_rate"] == 40 and delivery_vs_rival["rival_rate"] == 20
     assert delivery_vs_rival["ratio"] == 2.0  # "customers complain about delivery 2× as often about us"
     assert fast["series"]["rival-hogar"]["items"] == [10]
+    assert fast["series"][""]["topics"] == {"delivery": [20]} and fast["series"]["casaplus"]["topics"] == {"price": [1]}
 
 
 def test_the_comparison_page_and_api(
