@@ -230,8 +230,9 @@
       })
     }).then(function (response) { return response.ok ? response.json() : null; }).then(function (answer) {
       if (!answer) return;
-      // not drawn for this survey: the draw is stable, so stop asking the server about it
-      if (answer.reason === "sample") store.setItem("voz_skip_" + rule.id, "1");
+      // not drawn for this survey: the draw is stable, so stop asking the server about it for a
+      // while (a larger sample set later in Voz reaches this visitor after the cooldown)
+      if (answer.reason === "sample") store.setItem("voz_skip_" + rule.id, String(Date.now() + rule.cooldown_days * 86400000));
       else quietUntil(answer.offer ? rule.cooldown_days : 1);
       if (answer.offer && !backdrop) showOffer(answer.offer);
     }).catch(function () {});
@@ -258,7 +259,7 @@
     fetch(base, { credentials: "omit" }).then(function (response) { return response.ok ? response.json() : null; })
       .then(function (config) {
         var rule = config && config.intercepts.filter(function (candidate) {
-          if (store.getItem("voz_skip_" + candidate.id)) return false;
+          if (Number(store.getItem("voz_skip_" + candidate.id) || 0) > Date.now()) return false;
           return !candidate.pages.length || candidate.pages.some(pageMatches);
         })[0];
         if (rule) whenTriggered(rule, function () { offer(rule); });
