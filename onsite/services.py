@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.devices import device_class
@@ -91,6 +91,14 @@ class InterceptOffer:
     reason: str  # "offered", "page", "sample", "cooldown"
 
 
+def _serialise_visitor(site: Site, visitor_id: str) -> None:
+    """Two offers for one visitor at the same moment (two tabs) must not both pass the cooldown:
+    the second waits for the first's commit (PostgreSQL; SQLite serialises writers anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"voz-intercept:{site.pk}:{visitor_id}"])
+
+
 def intercepts_for_site(site: Site) -> list[Intercept]:
     return list(site.intercepts.filter(is_active=True, survey__is_active=True).order_by("pk"))
 
@@ -114,6 +122,7 @@ def intercept_offer(*, intercept: Intercept, visit: InterceptVisit, now: datetim
     """
     now = now or timezone.now()
     site = intercept.site
+    _serialise_visitor(site, visit.visitor_id)
     customer = None
     if visit.customer_external_id:
         if not site.verifies_customer(visit.customer_external_id, visit.customer_signature):

@@ -241,3 +241,30 @@ def test_each_site_has_its_own_identity_secret(site):
     assert site.identity_secret != other.identity_secret
     assert site.verifies_customer("C-1", site.customer_signature("C-1"))
     assert not other.verifies_customer("C-1", site.customer_signature("C-1"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_asking_at_once_get_one_offer(site):
+    import threading
+
+    from django.db import connection
+
+    intercept = Intercept.objects.create(site=site, survey=default_survey(), name="Todo", cooldown_days=30)
+    barrier = threading.Barrier(2)
+    reasons = []
+
+    def ask():
+        try:
+            barrier.wait()
+            reasons.append(intercept_offer(intercept=intercept, visit=visit()).reason)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(reasons) == ["cooldown", "offered"]
+    assert Invitation.objects.filter(visitor_id=VISITOR).count() == 1
