@@ -11,7 +11,7 @@ from django.utils import timezone
 from analytics import rollups
 from core.audit import audit
 from core.exceptions import ApplicationError
-from core.queueing import enqueue
+from core.queueing import BatchedHandOver, enqueue
 from feedback.models import FeedbackItem, Sentiment
 from sentiment import selectors
 from sentiment.models import FeedbackAnalysis, FeedbackTopic, Topic
@@ -47,14 +47,25 @@ def feedback_analysis_enqueue(ids: Sequence[int]) -> None:
     ids = list(ids)
     if not ids:
         return
+    transaction.on_commit(lambda: _analysis_hand_over().add(ids))
 
-    def hand_over() -> None:
-        from sentiment.tasks import analyse_feedback
 
-        for batch in chunked(ids, settings.SENTIMENT_BATCH_SIZE):
-            enqueue(analyse_feedback, batch)
+_hand_over: BatchedHandOver | None = None
 
-    transaction.on_commit(hand_over)
+
+def _analysis_hand_over() -> BatchedHandOver:
+    global _hand_over
+    if _hand_over is None:
+
+        def task():
+            from sentiment.tasks import analyse_feedback
+
+            return analyse_feedback
+
+        _hand_over = BatchedHandOver(
+            task, delay=settings.SENTIMENT_HANDOVER_DELAY_MS / 1000, batch_size=settings.SENTIMENT_BATCH_SIZE
+        )
+    return _hand_over
 
 
 def feedback_pending_sweep(*, now=None) -> int:

@@ -86,3 +86,27 @@ def test_a_worker_on_the_nlp_queue_analyses_a_new_survey_comment(broker):
     item.refresh_from_db()
     assert item.sentiment == "negative"
     assert {"payment", "customer_service"} <= set(item.topics.values_list("slug", flat=True))
+
+
+def test_a_busy_process_hands_new_items_over_in_one_message(broker, settings):
+    """Three submissions within the hand-over delay reach the NLP queue together, in batches."""
+    import base64
+    import json
+
+    from core.queueing import BatchedHandOver
+    from sentiment.tasks import analyse_feedback
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    hand_over = BatchedHandOver(lambda: analyse_feedback, delay=0.2, batch_size=2)
+    for ids in ([1], [2], [3]):
+        hand_over.add(ids)
+    assert broker.llen("nlp") == 0  # still gathering
+
+    assert wait_for(lambda: broker.llen("nlp") == 2, timeout=5)
+
+    def task_args(message: bytes) -> list:
+        envelope = json.loads(message)
+        return json.loads(base64.b64decode(envelope["body"]))[0][0]
+
+    batches = [task_args(message) for message in broker.lrange("nlp", 0, -1)]
+    assert sorted(batches) == [[1, 2], [3]]  # batch_size respected, nothing lost or repeated

@@ -256,6 +256,9 @@ SENTIMENT_MODEL_PATH = env(
 # The labelled datasets live beside the project (../shared/data) unless told otherwise.
 SENTIMENT_DATA_DIR = env("SENTIMENT_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data"))
 SENTIMENT_BATCH_SIZE = env.int("SENTIMENT_BATCH_SIZE", default=200)
+# New items are handed to the NLP queue in one message per this many milliseconds per process
+# (0: one message per write).
+SENTIMENT_HANDOVER_DELAY_MS = env.int("SENTIMENT_HANDOVER_DELAY_MS", default=200)
 # Items still pending this long after they arrived were probably not queued (broker down).
 SENTIMENT_PENDING_GRACE = timedelta(minutes=env.int("SENTIMENT_PENDING_GRACE_MINUTES", default=3))
 
