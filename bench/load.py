@@ -247,6 +247,13 @@ def main() -> int:
             script = Path(tmp) / "submit.lua"
             script.write_text(WRK_SUBMIT % {"tokens": token_file, "threads": 2, "csrf": CSRF, "body": body})
             results["survey submission (POST)"] = wrk(port, "/", 15, script=str(script))
+        # The submissions just grew the feed from 500 items to thousands; a live database's
+        # autovacuum would have re-analysed it, and without fresh statistics the planner sorts the
+        # whole table instead of reading the newest rows by index.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         results["feedback feed API (GET)"] = wrk(
             port, "/api/v1/feedback/?page_size=50", 15, headers={"Authorization": f"Bearer {token}"}
         )
