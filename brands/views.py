@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Max
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -107,6 +109,12 @@ def comparison(request):
     )
 
 
+class WinBackRequestForm(forms.Form):
+    customer = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    topic = forms.SlugField(max_length=60, required=False)
+    next = forms.CharField(max_length=2000, required=False)
+
+
 @login_required
 @permission_required("support.change_case", raise_exception=True)
 @require_POST
@@ -116,8 +124,11 @@ def winback(request):
     from sentiment.models import Topic
     from support.winback import winback_send
 
-    customer = get_object_or_404(Customer, pk=request.POST.get("customer") or 0, erased_at__isnull=True)
-    topic = Topic.objects.filter(slug=request.POST.get("topic", "")).first()
+    form = WinBackRequestForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Name a customer by id (and optionally a topic by slug).")
+    customer = get_object_or_404(Customer, pk=form.cleaned_data["customer"], erased_at__isnull=True)
+    topic = Topic.objects.filter(slug=form.cleaned_data["topic"]).first()
     try:
         winback_send(customer=customer, topic=topic, actor=request.user)
         messages.success(
@@ -125,6 +136,6 @@ def winback(request):
         )
     except ApplicationError as error:
         messages.error(request, error.message)
-    back = request.POST.get("next", "")
+    back = form.cleaned_data["next"]
     safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
     return redirect(back if back and safe else "brands:comparison")

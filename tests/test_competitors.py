@@ -238,3 +238,13 @@ def test_an_unsent_winback_is_swept_and_sent_once(django_capture_on_commit_callb
     assert len(mail.outbox) == 1 and "tu pedido" in mail.outbox[0].body
     email.refresh_from_db()
     assert email.emailed_at is not None
+
+
+@pytest.mark.parametrize("data", [{"customer": "abc"}, {"customer": "9" * 30}, {}, {"customer": "1", "topic": "x y"}])
+def test_a_malformed_winback_request_is_a_400_and_sends_nothing(client, django_user_model, data):
+    manager = django_user_model.objects.create_user(username="gerente", password="x", is_staff=True)
+    manager.groups.add(Group.objects.get(name=MANAGERS))
+    client.force_login(manager)
+
+    assert client.post("/dashboards/competitors/winback/", data).status_code == 400
+    assert not WinBackEmail.objects.exists() and mail.outbox == []
