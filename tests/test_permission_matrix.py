@@ -74,7 +74,7 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
     "brands:winback": (
         "POST",
         "/dashboards/competitors/winback/",
-        {**PAGE_STAFF, "agent": 404, "manager": 404, "admin": 404},
+        {**PAGE_STAFF, "agent": 400, "manager": 400, "admin": 400},  # no customer named
     ),
     "brand-list": (
         "GET",
