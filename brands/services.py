@@ -22,23 +22,19 @@ def _mentions(text: str, words: list[str]) -> bool:
     return any(re.search(rf"(?<!\w)@?{re.escape(word)}(?!\w)", text) for word in words if word)
 
 
-def brand_detect(*, text: str, language: str = "", handles: tuple[str, ...] = ()) -> Brand | None:
+def brand_detect(*, text: str, language: str = "", brands: list[Brand] | None = None) -> Brand | None:
     """For a mention pushed without a brand: the competitor it is about, when it names (by
-    handle or keyword) exactly one competitor and not the shop itself; otherwise the shop's."""
+    @handle or keyword) exactly one competitor and not the shop itself; otherwise the shop's.
+
+    `brands`: the active brands, read once by a caller that detects for a whole batch."""
     lowered = (text or "").lower()
-    tagged = {handle.lstrip("@").lower() for handle in handles}
-    brands = list(Brand.objects.filter(is_active=True))
-    own = next((brand for brand in brands if brand.is_own), None)
-    if own is not None and (
-        _mentions(lowered, own.keyword_list(language) + own.handle_list()) or tagged & set(own.handle_list())
-    ):
+    if brands is None:
+        brands = list(Brand.objects.filter(is_active=True))
+
+    def named(brand: Brand) -> bool:
+        return _mentions(lowered, brand.keyword_list(language) + brand.handle_list())
+
+    if any(brand.is_own and named(brand) for brand in brands):
         return None
-    named = [
-        brand
-        for brand in brands
-        if not brand.is_own
-        and (
-            _mentions(lowered, brand.keyword_list(language) + brand.handle_list()) or tagged & set(brand.handle_list())
-        )
-    ]
-    return named[0] if len(named) == 1 else None
+    rivals = [brand for brand in brands if not brand.is_own and named(brand)]
+    return rivals[0] if len(rivals) == 1 else None

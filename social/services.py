@@ -48,7 +48,8 @@ def mentions_upsert(
             )
         else:
             seen[key] = index
-    brands = {brand.slug: brand for brand in Brand.objects.filter(slug__in={item.brand for item in items} - {""})}
+    active = list(Brand.objects.filter(is_active=True))  # once per batch, for naming and detecting
+    brands = {brand.slug: brand for brand in active}
     for index, item in enumerate(items):
         if results[index] is None and item.brand and item.brand not in brands:
             results[index] = UpsertResult("error", errors={"brand": [f"Unknown brand {item.brand!r}."]})
@@ -59,7 +60,7 @@ def mentions_upsert(
     def brand_of(item: MentionData) -> Brand | None:
         if item.brand:
             return None if brands[item.brand].is_own else brands[item.brand]
-        return brand_detect(text=item.text, language=item.language)
+        return brand_detect(text=item.text, language=item.language, brands=active)
 
     with transaction.atomic():
         existing = {

@@ -19,6 +19,7 @@ from feedback.models import FeedbackItem
 from reviews.services import ReviewData, reviews_upsert
 from sentiment.models import FeedbackTopic, Topic
 from social.models import Mention
+from social.services import MentionData, mentions_upsert
 from support.models import Case, WinBackEmail
 from tests.factories import CustomerFactory
 
@@ -248,3 +249,20 @@ def test_a_malformed_winback_request_is_a_400_and_sends_nothing(client, django_u
 
     assert client.post("/dashboards/competitors/winback/", data).status_code == 400
     assert not WinBackEmail.objects.exists() and mail.outbox == []
+
+
+def test_detecting_brands_reads_them_once_per_batch_not_once_per_mention(brands):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(count: int, start: int) -> int:
+        items = [
+            MentionData(platform="x", external_id=str(start + n), text=f"@rivalhogar tarde {n}", author_handle="a")
+            for n in range(count)
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            mentions_upsert(items=items)
+        return len(captured)
+
+    assert queries_for(2, 0) == queries_for(20, 100)
+    assert Mention.objects.filter(brand__slug="rival-hogar").count() == 22
