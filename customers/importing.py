@@ -164,8 +164,9 @@ def orders_import_csv(*, stream: TextIO, progress: ProgressWrapper | None = None
     return report
 
 
-def _read_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str], int]]:
-    """Yield (line where the row starts, {column: stripped value}, number of cells beyond the header)."""
+def _csv_rows(stream: TextIO) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The lower-cased header and (line where the row starts, cells) for every non-blank row, for a
+    comma- or semicolon-separated UTF-8 stream; unreadable input raises ImportFileInvalid."""
     try:
         header_line = stream.readline().removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -177,22 +178,34 @@ def _read_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str], int]]:
     reader = csv.reader(itertools.chain([header_line], stream), delimiter=delimiter)
     try:
         header = [name.strip().lower() for name in next(reader)]
-        columns = _header_columns(header)
-        previous_line = reader.line_num
-        for cells in reader:
-            # A quoted value may span lines; report the line the row starts on.
-            line, previous_line = previous_line + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            values = {name: cells[index].strip() if index < len(cells) else "" for name, index in columns.items()}
-            for name in COLUMNS:
-                values.setdefault(name, "")
-            extra_cells = max(len(cells) - len(header), 0)
-            yield line, values, extra_cells
-    except UnicodeDecodeError as exc:
-        raise ImportFileInvalid(f"The file is not UTF-8 text (after line {reader.line_num}).") from exc
     except csv.Error as exc:
-        raise ImportFileInvalid(f"Line {reader.line_num} is not valid CSV: {exc}.") from exc
+        raise ImportFileInvalid(f"The header is not valid CSV: {exc}.") from exc
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        previous_line = reader.line_num
+        try:
+            for cells in reader:
+                # A quoted value may span lines; report the line the row starts on.
+                line, previous_line = previous_line + 1, reader.line_num
+                if any(cell.strip() for cell in cells):
+                    yield line, cells
+        except UnicodeDecodeError as exc:
+            raise ImportFileInvalid(f"The file is not UTF-8 text (after line {reader.line_num}).") from exc
+        except csv.Error as exc:
+            raise ImportFileInvalid(f"Line {reader.line_num} is not valid CSV: {exc}.") from exc
+
+    return header, rows()
+
+
+def _read_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str], int]]:
+    """Yield (line where the row starts, {column: stripped value}, number of cells beyond the header)."""
+    header, rows = _csv_rows(stream)
+    columns = _header_columns(header)
+    for line, cells in rows:
+        values = {name: cells[index].strip() if index < len(cells) else "" for name, index in columns.items()}
+        for name in COLUMNS:
+            values.setdefault(name, "")
+        yield line, values, max(len(cells) - len(header), 0)
 
 
 def _header_columns(header: list[str]) -> dict[str, int]:
@@ -434,15 +447,7 @@ def customers_import_csv(*, stream: TextIO, progress: Callable | None = None) ->
     from customers.services import CustomerAttributesInvalid, attributes_normalise, customer_upsert
 
     report = CustomerImportReport()
-    try:
-        header_line = stream.readline().removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise ImportFileInvalid("The file is not UTF-8 text.") from exc
-    if not header_line.strip():
-        raise ImportFileInvalid("The file is empty; a header row is required.")
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(itertools.chain([header_line], stream), delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader)]
+    header, csv_rows = _csv_rows(stream)
     if "external_id" not in header:
         raise ImportFileInvalid("The header lacks the required column external_id.")
     duplicates = sorted({name for name in header if header.count(name) > 1})
@@ -453,10 +458,7 @@ def customers_import_csv(*, stream: TextIO, progress: Callable | None = None) ->
         attributes_normalise(dict.fromkeys(attribute_columns, "x"))
     except CustomerAttributesInvalid as exc:
         raise ImportFileInvalid(f"Column names that cannot be attributes: {', '.join(exc.extra)}.") from exc
-    try:
-        rows = [(reader.line_num, cells) for cells in reader if any(cell.strip() for cell in cells)]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ImportFileInvalid(f"The file is not readable CSV after line {reader.line_num}: {exc}.") from exc
+    rows = list(csv_rows)  # read whole before storing anything: a broken file imports nothing
     report.rows_total = len(rows)
     for line, cells in progress(rows) if progress else rows:
         values = {name: cells[index].strip() if index < len(cells) else "" for index, name in enumerate(header)}

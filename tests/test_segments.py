@@ -249,3 +249,12 @@ def test_the_inbox_narrows_to_a_saved_segment(client, django_user_model):
 
     assert "Caso de Madrid" in page and "Caso de Bilbao" not in page
     assert '<option value="madrid" selected>Madrid</option>' in page
+
+
+def test_a_customer_file_that_is_not_utf8_imports_nothing(tmp_path):
+    path = tmp_path / "clientes.csv"
+    path.write_bytes("external_id,email,city\nC-1,a@example.com,Madrid\nC-2,b@example.com,C\xe1diz\n".encode("latin-1"))
+
+    with pytest.raises(Exception, match="not UTF-8"):
+        call_command("import_customers", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    assert not Customer.objects.exists()
