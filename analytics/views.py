@@ -120,7 +120,7 @@ class ContextFilterForm(SatisfactionFilterForm):
 
     def clean(self):
         cleaned = super().clean()
-        scoped = [f for f in ("product", "category", "segment", "source", "country", "device") if cleaned.get(f)]
+        scoped = [f for f in ("product", "category", "segment", *selectors.CONTEXT_DIMENSIONS) if cleaned.get(f)]
         if len(scoped) > 1:
             # honest but slow on a large shop (raw tables); say so rather than time out
             self.add_error(None, _("Choose one of product, category, segment, source, country or device at a time."))

@@ -39,7 +39,7 @@ def winback_compose(*, customer: Customer, topic=None, template: WinBackTemplate
     language = customer.preferred_language if customer.preferred_language in ("es", "en") else settings.LANGUAGE_CODE
     fallback_topic = {"es": "tu pedido", "en": "your order"}[language]
     values = _Blank(
-        name=(customer.name or "").split(" ")[0] or {"es": "hola", "en": "there"}[language],
+        name=(customer.name or "").split(" ")[0] or {"es": "cliente", "en": "there"}[language],
         topic=(topic.name(language).lower() if topic else fallback_topic),
         shop=settings.VOZ_SHOP_NAME,
     )

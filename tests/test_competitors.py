@@ -266,3 +266,11 @@ def test_detecting_brands_reads_them_once_per_batch_not_once_per_mention(brands)
 
     assert queries_for(2, 0) == queries_for(20, 100)
     assert Mention.objects.filter(brand__slug="rival-hogar").count() == 22
+
+
+def test_a_winback_to_a_customer_without_a_name_still_reads_well():
+    from support.winback import winback_compose
+
+    language, subject, body = winback_compose(customer=CustomerFactory(name="", preferred_language="es"))
+    assert (language, subject) == ("es", "cliente, queremos hacerlo mejor contigo")
+    assert body.startswith("Hola, cliente:") and "tu pedido" in body
