@@ -3,42 +3,56 @@ from sentiment.services import feedback_analysis_enqueue
 from surveys.models import Question, Response
 
 
+def survey_comment_origin(*, invitation, user_agent: str) -> dict[str, str]:
+    """Where a survey comment was said: channel, traffic source, page, device and country.
+
+    Survey links reach customers in the invitation email, or on the shop's website (an intercept,
+    whose comments belong to the web channel like the feedback tab's).
+    """
+    from core.devices import device_class
+    from core.visits import traffic_source
+
+    origin = {
+        "channel": FeedbackItem.Channel.SURVEY.value,
+        "source": "email",
+        "page_url": "",
+        "device": device_class(user_agent) if user_agent else "",
+        "country": invitation.order.shipping_country if invitation.order_id else "",
+    }
+    if invitation.intercept_id:
+        origin |= {
+            "channel": FeedbackItem.Channel.WEB.value,
+            "source": traffic_source(invitation.page_url, invitation.referrer),
+            "page_url": invitation.page_url,
+            "country": origin["country"] or invitation.country,
+        }
+    return origin
+
+
 def feedback_items_from_response(*, response: Response, answers: list | None = None) -> list[FeedbackItem]:
     """Every non-empty open-text answer is something the customer said in their own words.
 
     The survey's language is what the customer chose to answer in, so it is recorded as the
     item's language until analysis detects otherwise. Analysis is queued for after the commit.
     `answers` (with their questions) saves reading back what the caller just wrote.
+    On PostgreSQL, survey submissions write their items in one statement instead (see
+    surveys.services._SUBMISSION_SQL); this is the portable path.
     """
     if answers is None:
         answers = list(response.answers.select_related("question"))
     answers = [answer for answer in answers if answer.question.kind == Question.Kind.OPEN_TEXT and answer.text.strip()]
     if not answers:
         return []
-    from core.devices import device_class
-    from core.visits import traffic_source
-
-    country = response.order.shipping_country if response.order_id else ""
-    # survey links reach customers in the invitation email, or on the shop's page (an intercept)
-    channel, source, page_url = FeedbackItem.Channel.SURVEY, "email", ""
-    invitation = response.invitation
-    if invitation.intercept_id:  # said on the website: the web channel, like the feedback tab
-        channel = FeedbackItem.Channel.WEB
-        source, page_url = traffic_source(invitation.page_url, invitation.referrer), invitation.page_url
-        country = country or invitation.country
+    origin = survey_comment_origin(invitation=response.invitation, user_agent=response.user_agent)
     items = FeedbackItem.objects.bulk_create(
         FeedbackItem(
-            channel=channel,
             text=answer.text.strip(),
             language=response.language,
             customer_id=response.customer_id,
             order_id=response.order_id,
             survey_answer=answer,
             received_at=response.submitted_at,
-            source=source,
-            page_url=page_url,
-            device=device_class(response.user_agent) if response.user_agent else "",
-            country=country,
+            **origin,
         )
         for answer in answers
     )

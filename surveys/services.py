@@ -5,18 +5,23 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from psycopg.types.json import Jsonb
 
 from analytics import rollups
+from analytics.models import RollupDirtyDay
 from core.exceptions import ApplicationError
+from core.prepared import fetchone_prepared
 from core.queueing import enqueue
 from customers.models import Customer, Order
-from feedback.services import feedback_items_from_response
+from feedback.models import FeedbackItem
+from feedback.services import feedback_items_from_response, survey_comment_origin
+from sentiment.services import feedback_analysis_enqueue
 from surveys.models import Answer, Invitation, Question, Response, Survey
 
 logger = logging.getLogger(__name__)
@@ -257,17 +262,39 @@ def invitations_expire(*, now: datetime | None = None) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+_INVITATION_FIELDS = [field.attname for field in Invitation._meta.concrete_fields]
+_ORDER_FIELDS = [field.attname for field in Order._meta.concrete_fields]
+# Every survey page view and submission starts here, so the statement is prepared (see
+# core.prepared) and the survey comes from this process's memo rather than a join.
+_INVITATION_SQL = "SELECT {}, {} FROM {} invitation LEFT JOIN {} ord ON ord.id = invitation.order_id {}".format(
+    ", ".join(f"invitation.{name}" for name in _INVITATION_FIELDS),
+    ", ".join(f"ord.{name}" for name in _ORDER_FIELDS),
+    Invitation._meta.db_table,
+    Order._meta.db_table,
+    "WHERE invitation.public_id = %(public_id)s::uuid",
+)
+
+
 def invitation_for_token(token: str) -> Invitation | None:
-    """The invitation a link points to, or None when the token was altered or never existed."""
+    """The invitation a link points to, or None when the token was altered or never existed.
+
+    The survey and the order (the page shows its reference) come with it; the customer is read
+    only when needed.
+    """
     public_id = Invitation.public_id_from_token(token)
     if public_id is None:
         return None
-    # .get, not .first(): no ORDER BY to compile on the hottest read; the order joins in for the
-    # page's order reference, the customer is read only when needed
-    try:
-        return Invitation.objects.select_related("survey", "order").get(public_id=public_id)
-    except Invitation.DoesNotExist:
+    if connection.vendor != "postgresql":
+        return Invitation.objects.select_related("survey", "order").filter(public_id=public_id).first()
+    row = fetchone_prepared(_INVITATION_SQL, {"public_id": public_id})
+    if row is None:
         return None
+    invitation = Invitation.from_db(connection.alias, _INVITATION_FIELDS, row[: len(_INVITATION_FIELDS)])
+    invitation.order = (
+        Order.from_db(connection.alias, _ORDER_FIELDS, row[len(_INVITATION_FIELDS) :]) if invitation.order_id else None
+    )
+    invitation.survey = survey_by_id(invitation.survey_id)
+    return invitation
 
 
 def invitation_check_answerable(*, invitation: Invitation, now: datetime | None = None) -> None:
@@ -343,7 +370,7 @@ def _answer_errors(question: Question, value: AnswerValue) -> list[str]:
     return []
 
 
-# A survey's questions are read on every page view and submission but change rarely: each
+# A survey and its questions are read on every page view and submission but change rarely: each
 # process keeps them for QUESTIONS_TTL seconds. An edit clears this process's copy at once (see
 # surveys.apps) and reaches the other server processes within the TTL.
 QUESTIONS_TTL = 10.0
@@ -361,8 +388,22 @@ def survey_questions(survey: Survey) -> list[Question]:
     return questions
 
 
+_surveys_memo: dict[int, tuple[float, Survey]] = {}
+
+
+def survey_by_id(survey_id: int) -> Survey:
+    """A survey as this process last read it, at most QUESTIONS_TTL seconds ago."""
+    cached = _surveys_memo.get(survey_id)
+    if cached is not None and time.monotonic() - cached[0] < QUESTIONS_TTL:
+        return cached[1]
+    survey = Survey.objects.get(pk=survey_id)
+    _surveys_memo[survey_id] = (time.monotonic(), survey)
+    return survey
+
+
 def survey_questions_forget(*args, **kwargs) -> None:
     _questions_memo.clear()
+    _surveys_memo.clear()
 
 
 def answers_check(
@@ -411,7 +452,13 @@ def response_submit(
         raise SurveyAnswersInvalid(errors)
 
     try:
-        with transaction.atomic():
+        if connection.vendor != "postgresql":
+            with transaction.atomic():
+                response = _response_store_portable(invitation, kept, questions, language, user_agent, now)
+        elif connection.in_atomic_block:  # a caller's transaction: a failure must not spoil it
+            with transaction.atomic():
+                response = _response_store(invitation, kept, questions, language, user_agent, now)
+        else:  # one statement is its own transaction
             response = _response_store(invitation, kept, questions, language, user_agent, now)
     except IntegrityError as error:
         raise InvitationAlreadyAnswered(gettext("This survey has already been answered.")) from error
@@ -419,10 +466,103 @@ def response_submit(
     return response
 
 
+# A submission is the hottest write path, so it is one statement: claim the invitation, store
+# the response, its answers, the feedback items of its comments and the rollup mark, or nothing.
+# Through the ORM the same writes took eight round trips and ~4 ms of query compilation, about
+# half of a submission's CPU (bench/load.py). Claiming locks the invitation and checks that it can
+# still be answered: a concurrent second submission waits for this one's commit, then claims
+# nothing; the one-response-per-invitation constraint backs it up. A model field the statement
+# does not write gets NULL or its database default, never its Python default: tests in
+# test_submission_paths.py compare what it stores with the ORM path's (the embedded SQLite one).
+_invitation_table, _response_table, _answer_table, _item_table, _dirty_table = (
+    model._meta.db_table for model in (Invitation, Response, Answer, FeedbackItem, RollupDirtyDay)
+)
+_SUBMISSION_SQL = f"""
+WITH claimed AS (
+    UPDATE {_invitation_table} SET status = %(answered)s::text, answered_at = %(now)s::timestamptz
+    WHERE id = %(invitation_id)s::bigint AND expires_at > %(now)s::timestamptz
+        AND status NOT IN (%(answered)s::text, %(expired)s::text)
+    RETURNING id, survey_id, customer_id, order_id
+), response AS (
+    INSERT INTO {_response_table} (invitation_id, survey_id, customer_id, order_id, submitted_at, language, user_agent)
+    SELECT id, survey_id, customer_id, order_id, %(now)s::timestamptz, %(language)s::text, %(user_agent)s::text
+    FROM claimed
+    RETURNING id, survey_id, customer_id, order_id
+), answer AS (
+    INSERT INTO {_answer_table} (response_id, question_id, number, text, choices)
+    SELECT response.id, given.question_id, given.number, given.text, given.choices
+    FROM response, unnest(
+        %(question_ids)s::bigint[], %(numbers)s::smallint[], %(texts)s::text[], %(choices)s::jsonb[]
+    ) AS given(question_id, number, text, choices)
+    RETURNING id, question_id, text
+), item AS (
+    INSERT INTO {_item_table} (channel, text, language, received_at, created_at, customer_id, order_id,
+        survey_answer_id, source, page_url, device, country, analysis_status, sentiment, sentiment_gold,
+        model_version, taxonomy_version)
+    SELECT %(channel)s::text, answer.text, %(language)s::text, %(now)s::timestamptz, %(now)s::timestamptz,
+        response.customer_id, response.order_id, answer.id, %(source)s::text, %(page_url)s::text, %(device)s::text,
+        %(country)s::text, %(pending)s::text, '', '', '', ''
+    FROM response, answer
+    WHERE answer.question_id = ANY(%(comment_question_ids)s::bigint[]) AND answer.text <> ''
+    RETURNING id
+), dirty AS (
+    INSERT INTO {_dirty_table} (source, day, marked_at)
+    SELECT %(dirty_source)s::text, %(day)s::date, %(now)s::timestamptz FROM response
+)
+SELECT response.id, response.survey_id, response.customer_id, response.order_id, ARRAY(SELECT id FROM item)
+FROM response
+"""
+
+
 def _response_store(invitation, kept, questions, language, user_agent, now) -> Response:
-    # Claiming the invitation locks it and checks that it can still be answered in one statement
-    # (a submission is the hottest write path). A concurrent second submission waits for this
-    # one's commit, then matches nothing; the one-response-per-invitation constraint backs it up.
+    by_id = {question.pk: question for question in questions}
+    texts = [
+        value if isinstance(value, str) and by_id[question_id].kind == Question.Kind.OPEN_TEXT else ""
+        for question_id, value in kept.items()
+    ]
+    choices = [
+        Jsonb((value if isinstance(value, list) else [value]) if by_id[question_id].has_choices else [])
+        for question_id, value in kept.items()
+    ]
+    params = {
+        "invitation_id": invitation.pk,
+        "now": now,
+        "language": language,
+        "user_agent": user_agent[:400],
+        "answered": Invitation.Status.ANSWERED.value,
+        "expired": Invitation.Status.EXPIRED.value,
+        "question_ids": list(kept),
+        "numbers": [value if isinstance(value, int) else None for value in kept.values()],
+        "texts": texts,
+        "choices": choices,
+        "comment_question_ids": [q.pk for q in questions if q.kind == Question.Kind.OPEN_TEXT],
+        "pending": FeedbackItem.AnalysisStatus.PENDING.value,
+        "dirty_source": rollups.Source.ANSWERS.value,
+        "day": rollups.local_day(now),
+        **survey_comment_origin(invitation=invitation, user_agent=user_agent),
+    }
+    row = fetchone_prepared(_SUBMISSION_SQL, params)
+    if row is None:  # claimed nothing: say why
+        invitation_check_answerable(invitation=Invitation.objects.get(pk=invitation.pk), now=now)
+        raise InvitationAlreadyAnswered(gettext("This survey has already been answered."))
+    response_id, survey_id, customer_id, order_id, item_ids = row
+    feedback_analysis_enqueue(item_ids)
+    response = Response(
+        pk=response_id,
+        invitation=invitation,
+        survey_id=survey_id,
+        customer_id=customer_id,
+        order_id=order_id,
+        submitted_at=now,
+        language=language,
+        user_agent=user_agent[:400],
+    )
+    response._state.adding, response._state.db = False, connection.alias
+    return response
+
+
+def _response_store_portable(invitation, kept, questions, language, user_agent, now) -> Response:
+    """The same writes as _SUBMISSION_SQL through the ORM, for the embedded SQLite default."""
     claimed = (
         Invitation.objects.filter(pk=invitation.pk, expires_at__gt=now)
         .exclude(status__in=(Invitation.Status.ANSWERED, Invitation.Status.EXPIRED))

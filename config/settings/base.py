@@ -133,6 +133,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 # A persistent connection the server dropped (restart, failover) is replaced before the request
 # uses it, instead of failing the request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The survey page's and submission's statements are prepared once per connection (core.prepared).
+# Off for a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
