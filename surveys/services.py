@@ -306,10 +306,15 @@ def invitation_check_answerable(*, invitation: Invitation, now: datetime | None 
 
 
 def invitation_mark_opened(*, invitation: Invitation, now: datetime | None = None) -> None:
+    """The first view of the page opens the invitation; a reload (already opened) writes nothing."""
+    opening = (Invitation.Status.PENDING, Invitation.Status.SENT)
+    if invitation.status not in opening:
+        return
     now = now or timezone.now()
-    Invitation.objects.filter(pk=invitation.pk, status__in=(Invitation.Status.PENDING, Invitation.Status.SENT)).update(
+    Invitation.objects.filter(pk=invitation.pk, status__in=opening).update(
         status=Invitation.Status.OPENED, opened_at=now
     )
+    invitation.status, invitation.opened_at = Invitation.Status.OPENED, now
 
 
 def question_is_shown(question: Question, answers: Mapping[int, AnswerValue]) -> bool:

@@ -89,7 +89,10 @@ def survey_answer(request, token: str):
                 "title": invitation.survey.title(language),
                 "intro": invitation.survey.intro(language),
                 "form": form,
-                "fields": [(question, form[SurveyAnswerForm.field_name(question)]) for question in questions],
+                "fields": [
+                    (question, form[SurveyAnswerForm.field_name(question)], form.options(question))
+                    for question in questions
+                ],
                 "language": language,
                 "other_languages": [(code, name) for code, name in settings.LANGUAGES if code != language],
                 "shop_name": settings.VOZ_SHOP_NAME,

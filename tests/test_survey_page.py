@@ -56,6 +56,21 @@ def test_the_survey_page_shows_every_question_in_spanish_by_default(client, invi
     assert invitation.opened_at is not None
 
 
+def test_reloading_the_page_keeps_the_first_opening_and_writes_nothing(client, invitation):
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(survey_url(invitation))
+    invitation.refresh_from_db()
+    first_opened = invitation.opened_at
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(survey_url(invitation)).status_code == 200
+
+    invitation.refresh_from_db()
+    assert invitation.opened_at == first_opened
+    assert not [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+
+
 def test_an_english_speaking_customer_gets_the_page_in_english(client):
     invitation = InvitationFactory(customer=CustomerFactory(preferred_language="en"), language="en")
 
