@@ -49,6 +49,20 @@ def _detractors_about(topic_slug: str, filters, limit: int = WINBACK_CANDIDATES)
     )
 
 
+def _topic_mix(mentions: dict[str, list[int]], names: dict[str, str]) -> list[dict]:
+    """Per topic, its % of the brand's topic mentions in each period (None where there were none)."""
+    shown = {slug: counts for slug, counts in mentions.items() if slug in names}
+    totals = [sum(column) for column in zip(*shown.values(), strict=True)] if shown else []
+    return [
+        {
+            "slug": slug,
+            "name": names[slug],
+            "data": [round(100 * n / total, 1) if total else None for n, total in zip(counts, totals, strict=True)],
+        }
+        for slug, counts in sorted(shown.items(), key=lambda pair: names[pair[0]])
+    ]
+
+
 @login_required
 @permission_required("analytics.view_dashboards", raise_exception=True)
 def comparison(request):
@@ -78,6 +92,7 @@ def comparison(request):
     for gap in worse:
         gap["detractors"] = _detractors_about(gap["slug"], filters)
     labels = [p.date().isoformat() for p in report["periods"]]
+    topic_names = {row["slug"]: row["topic"].name(language) for row in report["topics"]}
     chart = {
         "labels": labels,
         "brands": [
@@ -94,6 +109,11 @@ def comparison(request):
         "topics": [row["topic"].name(language) for row in report["topics"]],
         "complaint_rates": [
             [row["brands"][brand["slug"]]["complaint_rate"] for row in report["topics"]] for brand in report["brands"]
+        ],
+        # what each brand is talked about, over time: each topic's share of the brand's topic mentions
+        "topic_mix": [
+            {"name": brand["name"], "topics": _topic_mix(report["series"][brand["slug"]]["topics"], topic_names)}
+            for brand in report["brands"]
         ],
         "labels_text": {
             "negative": gettext("Negative"),

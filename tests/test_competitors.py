@@ -195,6 +195,33 @@ def test_the_comparison_page_and_api(
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [customer.email]
 
 
+def test_the_comparison_page_charts_each_brands_topic_mix_over_time(brands, client, django_user_model):
+    _own, rival, _other = brands
+    for n in range(3):
+        said(f"entrega {n}", topic="delivery")
+    said("precio", topic="price")
+    for n in range(2):
+        said(f"rival entrega {n}", brand=rival, topic="delivery")
+    for n in range(2):
+        said(f"rival precio {n}", brand=rival, topic="price", sentiment="positive")
+    manager = django_user_model.objects.create_user(username="gerente", password="x", is_staff=True)
+    manager.groups.add(Group.objects.get(name=MANAGERS))
+    client.force_login(manager)
+
+    page = client.get("/dashboards/competitors/", {"start": "2026-03-01", "end": "2026-03-31", "period": "month"})
+
+    mix = {brand["name"]: brand["topics"] for brand in page.context["chart"]["topic_mix"]}
+    shares = {name: {topic["slug"]: topic["data"] for topic in topics} for name, topics in mix.items()}
+    assert shares["Tienda Demo"] == {"delivery": [75.0], "price": [25.0]}
+    assert shares["Rival Hogar"] == {"delivery": [50.0], "price": [50.0]}
+    assert shares["CasaPlus"] == {}  # nothing said about it
+    assert [topic["name"] for topic in mix["Tienda Demo"]] == ["Entrega", "Precio"]
+    html = page.content.decode()
+    # brands come ours first, then rivals by name: CasaPlus (index 1) has no chart, only a line saying why
+    assert 'id="chart-topic-mix-0"' in html and 'id="chart-topic-mix-2"' in html
+    assert 'id="chart-topic-mix-1"' not in html and "No se habló de ningún tema sobre esta marca" in html
+
+
 def test_a_winback_from_a_detractors_case_is_personal_logged_on_the_timeline_and_sent_once(
     client, django_user_model, django_capture_on_commit_callbacks
 ):

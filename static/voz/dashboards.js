@@ -48,6 +48,18 @@
         data: { labels: chart.labels, datasets: chart.brands.map((b, i) => ({ label: b.name, data: b.negative_share, borderColor: colour(i) })) },
         options: { ...options, scales: { y: { min: 0, max: 100 } } },
       });
+      // one small chart per brand; a topic keeps its colour across them
+      const topicColour = {};
+      chart.topic_mix.forEach((brand) => brand.topics.forEach((t) => { if (!(t.slug in topicColour)) topicColour[t.slug] = colour(Object.keys(topicColour).length); }));
+      chart.topic_mix.forEach((brand, i) => {
+        const canvas = document.getElementById("chart-topic-mix-" + i);
+        if (!canvas) return;
+        new Chart(canvas, {
+          type: "bar",
+          data: { labels: chart.labels, datasets: brand.topics.map((t) => ({ label: t.name, data: t.data, backgroundColor: topicColour[t.slug] })) },
+          options: { ...options, scales: { x: { stacked: true }, y: { stacked: true, min: 0, max: 100 } } },
+        });
+      });
     }
     const contextData = document.getElementById("context-chart");
     if (contextData) {
