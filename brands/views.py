@@ -3,15 +3,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Max
 from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from analytics.views import SatisfactionFilterForm, _csv, _number
 from brands import selectors
 from core.exceptions import ApplicationError
+from core.redirects import redirect_back
 
 WINBACK_CANDIDATES = 5
 
@@ -156,6 +156,4 @@ def winback(request):
         )
     except ApplicationError as error:
         messages.error(request, error.message)
-    back = form.cleaned_data["next"]
-    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    return redirect(back if back and safe else "brands:comparison")
+    return redirect_back(request, form.cleaned_data["next"], "brands:comparison")

@@ -40,5 +40,5 @@ def feed(request):
 def feed_export(request):
     feedback_filter = _filtered(request)
     if feedback_filter.is_bound and not feedback_filter.is_valid():
-        return render(request, "feedback/feed.html", {"filter": feedback_filter, "page": None}, status=400)
+        return feed(request)  # the feed page with the errors beside the fields, a 400
     return feedback_csv_response(feedback_filter.qs, request)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from analytics.segments import segment_choices
 from core.exceptions import ApplicationError
+from core.redirects import redirect_back
 from feedback.models import FeedbackItem, Sentiment
 from sentiment.models import Topic
 from support import selectors, services
@@ -92,7 +93,7 @@ def bulk(request):
     form = BulkForm(request.POST, visible=selectors.cases_visible_to(request.user))
     if not form.is_valid():
         messages.error(request, _("Choose some cases and an action."))
-        return redirect(request.POST.get("next") or "support:inbox")
+        return redirect_back(request, request.POST.get("next"), "support:inbox")
     action = form.cleaned_data["action"]
     done = 0
     for case in form.cleaned_data["cases"]:
@@ -107,7 +108,7 @@ def bulk(request):
         except ApplicationError as error:
             messages.warning(request, f"#{case.pk}: {error.message}")
     messages.success(request, _("%(count)d cases updated.") % {"count": done})
-    return redirect(request.POST.get("next") or "support:inbox")
+    return redirect_back(request, request.POST.get("next"), "support:inbox")
 
 
 @login_required

@@ -103,6 +103,15 @@ def test_pages_with_bad_parameters_never_fail(admin_client, url):
     assert response.status_code < 500
 
 
+def test_an_export_with_a_bad_filter_is_a_400_page_that_names_the_error_not_a_file(admin_client):
+    response = admin_client.get("/feedback/export.csv", {"received_after": "yesterday"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert 'name="received_after" value="yesterday" aria-invalid="true"' in html and '<p class="error">' in html
+
+
 @pytest.mark.django_db
 def test_a_lost_database_connection_is_a_503_with_a_clear_message_never_a_500(client, monkeypatch, api_token_for):
     from django.db import OperationalError

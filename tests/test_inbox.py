@@ -71,6 +71,25 @@ def test_bulk_assign_to_me_and_resolve(agent_client, agent):
     assert Case.objects.get(pk=first.pk).events.filter(kind="assigned", actor=agent).exists()
 
 
+def test_after_a_bulk_move_the_agent_goes_back_to_the_inbox_view_they_were_on_and_never_to_another_site(agent_client):
+    case, _ = complaint()
+
+    back = agent_client.post(
+        "/support/bulk/", {"cases": [case.pk], "action": "assign_me", "next": "/support/?view=mine"}
+    )
+    elsewhere = agent_client.post(
+        "/support/bulk/", {"cases": [case.pk], "action": "unassign", "next": "//evil.example/"}
+    )
+    nonsense = agent_client.post("/support/bulk/", {"cases": [case.pk], "action": "assign_me", "next": "-1"})
+    invalid = agent_client.post("/support/bulk/", {"action": "explode", "next": "https://evil.example/"})
+
+    assert back.status_code == 302 and back["Location"] == "/support/?view=mine"
+    assert elsewhere.status_code == 302 and elsewhere["Location"] == "/support/"
+    assert nonsense.status_code == 302 and nonsense["Location"] == "/support/"
+    assert invalid.status_code == 302 and invalid["Location"] == "/support/"
+    assert Case.objects.get(pk=case.pk).assignee is not None  # the nonsense "next" did not stop the move
+
+
 def test_the_case_page_shows_the_customers_timeline_with_the_words_behind_each_topic(agent_client):
     customer = CustomerFactory()
     OrderFactory(customer=customer, external_id="ORD-77")

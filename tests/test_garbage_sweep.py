@@ -1,0 +1,108 @@
+"""Every page and endpoint that reads a query string, with garbage in every parameter any of them reads.
+
+The parameter names come from the project's own forms and filter sets, so a new filter is swept as soon
+as it exists. Whatever the value, the answer is a page or a clear 4xx — never a 500.
+"""
+
+import django_filters
+import pytest
+from django import forms
+from django.urls import get_resolver
+
+from tests.test_permission_matrix import ACCESS, client_for, world  # noqa: F401 (world is a fixture)
+
+PROJECT_APPS = {
+    "analytics",
+    "brands",
+    "core",
+    "customers",
+    "feedback",
+    "integrations",
+    "onsite",
+    "reviews",
+    "sentiment",
+    "social",
+    "support",
+    "surveys",
+}
+# read straight from request.GET rather than through a form
+LOOSE_PARAMETERS = {"page", "page_size", "cursor", "ordering", "export", "view", "format", "lang", "search"}
+GARBAGE = (
+    "\x00",
+    "-1",
+    "99999999999999999999999",
+    "2026-02-31",
+    "nan",
+    "' OR 1=1 --",
+    "x" * 5000,
+    "%",
+    "1e309",
+)
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def query_parameter_names() -> set[str]:
+    get_resolver().check()  # imports every view, hence every form and filter set they use
+    names = set(LOOSE_PARAMETERS)
+    for form in _subclasses(forms.BaseForm):
+        if form.__module__.split(".")[0] in PROJECT_APPS:
+            names |= set(getattr(form, "base_fields", {}))
+    for filterset in _subclasses(django_filters.FilterSet):
+        if filterset.__module__.split(".")[0] in PROJECT_APPS:
+            names |= set(filterset.base_filters)
+    return names
+
+
+def test_the_sweep_knows_the_filters_the_pages_read():
+    names = query_parameter_names()
+    # a sample of what the dashboards, feed, inbox and API filter on; if the collection broke, this fails
+    assert {"start", "end", "period", "segment", "channel", "topic", "sentiment", "received_after"} <= names
+
+
+@pytest.mark.django_db
+def test_garbage_in_any_query_parameter_never_ends_in_a_500(world):  # noqa: F811
+    # a superuser's session reaches every page and endpoint; tokens share the API's code after authentication
+    role = "admin"
+    client = client_for(role, world)
+    client.raise_request_exception = False  # list every crash, not only the first
+    names = sorted(query_parameter_names())
+    failures = []
+    for name, (method, template, expected) in ACCESS.items():
+        if method != "GET" or expected[role] != 200:
+            continue
+        path = template.format(**world["ids"])
+        for value in GARBAGE:
+            response = client.get(path, dict.fromkeys(names, value))
+            if response.status_code >= 500:
+                failures.append(f"{name} all={value[:20]!r}: {response.status_code}")
+        for parameter in names:  # alone, so one parameter's 400 cannot hide another's crash
+            for value in ("\x00", "-1"):
+                response = client.get(path, {parameter: value})
+                if response.status_code >= 500:
+                    failures.append(f"{name} {parameter}={value!r}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_garbage_in_any_form_field_posted_to_any_page_or_endpoint_never_ends_in_a_500(world):  # noqa: F811
+    client = client_for("admin", world)
+    client.raise_request_exception = False
+    names = sorted(query_parameter_names())
+    failures = []
+    for name, (method, template, _expected) in ACCESS.items():
+        if method != "POST":
+            continue
+        path = template.format(**world["ids"])
+        for value in GARBAGE:
+            for response in (
+                client.post(path, dict.fromkeys(names, value)),  # a browser's form
+                client.post(path, dict.fromkeys(names, value), format="json"),  # an API client's body
+            ):
+                if response.status_code >= 500:
+                    failures.append(f"{name} {value[:20]!r}: {response.status_code}")
+    assert not failures, "\n".join(failures)
