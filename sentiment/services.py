@@ -11,6 +11,7 @@ from django.utils import timezone
 from analytics import rollups
 from core.audit import audit
 from core.exceptions import ApplicationError
+from core.prepared import execute_prepared, insert_columns
 from core.queueing import BatchedHandOver, enqueue
 from feedback.models import FeedbackItem, Sentiment
 from sentiment import selectors
@@ -183,37 +184,31 @@ def _store_results(
         ).delete()
         FeedbackTopic.objects.filter(feedback_id__in=analysed_ids).delete()
 
-    analyses = []
-    mentions = []
+    analyses: dict[str, list] = {name: [] for name in _ANALYSIS_COLUMNS}
+    mentions: dict[str, list] = {name: [] for name in _MENTION_COLUMNS}
     for item, result in analysed:
         data = result.as_dict()
-        analyses.append(
-            FeedbackAnalysis(
-                feedback_id=item.pk,
-                model_version=model_version,
-                taxonomy_version=taxonomy_version,
-                language=result.language,
-                language_confidence=result.language_confidence,
-                sentiment=result.label,
-                score=result.score,
-                confidence=result.confidence,
-                sentences=data["sentences"],
-                topics=data["topics"],
-                is_current=True,
-                analysed_at=now,
-            )
+        row = (
+            item.pk,
+            model_version,
+            taxonomy_version,
+            result.language,
+            result.language_confidence,
+            result.label,
+            result.score,
+            result.confidence,
+            data["sentences"],
+            data["topics"],
+            True,
+            now,
         )
+        for name, value in zip(_ANALYSIS_COLUMNS, row, strict=True):
+            analyses[name].append(value)
         for topic in result.topics:
             if topic.slug in topic_ids:
-                mentions.append(
-                    FeedbackTopic(
-                        feedback_id=item.pk,
-                        topic_id=topic_ids[topic.slug],
-                        sentiment=topic.label,
-                        score=topic.score,
-                        matches=topic.matches,
-                    )
-                )
+                row = (item.pk, topic_ids[topic.slug], topic.label, topic.score, topic.matches)
+                for name, value in zip(_MENTION_COLUMNS, row, strict=True):
+                    mentions[name].append(value)
         if result.language in ("es", "en") or not item.language:
             item.language = result.language
         item.language_confidence = result.language_confidence
@@ -227,9 +222,26 @@ def _store_results(
     for item in failed:
         item.analysis_status = FeedbackItem.AnalysisStatus.FAILED
         item.analysed_at = now
-    FeedbackAnalysis.objects.bulk_create(analyses)
-    FeedbackTopic.objects.bulk_create(mentions)
+    insert_columns(FeedbackAnalysis, analyses)
+    insert_columns(FeedbackTopic, mentions)
     _update_items([item for item, _ in to_write])
+
+
+_ANALYSIS_COLUMNS = (
+    "feedback_id",
+    "model_version",
+    "taxonomy_version",
+    "language",
+    "language_confidence",
+    "sentiment",
+    "score",
+    "confidence",
+    "sentences",
+    "topics",
+    "is_current",
+    "analysed_at",
+)
+_MENTION_COLUMNS = ("feedback_id", "topic_id", "sentiment", "score", "matches")
 
 
 def _update_items(items: list[FeedbackItem]) -> None:
@@ -247,12 +259,11 @@ def _update_items(items: list[FeedbackItem]) -> None:
     }
     table = FeedbackItem._meta.db_table
     assignments = ", ".join(f"{name} = v.{name}" for name in ITEM_ANALYSIS_FIELDS)
-    arrays = ", ".join(f"%s::{sql_type}[]" for sql_type, _ in columns.values())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS f SET {assignments} FROM unnest({arrays}) AS v({', '.join(columns)}) WHERE f.id = v.id",
-            [values for _, values in columns.values()],
-        )
+    arrays = ", ".join(f"%b::{sql_type}[]" for sql_type, _ in columns.values())
+    execute_prepared(
+        f"UPDATE {table} AS f SET {assignments} FROM unnest({arrays}) AS v({', '.join(columns)}) WHERE f.id = v.id",
+        [values for _, values in columns.values()],
+    )
 
 
 _SQL_TYPES = {

@@ -1,11 +1,14 @@
 """With no configuration at all, Voz runs on SQLite with eager tasks: migrate, seed, serve."""
 
+import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -42,6 +45,14 @@ def test_the_embedded_default_migrates_seeds_and_serves_the_survey_page(tmp_path
     seeded = run("seed_demo", "--customers", "30", "--orders", "120")
     links = [line.strip() for line in seeded.splitlines() if line.startswith("  http")]
     assert links, seeded
+    # the demo's comments were analysed on the spot (Celery eager) and their results stored in SQLite
+    with closing(sqlite3.connect(tmp_path / "voz.sqlite3")) as database:
+        statuses = dict(database.execute("SELECT analysis_status, COUNT(*) FROM feedback_feedbackitem GROUP BY 1"))
+        analyses = database.execute("SELECT COUNT(*) FROM sentiment_feedbackanalysis WHERE is_current").fetchone()[0]
+        mentions = database.execute("SELECT COUNT(*) FROM sentiment_feedbacktopic").fetchone()[0]
+        topics = json.loads(database.execute("SELECT topics FROM sentiment_feedbackanalysis LIMIT 1").fetchone()[0])
+    assert set(statuses) == {"done"} and analyses == statuses["done"] > 0
+    assert mentions > 0 and isinstance(topics, list)
 
     server = subprocess.Popen(
         [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
