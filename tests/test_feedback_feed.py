@@ -223,3 +223,17 @@ def test_csv_export_carries_review_columns(agent_api):
     assert [(r["rating"], r["author"], r["moderation_status"], r["verified_buyer"]) for r in rows] == [
         ("4", "Ana", "published", "no")
     ]
+
+
+def test_the_feed_api_gives_each_items_sentiment_and_topics_and_none_before_analysis(agent_api):
+    analysed = labelled("Llegó tarde", sentiment="negative", topics=["delivery"])
+    FeedbackItem.objects.filter(pk=analysed.pk).update(sentiment_confidence=0.91)
+    pending = labelled("Aún sin analizar")
+
+    rows = {row["id"]: row for row in agent_api.get("/api/v1/feedback/").json()["results"]}
+
+    assert rows[analysed.pk]["sentiment"] == {"label": "negative", "score": -0.8, "confidence": 0.91}
+    assert rows[analysed.pk]["topics"] == [
+        {"slug": "delivery", "sentiment": "negative", "score": 0.0, "matches": ["delivery"]}
+    ]
+    assert rows[pending.pk]["sentiment"] is None and rows[pending.pk]["topics"] == []
