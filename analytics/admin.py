@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import AlertEpisode, AlertRule, CustomerRfm, SavedSegment
@@ -7,6 +8,8 @@ from analytics.models import AlertEpisode, AlertRule, CustomerRfm, SavedSegment
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
+    # a link typed without a scheme is https (Django 6 will assume so; 5.2 still warns about http)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "kind", "threshold", "sigma", "topic", "channel", "is_active"]
     list_filter = ["kind", "is_active"]
 

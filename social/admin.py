@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,8 @@ from social.models import Connector, Mention
 
 @admin.register(Mention)
 class MentionAdmin(admin.ModelAdmin):
+    # a link typed without a scheme is https (Django 6 will assume so; 5.2 still warns about http)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["posted_at", "platform", "author_handle", "author_followers", "short_text", "is_reply_to_shop"]
     list_filter = ["platform", "is_reply_to_shop", "language", "posted_at"]
     search_fields = ["text", "author_handle", "external_id"]
