@@ -1,7 +1,7 @@
 import logging
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -52,6 +52,18 @@ def database_unavailable_response(request) -> HttpResponse:
     return response
 
 
+BAD_VALUE_DETAIL = (
+    "The request contains a value that cannot be stored or looked up, such as a NUL character "
+    "or a number out of range. Nothing was changed."
+)
+
+
+def bad_value_response(request) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"type": "invalid_value", "detail": BAD_VALUE_DETAIL, "errors": {}}, status=400)
+    return HttpResponse(BAD_VALUE_DETAIL, status=400, content_type="text/plain; charset=utf-8")
+
+
 class DatabaseUnavailableMiddleware:
     """A lost PostgreSQL connection is an outage, not a bug: answer 503, never 500.
 
@@ -68,6 +80,12 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, DataError):
+            # PostgreSQL refused a value it cannot store or compare (a NUL character in a lookup,
+            # a number beyond bigint): bad input that got past validation. The statement failed,
+            # so nothing was written; the client gets a 400 rather than a 500.
+            logger.warning("Value refused by the database in %s %s", request.method, request.path, exc_info=True)
+            return bad_value_response(request)
         if isinstance(exception, OperationalError | InterfaceError):
             logger.warning("Database unavailable during %s %s", request.method, request.path, exc_info=True)
             return database_unavailable_response(request)

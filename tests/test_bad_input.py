@@ -112,6 +112,43 @@ def test_an_export_with_a_bad_filter_is_a_400_page_that_names_the_error_not_a_fi
     assert 'name="received_after" value="yesterday" aria-invalid="true"' in html and '<p class="error">' in html
 
 
+NUL_PATHS = [
+    "/api/v1/orders/a%00b/",
+    "/api/v1/customers/a%00b/",
+    "/api/v1/ratings/products/a%00b/",
+]
+
+
+@pytest.mark.parametrize("path", NUL_PATHS)
+def test_a_nul_character_in_an_address_is_a_400_with_the_error_shape(api, path):
+    response = api.get(path)
+
+    assert response.status_code == 400, response.status_code
+    assert response.json()["type"] == "invalid_value" and "NUL" in response.json()["detail"]
+
+
+def test_an_update_of_a_customer_whose_id_holds_a_nul_character_is_a_400(api):
+    response = api.patch("/api/v1/customers/a%00b/", {"attributes": {"city": "Lugo"}}, format="json")
+
+    assert response.status_code == 400 and response.json()["type"] == "invalid_value"
+
+
+def test_a_nul_character_in_a_field_that_names_a_record_is_a_400_and_opens_no_case(api):
+    from support.models import Case
+
+    # found by `make fuzz`: the customer's external id is looked up as given
+    response = api.post("/api/v1/cases/", {"subject": "Roto", "customer": "\x001", "team": "a\x00"}, format="json")
+
+    assert response.status_code == 400 and response.json()["type"] == "invalid_value"
+    assert not Case.objects.exists()
+
+
+def test_a_nul_character_in_the_widgets_address_is_a_400_page(client):
+    response = client.get("/w/a%00/intercepts/")
+
+    assert response.status_code == 400 and b"NUL character" in response.content
+
+
 @pytest.mark.django_db
 def test_a_lost_database_connection_is_a_503_with_a_clear_message_never_a_500(client, monkeypatch, api_token_for):
     from django.db import OperationalError
