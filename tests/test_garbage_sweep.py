@@ -107,3 +107,22 @@ def test_garbage_in_any_form_field_posted_to_any_page_or_endpoint_never_ends_in_
                 if response.status_code >= 500:
                     failures.append(f"{name} {value[:20]!r}: {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+PATH_GARBAGE = ("a%00b", "-1", "9" * 25, "%C3%28", "x" * 300)
+
+
+@pytest.mark.django_db
+def test_garbage_in_any_part_of_an_address_that_names_a_record_never_ends_in_a_500(world):  # noqa: F811
+    client = client_for("admin", world)
+    client.raise_request_exception = False
+    failures = []
+    for name, (method, template, _expected) in ACCESS.items():
+        if "{" not in template:
+            continue
+        for value in PATH_GARBAGE:
+            path = template.format(**dict.fromkeys(world["ids"], value))
+            response = client.get(path) if method == "GET" else client.post(path, {}, format="json")
+            if response.status_code >= 500:
+                failures.append(f"{name} {path}: {response.status_code}")
+    assert not failures, "\n".join(failures)
