@@ -71,6 +71,22 @@ def test_reloading_the_page_keeps_the_first_opening_and_writes_nothing(client, i
     assert not [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
 
 
+def test_an_edited_question_and_choice_show_at_once_though_pages_keep_the_questions(client, invitation):
+    from surveys.models import Choice, Question
+
+    client.get(survey_url(invitation))  # this process now keeps the survey's questions and fields
+    nps = Question.objects.get(survey=invitation.survey, code="nps")
+    nps.prompt_es = "¿Nos recomendarías a tus amigos?"
+    nps.save()
+    choice = Choice.objects.filter(question__survey=invitation.survey).first()
+    choice.label_es = "Opción renombrada"
+    choice.save()
+
+    html = client.get(survey_url(invitation)).content.decode()
+
+    assert "¿Nos recomendarías a tus amigos?" in html and "Opción renombrada" in html
+
+
 def test_an_english_speaking_customer_gets_the_page_in_english(client):
     invitation = InvitationFactory(customer=CustomerFactory(preferred_language="en"), language="en")
 
