@@ -1,10 +1,13 @@
 """The NLP management commands: analyze_texts (JSON lines, no writes) and train_sentiment."""
 
 import json
+import os
+import subprocess
 import sys
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from feedback.models import FeedbackItem
@@ -157,3 +160,33 @@ def test_train_sentiment_without_shop_data_says_so(tmp_path):
             "--include-shop-data",
             stdout=StringIO(),
         )
+
+
+def test_training_gives_the_same_model_bytes_whatever_blas_kernels_the_cpu_would_pick(tmp_path):
+    """OpenBLAS chooses its kernels by CPU and they round differently; manage.py pins them."""
+    from django.db import connection
+
+    data = tmp_path / "data"
+    write_tiny_datasets(data)
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+    }
+    models = []
+    for coretype in ("Prescott", "Haswell"):  # SSE3 and AVX2 kernels: they train different bytes unpinned
+        output = tmp_path / coretype / "model.npz"
+        done = subprocess.run(
+            [sys.executable, "manage.py", "train_sentiment", "--data", str(data), "--output", str(output)]
+            + ["--no-baselines"],
+            env={**env, "OPENBLAS_CORETYPE": coretype},
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        models.append(output.read_bytes())
+
+    assert models[0] == models[1]
