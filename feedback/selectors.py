@@ -33,6 +33,19 @@ def feedback_search(queryset: QuerySet[FeedbackItem], query: str) -> QuerySet[Fe
     ).filter(condition)
 
 
+def feedback_for_api() -> QuerySet[FeedbackItem]:
+    """The feed as the API shows it: the item, its customer's and order's ids, its topics.
+
+    Lighter than `feedback_feed`: the API does not show reviews or mentions, and joining and
+    building them cost a third of a page.
+    """
+    return (
+        FeedbackItem.objects.select_related("customer", "order")
+        .prefetch_related("topic_mentions__topic")
+        .order_by("-received_at", "-pk")
+    )
+
+
 def feedback_feed() -> QuerySet[FeedbackItem]:
     """Every channel's feedback, newest first, with what the list and the export show."""
     return (

@@ -161,7 +161,8 @@ def test_a_lost_database_connection_is_a_503_with_a_clear_message_never_a_500(cl
 
     reader = APIClient()
     reader.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('feedback:read')}")
-    monkeypatch.setattr(feedback_selectors, "feedback_feed", connection_lost)
+    monkeypatch.setattr(feedback_selectors, "feedback_feed", connection_lost)  # the staff page
+    monkeypatch.setattr(feedback_selectors, "feedback_for_api", connection_lost)
 
     api = reader.get("/api/v1/feedback/")
     assert api.status_code == 503 and api["Retry-After"] == "30"

@@ -237,3 +237,19 @@ def test_the_feed_api_gives_each_items_sentiment_and_topics_and_none_before_anal
         {"slug": "delivery", "sentiment": "negative", "score": 0.0, "matches": ["delivery"]}
     ]
     assert rows[pending.pk]["sentiment"] is None and rows[pending.pk]["topics"] == []
+
+
+def test_a_page_of_the_feed_api_costs_the_same_queries_for_2_items_as_for_20(agent_api):
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert agent_api.get("/api/v1/feedback/").status_code == 200
+        return len(queries)
+
+    for n in range(2):
+        labelled(f"Llegó tarde {n}", sentiment="negative", topics=["delivery", "price"])
+    page_queries()  # the first request of a process also reads what it keeps afterwards
+    few = page_queries()
+    for n in range(18):
+        labelled(f"Llegó roto {n}", sentiment="negative", topics=["product_quality"])
+
+    assert page_queries() == few

@@ -25,7 +25,8 @@ class FeedbackItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     ordering_fields = ["received_at", "sentiment_score"]
 
     def get_queryset(self):
-        return selectors.feedback_feed()
+        # the CSV export shows reviews and mentions; the JSON answers do not
+        return selectors.feedback_feed() if self.action == "export" else selectors.feedback_for_api()
 
     @extend_schema(
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The filtered feed as CSV")},
