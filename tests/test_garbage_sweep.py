@@ -126,3 +126,26 @@ def test_garbage_in_any_part_of_an_address_that_names_a_record_never_ends_in_a_5
             if response.status_code >= 500:
                 failures.append(f"{name} {path}: {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_garbage_in_any_answer_of_the_survey_form_never_ends_in_a_500(settings):
+    from django.test import Client
+
+    from surveys.models import Question
+    from tests.factories import InvitationFactory
+
+    settings.VOZ_RATE_LIMITS = []  # every answer below comes from the same address
+    invitation = InvitationFactory()
+    fields = [f"q_{code}" for code in Question.objects.filter(survey=invitation.survey).values_list("code", flat=True)]
+    assert len(fields) >= 4
+    client = Client()
+    client.raise_request_exception = False
+    failures = []
+    for value in (*GARBAGE, "Hola\x00mundo", "\u202eal revés", "😀" * 2000):
+        for field in (*fields, "lang", "website"):
+            invitation = InvitationFactory()
+            response = client.post(f"/s/{invitation.token}/", {"q_nps": "9", field: value})
+            if response.status_code >= 500:
+                failures.append(f"{field}={value[:20]!r}: {response.status_code}")
+    assert not failures, "\n".join(failures)
