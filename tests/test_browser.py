@@ -269,3 +269,80 @@ def test_a_visitor_is_offered_the_survey_on_the_shop_page_answers_it_and_is_not_
     page.wait_for_timeout(2500)
     assert page.get_by_role("dialog").count() == 0
     assert Invitation.objects.filter(intercept=intercept).count() == 1
+
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page) -> list[str]:
+    """What axe-core (WCAG 2.x A/AA rules, colour contrast included) finds wrong on the page."""
+    page.evaluate(AXE.read_text())
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(" ")).slice(0, 3)})`)"""
+    )
+    return found
+
+
+def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live_server, phone, django_user_model):
+    from datetime import timedelta
+
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from core.roles import MANAGERS
+    from support import services
+    from support.models import Case, Team
+    from tests.factories import FeedbackItemFactory
+    from tests.test_analytics import answered
+
+    assert AXE.exists(), "axe-core is installed by `make assets` (npm ci)"
+    page = phone
+    page.context.set_extra_http_headers({"Accept-Language": "es-ES,es;q=0.9"})
+    violations = {}
+
+    # the customer: the survey, the survey with an error, the thanks page
+    invitation = InvitationFactory()
+    page.goto(f"{live_server.url}/s/{invitation.token}/")
+    violations["survey"] = axe_violations(page)
+    choose(page, "q_nps", 3)
+    page.get_by_role("button", name="Enviar mis respuestas").click()
+    page.wait_for_selector("#error-summary")
+    violations["survey with errors"] = axe_violations(page)
+    page.get_by_label("La entrega").check()
+    choose(page, "q_delivery_csat", 2)
+    page.get_by_role("button", name="Enviar mis respuestas").click()
+    page.wait_for_url("**/thanks/**")
+    violations["thanks"] = axe_violations(page)
+
+    # staff: the inbox, a case, the feed, every dashboard
+    manager = django_user_model.objects.create_user(username="gerente", password="clave-segura-1", is_staff=True)
+    manager.groups.add(Group.objects.get(name=MANAGERS))
+    Team.objects.get(slug="atencion-al-cliente").members.add(manager)
+    item = FeedbackItemFactory(
+        text="El paquete llegó abierto",
+        sentiment="negative",
+        sentiment_score=-0.9,
+        sentiment_confidence=0.95,
+        analysis_status="done",
+    )
+    services.cases_open_for_feedback(ids=[item.pk])
+    for weeks, (nps, csat) in enumerate([(10, 5), (9, 4), (3, 2), (8, 4)]):
+        answered(nps, csat, timezone.now() - timedelta(days=3 + 7 * weeks))
+    page.goto(f"{live_server.url}/admin/login/?next=/support/")
+    page.fill("#id_username", "gerente")
+    page.fill("#id_password", "clave-segura-1")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/support/")
+    staff_pages = {
+        "inbox": "/support/",
+        "case": f"/support/cases/{Case.objects.get().pk}/",
+        "feed": "/feedback/",
+        **{f"dashboard {view}": f"/dashboards/{view}/" for view in ("satisfaction", "topics", "service", "retention")},
+    }
+    for name, path in staff_pages.items():
+        page.goto(f"{live_server.url}{path}")
+        violations[name] = axe_violations(page)
+
+    assert {name: found for name, found in violations.items() if found} == {}
+    assert len(violations) == 3 + len(staff_pages)
