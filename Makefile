@@ -58,7 +58,9 @@ browser:
 
 test: install-dev services browser
 	$(VENV)/bin/ruff check .
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	# migrations are the same whatever the database; an in-memory one spares a connection to a
+	# database that need not exist yet (the suite creates its own)
+	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest --create-db -p no:cacheprovider $(PYTEST_ARGS)
 
 # Fault drills against real processes: Redis stopped, a worker SIGKILLed, database connections cut.
