@@ -2,12 +2,11 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
-from rest_framework.views import set_rollback
 
 from core.exceptions import ApplicationError
 
@@ -25,13 +24,6 @@ def exception_handler(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "30"},
         )
-    if isinstance(exc, DataError):
-        from core.middleware import BAD_VALUE_DETAIL
-
-        # a value PostgreSQL cannot store or compare (a NUL character, a number beyond bigint)
-        logger.warning("Value refused by the database in an API call", exc_info=exc)
-        set_rollback()
-        return Response({"type": "invalid_value", "detail": BAD_VALUE_DETAIL, "errors": {}}, status=400)
     if isinstance(exc, ApplicationError):
         return Response(
             {"type": exc.code, "detail": exc.message, "errors": exc.extra},

@@ -81,9 +81,10 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, DataError):
-            # PostgreSQL refused a value it cannot store or compare (a NUL character in a lookup,
-            # a number beyond bigint): bad input that got past validation. The statement failed,
-            # so nothing was written; the client gets a 400 rather than a 500.
+            # PostgreSQL refused a value it cannot store or compare (a NUL character in a looked-up
+            # id): bad input that got past validation, in a page or in the API (DRF leaves it to
+            # Django). The statement failed and requests are not one transaction, so nothing it
+            # meant to write was written; the client gets a 400 rather than a 500.
             logger.warning("Value refused by the database in %s %s", request.method, request.path, exc_info=True)
             return bad_value_response(request)
         if isinstance(exception, OperationalError | InterfaceError):
