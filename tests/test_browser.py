@@ -168,7 +168,6 @@ def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_ser
     page.fill("#id_password", "clave-segura-1")
     page.click("input[type=submit]")
     page.wait_for_url("**/dashboards/satisfaction/")
-    problems.clear()  # the admin's login page has no icon, so Chromium asks for /favicon.ico
 
     for view in ("satisfaction", "topics", "sources", "competitors", "service", "retention"):
         page.goto(f"{live_server.url}/dashboards/{view}/")
