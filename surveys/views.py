@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
@@ -41,6 +42,10 @@ def survey_answer(request, token: str):
         try:
             services.invitation_check_answerable(invitation=invitation)
         except services.InvitationAlreadyAnswered:
+            if request.method == "POST":
+                # A double click or a second tab: the answers are stored, so this sending gets
+                # the thank-you page the first one got, not an error.
+                return redirect(_thanks_url(token, language))
             return _unavailable(request, reason="answered", language=language, status=410)
         except services.InvitationExpired:
             return _unavailable(request, reason="expired", language=language, status=410)
@@ -89,16 +94,41 @@ def survey_answer(request, token: str):
                 "title": invitation.survey.title(language),
                 "intro": invitation.survey.intro(language),
                 "form": form,
-                "fields": [
-                    (question, form[SurveyAnswerForm.field_name(question)], form.options(question))
-                    for question in questions
-                ],
+                **(
+                    {"fields": _fields(form, questions)}
+                    if form.is_bound
+                    else {"blank_questions": _blank_questions_html(invitation.survey_id, questions, form, language)}
+                ),
                 "language": language,
                 "other_languages": [(code, name) for code, name in settings.LANGUAGES if code != language],
                 "shop_name": settings.VOZ_SHOP_NAME,
             },
             status=status,
         )
+
+
+def _fields(form: SurveyAnswerForm, questions) -> list:
+    return [(question, form[SurveyAnswerForm.field_name(question)], form.options(question)) for question in questions]
+
+
+# A blank survey is the same markup for every customer who opens it in a language, and rendering
+# its questions was two thirds of the page's CPU (bench/load.py). Each process renders them once
+# for as long as it keeps the survey's questions: surveys.services.survey_questions hands out a
+# new list when they change (at once on an edit here, within its TTL elsewhere), and a new list
+# renders anew.
+_blank_questions: dict[tuple[int, str], tuple[list, str]] = {}
+
+
+def _blank_questions_html(survey_id: int, questions: list, form: SurveyAnswerForm, language: str) -> str:
+    key = (survey_id, language)
+    cached = _blank_questions.get(key)
+    if cached is not None and cached[0] is questions:
+        return cached[1]
+    # No request: nothing of one customer's (their token, their CSRF cookie) may end up in markup
+    # that other customers are served.
+    html = render_to_string("surveys/_questions.html", {"fields": _fields(form, questions)})
+    _blank_questions[key] = (questions, html)
+    return html
 
 
 def _add_errors(form: SurveyAnswerForm, questions, errors: dict[str, list[str]]) -> None:

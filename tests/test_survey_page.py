@@ -87,6 +87,29 @@ def test_an_edited_question_and_choice_show_at_once_though_pages_keep_the_questi
     assert "¿Nos recomendarías a tus amigos?" in html and "Opción renombrada" in html
 
 
+def test_blank_pages_served_from_the_kept_markup_carry_nothing_of_another_customer(client):
+    first, second = InvitationFactory(), InvitationFactory()
+    # The first customer makes mistakes: their page shows errors and what they typed.
+    rejected = post_answers(client, first, {"q_nps": "", "q_reason": "Texto de la primera clienta"})
+    assert rejected.status_code == 400
+
+    pages = {lang: client.get(survey_url(second), {"lang": lang}).content.decode() for lang in ("es", "en", "es")}
+
+    spanish, english = pages["es"], pages["en"]
+    assert "¿Con qué probabilidad recomendarías nuestra tienda" in spanish
+    assert "How likely are you to recommend our shop" in english and "recomendarías" not in english
+    for html in (spanish, english):
+        assert second.order.external_id in html
+        assert first.order.external_id not in html and first.token not in html
+        assert "Texto de la primera clienta" not in html
+        assert "has-error" not in html and 'aria-invalid="true"' not in html
+        assert html.count('<fieldset class="question') == 5
+    # The second customer's own mistakes still come back with their page.
+    again = post_answers(client, second, {"q_nps": "11"})
+    assert "Elige un valor del 0 al 10." in again.content.decode()
+    assert "has-error" in again.content.decode()
+
+
 def test_an_english_speaking_customer_gets_the_page_in_english(client):
     invitation = InvitationFactory(customer=CustomerFactory(preferred_language="en"), language="en")
 
@@ -194,6 +217,20 @@ def test_a_used_link_shows_a_friendly_page_and_stores_nothing_more(client, invit
     assert resubmit.status_code in (403, 410)  # csrf-less repost is refused either way
     assert Response.objects.count() == 1
     assert FeedbackItem.objects.count() == 1
+
+
+def test_sending_the_answers_twice_shows_the_thank_you_page_again_and_stores_them_once(client, invitation):
+    page = client.get(survey_url(invitation))
+    form = {**VALID_ANSWERS, "lang": "es", "csrfmiddlewaretoken": str(page.context["csrf_token"])}
+
+    first = client.post(survey_url(invitation), form)
+    second = client.post(survey_url(invitation), {**form, "q_nps": "2"})
+
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == survey_url(invitation, "thanks/") + "?lang=es"
+    assert "¡Gracias" in client.get(second["Location"]).content.decode()
+    assert Response.objects.count() == 1
+    assert Answer.objects.get(question__code="nps").number == 9
 
 
 def test_an_expired_link_shows_a_friendly_page_and_stores_nothing(client):
