@@ -239,6 +239,21 @@ def test_the_feed_api_gives_each_items_sentiment_and_topics_and_none_before_anal
     assert rows[pending.pk]["sentiment"] is None and rows[pending.pk]["topics"] == []
 
 
+def test_the_feed_api_names_each_items_customer_and_order_by_the_shops_references(agent_api):
+    from tests.factories import CustomerFactory, OrderFactory
+
+    customer = CustomerFactory(external_id="CLI-77")
+    ordered = FeedbackItemFactory(customer=customer, order=OrderFactory(customer=customer, external_id="PED-1001"))
+    anonymous = FeedbackItemFactory(customer=None, order=None)
+
+    rows = {row["id"]: row for row in agent_api.get("/api/v1/feedback/").json()["results"]}
+    one = agent_api.get(f"/api/v1/feedback/{ordered.pk}/").json()
+
+    assert (rows[ordered.pk]["customer"], rows[ordered.pk]["order"]) == ("CLI-77", "PED-1001")
+    assert (one["customer"], one["order"]) == ("CLI-77", "PED-1001")
+    assert (rows[anonymous.pk]["customer"], rows[anonymous.pk]["order"]) == (None, None)
+
+
 def test_a_page_of_the_feed_api_costs_the_same_queries_for_2_items_as_for_20(agent_api):
     def page_queries() -> int:
         with CaptureQueriesContext(connection) as queries:

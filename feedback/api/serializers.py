@@ -18,13 +18,14 @@ class SentimentSerializer(serializers.Serializer):
 
 
 class FeedbackItemOutputSerializer(serializers.ModelSerializer):
-    customer = serializers.CharField(source="customer.external_id", default=None, allow_null=True, read_only=True)
-    order = serializers.CharField(source="order.external_id", default=None, allow_null=True, read_only=True)
+    # feedback_for_api() annotates the references
+    customer = serializers.CharField(source="customer_ref", allow_null=True, read_only=True)
+    order = serializers.CharField(source="order_ref", allow_null=True, read_only=True)
     sentiment = serializers.SerializerMethodField()
     effective_sentiment = serializers.CharField(
         read_only=True, help_text="The staff correction when there is one, otherwise the model's label."
     )
-    topics = FeedbackTopicSerializer(source="topic_mentions", many=True, read_only=True)
+    topics = FeedbackTopicSerializer(source="topic_list", many=True, read_only=True)
     device = serializers.ChoiceField(
         choices=[("", "unknown"), *FeedbackItem._meta.get_field("device").choices],
         read_only=True,
