@@ -39,6 +39,10 @@ def invitation_reviewable_products(invitation: Invitation) -> list[Product]:
     return list(Product.objects.filter(order_items__order_id=invitation.order_id).distinct().order_by("name", "pk"))
 
 
+def invitation_has_reviewable_products(invitation: Invitation) -> bool:
+    return Product.objects.filter(order_items__order_id=invitation.order_id).exists()
+
+
 def invitation_check_reviewable(*, invitation: Invitation, now: datetime | None = None) -> None:
     now = now or timezone.now()
     if not invitation.survey.asks_for_reviews or not invitation.order_id:

@@ -147,7 +147,7 @@ def _reviews_url_if_offered(invitation: Invitation, token: str, language: str) -
         review_requests.invitation_check_reviewable(invitation=invitation)
     except services.InvitationUnavailable:
         return ""
-    if not review_requests.invitation_reviewable_products(invitation):
+    if not review_requests.invitation_has_reviewable_products(invitation):
         return ""
     return f"{reverse('surveys:reviews', kwargs={'token': token})}?lang={language}"
 

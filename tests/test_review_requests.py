@@ -47,6 +47,15 @@ def test_the_thanks_page_invites_to_review_the_order_products(client, invitation
     assert "Valorar mis productos" in html
 
 
+def test_the_thanks_page_offers_no_reviews_for_an_order_without_products(client):
+    invitation = InvitationFactory(status=Invitation.Status.ANSWERED, answered_at=timezone.now())
+
+    html = client.get(url(invitation, "thanks/")).content.decode()
+
+    assert "¡Gracias" in html
+    assert "Valorar mis productos" not in html and "/reviews/" not in html
+
+
 def test_the_review_page_lists_each_product_of_the_order_in_the_customers_language(client, invitation):
     spanish = client.get(url(invitation)).content.decode()
     english = client.get(url(invitation), {"lang": "en"}).content.decode()
