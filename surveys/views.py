@@ -51,7 +51,9 @@ def survey_answer(request, token: str):
             return _unavailable(request, reason="expired", language=language, status=410)
 
         questions = services.survey_questions(invitation.survey)
-        form = SurveyAnswerForm(request.POST or None, questions=questions, language=language)
+        # bound on every POST, an empty one too (its token can come in a header): it is a sending
+        # that answers nothing, refused with the missing answers named
+        form = SurveyAnswerForm(_posted(request), questions=questions, language=language)
         status = 200
         if request.method == "POST":
             if form.is_valid() and form.is_probably_a_bot:
@@ -105,6 +107,10 @@ def survey_answer(request, token: str):
             },
             status=status,
         )
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
 
 
 def _fields(form: SurveyAnswerForm, questions) -> list:
@@ -189,7 +195,7 @@ def product_reviews(request, token: str):
         except services.InvitationExpired:
             return _unavailable(request, reason="expired", language=language, status=410)
         products = review_requests.invitation_reviewable_products(invitation)
-        form = ProductReviewsForm(request.POST or None, products=products)
+        form = ProductReviewsForm(_posted(request), products=products)
         status = 200
         if request.method == "POST":
             if form.is_valid() and form.cleaned_data.get("website"):

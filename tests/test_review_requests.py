@@ -96,6 +96,15 @@ def test_nothing_rated_or_text_without_stars_is_refused_and_stores_nothing(clien
     assert invitation.reviews_submitted_at is None
 
 
+def test_an_empty_sending_of_reviews_is_refused_with_a_message(client, invitation):
+    page = client.get(url(invitation))
+
+    response = client.post(url(invitation), {}, HTTP_X_CSRFTOKEN=str(page.context["csrf_token"]))
+
+    assert response.status_code == 400 and "Valora al menos un producto" in response.content.decode()
+    assert not Review.objects.exists()
+
+
 def test_tampered_expired_or_not_offered_links_show_no_form(client, invitation):
     assert Client().get(f"/s/{invitation.token[:-2]}xx/reviews/").status_code == 404
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(days=1))

@@ -165,6 +165,17 @@ def test_missing_required_answers_are_shown_next_to_the_question_and_nothing_is_
     assert FeedbackItem.objects.count() == 0
 
 
+def test_an_empty_sending_is_refused_with_the_missing_answers_named(client, invitation):
+    page = client.get(survey_url(invitation))
+
+    # no form fields at all; the CSRF token travels in its header, as a script would send it
+    response = client.post(survey_url(invitation), {}, HTTP_X_CSRFTOKEN=str(page.context["csrf_token"]))
+
+    assert response.status_code == 400
+    assert response.content.decode().count("Responde a esta pregunta, por favor.") >= 2
+    assert Response.objects.count() == 0
+
+
 def test_validation_errors_come_in_english_for_english_customers(client):
     invitation = InvitationFactory(customer=CustomerFactory(preferred_language="en"), language="en")
 
