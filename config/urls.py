@@ -11,6 +11,8 @@ admin.site.site_header = "Voz"
 admin.site.site_title = "Voz"
 admin.site.index_title = settings.VOZ_SHOP_NAME
 
+_READ_ONLY = ["get", "head"]
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
@@ -31,8 +33,17 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The API browsers start themselves with an inline script; they hold no data, so they go
     # without the Content-Security-Policy rather than the whole site allowing inline scripts.
-    path("api/docs/", csp_exempt()(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
-    path("api/redoc/", csp_exempt()(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
+    # Pages to read, so only GET: their HTML renderer has no template for OPTIONS' metadata (a 500).
+    path(
+        "api/docs/",
+        csp_exempt()(SpectacularSwaggerView.as_view(url_name="api-schema", http_method_names=_READ_ONLY)),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        csp_exempt()(SpectacularRedocView.as_view(url_name="api-schema", http_method_names=_READ_ONLY)),
+        name="api-redoc",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 handler500 = "core.middleware.server_error"

@@ -126,6 +126,37 @@ def test_an_empty_post_to_any_page_or_endpoint_never_ends_in_a_500(world):  # no
     assert not failures, "\n".join(failures)
 
 
+BROKEN_BODIES = (
+    ("application/json", b"{not json"),
+    ("application/json", b'"a string"'),
+    ("application/json", b"[1, 2]"),
+    ("application/json", b'{"a": {"b": [null]}}'),
+    ("multipart/form-data; boundary=xx", b"--xx\r\nbroken"),
+    ("multipart/form-data", b"no boundary"),
+    ("application/x-www-form-urlencoded", b"a=%ZZ&&=&b"),
+    ("text/plain", b"\xff\xfe\x00"),
+    ("application/xml", b"<a/>"),
+)
+
+
+@pytest.mark.django_db
+def test_any_method_and_any_broken_body_on_any_page_or_endpoint_never_ends_in_a_500(world):  # noqa: F811
+    failures = []
+    for role in ("admin", "customer", "token_all"):
+        client = client_for(role, world)
+        client.raise_request_exception = False
+        for name, (_method, template, _expected) in ACCESS.items():
+            path = template.format(**world["ids"])
+            for method in ("HEAD", "OPTIONS", "PUT", "PATCH", "DELETE", "TRACE"):
+                if client.generic(method, path).status_code >= 500:
+                    failures.append(f"{role} {method} {name}")
+            for content_type, body in BROKEN_BODIES:
+                for method in ("POST", "PUT", "PATCH"):
+                    if client.generic(method, path, body, content_type=content_type).status_code >= 500:
+                        failures.append(f"{role} {method} {name} {content_type} {body[:12]!r}")
+    assert not failures, "\n".join(sorted(set(failures)))
+
+
 PATH_GARBAGE = ("a%00b", "-1", "9" * 25, "%C3%28", "x" * 300)
 
 
