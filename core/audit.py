@@ -103,4 +103,8 @@ def mirror_admin_log_entry(sender, instance, created, **kwargs) -> None:
 
 def _ip() -> str | None:
     request = _current_request.get()
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    if request is None:
+        return None
+    from core.throttling import client_address
+
+    return client_address(request) or None

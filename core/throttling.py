@@ -5,6 +5,7 @@ for every web process. When the cache cannot be reached the request goes through
 customers because Redis is down would lose more than a burst of abuse costs.
 """
 
+import ipaddress
 import logging
 import time
 from dataclasses import dataclass
@@ -31,10 +32,21 @@ def rate_limits() -> list[RateLimit]:
 
 
 def client_address(request) -> str:
-    # Behind the proxy that production settings trust, REMOTE_ADDR is the proxy's; the first
-    # X-Forwarded-For hop is the client's only when the operator says a proxy sets it.
-    if settings.VOZ_TRUST_X_FORWARDED_FOR and request.headers.get("X-Forwarded-For"):
-        return request.headers["X-Forwarded-For"].split(",")[0].strip()
+    """The address of the client, as the operator's own proxies saw it.
+
+    A proxy appends the address it saw to X-Forwarded-For, after whatever the client sent, so only
+    the last VOZ_TRUSTED_PROXIES hops can be believed: the first one is the client's to forge (a
+    fresh one per request would escape every rate limit). A header too short or not an address
+    falls back to the connection's own.
+    """
+    proxies = settings.VOZ_TRUSTED_PROXIES
+    forwarded = request.headers.get("X-Forwarded-For", "") if proxies > 0 else ""
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if len(hops) >= proxies > 0:
+        try:
+            return str(ipaddress.ip_address(hops[-proxies]))
+        except ValueError:
+            pass
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -256,3 +256,21 @@ def test_staff_actions_land_in_the_audit_log_with_who_did_them(client, django_us
     # the trail cannot be edited from the admin
     event = AuditEvent.objects.first()
     assert client.post(f"/admin/core/auditevent/{event.pk}/delete/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_behind_the_shops_proxy_the_audit_log_records_the_staff_members_address(client, django_user_model, settings):
+    from support.models import Team
+
+    settings.VOZ_TRUSTED_PROXIES = 1
+    client.force_login(django_user_model.objects.create_superuser("admin", password="x"))
+
+    client.post(
+        "/admin/support/team/add/",
+        {"name": "Devoluciones", "slug": "devoluciones"},
+        REMOTE_ADDR="10.0.0.254",
+        HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.9",  # a made-up hop, then the proxy's
+    )
+
+    assert Team.objects.filter(slug="devoluciones").exists()
+    assert AuditEvent.objects.filter(action="admin.add").values_list("ip_address", flat=True).get() == "203.0.113.9"

@@ -47,6 +47,36 @@ def test_each_client_address_has_its_own_counter(client, settings):
 
 
 @pytest.mark.django_db
+def test_behind_a_proxy_the_client_is_the_hop_the_proxy_added_not_one_it_can_forge(client, settings):
+    settings.VOZ_RATE_LIMITS = [("login", "POST", "/admin/login/", 2, 60)]
+    settings.VOZ_TRUSTED_PROXIES = 1
+
+    def login(forwarded: str) -> int:
+        return client.post(
+            "/admin/login/", {"username": "x"}, REMOTE_ADDR="10.0.0.254", HTTP_X_FORWARDED_FOR=forwarded
+        ).status_code
+
+    # the client makes up a new first hop every time; the proxy appends what it really saw
+    assert [login(f"198.51.100.{n}, 203.0.113.7") for n in range(3)] == [200, 200, 429]
+    assert login("203.0.113.8") == 200  # another client
+    # a header that is not an address counts against the proxy's connection, as without a proxy
+    assert [login("not-an-address") for _ in range(3)] == [200, 200, 429]
+
+
+@pytest.mark.django_db
+def test_without_trusted_proxies_the_forwarded_header_is_ignored(client, settings):
+    settings.VOZ_RATE_LIMITS = [("login", "POST", "/admin/login/", 2, 60)]
+    settings.VOZ_TRUSTED_PROXIES = 0
+
+    statuses = [
+        client.post("/admin/login/", {"username": "x"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(3)
+    ]
+
+    assert statuses == [200, 200, 429]
+
+
+@pytest.mark.django_db
 def test_the_webhook_limit_answers_in_the_api_error_shape(client, settings):
     settings.VOZ_RATE_LIMITS = [("webhook", "POST", "/api/v1/webhooks/", 1, 60)]
     url = "/api/v1/webhooks/social/00000000-0000-0000-0000-000000000000/"

@@ -95,7 +95,10 @@ VOZ_RATE_LIMITS = [
     ("webhook", "POST", "/api/v1/webhooks/", env.int("RATE_WEBHOOK_PER_MINUTE", default=600), 60),
     ("login", "POST", "/admin/login/", env.int("RATE_LOGIN_PER_MINUTE", default=10), 60),
 ]
-VOZ_TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+# How many proxies of the operator's stand in front of Voz, each appending the address it saw to
+# X-Forwarded-For; the client's address is the hop the outermost one appended. 0: trust no header.
+# TRUST_X_FORWARDED_FOR=true, the older setting, means one.
+VOZ_TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1 if env.bool("TRUST_X_FORWARDED_FOR", default=False) else 0)
 # The header in which the shop's CDN or proxy states the visitor's country (e.g. CF-IPCountry);
 # empty: website feedback carries no country unless the visitor is a known customer.
 VOZ_COUNTRY_HEADER = env("COUNTRY_HEADER", default="")
