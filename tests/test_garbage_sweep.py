@@ -1,7 +1,8 @@
 """Every page and endpoint that reads a query string, with garbage in every parameter any of them reads.
 
 The parameter names come from the project's own forms and filter sets, so a new filter is swept as soon
-as it exists. Whatever the value, the answer is a page or a clear 4xx — never a 500.
+as it exists. The same URLs also get every HTTP method, empty and broken bodies, and garbage in the
+request headers they read. Whatever the value, the answer is a page or a clear 4xx — never a 500.
 """
 
 import django_filters
@@ -154,6 +155,58 @@ def test_any_method_and_any_broken_body_on_any_page_or_endpoint_never_ends_in_a_
                 for method in ("POST", "PUT", "PATCH"):
                     if client.generic(method, path, body, content_type=content_type).status_code >= 500:
                         failures.append(f"{role} {method} {name} {content_type} {body[:12]!r}")
+    assert not failures, "\n".join(sorted(set(failures)))
+
+
+# Header values as a WSGI server hands them over (bytes read as Latin-1).
+HEADER_GARBAGE = {
+    "HTTP_ACCEPT_LANGUAGE": ["\x00", "zz-ZZ;q=abc", "*;q=2", "es" * 3000, "é,ñ;q=0.5".encode().decode("latin-1")],
+    "HTTP_AUTHORIZATION": [
+        "Bearer",
+        "Bearer \x00",
+        "Bearer vz_x_y",
+        "Bearer vz_\x00_y",
+        "Basic Zm9vOmJhcg==",
+        "Bearer a b",
+        "Token ✓".encode().decode("latin-1"),
+        "Bearer ñ".encode().decode("latin-1"),
+    ],
+    "HTTP_COOKIE": [
+        "csrftoken=\x00",
+        "sessionid=garbage",
+        "sessionid=" + "x" * 5000,
+        "csrftoken=short",
+        "a=b; ; =; ;;",
+        "django_language=xx",
+    ],
+    "HTTP_HX_REQUEST": ["true"],
+    "HTTP_HX_TARGET": ["\x00", "x" * 3000],
+    "HTTP_HX_CURRENT_URL": ["::::", "\x00"],
+    "HTTP_ACCEPT": ["application/json", "text/csv", "*/*;q=x", "application/xml", "text/html; version=2"],
+    "HTTP_IF_MODIFIED_SINCE": ["garbage", "Mon, 99 Foo 9999"],
+    "HTTP_IF_NONE_MATCH": ["\x00", "*"],
+    "HTTP_X_FORWARDED_FOR": ["\x00", "not-an-ip, 1.2.3.4"],
+    "HTTP_ORIGIN": ["null", "\x00", "http://evil.example"],
+    "HTTP_REFERER": ["\x00", "::::"],
+    "HTTP_USER_AGENT": ["\x00", "x" * 10000],
+    "HTTP_RANGE": ["bytes=abc"],
+    "HTTP_X_CSRFTOKEN": ["\x00", "x" * 64],
+}
+
+
+@pytest.mark.django_db
+def test_garbage_in_any_request_header_never_ends_in_a_500(world, settings):  # noqa: F811
+    settings.VOZ_TRUSTED_PROXIES = 1  # so the forwarded address is read too
+    failures = []
+    for role in ("admin", "customer", "token_all"):
+        client = client_for(role, world)
+        client.raise_request_exception = False
+        for name, (method, template, _expected) in ACCESS.items():
+            path = template.format(**world["ids"])
+            for header, values in HEADER_GARBAGE.items():
+                for value in values:
+                    if client.generic(method, path, **{header: value}).status_code >= 500:
+                        failures.append(f"{role} {method} {name} {header}={value[:20]!r}")
     assert not failures, "\n".join(sorted(set(failures)))
 
 
