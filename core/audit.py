@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from django.db.models import Model
 
 from core.models import AuditEvent
+from core.throttling import client_address
 
 _current_request: ContextVar = ContextVar("voz_audit_request", default=None)
 _actor_override: ContextVar = ContextVar("voz_audit_actor", default=None)
@@ -103,8 +104,4 @@ def mirror_admin_log_entry(sender, instance, created, **kwargs) -> None:
 
 def _ip() -> str | None:
     request = _current_request.get()
-    if request is None:
-        return None
-    from core.throttling import client_address
-
-    return client_address(request) or None
+    return (client_address(request) or None) if request is not None else None
