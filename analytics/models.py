@@ -103,31 +103,6 @@ class ScopedDay(models.Model):
         abstract = True
 
 
-class RollupDirtyDay(models.Model):
-    """A day whose rollups no longer match the raw rows; the next refresh recomputes it.
-
-    Inserted in the same transaction as the write, so a refresh never misses a committed change.
-    Append-only, one row per write: concurrent writers never wait on each other's row, and a
-    refresh deletes only the rows it read, so a write landing during a refresh keeps its day dirty.
-    """
-
-    class Source(models.TextChoices):
-        FEEDBACK = "feedback", "feedback"
-        ANSWERS = "answers", "answers"
-        REVIEWS = "reviews", "reviews"
-        CASES = "cases", "cases"
-        ORDERS = "orders", "orders"
-        # customers moved between RFM segments: only the segment-scoped rows of the day change
-        SEGMENTS = "segments", "segments"
-
-    source = models.CharField(max_length=10, choices=Source.choices)
-    day = models.DateField()
-    marked_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.source} {self.day}"
-
-
 class FeedbackDaily(ScopedDay):
     """Analysed feedback items per day, language, channel and (effective) sentiment."""
 

@@ -1,8 +1,9 @@
 """Keeping the dashboard rollups equal to the raw tables.
 
-Writers call `mark_dirty(source, moments)` inside their transaction; `refresh()` (beat, every
-minute; see `ensure_fresh` for when a dashboard read does it) recomputes exactly those days from
-the raw rows. Recomputing a whole day rather than applying deltas keeps the rollups right after
+Writers record the days they change in the change log (core.changes) inside their transaction,
+knowing nothing of the rollups; `refresh()` (beat, every minute; see `ensure_fresh` for when a
+dashboard read does it) recomputes exactly those days from the raw rows.
+Recomputing a whole day rather than applying deltas keeps the rollups right after
 inserts, edits, deletions and re-analysis alike, at the cost of a few indexed day-sized queries
 (about 2 s per day of every source at 5 M items).
 """
@@ -28,22 +29,18 @@ from analytics.models import (
     FeedbackDaily,
     RetentionSnapshot,
     ReviewDaily,
-    RollupDirtyDay,
     RollupScope,
     TopicDaily,
 )
+from core.changes import Source, changes_record, local_day
+from core.models import ChangedDay
 
-Source = RollupDirtyDay.Source
 SURVEY_KINDS = ("nps", "csat", "ces")
 # Durations are bucketed on a log scale: bucket b holds (GROWTH^(b-1), GROWTH^b] minutes.
 GROWTH = 1.02
 # One advisory-lock id for "a refresh is running" (PostgreSQL); concurrent refreshes would only
 # repeat each other's work.
 REFRESH_LOCK = 0x566F7A52
-
-
-def local_day(moment: datetime) -> date:
-    return timezone.localtime(moment).date()
 
 
 def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -55,9 +52,8 @@ def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
 
 
 def mark_dirty(source: str, moments: Iterable[datetime | date | None]) -> None:
-    days = {m if isinstance(m, date) and not isinstance(m, datetime) else local_day(m) for m in moments if m}
-    if days:
-        RollupDirtyDay.objects.bulk_create([RollupDirtyDay(source=source, day=day) for day in days])
+    """Have these days recomputed at the next refresh, as if their rows had been written."""
+    changes_record(source, moments)
 
 
 def mark_all_dirty() -> int:
@@ -92,7 +88,7 @@ def ensure_fresh() -> None:
     from analytics.segments import segments_ensure_fresh
 
     segments_ensure_fresh()
-    marks = RollupDirtyDay.objects.all()
+    marks = ChangedDay.objects.all()
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         marks = marks.filter(marked_at__lt=timezone.now() - settings.ROLLUP_STALE_AFTER)
     if marks.exists():
@@ -125,7 +121,7 @@ def refresh(*, progress=None) -> dict[str, int]:
         if not acquired:
             return dict(done)  # another process is refreshing right now
         marks: dict[str, dict[date, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for pk, source, day in RollupDirtyDay.objects.values_list("pk", "source", "day"):
+        for pk, source, day in ChangedDay.objects.values_list("pk", "source", "day"):
             marks[source][day].append(pk)
         builders = {
             Source.FEEDBACK: _rebuild_feedback,
@@ -140,12 +136,12 @@ def refresh(*, progress=None) -> dict[str, int]:
             days = [day for day in marks[source] if source != Source.SEGMENTS or day not in rebuilt_in_full]
             if source == Source.SEGMENTS:
                 skipped = [pk for day in rebuilt_in_full for pk in marks[source].get(day, [])]
-                RollupDirtyDay.objects.filter(pk__in=skipped).delete()
+                ChangedDay.objects.filter(pk__in=skipped).delete()
             for first, last in _ranges(days):
                 seen = [pk for day, pks in marks[source].items() if first <= day <= last for pk in pks]
                 with transaction.atomic():
                     builder(first, last)
-                    RollupDirtyDay.objects.filter(pk__in=seen).delete()
+                    ChangedDay.objects.filter(pk__in=seen).delete()
                 done[source] += (last - first).days + 1
                 if progress:
                     progress(source, first, last)
@@ -156,7 +152,7 @@ def refresh(*, progress=None) -> dict[str, int]:
             # every RETENTION_MAX_AGE (see retention_snapshot).
             with transaction.atomic():
                 RetentionSnapshot.objects.update(is_stale=True)
-                RollupDirtyDay.objects.filter(pk__in=retention_marks).delete()
+                ChangedDay.objects.filter(pk__in=retention_marks).delete()
             done[Source.ORDERS] += len(marks[Source.ORDERS])
     return dict(done)
 

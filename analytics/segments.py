@@ -13,7 +13,8 @@ from django.db import transaction
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from analytics.models import CustomerRfm, RetentionSnapshot, RollupDirtyDay, SegmentRun
+from analytics.models import CustomerRfm, RetentionSnapshot, SegmentRun
+from core.changes import Source, changes_record
 
 # A read recomputes the segments itself only when the nightly run has not happened (no broker, or
 # beat down for a day).
@@ -69,7 +70,6 @@ def segments_refresh(*, now: datetime | None = None) -> SegmentRun:
 def _mark_days_of(customer_ids: list[int] | None) -> None:
     """Every day on which these customers (None: any customer) left something a segment-scoped
     rollup counts."""
-    from analytics.rollups import mark_dirty
     from feedback.models import FeedbackItem
     from reviews.models import Review
     from support.models import Case
@@ -91,7 +91,7 @@ def _mark_days_of(customer_ids: list[int] | None) -> None:
         ):
             rows = model.objects.filter(**condition).annotate(d=TruncDate(field, tzinfo=zone))
             days.update(rows.values_list("d", flat=True).distinct())
-    mark_dirty(RollupDirtyDay.Source.SEGMENTS, days)
+    changes_record(Source.SEGMENTS, days)
 
 
 def segments_ensure_fresh() -> None:

@@ -248,8 +248,8 @@ def nightly_segments() -> None:
     from django.db import connection
 
     from analytics import rollups
-    from analytics.models import RollupDirtyDay
     from analytics.segments import segments_refresh
+    from core.models import ChangedDay
 
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM customers_order")
@@ -266,7 +266,7 @@ def nightly_segments() -> None:
     started = time.perf_counter()
     run = segments_refresh()
     segments_ms = (time.perf_counter() - started) * 1000
-    days = RollupDirtyDay.objects.filter(source="segments").values("day").distinct().count()
+    days = ChangedDay.objects.filter(source="segments").values("day").distinct().count()
     started = time.perf_counter()
     rollups.refresh()
     rewrite_ms = (time.perf_counter() - started) * 1000

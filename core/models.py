@@ -38,3 +38,33 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.action} {self.target_type} {self.target_id}"
+
+
+class ChangedDay(models.Model):
+    """A day on which rows of a source table were written, edited or deleted: the change log.
+
+    Writers record their own changes here (core.changes.changes_record) in the same transaction as
+    the write, so a reader that keeps derived tables (the dashboard rollups) finds what changed on
+    its own and never misses a committed change. Writers know nothing of who reads it. Append-only,
+    one row per write: concurrent writers never wait on each other's row, and a reader deletes only
+    the rows it read, so a write landing while it works keeps its day recorded.
+    """
+
+    class Source(models.TextChoices):
+        FEEDBACK = "feedback", "feedback"
+        ANSWERS = "answers", "answers"
+        REVIEWS = "reviews", "reviews"
+        CASES = "cases", "cases"
+        ORDERS = "orders", "orders"
+        # customers moved between RFM segments: only what is counted per segment changes
+        SEGMENTS = "segments", "segments"
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    day = models.DateField()
+    marked_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.day}"

@@ -11,7 +11,17 @@ logger = logging.getLogger(__name__)
 _broker_down_until = 0.0
 
 
-def enqueue(task: Task, *args, **kwargs) -> bool:
+def task_named(name: str) -> Task:
+    """The task registered under `name`: lower layers hand work up by name, never by import."""
+    from celery import current_app
+
+    if name not in current_app.tasks:
+        # A web process has not imported the apps' task modules (workers do at start): do it once.
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
+def enqueue(task: Task | str, *args, **kwargs) -> bool:
     """Hand a task to the broker without letting a broker outage fail the caller.
 
     Whatever is not queued stays recorded in the database as not yet done, and a periodic
@@ -23,9 +33,11 @@ def enqueue(task: Task, *args, **kwargs) -> bool:
     if time.monotonic() < _broker_down_until:
         return False  # the broker failed moments ago: do not make this request wait to find out again
     try:
+        if isinstance(task, str):
+            task = task_named(task)
         task.apply_async(args=args, kwargs=kwargs)
     except Exception:  # kombu raises several unrelated types when the broker is unreachable
-        logger.warning("Could not enqueue %s; the sweep will retry it", task.name, exc_info=True)
+        logger.warning("Could not enqueue %s; the sweep will retry it", getattr(task, "name", task), exc_info=True)
         _broker_down_until = time.monotonic() + settings.BROKER_RETRY_AFTER_SECONDS
         return False
     return True
@@ -41,22 +53,24 @@ class BatchedHandOver:
     hand-over goes at once.
     """
 
-    def __init__(self, task_getter: Callable[[], object], *, delay: float, batch_size: int):
-        self._task_getter = task_getter
-        self._delay = delay
-        self._batch_size = batch_size
+    def __init__(self, task: Task | str, *, delay: Callable[[], float] | float, batch_size: Callable[[], int] | int):
+        # Settings are read when used (tests change them), so they may come as callables.
+        self._task = task
+        self._delay = delay if callable(delay) else (lambda: delay)
+        self._batch_size = batch_size if callable(batch_size) else (lambda: batch_size)
         self._lock = threading.Lock()
         self._ids: list[int] = []
         self._timer: threading.Timer | None = None
 
     def add(self, ids: list[int]) -> None:
-        if self._delay <= 0 or settings.CELERY_TASK_ALWAYS_EAGER:
+        delay = self._delay()
+        if delay <= 0 or settings.CELERY_TASK_ALWAYS_EAGER:
             self._send(ids)
             return
         with self._lock:
             self._ids.extend(ids)
             if self._timer is None:
-                self._timer = threading.Timer(self._delay, self.flush)
+                self._timer = threading.Timer(delay, self.flush)
                 self._timer.daemon = True
                 self._timer.start()
 
@@ -66,6 +80,6 @@ class BatchedHandOver:
         self._send(ids)
 
     def _send(self, ids: list[int]) -> None:
-        task = self._task_getter()
-        for start in range(0, len(ids), self._batch_size):
-            enqueue(task, ids[start : start + self._batch_size])
+        size = self._batch_size()
+        for start in range(0, len(ids), size):
+            enqueue(self._task, ids[start : start + size])

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
-from analytics import rollups
+from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
 from customers.models import Customer, Order, OrderItem, Product
 
@@ -232,14 +232,14 @@ def order_upsert(*, data: OrderData) -> tuple[Order, bool]:
         order.save()
         order.items.all().delete()
         # Its feedback and survey answers count under the order's products in the rollups.
-        rollups.mark_dirty(rollups.Source.FEEDBACK, order.feedback_items.values_list("received_at", flat=True))
+        changes_record(Source.FEEDBACK, order.feedback_items.values_list("received_at", flat=True))
         from surveys.models import Response
 
-        rollups.mark_dirty(
-            rollups.Source.ANSWERS,
+        changes_record(
+            Source.ANSWERS,
             Response.objects.filter(invitation__order=order).values_list("submitted_at", flat=True),
         )
-    rollups.mark_dirty(rollups.Source.ORDERS, [order.placed_at])
+    changes_record(Source.ORDERS, [order.placed_at])
     OrderItem.objects.bulk_create(
         OrderItem(order=order, product=products[item.sku], quantity=item.quantity, unit_price=item.unit_price)
         for item in items

@@ -1,5 +1,5 @@
 from feedback.models import FeedbackItem
-from sentiment.services import feedback_analysis_enqueue
+from feedback.pipeline import feedback_analysis_enqueue
 from surveys.models import Question, Response
 
 
@@ -85,13 +85,13 @@ def feedback_items_upsert(*, link: str, items: list[FeedbackItem]) -> list[Feedb
     for item in items:
         for name, value in ANALYSIS_RESET.items():
             setattr(item, name, value)
-    from analytics import rollups
+    from core.changes import Source, changes_record
 
     # A reworded item leaves the analysed set until it is analysed again: its old day changes too.
     previous_days = FeedbackItem.objects.filter(
         **{f"{link}_id__in": [getattr(item, f"{link}_id") for item in items]}
     ).values_list("received_at", flat=True)
-    rollups.mark_dirty(rollups.Source.FEEDBACK, [*previous_days, *(item.received_at for item in items)])
+    changes_record(Source.FEEDBACK, [*previous_days, *(item.received_at for item in items)])
     saved = FeedbackItem.objects.bulk_create(
         items, update_conflicts=True, unique_fields=[link], update_fields=SOURCE_FIELDS + list(ANALYSIS_RESET)
     )

@@ -7,10 +7,10 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from analytics import rollups
 from brands.models import Brand
 from core.audit import audit
 from core.bulk import UpsertResult
+from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
 from core.queueing import enqueue
 from customers.models import Customer, Order, Product
@@ -225,8 +225,8 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
             created = (review.source, review.external_id) not in existing
             results[index] = UpsertResult("created" if created else "updated", stored)
         _feedback_items_for_reviews([stored for (_, changed, _), stored in zip(rows, saved, strict=True) if changed])
-        rollups.mark_dirty(
-            rollups.Source.REVIEWS,
+        changes_record(
+            Source.REVIEWS,
             [review.created_at for review in existing.values()] + [review.created_at for _, _, review in rows],
         )
     return results  # type: ignore[return-value]
@@ -260,7 +260,7 @@ def review_moderate(*, review: Review, status: str, reason: str = "", user=None)
     review = Review.objects.select_for_update().get(pk=review.pk)
     review.status, review.moderation_reason, review.moderated_by = status, reason, user
     review.save(update_fields=["status", "moderation_reason", "moderated_by", "updated_at"])
-    rollups.mark_dirty(rollups.Source.REVIEWS, [review.created_at])
+    changes_record(Source.REVIEWS, [review.created_at])
     audit("review.moderate", review, actor=user, people_only=True, details={"status": status, "reason": reason})
     return review
 

@@ -8,12 +8,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from analytics import rollups
 from core.audit import audit
+from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
 from core.prepared import execute_prepared, insert_columns
-from core.queueing import BatchedHandOver, enqueue
 from feedback.models import FeedbackItem, Sentiment
+from feedback.pipeline import feedback_analysed_announce, feedback_analysis_enqueue
 from sentiment import selectors
 from sentiment.models import FeedbackAnalysis, FeedbackTopic, Topic
 
@@ -38,35 +38,6 @@ ITEM_ANALYSIS_FIELDS = [
 def chunked(ids: Sequence[int], size: int) -> Iterable[list[int]]:
     for start in range(0, len(ids), size):
         yield list(ids[start : start + size])
-
-
-def feedback_analysis_enqueue(ids: Sequence[int]) -> None:
-    """Queue new or changed items for analysis once the transaction that wrote them commits.
-
-    If the broker is down the items simply stay `pending`; the periodic sweep queues them again.
-    """
-    ids = list(ids)
-    if not ids:
-        return
-    transaction.on_commit(lambda: _analysis_hand_over().add(ids))
-
-
-_hand_over: BatchedHandOver | None = None
-
-
-def _analysis_hand_over() -> BatchedHandOver:
-    global _hand_over
-    if _hand_over is None:
-
-        def task():
-            from sentiment.tasks import analyse_feedback
-
-            return analyse_feedback
-
-        _hand_over = BatchedHandOver(
-            task, delay=settings.SENTIMENT_HANDOVER_DELAY_MS / 1000, batch_size=settings.SENTIMENT_BATCH_SIZE
-        )
-    return _hand_over
 
 
 def feedback_pending_sweep(*, now=None) -> int:
@@ -132,18 +103,10 @@ def feedback_analyse_batch(*, ids: Sequence[int], force: bool = False) -> int:
         if not to_write:
             return 0
         _store_results(to_write, topic_ids, model_version, taxonomy_version, now)
-        rollups.mark_dirty(rollups.Source.FEEDBACK, [item.received_at for item, _result in to_write])
+        changes_record(Source.FEEDBACK, [item.received_at for item, _result in to_write])
         analysed_ids = [item.pk for item, result in to_write if result is not None]
-        transaction.on_commit(lambda: _hand_over_to_triage(analysed_ids))
+        feedback_analysed_announce(analysed_ids)
     return len(to_write)
-
-
-def _hand_over_to_triage(ids: list[int]) -> None:
-    """Complaints become support cases once their sentiment is known."""
-    from support.tasks import open_cases_for_feedback
-
-    if ids:
-        enqueue(open_cases_for_feedback, ids)
 
 
 def _analyse_tolerating_bad_items(analyzer, items: list[FeedbackItem]) -> list[TextAnalysis | None]:
@@ -320,7 +283,7 @@ def feedback_sentiment_correct(*, item: FeedbackItem, label: str, user) -> Feedb
     item.sentiment_corrected_by = user if label else None
     item.sentiment_corrected_at = timezone.now() if label else None
     item.save(update_fields=["sentiment_gold", "sentiment_corrected_by", "sentiment_corrected_at"])
-    rollups.mark_dirty(rollups.Source.FEEDBACK, [item.received_at])
+    changes_record(Source.FEEDBACK, [item.received_at])
     audit("feedback.correct_sentiment", item, actor=user, details={"label": label, "model_label": item.sentiment})
     return item
 

@@ -1,10 +1,12 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from feedback import pipeline
 from sentiment import services
 
 
 @shared_task(
+    name=pipeline.ANALYSE,
     acks_late=True,
     ignore_result=True,
     autoretry_for=(OperationalError, InterfaceError),

@@ -7,8 +7,8 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from analytics import rollups
 from core.audit import audit
+from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
 from feedback.models import FeedbackItem
 from support import sla
@@ -216,7 +216,7 @@ def case_sla_refresh(case: Case, *, now: datetime | None = None) -> Case:
     )
     Case.objects.filter(pk=case.pk).update(sla_due_at=case.sla_due_at, sla_warning_at=case.sla_warning_at)
     # Every change to a case ends here, so this is where its day's rollup is marked stale.
-    rollups.mark_dirty(rollups.Source.CASES, [case.opened_at])
+    changes_record(Source.CASES, [case.opened_at])
     return case
 
 
@@ -568,6 +568,6 @@ def sla_check(*, now: datetime | None = None) -> int:
             _event(case, f"sla_{kind}", target=state.name)
             if kind == SLANotice.Kind.BREACH:
                 # A clock that ran out turns the case from "running" into "breached" in the rollups.
-                rollups.mark_dirty(rollups.Source.CASES, [case.opened_at])
+                changes_record(Source.CASES, [case.opened_at])
             sent += 1
     return sent

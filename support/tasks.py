@@ -1,20 +1,10 @@
 from smtplib import SMTPException
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import OperationalError
 
 from support import notifications, services
-
-
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    max_retries=8,
-)
-def open_cases_for_feedback(feedback_ids: list[int]) -> int:
-    return len(services.cases_open_for_feedback(ids=feedback_ids))
+from support.reactions import complaints_triage  # noqa: F401  (registered under its pipeline name)
 
 
 @shared_task(acks_late=True, ignore_result=True)

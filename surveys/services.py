@@ -13,15 +13,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from psycopg.types.json import Jsonb
 
-from analytics import rollups
-from analytics.models import RollupDirtyDay
+from core.changes import Source, changes_record, local_day
 from core.exceptions import ApplicationError
+from core.models import ChangedDay
 from core.prepared import fetchone_prepared
 from core.queueing import enqueue
 from customers.models import Customer, Order
 from feedback.models import FeedbackItem
+from feedback.pipeline import feedback_analysis_enqueue
 from feedback.services import feedback_items_from_response, survey_comment_origin
-from sentiment.services import feedback_analysis_enqueue
 from surveys.models import Answer, Invitation, Question, Response, Survey
 
 logger = logging.getLogger(__name__)
@@ -480,7 +480,7 @@ def response_submit(
 # does not write gets NULL or its database default, never its Python default: tests in
 # test_submission_paths.py compare what it stores with the ORM path's (the embedded SQLite one).
 _invitation_table, _response_table, _answer_table, _item_table, _dirty_table = (
-    model._meta.db_table for model in (Invitation, Response, Answer, FeedbackItem, RollupDirtyDay)
+    model._meta.db_table for model in (Invitation, Response, Answer, FeedbackItem, ChangedDay)
 )
 _SUBMISSION_SQL = f"""
 WITH claimed AS (
@@ -542,8 +542,8 @@ def _response_store(invitation, kept, questions, language, user_agent, now) -> R
         "choices": choices,
         "comment_question_ids": [q.pk for q in questions if q.kind == Question.Kind.OPEN_TEXT],
         "pending": FeedbackItem.AnalysisStatus.PENDING.value,
-        "dirty_source": rollups.Source.ANSWERS.value,
-        "day": rollups.local_day(now),
+        "dirty_source": Source.ANSWERS.value,
+        "day": local_day(now),
         **survey_comment_origin(invitation=invitation, user_agent=user_agent),
     }
     row = fetchone_prepared(_SUBMISSION_SQL, params)
@@ -599,7 +599,7 @@ def _response_store_portable(invitation, kept, questions, language, user_agent, 
     for answer in created:
         answer.question = by_id[answer.question_id]
     feedback_items_from_response(response=response, answers=created)
-    rollups.mark_dirty(rollups.Source.ANSWERS, [now])
+    changes_record(Source.ANSWERS, [now])
     return response
 
 

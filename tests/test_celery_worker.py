@@ -97,7 +97,7 @@ def test_a_busy_process_hands_new_items_over_in_one_message(broker, settings):
     from sentiment.tasks import analyse_feedback
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    hand_over = BatchedHandOver(lambda: analyse_feedback, delay=0.2, batch_size=2)
+    hand_over = BatchedHandOver(analyse_feedback, delay=0.2, batch_size=2)
     for ids in ([1], [2], [3]):
         hand_over.add(ids)
     assert broker.llen("nlp") == 0  # still gathering

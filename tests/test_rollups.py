@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from analytics import rollups, selectors
-from analytics.models import FeedbackDaily, RollupDirtyDay
+from analytics.models import FeedbackDaily
 from core.demo.seed import seed_demo
+from core.models import ChangedDay
 from customers.models import Order
 from feedback.models import FeedbackItem
 from reviews.models import Review
@@ -165,26 +166,26 @@ def test_rollups_equal_the_naive_numbers_after_inserts_updates_and_reanalysis(de
             items=[OrderItemData(sku=sku, name="x", category=category)],
         )
     )
-    assert RollupDirtyDay.objects.exists()
+    assert ChangedDay.objects.exists()
 
     # then: every dashboard number, under every filter, is still what the raw tables say
     for filters in filter_sets(sku, category):
         assert_same_numbers(filters, now)
-    assert not RollupDirtyDay.objects.filter(source__in=["feedback", "answers", "reviews", "cases"]).exists()
+    assert not ChangedDay.objects.filter(source__in=["feedback", "answers", "reviews", "cases"]).exists()
 
 
 @pytest.mark.django_db
 def test_a_day_marked_again_during_a_refresh_stays_dirty():
     day = date(2026, 3, 3)
     rollups.mark_dirty(rollups.Source.FEEDBACK, [day])
-    seen = RollupDirtyDay.objects.get()
+    seen = ChangedDay.objects.get()
 
     def remark(source, first, last):  # a write lands while the refresh is recomputing that day
         rollups.mark_dirty(rollups.Source.FEEDBACK, [day])
 
     rollups.refresh(progress=remark)
 
-    still = RollupDirtyDay.objects.get()
+    still = ChangedDay.objects.get()
     assert still.day == day and still.pk != seen.pk
 
 
@@ -200,7 +201,7 @@ def test_a_refresh_keeps_the_ranges_it_finished_when_a_later_one_fails(monkeypat
     with pytest.raises(RuntimeError):
         rollups.refresh()
 
-    assert list(RollupDirtyDay.objects.values_list("source", flat=True)) == ["cases"]
+    assert list(ChangedDay.objects.values_list("source", flat=True)) == ["cases"]
 
 
 @pytest.mark.django_db
@@ -226,11 +227,11 @@ def test_with_a_broker_reads_leave_refreshing_to_beat_unless_it_fell_behind(sett
     rollups.mark_dirty(rollups.Source.FEEDBACK, [date(2026, 3, 3)])
 
     rollups.ensure_fresh()
-    assert RollupDirtyDay.objects.count() == 1  # a read does not pay for a fresh change
+    assert ChangedDay.objects.count() == 1  # a read does not pay for a fresh change
 
-    RollupDirtyDay.objects.update(marked_at=timezone.now() - settings.ROLLUP_STALE_AFTER - timedelta(seconds=1))
+    ChangedDay.objects.update(marked_at=timezone.now() - settings.ROLLUP_STALE_AFTER - timedelta(seconds=1))
     rollups.ensure_fresh()
-    assert not RollupDirtyDay.objects.exists()  # beat is not running: the read catches up
+    assert not ChangedDay.objects.exists()  # beat is not running: the read catches up
 
 
 def _segment_with_most_feedback() -> tuple[str, list[int]]:
@@ -283,7 +284,7 @@ def test_segment_rollups_follow_customers_who_move_to_another_segment(demo_shop)
     # then: the nightly run moved them, and every segment's numbers follow
     assert CustomerRfm.objects.get(pk=mover).segment != segment
     assert run.changed >= 1
-    assert RollupDirtyDay.objects.filter(source="segments").exists()
+    assert ChangedDay.objects.filter(source="segments").exists()
     for name in CustomerRfm.Segment.values:
         for filters in filter_sets(sku, category, segment=name)[:2]:
             assert_same_numbers(filters, now)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from analytics.models import RollupDirtyDay
+from core.models import ChangedDay
 from feedback.models import FeedbackItem
 from onsite.models import Intercept, Site
 from surveys import services
@@ -57,7 +57,7 @@ def submit_both_ways(make_invitation, user_agent: str) -> tuple[dict, dict]:
     now = timezone.now()
     one_statement, portable = make_invitation(), make_invitation()
     answers = answers_for(one_statement.survey)
-    marks_before = RollupDirtyDay.objects.filter(source="answers").count()
+    marks_before = ChangedDay.objects.filter(source="answers").count()
     fast = services.response_submit(
         invitation=services.invitation_for_token(one_statement.token),
         answers=answers,
@@ -65,7 +65,7 @@ def submit_both_ways(make_invitation, user_agent: str) -> tuple[dict, dict]:
         user_agent=user_agent,
         now=now,
     )
-    assert RollupDirtyDay.objects.filter(source="answers").count() == marks_before + 1
+    assert ChangedDay.objects.filter(source="answers").count() == marks_before + 1
     questions = services.survey_questions(portable.survey)
     kept, errors = services.answers_check(questions=questions, answers=answers)
     assert not errors

@@ -253,7 +253,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # NLP batches are CPU-heavy; a queue of their own keeps them from delaying invitation emails.
-CELERY_TASK_ROUTES = {"sentiment.tasks.*": {"queue": "nlp"}}
+CELERY_TASK_ROUTES = {"sentiment.tasks.*": {"queue": "nlp"}, "feedback.analyse": {"queue": "nlp"}}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 
 # NLP: the sentiment model is trained by `manage.py train_sentiment` and shipped in the repository.

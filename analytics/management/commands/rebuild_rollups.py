@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from analytics import rollups
-from analytics.models import RollupDirtyDay
 from analytics.segments import segments_refresh
+from core.models import ChangedDay
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         if options["all"]:
             segments_refresh()  # the segment-scoped rows need today's segments
             rollups.mark_all_dirty()
-        days = RollupDirtyDay.objects.exclude(source=RollupDirtyDay.Source.ORDERS).count()
+        days = ChangedDay.objects.exclude(source=ChangedDay.Source.ORDERS).count()
         with tqdm(total=days, unit="day", disable=options["verbosity"] < 1, file=self.stderr) as bar:
 
             def progress(source, first, last):
