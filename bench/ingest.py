@@ -85,8 +85,8 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     from config.celery import app
+    from core.api_clients import api_client_create
     from feedback.models import FeedbackItem
-    from integrations.services import api_client_create
     from reviews.models import Review
 
     FeedbackItem.objects.all().delete()

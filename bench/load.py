@@ -221,7 +221,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from integrations.services import api_client_create
+    from core.api_clients import api_client_create
     from tests.factories import FeedbackItemFactory
 
     call_command("migrate", verbosity=0)

@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
         from django.contrib.admin.models import LogEntry
         from django.db.models.signals import post_save
 
+        from core import schema  # noqa: F401  (registers the OpenAPI security scheme of API tokens)
         from core.audit import mirror_admin_log_entry
 
         post_save.connect(mirror_admin_log_entry, sender=LogEntry, dispatch_uid="voz-audit-admin")

@@ -11,7 +11,7 @@ from contextvars import ContextVar
 
 from django.db.models import Model
 
-from core.models import AuditEvent
+from core.models import ApiClient, AuditEvent
 from core.throttling import client_address
 
 _current_request: ContextVar = ContextVar("voz_audit_request", default=None)
@@ -46,8 +46,6 @@ def _actor(explicit_user) -> tuple[object | None, str, str | None]:
     if explicit_user is not None and getattr(explicit_user, "is_authenticated", False) and explicit_user.pk:
         return explicit_user, explicit_user.get_username(), ip
     if request is not None:
-        from integrations.models import ApiClient
-
         client = getattr(request, "auth", None)
         if isinstance(client, ApiClient):
             return None, f"API: {client.name} ({client.token_prefix})", ip

@@ -1,11 +1,11 @@
 """Who may see customers' email addresses and names outside the staff pages."""
 
+from core.models import ApiClient, Scope
+
 
 def may_see_personal_data(request) -> bool:
     """API clients need the personal_data:read scope; staff the customers.view_personal_data
     permission (managers and admins have it, agents do not)."""
-    from integrations.models import ApiClient, Scope
-
     if request is None:
         return False
     client = getattr(request, "auth", None)

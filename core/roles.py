@@ -68,6 +68,10 @@ MANAGER_EXTRA = {
     *(f"{app}.{action}_{model}" for app, model in MANAGER_SETTINGS for action in ("add", "change", "delete", "view")),
 }
 
+# The keys to the API stay with the admins, like the staff accounts: core is a project app for the
+# reads managers get, but its API clients are not.
+ADMIN_ONLY = {"core.view_apiclient"}
+
 
 def roles_sync() -> None:
     """Create or complete the role groups; safe to run at every migrate."""
@@ -77,7 +81,9 @@ def roles_sync() -> None:
     for config in apps.get_app_configs():
         create_permissions(config, verbosity=0)
     by_name = {f"{p.content_type.app_label}.{p.codename}": p for p in Permission.objects.select_related("content_type")}
-    reads = {name for name in by_name if name.split(".")[0] in PROJECT_APPS and name.split(".")[1].startswith("view_")}
+    reads = {
+        name for name in by_name if name.split(".")[0] in PROJECT_APPS and name.split(".")[1].startswith("view_")
+    } - ADMIN_ONLY
     for group_name, names in ((AGENTS, AGENT_PERMISSIONS), (MANAGERS, AGENT_PERMISSIONS | MANAGER_EXTRA | reads)):
         group, _ = Group.objects.get_or_create(name=group_name)
         group.permissions.add(*(by_name[name] for name in names if name in by_name))

@@ -252,7 +252,7 @@ def send_sweep() -> None:
 
 
 def token(*scopes: str) -> str:
-    from integrations.services import api_client_create
+    from core.api_clients import api_client_create
 
     return api_client_create(name="drills", scopes=list(scopes))[1]
 
@@ -505,9 +505,9 @@ def _storm_orders() -> dict[str, int]:
 def reset() -> None:
     from django.core.management import call_command
 
+    from core.models import ApiClient
     from customers.models import Customer, Order
     from feedback.models import FeedbackItem
-    from integrations.models import ApiClient
     from reviews.models import Review
     from support.models import Case
 

@@ -33,7 +33,7 @@ def _survey_questions_read_afresh():
 @pytest.fixture
 def api_token_for(db):
     """A token with the given scopes, as created by a shop admin in the admin."""
-    from integrations.services import api_client_create
+    from core.api_clients import api_client_create
 
     def make(*scopes: str, name: str = "Shop back office") -> str:
         return api_client_create(name=name, scopes=list(scopes))[1]

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from integrations.models import ApiClient
-from integrations.services import api_client_create, api_client_rotate_token, token_digest
+from core.api_clients import api_client_create, api_client_rotate_token, token_digest
+from core.models import ApiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def bearer(token: str) -> APIClient:
 
 def test_an_admin_creates_a_client_and_sees_its_token_once(admin_client):
     response = admin_client.post(
-        reverse("admin:integrations_apiclient_add"),
+        reverse("admin:core_apiclient_add"),
         {"name": "ERP", "scopes": ["orders:write", "orders:read"], "is_active": "on"},
         follow=True,
     )
@@ -34,8 +34,22 @@ def test_an_admin_creates_a_client_and_sees_its_token_once(admin_client):
     assert client.scopes == ["orders:read", "orders:write"]
     assert bearer(token).get("/api/v1/orders/").status_code == 200
     # the change page never shows it again
-    page = admin_client.get(reverse("admin:integrations_apiclient_change", args=[client.pk])).content.decode()
+    page = admin_client.get(reverse("admin:core_apiclient_change", args=[client.pk])).content.decode()
     assert token not in page
+
+
+def test_api_clients_stay_with_the_admins_and_managers_cannot_open_them(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from core.roles import MANAGERS
+
+    api_client_create(name="ERP", scopes=["orders:read"])
+    manager = django_user_model.objects.create_user("manager", password="x", is_staff=True)
+    manager.groups.add(Group.objects.get(name=MANAGERS))
+    client.force_login(manager)
+
+    assert client.get(reverse("admin:core_apiclient_changelist")).status_code == 403
+    assert reverse("admin:core_apiclient_changelist") not in client.get(reverse("admin:index")).content.decode()
 
 
 def test_no_token_is_401_and_a_wrong_scope_is_403_with_the_error_shape():
@@ -93,7 +107,7 @@ def test_use_is_recorded_without_a_write_per_request(django_assert_max_num_queri
 
 
 def test_unknown_scopes_are_refused():
-    from integrations.services import InvalidScopes
+    from core.api_clients import InvalidScopes
 
     with pytest.raises(InvalidScopes):
         api_client_create(name="x", scopes=["everything:*"])

@@ -36,7 +36,7 @@ def in_process_app(db):
 
 @pytest.fixture
 def every_scope_token(api_token_for, db):
-    from integrations.models import Scope
+    from core.models import Scope
     from tests.factories import FeedbackItemFactory, InvitationFactory, OrderItemFactory
 
     invitation = InvitationFactory()

@@ -66,7 +66,7 @@ PAGES = [
 
 @pytest.fixture
 def api():
-    from integrations.services import api_client_create
+    from core.api_clients import api_client_create
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_client_create(name='fuzz', scopes=list(ALL_SCOPES))[1]}")

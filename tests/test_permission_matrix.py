@@ -229,7 +229,7 @@ def test_every_url_has_its_access_decided():
 
 @pytest.fixture
 def world(db, django_user_model, api_token_for):
-    from integrations.models import Scope
+    from core.models import Scope
     from reviews.models import Review
     from social.models import Mention
     from social.services import connector_create

@@ -271,10 +271,10 @@ SENTIMENT_PENDING_GRACE = timedelta(minutes=env.int("SENTIMENT_PENDING_GRACE_MIN
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "integrations.authentication.ApiClientAuthentication",
+        "core.authentication.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["integrations.permissions.ScopedPermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.ScopedPermission"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     # The browsable API is for staff signed in to the admin; clients get JSON.

@@ -5,12 +5,12 @@ from rest_framework import filters, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.models import ApiClient
 from core.pagination import newest_first_cursor
 from feedback import selectors
 from feedback.api.serializers import FeedbackCorrectionSerializer, FeedbackItemOutputSerializer
 from feedback.exports import feedback_csv_response
 from feedback.filters import FeedbackFilter
-from integrations.models import ApiClient
 from sentiment import services as sentiment_services
 
 

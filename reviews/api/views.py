@@ -8,8 +8,8 @@ from rest_framework.views import APIView
 
 from core.bulk import BulkInputSerializer, BulkResultSerializer, bulk_upsert_response
 from core.filters import IsoDateTimeFilter
+from core.models import ApiClient
 from core.pagination import newest_first_cursor
-from integrations.models import ApiClient
 from reviews import selectors, services
 from reviews.api.serializers import (
     RatingSerializer,

@@ -6,8 +6,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.models import ApiClient
 from core.pagination import newest_first_cursor
-from integrations.models import ApiClient
 from support import selectors, services
 from support.api.serializers import (
     CaseCreateSerializer,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.audit import audit
 from core.exceptions import ApplicationError
-from integrations.models import ApiClient, Scope
+from core.models import ApiClient, Scope
 
 TOKEN_PREFIX = "voz"
 # Touching last_used_at on every request would turn each read into a write.

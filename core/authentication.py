@@ -1,8 +1,8 @@
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import authentication, exceptions
 
-from integrations.models import ApiClient
-from integrations.services import api_client_authenticate
+from core.api_clients import api_client_authenticate
+from core.models import ApiClient
 
 
 class ApiClientUser(AnonymousUser):

@@ -2,7 +2,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "integrations.authentication.ApiClientAuthentication"
+    target_class = "core.authentication.ApiClientAuthentication"
     name = "apiToken"
 
     def get_security_definition(self, auto_schema):

@@ -1,6 +1,6 @@
 from rest_framework import permissions
 
-from integrations.models import ApiClient
+from core.models import ApiClient
 
 
 class ScopedPermission(permissions.BasePermission):
