@@ -58,6 +58,7 @@ browser:
 
 test: install-dev services browser
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	# migrations are the same whatever the database; an in-memory one spares a connection to a
 	# database that need not exist yet (the suite creates its own)
 	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
