@@ -17,6 +17,7 @@ from pathlib import Path
 
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext
 from import_export.formats import base_formats
 from import_export.resources import ModelResource
 from import_export.results import Result, RowResult
@@ -46,7 +47,7 @@ class ShopCSV(base_formats.CSV):
         text = in_stream.decode("utf-8-sig") if isinstance(in_stream, bytes) else in_stream.removeprefix("\ufeff")
         header_line = text.partition("\n")[0]
         if not header_line.strip():
-            raise ImportFileInvalid("The file is empty; a header row is required.")
+            raise ImportFileInvalid(gettext("The file is empty; a header row is required."))
         # No column name contains a comma or a semicolon, so the header alone tells the delimiter reliably.
         delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
         reader = csv.reader(StringIO(text), delimiter=delimiter)
@@ -56,14 +57,19 @@ class ShopCSV(base_formats.CSV):
             for cells in reader:
                 extra = len(cells) - len(header)
                 problem = (
-                    f"The row has {extra} more value(s) than the header has columns; quote any value "
-                    "that contains the delimiter."
+                    gettext(
+                        "The row has %(count)d more value(s) than the header has columns; quote any value "
+                        "that contains the delimiter."
+                    )
+                    % {"count": extra}
                     if extra > 0
                     else ""
                 )
                 dataset.append([*cells[: len(header)], *[""] * -extra, problem])
         except csv.Error as exc:
-            raise ImportFileInvalid(f"Line {reader.line_num} is not valid CSV: {exc}.") from exc
+            raise ImportFileInvalid(
+                gettext("Line %(line)d is not valid CSV: %(error)s.") % {"line": reader.line_num, "error": exc}
+            ) from exc
         return dataset
 
 
@@ -78,11 +84,13 @@ def dataset_read(path: Path) -> tablib.Dataset:
         try:
             return base_formats.XLSX().create_dataset(data)
         except Exception as exc:  # openpyxl raises a zoo of types for a damaged workbook
-            raise ImportFileInvalid(f"The file is not a readable XLSX workbook ({type(exc).__name__}).") from exc
+            raise ImportFileInvalid(
+                gettext("The file is not a readable XLSX workbook (%(error)s).") % {"error": type(exc).__name__}
+            ) from exc
     try:
         return ShopCSV().create_dataset(data)
     except UnicodeDecodeError as exc:
-        raise ImportFileInvalid(f"The file is not UTF-8 text (byte {exc.start}).") from exc
+        raise ImportFileInvalid(gettext("The file is not UTF-8 text (byte %(byte)d).") % {"byte": exc.start}) from exc
 
 
 def cell_text(value) -> str:
@@ -104,7 +112,10 @@ def row_rejected(errors: dict[str, list[str]]) -> ValidationError:
 def duplicate_columns_check(headers: list[str], columns) -> None:
     duplicates = sorted({name for name in headers if name in columns and headers.count(name) > 1})
     if duplicates:
-        raise ImportFileInvalid(f"These columns appear more than once in the header: {', '.join(duplicates)}.")
+        raise ImportFileInvalid(
+            gettext("These columns appear more than once in the header: %(columns)s.")
+            % {"columns": ", ".join(duplicates)}
+        )
 
 
 def rows_numbered(dataset: tablib.Dataset, *, header_lines: int = 1) -> list[tuple[int, dict[str, str]]]:

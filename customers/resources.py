@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DataError, IntegrityError
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from import_export.fields import Field
 from import_export.results import RowResult
 
@@ -147,7 +148,9 @@ class OrderResource(ServiceResource):
         duplicate_columns_check(headers, COLUMNS)
         missing = [name for name in REQUIRED_COLUMNS if name not in headers]
         if missing:
-            raise ImportFileInvalid(f"The header lacks required columns: {', '.join(missing)}.")
+            raise ImportFileInvalid(
+                gettext("The header lacks required columns: %(columns)s.") % {"columns": ", ".join(missing)}
+            )
 
     def before_import(self, dataset, **kwargs) -> None:
         self.rows: dict[int, _OrderRow] = {}
@@ -183,13 +186,17 @@ class OrderResource(ServiceResource):
         rows, order_id = order.rows, order.external_id
         lines_with_errors = [row.line for row in rows if row.errors]
         if lines_with_errors:
-            message = f"Order {order_id} not imported because of the errors on {_lines(lines_with_errors)}."
+            message = gettext("Order %(order)s not imported because of the errors on %(lines)s.") % {
+                "order": order_id,
+                "lines": _lines(lines_with_errors),
+            }
             self._order_reject(order, {row.line: row.errors for row in rows if row.errors}, message)
             return
         values, conflicts = _order_values_agreed(rows)
         if conflicts:
             columns = ", ".join(sorted({column for errors in conflicts.values() for column in errors}))
-            self._order_reject(order, conflicts, f"Order {order_id} not imported: its lines disagree on {columns}.")
+            message = gettext("Order %(order)s not imported: its lines disagree on %(columns)s.")
+            self._order_reject(order, conflicts, message % {"order": order_id, "columns": columns})
             return
         data = OrderData(
             external_id=order_id,
@@ -214,7 +221,8 @@ class OrderResource(ServiceResource):
         except (IntegrityError, DataError) as exc:
             # Only data the checks above missed ends here; order_upsert's transaction is rolled back.
             reason = str(exc).strip().splitlines()[0]
-            self._order_reject(order, {}, f"Order {order_id} could not be stored: {reason}")
+            message = gettext("Order %(order)s could not be stored: %(reason)s")
+            self._order_reject(order, {}, message % {"order": order_id, "reason": reason})
             return
         self.counts["created" if created else "updated"] += 1
         order.stored = (RowResult.IMPORT_TYPE_NEW if created else RowResult.IMPORT_TYPE_UPDATE, stored)
@@ -236,10 +244,13 @@ def _order_row_parse(line: int, values: dict[str, str]) -> _OrderRow:
         raw = values[column]
         if not raw:
             if required:
-                errors.setdefault(column, []).append("A value is required.")
+                errors.setdefault(column, []).append(gettext("A value is required."))
             return None
         if column in MAX_LENGTHS and len(raw) > MAX_LENGTHS[column]:
-            errors.setdefault(column, []).append(f"At most {MAX_LENGTHS[column]} characters (this one has {len(raw)}).")
+            errors.setdefault(column, []).append(
+                gettext("At most %(max)d characters (this one has %(length)d).")
+                % {"max": MAX_LENGTHS[column], "length": len(raw)}
+            )
             return None
         try:
             return parser(raw)
@@ -261,7 +272,8 @@ def _order_row_parse(line: int, values: dict[str, str]) -> _OrderRow:
     placed_at, delivered_at = order_values["placed_at"], order_values["delivered_at"]
     if placed_at and delivered_at and delivered_at < placed_at:
         errors.setdefault("delivered_at", []).append(
-            f"The order cannot be delivered before it was placed ({values['placed_at']})."
+            gettext("The order cannot be delivered before it was placed (%(placed_at)s).")
+            % {"placed_at": values["placed_at"]}
         )
     sku = parse("sku", required=True)
     name = parse("product_name")
@@ -284,7 +296,7 @@ def _parse_email(raw: str) -> str:
     try:
         validate_email(raw)
     except ValidationError:
-        raise ValueError(f"'{raw}' is not a valid email address.") from None
+        raise ValueError(gettext("'%(value)s' is not a valid email address.") % {"value": raw}) from None
     return raw
 
 
@@ -294,7 +306,8 @@ def _parse_datetime(raw: str) -> datetime:
         value = datetime.fromisoformat(raw)
     except ValueError:
         raise ValueError(
-            f"'{raw}' is not an ISO 8601 date or datetime (e.g. 2024-05-31 or 2024-05-31T14:30:00+02:00)."
+            gettext("'%(value)s' is not an ISO 8601 date or datetime (e.g. 2024-05-31 or 2024-05-31T14:30:00+02:00).")
+            % {"value": raw}
         ) from None
     if timezone.is_naive(value):
         value = timezone.make_aware(value, timezone.get_default_timezone())
@@ -304,19 +317,22 @@ def _parse_datetime(raw: str) -> datetime:
 def _parse_amount(raw: str) -> Decimal:
     """A non-negative amount with at most two decimals; Spanish exports write a decimal comma."""
     if "," in raw and "." in raw:
-        raise ValueError(f"'{raw}' mixes ',' and '.'; write amounts without thousands separators (1234.50).")
+        raise ValueError(
+            gettext("'%(value)s' mixes ',' and '.'; write amounts without thousands separators (1234.50).")
+            % {"value": raw}
+        )
     try:
         value = Decimal(raw.replace(",", "."))
     except InvalidOperation:
-        raise ValueError(f"'{raw}' is not a number.") from None
+        raise ValueError(gettext("'%(value)s' is not a number.") % {"value": raw}) from None
     if not value.is_finite():
-        raise ValueError(f"'{raw}' is not a number.")
+        raise ValueError(gettext("'%(value)s' is not a number.") % {"value": raw})
     if value < 0:
-        raise ValueError(f"Must be 0 or more (got {raw}).")
+        raise ValueError(gettext("Must be 0 or more (got %(value)s).") % {"value": raw})
     if value > MAX_AMOUNT:
-        raise ValueError(f"Must be at most {MAX_AMOUNT} (got {raw}).")
+        raise ValueError(gettext("Must be at most %(max)s (got %(value)s).") % {"max": MAX_AMOUNT, "value": raw})
     if value != value.quantize(CENT):
-        raise ValueError(f"At most two decimals (got {raw}).")
+        raise ValueError(gettext("At most two decimals (got %(value)s).") % {"value": raw})
     return value.quantize(CENT)
 
 
@@ -324,15 +340,19 @@ def _parse_quantity(raw: str) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"'{raw}' is not a whole number.") from None
+        raise ValueError(gettext("'%(value)s' is not a whole number.") % {"value": raw}) from None
     if not 1 <= value <= MAX_QUANTITY:
-        raise ValueError(f"Must be between 1 and {MAX_QUANTITY} (got {value}).")
+        raise ValueError(
+            gettext("Must be between 1 and %(max)d (got %(value)d).") % {"max": MAX_QUANTITY, "value": value}
+        )
     return value
 
 
 def _parse_currency(raw: str) -> str:
     if len(raw) != 3 or not raw.isascii() or not raw.isalpha():
-        raise ValueError(f"'{raw}' is not a three-letter currency code (ISO 4217, e.g. EUR).")
+        raise ValueError(
+            gettext("'%(value)s' is not a three-letter currency code (ISO 4217, e.g. EUR).") % {"value": raw}
+        )
     return raw.upper()
 
 
@@ -354,16 +374,22 @@ def _order_values_agreed(rows: list[_OrderRow]) -> tuple[dict[str, object], dict
             elif value != agreed[column]:
                 reference = first_row[column]
                 conflicts.setdefault(row.line, {}).setdefault(column, []).append(
-                    f"'{row.raw[column]}' differs from '{reference.raw[column]}' on line {reference.line}; "
-                    f"every line of an order must have the same {column}."
+                    gettext(
+                        "'%(value)s' differs from '%(other)s' on line %(line)d; every line of an order must have "
+                        "the same %(column)s."
+                    )
+                    % {
+                        "value": row.raw[column],
+                        "other": reference.raw[column],
+                        "line": reference.line,
+                        "column": column,
+                    }
                 )
     return agreed, conflicts
 
 
 def _lines(lines: list[int]) -> str:
-    if len(lines) == 1:
-        return f"line {lines[0]}"
-    return "lines " + ", ".join(str(line) for line in lines)
+    return ngettext("line %(lines)s", "lines %(lines)s", len(lines)) % {"lines": ", ".join(map(str, lines))}
 
 
 CUSTOMER_COLUMNS = ("external_id", "email", "name", "language")
@@ -382,29 +408,33 @@ class CustomerResource(ServiceResource):
 
     def header_check(self, headers: list[str]) -> None:
         if "external_id" not in headers:
-            raise ImportFileInvalid("The header lacks the required column external_id.")
+            raise ImportFileInvalid(gettext("The header lacks the required column external_id."))
         duplicate_columns_check(headers, headers)
         self.attribute_columns = [name for name in headers if name and name not in (*CUSTOMER_COLUMNS, ROW_PROBLEM)]
         try:
             attributes_normalise(dict.fromkeys(self.attribute_columns, "x"))
         except CustomerAttributesInvalid as exc:
-            raise ImportFileInvalid(f"Column names that cannot be attributes: {', '.join(exc.extra)}.") from exc
+            raise ImportFileInvalid(
+                gettext("Column names that cannot be attributes: %(columns)s.") % {"columns": ", ".join(exc.extra)}
+            ) from exc
 
     def row_import(self, values: dict[str, str], *, line: int) -> tuple[str, Customer]:
         if values.get(ROW_PROBLEM):
             raise row_rejected({"": [values[ROW_PROBLEM]]})
         external_id = values.get("external_id", "")
         if not external_id or len(external_id) > 100:
-            raise row_rejected({"external_id": ["Required, at most 100 characters."]})
+            raise row_rejected({"external_id": [gettext("Required, at most 100 characters.")]})
         existing = Customer.objects.filter(external_id=external_id).first()
         email = values.get("email", "")
         if email:
             try:
                 validate_email(email)
             except ValidationError:
-                raise row_rejected({"email": [f"Not an email address: {email[:80]}"]}) from None
+                raise row_rejected(
+                    {"email": [gettext("Not an email address: %(value)s") % {"value": email[:80]}]}
+                ) from None
         elif existing is None:
-            raise row_rejected({"email": ["A new customer needs an email."]})
+            raise row_rejected({"email": [gettext("A new customer needs an email.")]})
         before = (existing.email, existing.name, existing.preferred_language, existing.attributes) if existing else None
         try:
             customer = customer_upsert(

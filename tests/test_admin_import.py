@@ -41,7 +41,7 @@ def test_an_order_file_is_previewed_with_its_rejected_rows_and_stored_only_when_
     page = preview.content.decode()
     assert preview.status_code == 200
     assert "PLATO-01" in page and "TAZA-01" in page  # the rows to be imported
-    assert "Must be 0 or more (got -3.00)." in page  # line 4's error
+    assert "Debe ser 0 o más (es -3.00)." in page  # line 4 is rejected, in the staff member's language
     assert not Order.objects.exists() and not Customer.objects.exists()
 
     done = confirm(admin_client, "/admin/customers/order/process_import/", preview)
@@ -102,10 +102,13 @@ def test_a_view_only_agent_can_neither_import_nor_export(client, django_user_mod
     assert not Order.objects.exists()
 
 
-def test_the_import_pages_speak_the_users_language(admin_client):
+def test_the_import_pages_and_their_errors_speak_the_users_language(admin_client):
     spanish = upload(admin_client, "/admin/customers/order/import/", "pedidos.csv", ORDERS_CSV.encode())
     admin_client.cookies["django_language"] = "en"
     english = upload(admin_client, "/admin/customers/order/import/", "pedidos.csv", ORDERS_CSV.encode())
 
-    assert "Filas rechazadas" in spanish.content.decode() and "Confirmar importación" in spanish.content.decode()
-    assert "Rejected rows" in english.content.decode() and "Confirm import" in english.content.decode()
+    for page, words in (
+        (spanish, ["Filas rechazadas", "Debe ser 0 o más (es -3.00).", "Confirmar importación", "Vista previa"]),
+        (english, ["Rejected rows", "Must be 0 or more (got -3.00).", "Confirm import", "Preview"]),
+    ):
+        assert all(word in page.content.decode() for word in words), words

@@ -1,7 +1,7 @@
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from tqdm import tqdm
 
 from customers.importing import ImportFileInvalid, dataset_import, dataset_read
@@ -17,6 +17,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="CSV (UTF-8, comma or semicolon separated) or XLSX file")
 
+    # The import's messages are translated for the admin's pages; the command speaks English.
+    @no_translations
     def handle(self, *args, file: Path, verbosity: int, **options):
         progress_stream = options.get("stderr") or sys.stderr
 

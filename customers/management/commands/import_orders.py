@@ -2,7 +2,7 @@ import csv
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from tqdm import tqdm
 
 from customers.importing import ImportFileInvalid, ImportReport, dataset_import, dataset_read
@@ -23,6 +23,8 @@ class Command(BaseCommand):
             help="Also write the rejected rows' errors to this CSV file (line,column,message)",
         )
 
+    # The import's messages are translated for the admin's pages; the command speaks English.
+    @no_translations
     def handle(self, *args, file: Path, errors_file: Path | None, verbosity: int, **options):
         # tqdm redraws in place with "\r", which the newline-adding OutputWrapper of self.stderr would break.
         progress_stream = options.get("stderr") or sys.stderr

@@ -2,7 +2,7 @@ import csv
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from tqdm import tqdm
 
 from customers.importing import ImportFileInvalid, dataset_import
@@ -20,6 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--source", default="", help="Source for rows that do not name one (e.g. amazon).")
         parser.add_argument("--errors-file", type=Path, help="Also write the rejected rows to this CSV.")
 
+    # The import's messages are translated for the admin's pages; the command speaks English.
+    @no_translations
     def handle(self, *args, file: Path, source: str, errors_file: Path | None, verbosity: int, **options):
         if not file.exists():
             raise CommandError(f"Cannot read {file}: no such file")
