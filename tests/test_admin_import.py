@@ -10,7 +10,9 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.roles import AGENTS
+from customers.importing import ShopCSV, dataset_import
 from customers.models import Customer, Order
+from customers.resources import OrderResource
 from feedback.models import FeedbackItem
 from reviews.models import Review
 from tests.factories import ProductFactory
@@ -112,3 +114,20 @@ def test_the_import_pages_and_their_errors_speak_the_users_language(admin_client
         (english, ["Rejected rows", "Must be 0 or more (got -3.00).", "Confirm import", "Preview"]),
     ):
         assert all(word in page.content.decode() for word in words), words
+
+
+def test_an_order_export_is_a_file_the_import_takes_back(admin_client):
+    confirm(
+        admin_client,
+        "/admin/customers/order/process_import/",
+        upload(admin_client, "/admin/customers/order/import/", "pedidos.csv", ORDERS_CSV.encode()),
+    )
+
+    exported = OrderResource().export(queryset=Order.objects.all())
+    report = dataset_import(OrderResource(), ShopCSV().create_dataset(exported.csv))
+
+    assert exported.headers[:3] == ["order_external_id", "customer_external_id", "customer_email"]
+    assert len(exported) == 2  # one row per item
+    assert (report.counts["updated"], report.issues) == (1, [])
+    assert Order.objects.get().items.count() == 2
+    assert admin_client.get("/admin/customers/order/export/").status_code == 200
