@@ -1,81 +1,209 @@
-"""Import orders from a shop's CSV export.
+"""Imports of shop files (customers, orders, reviews) through django-import-export.
 
-One row per order item; the rows of an order are grouped by ``order_external_id`` and the order is
-upserted with :func:`customers.services.order_upsert`, each order in its own transaction, so a bad
-row or order is reported and skipped while the rest of the file is imported.
-
-An order is imported whole or not at all: the items sent replace the stored ones, so importing an
-order without one of its rows would silently drop that item. A row with errors rejects its order.
+The library reads a file into a tablib Dataset and drives its rows, in the admin (a dry run to
+preview, then the import) and in the import commands alike. Our resources (``ServiceResource``)
+write every row through the domain's services, so an import obeys the rules the API obeys; a row
+the services or the checks refuse is reported by line and column and skipped while the rest of the
+file is imported. A file that cannot be read at all, or lacks a required column, imports nothing.
 """
 
 import csv
-import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from typing import TextIO
+from datetime import date, datetime
+from io import StringIO
+from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import DataError, IntegrityError
-from django.utils import timezone
+import tablib
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext
+from import_export.formats import base_formats
+from import_export.resources import ModelResource
+from import_export.results import Result, RowResult
 
 from core.exceptions import ApplicationError
-from customers.services import CustomerData, OrderData, OrderItemData, order_upsert
 
-REQUIRED_COLUMNS = ("order_external_id", "customer_external_id", "customer_email", "placed_at", "total", "sku")
-OPTIONAL_COLUMNS = (
-    "customer_name",
-    "customer_language",
-    "delivered_at",
-    "currency",
-    "product_name",
-    "category",
-    "quantity",
-    "unit_price",
-)
-COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-# Every row of an order repeats these; if they disagree we cannot know which one the shop meant.
-ORDER_COLUMNS = (
-    "customer_external_id",
-    "customer_email",
-    "customer_name",
-    "customer_language",
-    "placed_at",
-    "delivered_at",
-    "total",
-    "currency",
-)
-MAX_LENGTHS = {
-    "order_external_id": 100,
-    "customer_external_id": 100,
-    "customer_email": 254,
-    "customer_name": 200,
-    "customer_language": 8,
-    "sku": 100,
-    "product_name": 300,
-    "category": 200,
-}
-# Order.total and OrderItem.unit_price are DECIMAL(12, 2).
-MAX_AMOUNT = Decimal("9999999999.99")
-CENT = Decimal("0.01")
-# The same bound the API puts on a line's quantity.
-MAX_QUANTITY = 100_000
-# Point a service error at a column the user knows from the file.
-SERVICE_FIELD_COLUMNS = {
-    "customer": "customer_external_id",
-    "placed_at": "placed_at",
-    "delivered_at": "delivered_at",
-    "total": "total",
-    "currency": "currency",
-}
+# The column our CSV reader adds to say what was wrong with a row as read (too many cells, not a
+# JSON object…); the parentheses keep it apart from any column a shop may name.
+ROW_PROBLEM = "(row problem)"
 
 
 class ImportFileInvalid(ApplicationError):
-    """The file as a whole cannot be imported: unreadable, not CSV, or required columns missing."""
+    """The file as a whole cannot be imported: unreadable, not UTF-8, or required columns missing."""
 
     code = "import_file_invalid"
+
+
+class ShopCSV(base_formats.CSV):
+    """CSV as shops export it: UTF-8 with or without a byte order mark, comma or semicolon separated.
+
+    Unlike tablib's reader, which refuses a whole file for one row longer than the header, a long
+    row is kept and flagged, so it is reported on its line; a blank line stays a (blank) row, so row
+    numbers stay line numbers.
+    """
+
+    def create_dataset(self, in_stream) -> tablib.Dataset:
+        text = in_stream.decode("utf-8-sig") if isinstance(in_stream, bytes) else in_stream.removeprefix("\ufeff")
+        header_line = text.partition("\n")[0]
+        if not header_line.strip():
+            raise ImportFileInvalid(gettext("The file is empty; a header row is required."))
+        # No column name contains a comma or a semicolon, so the header alone tells the delimiter reliably.
+        delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+        reader = csv.reader(StringIO(text), delimiter=delimiter)
+        try:
+            header = next(reader)
+            dataset = tablib.Dataset(headers=[*header, ROW_PROBLEM])
+            for cells in reader:
+                extra = len(cells) - len(header)
+                problem = (
+                    gettext(
+                        "The row has %(count)d more value(s) than the header has columns; quote any value "
+                        "that contains the delimiter."
+                    )
+                    % {"count": extra}
+                    if extra > 0
+                    else ""
+                )
+                dataset.append([*cells[: len(header)], *[""] * -extra, problem])
+        except csv.Error as exc:
+            raise ImportFileInvalid(
+                gettext("Line %(line)d is not valid CSV: %(error)s.") % {"line": reader.line_num, "error": exc}
+            ) from exc
+        return dataset
+
+
+IMPORT_FORMATS = [ShopCSV, base_formats.XLSX]
+EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
+
+
+def dataset_read(path: Path) -> tablib.Dataset:
+    """The rows of a CSV or, by its extension, an XLSX file; ImportFileInvalid if it cannot be read."""
+    data = path.read_bytes()
+    if path.suffix.lower() == ".xlsx":
+        try:
+            return base_formats.XLSX().create_dataset(data)
+        except Exception as exc:  # openpyxl raises a zoo of types for a damaged workbook
+            raise ImportFileInvalid(
+                gettext("The file is not a readable XLSX workbook (%(error)s).") % {"error": type(exc).__name__}
+            ) from exc
+    try:
+        return ShopCSV().create_dataset(data)
+    except UnicodeDecodeError as exc:
+        raise ImportFileInvalid(gettext("The file is not UTF-8 text (byte %(byte)d).") % {"byte": exc.start}) from exc
+
+
+def cell_text(value) -> str:
+    """A cell as the text a CSV would hold: spreadsheets give numbers and dates as such."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def row_rejected(errors: dict[str, list[str]]) -> ValidationError:
+    """The error that marks a row invalid; the column "" is the row as a whole."""
+    return ValidationError({column or NON_FIELD_ERRORS: messages for column, messages in errors.items()})
+
+
+def duplicate_columns_check(headers: list[str], columns) -> None:
+    duplicates = sorted({name for name in headers if name in columns and headers.count(name) > 1})
+    if duplicates:
+        raise ImportFileInvalid(
+            gettext("These columns appear more than once in the header: %(columns)s.")
+            % {"columns": ", ".join(duplicates)}
+        )
+
+
+def rows_numbered(dataset: tablib.Dataset, *, header_lines: int = 1) -> list[tuple[int, dict[str, str]]]:
+    """(line, {column: text}) of every row that is not blank, numbered as the library numbers them."""
+    numbered = []
+    for number, cells in enumerate(dataset, 1):
+        values = {name: cell_text(value) for name, value in zip(dataset.headers, cells, strict=True) if name}
+        if any(values.values()):
+            numbered.append((number + header_lines, values))
+    return numbered
+
+
+ProgressFactory = Callable[[int], object]
+
+
+class ServiceResource(ModelResource):
+    """A resource whose rows are stored by a domain service instead of saved as model instances.
+
+    Subclasses implement ``row_import(values, line=...)``: store one row and return the import type
+    (RowResult.IMPORT_TYPE_NEW, _UPDATE or _SKIP for unchanged) with the stored object, or raise the
+    ValidationError of ``row_rejected``. They count what they store in ``self.counts``.
+    ``progress(total)`` returns a progress bar (tqdm) that the resource ticks.
+    """
+
+    def __init__(self, *, progress: ProgressFactory | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.progress_factory = progress
+        self.progress_bar = None
+        self.counts: Counter[str] = Counter()
+
+    # False where a resource ticks its progress bar per object rather than per row (an order has many rows).
+    progress_per_row = True
+
+    def header_check(self, headers: list[str]) -> None:
+        """Raise ImportFileInvalid when the header cannot give a useful import."""
+
+    def progress_total(self, dataset: tablib.Dataset) -> int:
+        return len(rows_numbered(dataset))
+
+    def row_import(self, values: dict[str, str], *, line: int) -> tuple[str, object]:
+        raise NotImplementedError
+
+    def import_data(self, dataset, **kwargs) -> Result:
+        dataset.headers = [cell_text(name).lower() for name in dataset.headers or []]
+        try:
+            self.header_check(dataset.headers)
+        except ImportFileInvalid as exc:
+            result = self.get_result_class()()
+            result.append_base_error(self.get_error_result_class()(exc))
+            return result
+        return super().import_data(dataset, **kwargs)
+
+    def get_diff_headers(self) -> list[str]:
+        return [field.column_name for field in self.get_user_visible_fields()]
+
+    def before_import(self, dataset, **kwargs) -> None:
+        self.counts.clear()
+        if self.progress_factory is not None:
+            self.progress_bar = self.progress_factory(self.progress_total(dataset))
+
+    def progress_tick(self) -> None:
+        if self.progress_bar is not None:
+            self.progress_bar.update(1)
+
+    def import_row(self, row, instance_loader, **kwargs) -> RowResult:
+        row_result = self.get_row_result_class()()
+        values = {name: cell_text(value) for name, value in row.items() if name}
+        if not any(values.values()):
+            # A blank line: nothing to import and nothing to report, so it has no import type.
+            return row_result
+        row_result.diff = [values.get(column, "") for column in self.get_diff_headers()]
+        if self.progress_per_row:
+            self.progress_tick()
+        line = kwargs["row_number"] + kwargs.get("header_lines", 1)
+        try:
+            row_result.import_type, row_result.instance = self.row_import(values, line=line)
+        except ValidationError as exc:
+            row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+            row_result.validation_error = exc
+        row_result.add_instance_info(row_result.instance)
+        return row_result
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        # The services store through the ordinary sequences, so unlike ModelResource there is no
+        # sequence to reset.
+        result.counts = self.counts
+        if self.progress_bar is not None:
+            self.progress_bar.close()
 
 
 @dataclass(frozen=True)
@@ -87,347 +215,9 @@ class ImportIssue:
 
 @dataclass
 class ImportReport:
-    orders_created: int = 0
-    orders_updated: int = 0
-    orders_rejected: int = 0
-    rows_total: int = 0
-    rejected_lines: set[int] = field(default_factory=set)
-    issues: list[ImportIssue] = field(default_factory=list)
+    """What an import did: objects created, updated and left unchanged, and the rows it rejected."""
 
-    @property
-    def rows_rejected(self) -> int:
-        return len(self.rejected_lines)
-
-    @property
-    def every_row_failed(self) -> bool:
-        return self.rows_total > 0 and self.rows_rejected == self.rows_total
-
-    def reject(self, line: int, column: str, message: str) -> None:
-        self.rejected_lines.add(line)
-        self.issues.append(ImportIssue(line=line, column=column, message=message))
-
-    def issues_by_line(self) -> list[ImportIssue]:
-        return sorted(self.issues, key=lambda issue: issue.line)
-
-
-@dataclass
-class _Row:
-    line: int
-    raw: dict[str, str]
-    # Parsed order-level values; None where the cell is blank or invalid.
-    order_values: dict[str, object]
-    item: OrderItemData | None
-    errors: list[tuple[str, str]]
-
-
-@dataclass
-class _OrderRows:
-    external_id: str
-    rows: list[_Row] = field(default_factory=list)
-
-
-ProgressWrapper = Callable[[Sequence[_OrderRows]], Iterable[_OrderRows]]
-
-
-def orders_import_csv(*, stream: TextIO, progress: ProgressWrapper | None = None) -> ImportReport:
-    """Import the orders in a CSV text stream (opened with ``newline=""``) and report what happened.
-
-    ``progress`` wraps the list of orders about to be stored, e.g. ``lambda orders: tqdm(orders)``.
-    Raises ImportFileInvalid, before anything is stored, when the file as a whole cannot be imported.
-    """
-    report = ImportReport()
-    orders: dict[str, _OrderRows] = {}
-    for line, values, extra_cells in _read_rows(stream):
-        report.rows_total += 1
-        row = _parse_row(line, values)
-        if extra_cells:
-            # Listed first: shifted columns are the likely cause of the row's other errors.
-            row.errors.insert(
-                0,
-                (
-                    "",
-                    f"The row has {extra_cells} more value(s) than the header has columns; quote any value "
-                    "that contains the delimiter.",
-                ),
-            )
-        order_external_id = values["order_external_id"]
-        if not order_external_id:
-            # A row without an order id belongs to no order; all we can do is report it.
-            for column, message in row.errors:
-                report.reject(line, column, message)
-            continue
-        orders.setdefault(order_external_id, _OrderRows(order_external_id)).rows.append(row)
-
-    order_list = list(orders.values())
-    for order_rows in progress(order_list) if progress else order_list:
-        _order_import(order_rows, report)
-    return report
-
-
-def _csv_rows(stream: TextIO) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The lower-cased header and (line where the row starts, cells) for every non-blank row, for a
-    comma- or semicolon-separated UTF-8 stream; unreadable input raises ImportFileInvalid."""
-    try:
-        header_line = stream.readline().removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise ImportFileInvalid("The file is not UTF-8 text.") from exc
-    if not header_line.strip():
-        raise ImportFileInvalid("The file is empty; a header row is required.")
-    # No column name contains a comma or a semicolon, so the header alone tells the delimiter reliably.
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(itertools.chain([header_line], stream), delimiter=delimiter)
-    try:
-        header = [name.strip().lower() for name in next(reader)]
-    except csv.Error as exc:
-        raise ImportFileInvalid(f"The header is not valid CSV: {exc}.") from exc
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        previous_line = reader.line_num
-        try:
-            for cells in reader:
-                # A quoted value may span lines; report the line the row starts on.
-                line, previous_line = previous_line + 1, reader.line_num
-                if any(cell.strip() for cell in cells):
-                    yield line, cells
-        except UnicodeDecodeError as exc:
-            raise ImportFileInvalid(f"The file is not UTF-8 text (after line {reader.line_num}).") from exc
-        except csv.Error as exc:
-            raise ImportFileInvalid(f"Line {reader.line_num} is not valid CSV: {exc}.") from exc
-
-    return header, rows()
-
-
-def _read_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, str], int]]:
-    """Yield (line where the row starts, {column: stripped value}, number of cells beyond the header)."""
-    header, rows = _csv_rows(stream)
-    columns = _header_columns(header)
-    for line, cells in rows:
-        values = {name: cells[index].strip() if index < len(cells) else "" for name, index in columns.items()}
-        for name in COLUMNS:
-            values.setdefault(name, "")
-        yield line, values, max(len(cells) - len(header), 0)
-
-
-def _header_columns(header: list[str]) -> dict[str, int]:
-    """Map each known column to its position; other columns are ignored so exports may carry more."""
-    duplicates = sorted({name for name in header if name in COLUMNS and header.count(name) > 1})
-    if duplicates:
-        raise ImportFileInvalid(f"These columns appear more than once in the header: {', '.join(duplicates)}.")
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
-        raise ImportFileInvalid(f"The header lacks required columns: {', '.join(missing)}.")
-    return {name: header.index(name) for name in COLUMNS if name in header}
-
-
-def _parse_row(line: int, values: dict[str, str]) -> _Row:
-    errors: list[tuple[str, str]] = []
-
-    def parse(column: str, parser: Callable[[str], object] = str, *, required: bool = False) -> object:
-        raw = values[column]
-        if not raw:
-            if required:
-                errors.append((column, "A value is required."))
-            return None
-        if column in MAX_LENGTHS and len(raw) > MAX_LENGTHS[column]:
-            errors.append((column, f"At most {MAX_LENGTHS[column]} characters (this one has {len(raw)})."))
-            return None
-        try:
-            return parser(raw)
-        except ValueError as exc:
-            errors.append((column, str(exc)))
-            return None
-
-    parse("order_external_id", required=True)
-    order_values = {
-        "customer_external_id": parse("customer_external_id", required=True),
-        "customer_email": parse("customer_email", _parse_email, required=True),
-        "customer_name": parse("customer_name"),
-        "customer_language": parse("customer_language"),
-        "placed_at": parse("placed_at", _parse_datetime, required=True),
-        "delivered_at": parse("delivered_at", _parse_datetime),
-        "total": parse("total", _parse_amount, required=True),
-        "currency": parse("currency", _parse_currency),
-    }
-    placed_at, delivered_at = order_values["placed_at"], order_values["delivered_at"]
-    if placed_at and delivered_at and delivered_at < placed_at:
-        errors.append(("delivered_at", f"The order cannot be delivered before it was placed ({values['placed_at']})."))
-    sku = parse("sku", required=True)
-    name = parse("product_name")
-    category = parse("category")
-    quantity = parse("quantity", _parse_quantity)
-    unit_price = parse("unit_price", _parse_amount)
-    item = None
-    if not errors:
-        item = OrderItemData(
-            sku=sku,
-            name=name or "",
-            category=category or "",
-            quantity=1 if quantity is None else quantity,
-            unit_price=unit_price,
-        )
-    return _Row(line=line, raw=values, order_values=order_values, item=item, errors=errors)
-
-
-def _parse_email(raw: str) -> str:
-    try:
-        validate_email(raw)
-    except ValidationError:
-        raise ValueError(f"'{raw}' is not a valid email address.") from None
-    return raw
-
-
-def _parse_datetime(raw: str) -> datetime:
-    """ISO 8601 date or datetime; a value without an offset is in the site's time zone (TIME_ZONE)."""
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(
-            f"'{raw}' is not an ISO 8601 date or datetime (e.g. 2024-05-31 or 2024-05-31T14:30:00+02:00)."
-        ) from None
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.get_default_timezone())
-    return value
-
-
-def _parse_amount(raw: str) -> Decimal:
-    """A non-negative amount with at most two decimals; Spanish exports write a decimal comma."""
-    if "," in raw and "." in raw:
-        raise ValueError(f"'{raw}' mixes ',' and '.'; write amounts without thousands separators (1234.50).")
-    try:
-        value = Decimal(raw.replace(",", "."))
-    except InvalidOperation:
-        raise ValueError(f"'{raw}' is not a number.") from None
-    if not value.is_finite():
-        raise ValueError(f"'{raw}' is not a number.")
-    if value < 0:
-        raise ValueError(f"Must be 0 or more (got {raw}).")
-    if value > MAX_AMOUNT:
-        raise ValueError(f"Must be at most {MAX_AMOUNT} (got {raw}).")
-    if value != value.quantize(CENT):
-        raise ValueError(f"At most two decimals (got {raw}).")
-    return value.quantize(CENT)
-
-
-def _parse_quantity(raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"'{raw}' is not a whole number.") from None
-    if not 1 <= value <= MAX_QUANTITY:
-        raise ValueError(f"Must be between 1 and {MAX_QUANTITY} (got {value}).")
-    return value
-
-
-def _parse_currency(raw: str) -> str:
-    if len(raw) != 3 or not raw.isascii() or not raw.isalpha():
-        raise ValueError(f"'{raw}' is not a three-letter currency code (ISO 4217, e.g. EUR).")
-    return raw.upper()
-
-
-def _order_import(order_rows: _OrderRows, report: ImportReport) -> None:
-    order_id, rows = order_rows.external_id, order_rows.rows
-    lines_with_errors = [row.line for row in rows if row.errors]
-    if lines_with_errors:
-        for row in rows:
-            for column, message in row.errors:
-                report.reject(row.line, column, message)
-        _order_reject(
-            report, rows, "", f"Order {order_id} not imported because of the errors on {_lines(lines_with_errors)}."
-        )
-        return
-
-    values, conflicts = _order_values_agreed(rows)
-    if conflicts:
-        for line, column, message in conflicts:
-            report.reject(line, column, message)
-        columns = ", ".join(sorted({column for _line, column, _message in conflicts}))
-        _order_reject(report, rows, "", f"Order {order_id} not imported: its lines disagree on {columns}.")
-        return
-
-    data = OrderData(
-        external_id=order_id,
-        customer=CustomerData(
-            external_id=values["customer_external_id"],
-            email=values["customer_email"],
-            name=values["customer_name"] or "",
-            preferred_language=values["customer_language"] or "",
-        ),
-        placed_at=values["placed_at"],
-        delivered_at=values["delivered_at"],
-        total=values["total"],
-        currency=values["currency"] or "EUR",
-        items=[row.item for row in rows],
-    )
-    try:
-        _order, created = order_upsert(data=data)
-    except ApplicationError as exc:
-        column = next((SERVICE_FIELD_COLUMNS[key] for key in exc.extra if key in SERVICE_FIELD_COLUMNS), "")
-        _order_reject(report, rows, column, exc.message)
-        return
-    except (IntegrityError, DataError) as exc:
-        # Only data the checks above missed ends here; order_upsert's transaction is rolled back.
-        reason = str(exc).strip().splitlines()[0]
-        _order_reject(report, rows, "", f"Order {order_id} could not be stored: {reason}")
-        return
-    if created:
-        report.orders_created += 1
-    else:
-        report.orders_updated += 1
-
-
-def _order_reject(report: ImportReport, rows: list[_Row], column: str, message: str) -> None:
-    """Count the order as rejected and give each of its rows not reported yet the reason."""
-    report.orders_rejected += 1
-    for row in rows:
-        if row.line not in report.rejected_lines:
-            report.reject(row.line, column, message)
-
-
-def _order_values_agreed(rows: list[_Row]) -> tuple[dict[str, object], list[tuple[int, str, str]]]:
-    """The order-level values all rows agree on, and (line, column, message) where a row disagrees.
-
-    A blank optional cell agrees with anything: some exports fill order fields on the first row only.
-    """
-    agreed: dict[str, object] = dict.fromkeys(ORDER_COLUMNS)
-    first_row: dict[str, _Row] = {}
-    conflicts: list[tuple[int, str, str]] = []
-    for row in rows:
-        for column in ORDER_COLUMNS:
-            value = row.order_values[column]
-            if value is None:
-                continue
-            if column not in first_row:
-                agreed[column], first_row[column] = value, row
-            elif value != agreed[column]:
-                reference = first_row[column]
-                conflicts.append(
-                    (
-                        row.line,
-                        column,
-                        f"'{row.raw[column]}' differs from '{reference.raw[column]}' on line {reference.line}; "
-                        f"every line of an order must have the same {column}.",
-                    )
-                )
-    return agreed, conflicts
-
-
-def _lines(lines: list[int]) -> str:
-    if len(lines) == 1:
-        return f"line {lines[0]}"
-    return "lines " + ", ".join(str(line) for line in lines)
-
-
-# ---------------------------------------------------------------------------------------------
-# Customer profiles
-# ---------------------------------------------------------------------------------------------
-CUSTOMER_COLUMNS = ("external_id", "email", "name", "language")
-
-
-@dataclass
-class CustomerImportReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+    counts: Counter[str]
     rows_total: int = 0
     issues: list[ImportIssue] = field(default_factory=list)
 
@@ -435,68 +225,30 @@ class CustomerImportReport:
     def rejected(self) -> int:
         return len({issue.line for issue in self.issues})
 
+    @property
+    def every_row_failed(self) -> bool:
+        return self.rows_total > 0 and self.rejected == self.rows_total
 
-def customers_import_csv(*, stream: TextIO, progress: Callable | None = None) -> CustomerImportReport:
-    """Create or update customers from a CSV: external_id (required), email (required for a new
-    customer), name, language, and any other column as an attribute (city, age_band, loyalty_tier…).
+    def issues_by_line(self) -> list[ImportIssue]:
+        return sorted(self.issues, key=lambda issue: issue.line)
 
-    An empty cell changes nothing, so a file with a few columns completes profiles without wiping
-    what other files set. Each row is stored on its own; a bad row is reported and skipped.
-    """
-    from customers.models import Customer
-    from customers.services import CustomerAttributesInvalid, attributes_normalise, customer_upsert
 
-    report = CustomerImportReport()
-    header, csv_rows = _csv_rows(stream)
-    if "external_id" not in header:
-        raise ImportFileInvalid("The header lacks the required column external_id.")
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise ImportFileInvalid(f"These columns appear more than once in the header: {', '.join(duplicates)}.")
-    attribute_columns = [name for name in header if name and name not in CUSTOMER_COLUMNS]
-    try:
-        attributes_normalise(dict.fromkeys(attribute_columns, "x"))
-    except CustomerAttributesInvalid as exc:
-        raise ImportFileInvalid(f"Column names that cannot be attributes: {', '.join(exc.extra)}.") from exc
-    rows = list(csv_rows)  # read whole before storing anything: a broken file imports nothing
-    report.rows_total = len(rows)
-    for line, cells in progress(rows) if progress else rows:
-        values = {name: cells[index].strip() if index < len(cells) else "" for index, name in enumerate(header)}
-        external_id = values.get("external_id", "")
-        if not external_id or len(external_id) > 100:
-            report.issues.append(ImportIssue(line, "external_id", "Required, at most 100 characters."))
-            continue
-        existing = Customer.objects.filter(external_id=external_id).first()
-        email = values.get("email", "")
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                report.issues.append(ImportIssue(line, "email", f"Not an email address: {email[:80]}"))
-                continue
-        elif existing is None:
-            report.issues.append(ImportIssue(line, "email", "A new customer needs an email."))
-            continue
-        attributes = {name: values[name] for name in attribute_columns if values.get(name)}
-        before = (existing.email, existing.name, existing.preferred_language, existing.attributes) if existing else None
-        try:
-            customer = customer_upsert(
-                data=CustomerData(
-                    external_id=external_id,
-                    email=email or existing.email,
-                    name=values.get("name", "")[:200],
-                    preferred_language=values.get("language", ""),
-                    attributes=attributes,
-                )
-            )
-        except CustomerAttributesInvalid as exc:
-            for column, messages in (exc.extra or {"": [exc.message]}).items():
-                report.issues.append(ImportIssue(line, column, "; ".join(messages)))
-            continue
-        if existing is None:
-            report.created += 1
-        elif before != (customer.email, customer.name, customer.preferred_language, customer.attributes):
-            report.updated += 1
-        else:
-            report.unchanged += 1
+def report_from_result(result: Result, *, header_lines: int = 1) -> ImportReport:
+    """The report of a finished import; raises ImportFileInvalid if the file as a whole was refused."""
+    if result.base_errors:
+        raise result.base_errors[0].error
+    totals = result.totals
+    report = ImportReport(counts=getattr(result, "counts", Counter()), rows_total=sum(totals.values()))
+    for row in result.invalid_rows:
+        for column, messages in row.error_dict.items():
+            column = "" if column == NON_FIELD_ERRORS else column
+            report.issues.extend(ImportIssue(row.number + header_lines, column, message) for message in messages)
+    for row in result.error_rows:
+        report.issues.extend(ImportIssue(row.number + header_lines, "", str(error.error)) for error in row.errors)
     return report
+
+
+def dataset_import(resource: ServiceResource, dataset: tablib.Dataset, *, header_lines: int = 1) -> ImportReport:
+    """Import every row for good, each stored in its own transaction by its service, as the commands do."""
+    result = resource.import_data(dataset, dry_run=False, use_transactions=False, header_lines=header_lines)
+    return report_from_result(result, header_lines=header_lines)

@@ -2,9 +2,10 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from customers.admin import admin_link
+from customers.admin import FileImportExportMixin, admin_link
 from reviews import services
 from reviews.models import ModerationRule, Review, ReviewReply
+from reviews.resources import ReviewResource
 
 
 class ReviewReplyInline(admin.StackedInline):
@@ -30,7 +31,8 @@ def _moderate_action(status: str, description):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(FileImportExportMixin, admin.ModelAdmin):
+    resource_classes = [ReviewResource]
     list_display = [
         "created_at",
         "stars",

@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 
 from analytics import selectors
 from analytics.models import SavedSegment
-from customers.importing import customers_import_csv
+from customers.importing import ShopCSV, dataset_import
 from customers.models import Customer
+from customers.resources import CustomerResource
 from surveys.services import response_submit
 from tests.factories import CustomerFactory, InvitationFactory, OrderFactory
 
@@ -87,9 +88,10 @@ def test_a_csv_completes_profiles_without_wiping_what_it_leaves_empty():
         "C-5;no-es-un-email;;;;\n"
     )
 
-    report = customers_import_csv(stream=io.StringIO(csv_text))
+    report = dataset_import(CustomerResource(), ShopCSV().create_dataset(csv_text))
 
-    assert (report.created, report.updated, report.unchanged, report.rejected) == (1, 1, 1, 2)
+    assert [report.counts[outcome] for outcome in ("created", "updated", "unchanged")] == [1, 1, 1]
+    assert report.rejected == 2
     assert Customer.objects.get(external_id="C-1").attributes == {
         "city": "Madrid",
         "gender": "f",

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "django_celery_beat",
+    "import_export",
     "csp",
     "core",
     "customers",
@@ -306,6 +307,12 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
 API_MAX_BATCH_ITEMS = env.int("API_MAX_BATCH_ITEMS", default=1000)
 API_MAX_TEXT_LENGTH = env.int("API_MAX_TEXT_LENGTH", default=10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+
+# Admin imports and exports (django-import-export). An import creates and changes rows, and an
+# export hands over a whole table at once: both take the change permission on the model, so a
+# view-only agent has neither.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "change"
 
 # Reviews: the Bayesian-smoothed rating counts every product as if it also had this many
 # reviews at this mean, so a handful of 5-star reviews cannot outrank hundreds of good ones.
