@@ -24,6 +24,7 @@ urlpatterns = [
     path("f/<str:token>/", support_public_views.followup, name="support-followup"),
     path("w/", include("onsite.urls")),
     path("api/v1/", include("customers.api.urls")),
+    path("api/v1/", include("privacy.api.urls")),
     path("api/v1/", include("sentiment.api.urls")),
     path("api/v1/", include("reviews.api.urls")),
     path("api/v1/", include("social.api.urls")),
