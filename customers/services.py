@@ -233,11 +233,9 @@ def order_upsert(*, data: OrderData) -> tuple[Order, bool]:
         order.items.all().delete()
         # Its feedback and survey answers count under the order's products in the rollups.
         changes_record(Source.FEEDBACK, order.feedback_items.values_list("received_at", flat=True))
-        from surveys.models import Response
-
         changes_record(
             Source.ANSWERS,
-            Response.objects.filter(invitation__order=order).values_list("submitted_at", flat=True),
+            order.invitations.filter(response__isnull=False).values_list("response__submitted_at", flat=True),
         )
     changes_record(Source.ORDERS, [order.placed_at])
     OrderItem.objects.bulk_create(
@@ -245,117 +243,3 @@ def order_upsert(*, data: OrderData) -> tuple[Order, bool]:
         for item in items
     )
     return order, created
-
-
-@dataclass
-class ErasureReport:
-    customer_id: int
-    orders_kept: int = 0
-    answers_erased: int = 0
-    feedback_erased: int = 0
-    reviews_erased: int = 0
-    cases_erased: int = 0
-    invitations_revoked: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
-
-
-class CustomerAlreadyErased(ApplicationError):
-    status_code = 409
-    code = "customer_already_erased"
-
-
-@transaction.atomic
-def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> ErasureReport:
-    """Erase what identifies a customer or what they wrote (GDPR art. 17), keeping every number.
-
-    Orders, scores, ratings and sentiment labels stay, unlinked from anything personal, so the
-    dashboards and their rollups do not change: the customer becomes "erased-<id>", their comments,
-    reviews' text and case messages are blanked, their survey links stop working, and the analysed
-    items are frozen so a later re-analysis cannot turn blank text into new labels.
-    """
-    import uuid
-
-    from django.db.models import CharField, Q, Value
-    from django.db.models.functions import Cast, Concat
-    from django.utils import timezone
-
-    from core.audit import audit
-    from feedback.models import FeedbackItem
-    from reviews.models import Review, ReviewReply
-    from sentiment.models import FeedbackAnalysis, FeedbackTopic
-    from support.models import Case, CaseMessage
-    from surveys.models import Answer, Invitation, Response
-
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    if customer.erased_at is not None:
-        raise CustomerAlreadyErased("This customer's personal data was already erased.")
-    now = timezone.now()
-    report = ErasureReport(customer_id=customer.pk, orders_kept=customer.orders.count())
-    original_email = customer.email
-
-    reviews = Review.objects.filter(
-        Q(customer=customer) | Q(author_email__iexact=original_email, customer__isnull=True)
-    )
-    review_ids = list(reviews.values_list("pk", flat=True))
-    report.reviews_erased = Review.objects.filter(pk__in=review_ids).update(
-        author_name="", author_email="", title="", body="", author_key="", text_fingerprint="", customer=customer
-    )
-    ReviewReply.objects.filter(review_id__in=review_ids).update(text="")
-
-    responses = Response.objects.filter(customer=customer)
-    responses.update(user_agent="")
-    report.answers_erased = Answer.objects.filter(response__in=responses).exclude(text="").update(text="")
-
-    items = FeedbackItem.objects.filter(
-        Q(customer=customer) | Q(review_id__in=review_ids) | Q(survey_answer__response__customer=customer)
-    )
-    item_ids = list(items.values_list("pk", flat=True))
-    report.feedback_erased = FeedbackItem.objects.filter(pk__in=item_ids).update(text="", erased_at=now)
-    FeedbackTopic.objects.filter(feedback_id__in=item_ids).update(matches=[])
-    analyses = list(FeedbackAnalysis.objects.filter(feedback_id__in=item_ids).only("pk", "sentences", "topics"))
-    for analysis in analyses:
-        analysis.sentences = [_without_text(sentence) for sentence in analysis.sentences]
-        analysis.topics = [_without_text(topic) for topic in analysis.topics]
-    FeedbackAnalysis.objects.bulk_update(analyses, ["sentences", "topics"], batch_size=500)
-
-    # the subject was the complaint's first words
-    report.cases_erased = Case.objects.filter(customer=customer).update(
-        subject=Concat(Value("#"), Cast("pk", output_field=CharField())), social_author=""
-    )
-    CaseMessage.objects.filter(case__customer=customer).update(text="")
-
-    # a new public id voids every survey link already sent
-    invitations = list(Invitation.objects.filter(customer=customer).only("pk", "status"))
-    for invitation in invitations:
-        invitation.public_id = uuid.uuid4()
-        invitation.page_url = invitation.referrer = invitation.visitor_id = ""
-        if invitation.status in (Invitation.Status.PENDING, Invitation.Status.SENT, Invitation.Status.OPENED):
-            invitation.status = Invitation.Status.EXPIRED
-        invitation.last_error = ""
-    Invitation.objects.bulk_update(
-        invitations, ["public_id", "status", "last_error", "page_url", "referrer", "visitor_id"], batch_size=500
-    )
-    report.invitations_revoked = len(invitations)
-
-    customer.external_id = f"erased-{customer.pk}"
-    customer.email = f"erased-{customer.pk}@erased.invalid"
-    customer.name = ""
-    customer.attributes = {}
-    customer.erased_at = now
-    customer.save(update_fields=["external_id", "email", "name", "attributes", "erased_at"])
-    audit("customer.erase", customer, actor=actor, summary=reason[:500], details=report.as_dict())
-    return report
-
-
-def _without_text(entry):
-    """An analysis entry without the customer's words (sentences are kept as offsets and labels)."""
-    if not isinstance(entry, dict):
-        return entry
-    cleaned = dict(entry)
-    if "matches" in cleaned:
-        cleaned["matches"] = []
-    if "text" in cleaned:
-        cleaned["text"] = ""
-    return cleaned

@@ -1,9 +1,9 @@
 import hashlib
 
-from django.db.models import QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from feedback.models import FeedbackItem, Sentiment
-from sentiment.models import Topic
+from sentiment.models import FeedbackTopic, Topic
 from surveys.models import Answer, Question
 
 
@@ -74,3 +74,28 @@ def shop_labelled_feedback() -> list[tuple[int, str, str, str]]:
         if language in ("es", "en"):
             labelled[pk] = (pk, language, text, label)
     return [labelled[pk] for pk in sorted(labelled)]
+
+
+def feedback_for_api() -> QuerySet[FeedbackItem]:
+    """The feed as the API shows it: the item, its customer's and order's references, its topics.
+
+    Lighter than `feedback_feed`, which the page and the export use: no reviews or mentions (the
+    API does not show them), the references as columns rather than Customer and Order rows, and
+    the topics as a plain list (a related manager's cache costs a queryset per item).
+    """
+    return (
+        FeedbackItem.objects.annotate(customer_ref=F("customer__external_id"), order_ref=F("order__external_id"))
+        .prefetch_related(
+            Prefetch("topic_mentions", queryset=FeedbackTopic.objects.select_related("topic"), to_attr="topic_list")
+        )
+        .order_by("-received_at", "-pk")
+    )
+
+
+def feedback_feed() -> QuerySet[FeedbackItem]:
+    """Every channel's feedback, newest first, with what the list and the export show."""
+    return (
+        FeedbackItem.objects.select_related("customer", "order", "review__product", "mention")
+        .prefetch_related("topic_mentions__topic")
+        .order_by("-received_at", "-pk")
+    )

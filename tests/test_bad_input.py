@@ -154,7 +154,7 @@ def test_a_lost_database_connection_is_a_503_with_a_clear_message_never_a_500(cl
     from django.db import OperationalError
     from rest_framework.test import APIClient
 
-    from feedback import selectors as feedback_selectors
+    from sentiment import selectors as feedback_selectors
 
     def connection_lost(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")

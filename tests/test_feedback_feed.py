@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from feedback.exports import feedback_csv_lines
 from feedback.models import FeedbackItem
 from feedback.selectors import feedback_search
+from sentiment.exports import feedback_csv_lines
 from sentiment.models import FeedbackTopic, Topic
 from tests.factories import FeedbackItemFactory
 

@@ -224,7 +224,7 @@ def test_a_segment_slug_cannot_shadow_an_rfm_segment():
 
 
 def test_erasure_forgets_the_customers_attributes():
-    from customers.services import customer_erase
+    from privacy.services import customer_erase
 
     customer = CustomerFactory(attributes={"city": "Madrid", "gender": "m"})
     customer_erase(customer=customer, reason="request")

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "brands",
     "support",
     "analytics",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -8,9 +8,7 @@ from core.personal_data import may_see_personal_data
 from customers import selectors, services
 from customers.api.serializers import (
     CustomerAttributesSerializer,
-    CustomerEraseSerializer,
     CustomerOutputSerializer,
-    ErasureReportSerializer,
     OrderOutputSerializer,
     OrderUpsertSerializer,
 )
@@ -81,34 +79,3 @@ class CustomerDetailView(APIView):
             customer=customer, changes=serializer.validated_data["attributes"], actor=request.user
         )
         return self._body(request, customer)
-
-
-class CustomerEraseView(APIView):
-    """The right to erasure: what identifies the customer goes, the numbers stay."""
-
-    required_scopes = {"POST": "personal_data:erase"}
-    staff_permissions = {"POST": "customers.erase_customer"}
-
-    @extend_schema(
-        request=CustomerEraseSerializer,
-        responses={
-            200: OpenApiResponse(ErasureReportSerializer, description="Erased; what was kept and what was erased"),
-            404: OpenApiResponse(description="No customer with this external id"),
-            409: OpenApiResponse(description="Already erased"),
-        },
-        summary="Erase a customer's personal data on their request (keeps orders, scores and labels)",
-    )
-    def post(self, request, external_id: str):
-        from customers.models import Customer
-
-        serializer = CustomerEraseSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        customer = get_object_or_404(Customer, external_id=external_id)
-        report = services.customer_erase(
-            customer=customer, reason=serializer.validated_data["reason"], actor=request.user
-        )
-        data = report.as_dict()
-        customer.refresh_from_db(fields=["external_id"])
-        data["customer"] = customer.external_id
-        del data["customer_id"]
-        return Response(ErasureReportSerializer(data).data)

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.audit import acting_as
 from customers.models import Customer
-from customers.services import CustomerAlreadyErased, customer_erase
+from privacy.services import CustomerAlreadyErased, customer_erase
 
 
 class Command(BaseCommand):

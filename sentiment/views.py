@@ -2,9 +2,9 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from feedback import selectors
-from feedback.exports import feedback_csv_response
-from feedback.filters import FeedbackFilter
+from sentiment import selectors
+from sentiment.exports import feedback_csv_response
+from sentiment.filters import FeedbackFilter
 
 PAGE_SIZE = 25
 

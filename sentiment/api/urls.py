@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from feedback.api.views import FeedbackItemViewSet
+from sentiment.api.views import FeedbackItemViewSet
 
 router = SimpleRouter()
 router.register("feedback", FeedbackItemViewSet, basename="feedback")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feedback import views
+from sentiment import views
 
 app_name = "feedback"
 

@@ -7,11 +7,10 @@ from rest_framework.response import Response
 
 from core.models import ApiClient
 from core.pagination import newest_first_cursor
-from feedback import selectors
-from feedback.api.serializers import FeedbackCorrectionSerializer, FeedbackItemOutputSerializer
-from feedback.exports import feedback_csv_response
-from feedback.filters import FeedbackFilter
-from sentiment import services as sentiment_services
+from sentiment import selectors, services
+from sentiment.api.serializers import FeedbackCorrectionSerializer, FeedbackItemOutputSerializer
+from sentiment.exports import feedback_csv_response
+from sentiment.filters import FeedbackFilter
 
 
 class FeedbackItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -47,7 +46,7 @@ class FeedbackItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         item = self.get_object()
         serializer = FeedbackCorrectionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        sentiment_services.feedback_sentiment_correct(
+        services.feedback_sentiment_correct(
             item=item,
             label=serializer.validated_data["sentiment_gold"],
             user=None if isinstance(request.auth, ApiClient) else request.user,
