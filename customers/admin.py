@@ -105,44 +105,6 @@ class CustomerAdmin(FileImportExportMixin, admin.ModelAdmin):
     search_fields = ["external_id", "email", "name"]
     readonly_fields = ["created_at", "erased_at", "related_links"]
     inlines = [OrderInline]
-    actions = ["erase_personal_data"]
-
-    def has_erase_permission(self, request) -> bool:
-        return request.user.has_perm("customers.erase_customer")
-
-    @admin.action(description=_("Erase personal data (on the customer's request)"), permissions=["erase"])
-    def erase_personal_data(self, request, queryset):
-        """Asks for confirmation first, like deleting: erasure cannot be undone."""
-        from django.contrib import messages
-        from django.template.response import TemplateResponse
-
-        from customers.services import customer_erase
-
-        pending = queryset.filter(erased_at__isnull=True)
-        if request.POST.get("confirmed") != "yes":
-            return TemplateResponse(
-                request,
-                "admin/customers/customer/erase_confirmation.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": _("Erase personal data?"),
-                    "customers": pending,
-                    "queryset": queryset,
-                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                    "opts": self.model._meta,
-                },
-            )
-        reason = request.POST.get("reason", "")[:500]
-        erased = 0
-        for customer in pending:
-            customer_erase(customer=customer, reason=reason, actor=request.user)
-            erased += 1
-        self.message_user(
-            request,
-            _("Personal data of %(count)d customer(s) erased; their orders and scores were kept.") % {"count": erased},
-            messages.SUCCESS,
-        )
-        return None
 
     def get_queryset(self, request):
         from django.db.models import Count
