@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from analytics.models import AlertEpisode, AlertRule, CustomerRfm, SavedSegment
+from analytics.models import AlertEpisode, AlertRule
+from customers.models import CustomerRfm, SavedSegment
 
 
 @admin.register(AlertRule)

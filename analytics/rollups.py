@@ -81,18 +81,81 @@ def mark_all_dirty() -> int:
 
 def ensure_fresh() -> None:
     """Called by the dashboard reads. The RFM segments are recomputed first if the nightly run
-    has not happened (see analytics.segments). Where beat refreshes every minute, a read never pays for a
-    refresh (a busy shop always has a day marked; recomputing it costs seconds at millions of rows)
-    unless marks have waited longer than ROLLUP_STALE_AFTER, i.e. beat is not running. Without a
-    broker (the embedded default), there is no beat, so reads refresh whatever is marked."""
-    from analytics.segments import segments_ensure_fresh
+    has not happened (see customers.segments). Where beat refreshes every minute, a read never pays
+    for a refresh (a busy shop always has a day marked; recomputing it costs seconds at millions of
+    rows) unless changes have waited longer than ROLLUP_STALE_AFTER, i.e. beat is not running.
+    Without a broker (the embedded default), there is no beat, so reads refresh whatever changed."""
+    from customers.models import SegmentChange
+    from customers.segments import segments_ensure_fresh
 
     segments_ensure_fresh()
-    marks = ChangedDay.objects.all()
+    marks, moves = ChangedDay.objects.all(), SegmentChange.objects.all()
     if not settings.CELERY_TASK_ALWAYS_EAGER:
-        marks = marks.filter(marked_at__lt=timezone.now() - settings.ROLLUP_STALE_AFTER)
-    if marks.exists():
+        waited = timezone.now() - settings.ROLLUP_STALE_AFTER
+        marks, moves = marks.filter(marked_at__lt=waited), moves.filter(run__computed_at__lt=waited)
+    if marks.exists() or moves.exists():
         refresh()
+
+
+def segment_changes_take() -> int:
+    """Customers who entered, left or changed RFM segment since the last look (customers'
+    SegmentChange rows): mark the days of everything they left that a segment-scoped rollup counts,
+    and have the segments' retention snapshots rebuilt. Returns the number of days marked.
+
+    The runs read are deleted, never rows written since: a run's rows commit together.
+    """
+    from customers.models import CustomerRfm, SegmentChange
+
+    with transaction.atomic():
+        runs, customer_ids = set(), set()
+        for run_id, customer_id in SegmentChange.objects.values_list("run_id", "customer_id"):
+            runs.add(run_id)
+            customer_ids.add(customer_id)
+        if not runs:
+            return 0
+        if len(customer_ids) > max(CustomerRfm.objects.count(), 1) // 5:
+            # the first run, or quintiles shifted for many: every day with a customer's row, found
+            # with one pass per table rather than thousands of lookups by customer
+            days = _days_of_customers(None)
+        else:
+            days = _days_of_customers(sorted(customer_ids))
+        changes_record(Source.SEGMENTS, days)
+        RetentionSnapshot.objects.exclude(segment="").update(is_stale=True)
+        SegmentChange.objects.filter(run_id__in=runs).delete()
+        return len(days)
+
+
+CUSTOMER_CHUNK = 5000
+
+
+def _days_of_customers(customer_ids: list[int] | None) -> set[date]:
+    """Every day on which these customers (None: any customer) left something a segment-scoped
+    rollup counts."""
+    from feedback.models import FeedbackItem
+    from reviews.models import Review
+    from support.models import Case
+    from surveys.models import Response
+
+    zone = timezone.get_current_timezone()
+    days = set()
+    conditions = (
+        [{"customer__isnull": False}]
+        if customer_ids is None
+        else [
+            {"customer_id__in": customer_ids[start : start + CUSTOMER_CHUNK]}
+            for start in range(0, len(customer_ids), CUSTOMER_CHUNK)
+        ]
+    )
+    for condition in conditions:
+        for model, field in (
+            (FeedbackItem, "received_at"),
+            (Response, "submitted_at"),
+            (Review, "created_at"),
+            (Case, "opened_at"),
+        ):
+            rows = model.objects.filter(**condition).annotate(d=TruncDate(field, tzinfo=zone))
+            days.update(rows.values_list("d", flat=True).order_by().distinct())
+    return days
 
 
 # A full rebuild goes a month at a time, to keep each query's working set bounded.
@@ -120,6 +183,7 @@ def refresh(*, progress=None) -> dict[str, int]:
     with _refresh_lock() as acquired:
         if not acquired:
             return dict(done)  # another process is refreshing right now
+        segment_changes_take()
         marks: dict[str, dict[date, list[int]]] = defaultdict(lambda: defaultdict(list))
         for pk, source, day in ChangedDay.objects.values_list("pk", "source", "day"):
             marks[source][day].append(pk)
@@ -175,7 +239,7 @@ def _refresh_lock():
 
 
 def rebuild_all(*, progress=None) -> dict[str, int]:
-    from analytics.segments import segments_refresh
+    from customers.segments import segments_refresh
 
     segments_refresh()
     mark_all_dirty()
@@ -450,15 +514,11 @@ def case_segment(case) -> str:
         return ""
 
 
-def _rebuild_cases(first: date, last: date, *, now: datetime | None = None) -> None:
-    from support.models import Case
-
-    now = now or timezone.now()
-    start, end = day_bounds(first, last)
-    cases = (
-        Case.objects.filter(opened_at__gte=start, opened_at__lt=end)
-        .select_related("policy__calendar", "team", "customer__rfm")
-        .prefetch_related("pauses", "policy__calendar__periods", "policy__calendar__holidays")
+def case_rows(cases, *, now: datetime) -> tuple[dict[tuple, dict[str, int]], dict[tuple, int]]:
+    """The case rollups' rows of these cases: SLA counts per (day, priority, team, channels,
+    segment) and duration-bucket counts per (day, channels, segment, target, bucket)."""
+    cases = cases.select_related("policy__calendar", "team", "customer__rfm").prefetch_related(
+        "pauses", "policy__calendar__periods", "policy__calendar__holidays"
     )
     groups: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SLA_COUNTS, 0))
     durations: dict[tuple, int] = defaultdict(int)
@@ -469,6 +529,16 @@ def _rebuild_cases(first: date, last: date, *, now: datetime | None = None) -> N
             totals[field] += count
         for target, hours in case_hours(case).items():
             durations[(day, channels, segment, target, duration_bucket(hours))] += 1
+    return groups, durations
+
+
+def _rebuild_cases(first: date, last: date, *, now: datetime | None = None) -> None:
+    from support.models import Case
+
+    start, end = day_bounds(first, last)
+    groups, durations = case_rows(
+        Case.objects.filter(opened_at__gte=start, opened_at__lt=end), now=now or timezone.now()
+    )
     _replace(
         CaseDaily,
         first,
@@ -495,23 +565,33 @@ RETENTION_MAX_AGE = timedelta(minutes=15)
 def retention_snapshot(
     *, segment: str = "", max_age: timedelta = RETENTION_MAX_AGE, now: datetime | None = None
 ) -> dict:
-    """The retention numbers of every customer or of one RFM segment's customers."""
+    """The retention numbers of every customer or of one segment's customers."""
     now = now or timezone.now()
     snapshot = RetentionSnapshot.objects.filter(segment=segment).order_by("-computed_at").first()
     if (
         snapshot is None
         or local_day(snapshot.computed_at).replace(day=1) != local_day(now).replace(day=1)
-        or (snapshot.is_stale and now - snapshot.computed_at >= max_age)
+        or (_is_stale(snapshot) and now - snapshot.computed_at >= max_age)
     ):
         snapshot = retention_snapshot_rebuild(segment=segment, now=now)
     return snapshot.data
 
 
+def _is_stale(snapshot: RetentionSnapshot) -> bool:
+    """Flagged by a refresh, or, for a segment, its members may have changed since: a saved
+    segment over attributes gains and loses customers as the shop edits their attributes."""
+    from customers.models import Customer
+
+    if snapshot.is_stale:
+        return True
+    return bool(snapshot.segment) and Customer.objects.filter(attributes_changed_at__gt=snapshot.computed_at).exists()
+
+
 def retention_snapshot_rebuild(*, segment: str = "", now: datetime | None = None) -> RetentionSnapshot:
-    from analytics.selectors import retention_naive
+    from analytics.selectors.retention import retention_figures
 
     now = now or timezone.now()
-    data = retention_naive(now=now, segment=segment)
+    data = retention_figures(now=now, segment=segment)
     with transaction.atomic():
         RetentionSnapshot.objects.filter(segment=segment).delete()
         return RetentionSnapshot.objects.create(computed_at=now, segment=segment, data=_jsonable(data))

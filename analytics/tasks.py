@@ -21,6 +21,6 @@ def rollups_refresh() -> dict:
 @shared_task(acks_late=True, ignore_result=True)
 def segments_refresh() -> int:
     """Nightly: recompute every customer's RFM segment; returns how many changed segment."""
-    from analytics.segments import segments_refresh
+    from customers.segments import segments_refresh
 
     return segments_refresh().changed

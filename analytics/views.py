@@ -1,154 +1,25 @@
 import csv
-from datetime import date, timedelta
+from datetime import date
 
-from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from analytics import selectors
-from analytics.segments import segment_choices
-from customers.models import Product
+from analytics.forms import (
+    CONTEXT_DIMENSION_LABELS,
+    ContextDimensionForm,
+    ContextFilterForm,
+    RetentionFilterForm,
+    SatisfactionFilterForm,
+)
 from feedback.models import FeedbackItem
 from sentiment.models import Topic
 
-EARLIEST_DAY = date(2000, 1, 1)
-MAX_WINDOW_DAYS = 3660
 
-
-def default_window(end: date | None = None) -> tuple[date, date]:
-    """The last 26 weeks up to today (or up to `end`)."""
-    end = end or timezone.localdate()
-    return end - timedelta(days=181), end
-
-
-class SatisfactionFilterForm(forms.Form):
-    # <input type="date"> only understands ISO dates, whatever the page's language.
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}, "%Y-%m-%d"))
-    period = forms.ChoiceField(
-        label=_("Group by"), choices=[("day", _("Day")), ("week", _("Week")), ("month", _("Month"))], required=False
-    )
-    channel = forms.ChoiceField(
-        label=_("Channel"), choices=[("", _("Any")), *FeedbackItem.Channel.choices], required=False
-    )
-    language = forms.ChoiceField(
-        label=_("Language"), choices=[("", _("Any")), ("es", _("Spanish")), ("en", _("English"))], required=False
-    )
-    category = forms.ChoiceField(label=_("Category"), required=False)
-    product = forms.CharField(label=_("Product (SKU)"), required=False, max_length=100)
-    topic = forms.ChoiceField(label=_("Topic"), required=False)
-    segment = forms.ChoiceField(label=_("Customer segment"), required=False)
-
-    def __init__(self, data=None, *args, **kwargs):
-        if data is not None:
-            # What was left empty shows the default in force, so the form always tells the truth.
-            data = data.copy()
-            try:
-                end = date.fromisoformat(data.get("end") or "")
-            except ValueError:
-                end = None
-            if end is not None and end < EARLIEST_DAY:
-                end = None  # refused by clean(); no default start is computed from it
-            defaults = {"period": "week", "end": default_window()[1], "start": default_window(end)[0]}
-            for key, value in defaults.items():
-                if not data.get(key):
-                    data[key] = str(value)
-        super().__init__(data, *args, **kwargs)
-        categories = Product.objects.order_by("category").values_list("category", flat=True).distinct()
-        self.fields["category"].choices = [("", _("Any")), *[(c, c) for c in categories if c]]
-        language = (translation.get_language() or "es")[:2]
-        topics = Topic.objects.filter(is_active=True)
-        self.fields["topic"].choices = [("", _("Any")), *[(t.slug, t.name(language)) for t in topics]]
-        self.fields["segment"].choices = segment_choices()
-        # The form shows the window the numbers are for, also before anything is chosen.
-        start, end = default_window()
-        self.fields["start"].initial, self.fields["end"].initial = start, end
-        self.fields["period"].initial = "week"
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        for field in ("start", "end"):
-            # the comparison with the previous period reaches back one window more
-            if cleaned.get(field) and not (
-                EARLIEST_DAY <= cleaned[field] <= timezone.localdate() + timedelta(days=366)
-            ):
-                self.add_error(field, _("Choose a date between 2000 and next year."))
-        if start and end and start > end:
-            raise forms.ValidationError(_("The start date must be before the end date."))
-        if start and end and (end - start).days > MAX_WINDOW_DAYS:
-            raise forms.ValidationError(_("Choose a window of at most ten years."))
-        return cleaned
-
-    def to_filters(self) -> selectors.Filters:
-        data = self.cleaned_data if self.is_valid() else {}
-        end = data.get("end") or default_window()[1]
-        start = data.get("start") or default_window(end)[0]
-        return selectors.Filters(
-            start=start,
-            end=end,
-            period=data.get("period") or "week",
-            language=data.get("language") or "",
-            channel=data.get("channel") or "",
-            category=data.get("category") or "",
-            segment=data.get("segment") or "",
-            product=(data.get("product") or "").strip(),
-            topic=data.get("topic") or "",
-        )
-
-
-class ContextFilterForm(SatisfactionFilterForm):
-    """Feedback and topics can also be narrowed by where the feedback came from."""
-
-    source = forms.CharField(
-        label=_("Source"), required=False, max_length=120, help_text=_("e.g. google.com, newsletter")
-    )
-    country = forms.RegexField(
-        label=_("Country"),
-        required=False,
-        regex=r"^[A-Za-z]{2}$",
-        error_messages={"invalid": _("Two letters (ISO 3166), e.g. ES.")},
-        widget=forms.TextInput({"size": 3, "autocomplete": "off"}),
-    )
-    device = forms.ChoiceField(
-        label=_("Device"), required=False, choices=[("", _("Any")), *FeedbackItem._meta.get_field("device").choices]
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        scoped = [f for f in ("product", "category", "segment", *selectors.CONTEXT_DIMENSIONS) if cleaned.get(f)]
-        if len(scoped) > 1:
-            # honest but slow on a large shop (raw tables); say so rather than time out
-            self.add_error(None, _("Choose one of product, category, segment, source, country or device at a time."))
-        return cleaned
-
-    def to_filters(self) -> selectors.Filters:
-        from dataclasses import replace
-
-        data = self.cleaned_data if self.is_valid() else {}
-        return replace(
-            super().to_filters(),
-            source=(data.get("source") or "").strip().lower(),
-            country=(data.get("country") or "").upper(),
-            device=data.get("device") or "",
-        )
-
-
-class RetentionFilterForm(forms.Form):
-    """Retention is a whole-history figure: the only filter is whose history."""
-
-    segment = forms.ChoiceField(label=_("Customer segment"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["segment"].choices = segment_choices()
-
-
-def _chart_rows(series: list[dict]) -> list[dict]:
+def chart_rows(series: list[dict]) -> list[dict]:
     def iso(moment) -> str:
         return moment.date().isoformat() if hasattr(moment, "date") else date.isoformat(moment)
 
@@ -169,7 +40,7 @@ def _chart_rows(series: list[dict]) -> list[dict]:
     return [{"period": iso(row["period"]), **{key: row.get(key) for key in keys}} for row in series]
 
 
-def _csv(filename: str, header: list[str], rows) -> HttpResponse:
+def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")
@@ -179,7 +50,7 @@ def _csv(filename: str, header: list[str], rows) -> HttpResponse:
     return response
 
 
-def _number(value, digits: int = 1) -> str:
+def number(value, digits: int = 1) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
@@ -190,7 +61,7 @@ def satisfaction(request):
     filters = form.to_filters()
     series = selectors.satisfaction_series(filters)
     if request.GET.get("export") == "csv":
-        return _csv(
+        return csv_response(
             "voz-satisfaction.csv",
             [
                 "period",
@@ -209,17 +80,17 @@ def satisfaction(request):
             [
                 [
                     row["period"].date().isoformat(),
-                    _number(row.get("nps")),
-                    _number((row.get("nps_interval") or (None, None))[0]),
-                    _number((row.get("nps_interval") or (None, None))[1]),
+                    number(row.get("nps")),
+                    number((row.get("nps_interval") or (None, None))[0]),
+                    number((row.get("nps_interval") or (None, None))[1]),
                     row.get("nps_respondents", ""),
-                    _number(row.get("promoters_share")),
-                    _number(row.get("passives_share")),
-                    _number(row.get("detractors_share")),
-                    _number(row.get("csat")),
-                    _number(row.get("ces"), 2),
-                    _number(row.get("rating"), 2),
-                    _number(row.get("sentiment_index")),
+                    number(row.get("promoters_share")),
+                    number(row.get("passives_share")),
+                    number(row.get("detractors_share")),
+                    number(row.get("csat")),
+                    number(row.get("ces"), 2),
+                    number(row.get("rating"), 2),
+                    number(row.get("sentiment_index")),
                 ]
                 for row in series
             ],
@@ -232,7 +103,7 @@ def satisfaction(request):
             "form": form,
             "filters": filters,
             "summary": selectors.satisfaction_summary(filters),
-            "chart_rows": _chart_rows(series),
+            "chart_rows": chart_rows(series),
             "chart_labels": {
                 "detractors": gettext("Detractors"),
                 "passives": gettext("Passives"),
@@ -267,16 +138,16 @@ def topics(request):
     series = selectors.topic_series(filters)
     shifts = selectors.topic_shifts(filters)
     if request.GET.get("export") == "csv":
-        return _csv(
+        return csv_response(
             "voz-topics.csv",
             ["topic", "mentions", "negative_%", "previous_negative_%", "rise_pp", "significant"],
             [
                 [
                     row["slug"],
                     row["mentions"],
-                    _number(row["negative_share"]),
-                    _number(row["previous_negative_share"]),
-                    _number(row["rise"]),
+                    number(row["negative_share"]),
+                    number(row["previous_negative_share"]),
+                    number(row["rise"]),
                     "yes" if row["is_significant"] else "no",
                 ]
                 for row in shifts
@@ -313,15 +184,6 @@ def topics(request):
     )
 
 
-CONTEXT_DIMENSION_LABELS = {"source": _("Source"), "country": _("Country"), "device": _("Device")}
-
-
-class ContextDimensionForm(forms.Form):
-    dimension = forms.ChoiceField(
-        label=_("Break down by"), choices=list(CONTEXT_DIMENSION_LABELS.items()), required=False
-    )
-
-
 def context_value_label(dimension: str, value: str) -> str:
     if value == "*other":
         return gettext("Other")
@@ -341,7 +203,7 @@ def sources(request):
     filters = form.to_filters()
     report = selectors.feedback_by_context(filters, dimension)
     if request.GET.get("export") == "csv":
-        return _csv(
+        return csv_response(
             f"voz-feedback-by-{dimension}.csv",
             [dimension, "items", "negative", "neutral", "positive", "negative_%", "negative_low_%", "negative_high_%"],
             [
@@ -351,9 +213,9 @@ def sources(request):
                     row["negative"],
                     row["neutral"],
                     row["positive"],
-                    _number(row["negative_share"]),
-                    _number((row["negative_interval"] or (None, None))[0]),
-                    _number((row["negative_interval"] or (None, None))[1]),
+                    number(row["negative_share"]),
+                    number((row["negative_interval"] or (None, None))[0]),
+                    number((row["negative_interval"] or (None, None))[1]),
                 ]
                 for row in report["values"]
             ],
@@ -401,11 +263,11 @@ def service(request):
     filters = form.to_filters()
     levels = selectors.service_levels(filters)
     if request.GET.get("export") == "csv":
-        return _csv(
+        return csv_response(
             "voz-service-levels.csv",
             ["group", "value", "cases", "first_response_on_time_%", "resolved_on_time_%"],
             [
-                [kind, str(key), row["cases"], _number(row["first_response_met"]), _number(row["resolution_met"])]
+                [kind, str(key), row["cases"], number(row["first_response_met"]), number(row["resolution_met"])]
                 for kind, rows in levels["by"].items()
                 for key, row in rows.items()
             ],
@@ -438,11 +300,11 @@ def retention(request):
     data = selectors.retention(segment=segment)
     if request.GET.get("export") == "csv":
         width = max((len(row["cells"]) for row in data["cohorts"]), default=0)
-        return _csv(
+        return csv_response(
             "voz-cohorts.csv",
             ["first_purchase", "customers", *[f"month_{k}_%" for k in range(1, width + 1)]],
             [
-                [row["cohort"].isoformat(), row["customers"], *[_number(cell) for cell in row["cells"]]]
+                [row["cohort"].isoformat(), row["customers"], *[number(cell) for cell in row["cells"]]]
                 for row in data["cohorts"]
             ],
         )

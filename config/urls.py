@@ -19,7 +19,7 @@ urlpatterns = [
     path("s/", include("surveys.urls")),
     path("feedback/", include("sentiment.urls")),
     path("support/", include("support.urls")),
-    path("dashboards/competitors/", include("brands.urls")),
+    path("dashboards/competitors/", include("analytics.competitor_urls")),
     path("dashboards/", include("analytics.urls")),
     path("f/<str:token>/", support_public_views.followup, name="support-followup"),
     path("w/", include("onsite.urls")),

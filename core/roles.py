@@ -57,7 +57,7 @@ MANAGER_SETTINGS = [
     ("reviews", "moderationrule"),
     ("onsite", "site"),
     ("onsite", "intercept"),
-    ("analytics", "savedsegment"),
+    ("customers", "savedsegment"),
     ("brands", "brand"),
     ("support", "winbacktemplate"),
 ]

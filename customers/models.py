@@ -1,6 +1,8 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -25,6 +27,9 @@ class Customer(models.Model):
         blank=True,
         help_text=_("Erased on request; numbers kept, nothing personal."),
     )
+    # Saved segments over attributes change members when attributes change; whatever keeps figures
+    # per segment compares this with when it computed them.
+    attributes_changed_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("customer")
@@ -113,3 +118,148 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product.sku}"
+
+
+class CustomerRfm(models.Model):
+    """A customer's recency, frequency and monetary scores (1–5, by quintile) and RFM segment.
+
+    Recomputed from all orders by a nightly task rather than per request: at a million orders the
+    computation takes seconds, and a segment filter must not change while a manager reads a page.
+    """
+
+    class Segment(models.TextChoices):
+        CHAMPIONS = "champions", _("Champions")
+        LOYAL = "loyal", _("Loyal")
+        NEW = "new", _("New")
+        AT_RISK = "at_risk", _("At risk")
+        HIBERNATING = "hibernating", _("Hibernating")
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="rfm")
+    recency = models.PositiveSmallIntegerField()
+    frequency = models.PositiveSmallIntegerField()
+    monetary = models.PositiveSmallIntegerField()
+    segment = models.CharField(max_length=20, choices=Segment.choices, db_index=True)
+
+    class Meta:
+        verbose_name = _("customer RFM segment")
+        verbose_name_plural = _("customer RFM segments")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.segment} (R{self.recency} F{self.frequency} M{self.monetary})"
+
+
+class SegmentRun(models.Model):
+    """When the RFM segments were last computed and how many customers changed segment."""
+
+    computed_at = models.DateTimeField()
+    customers = models.PositiveIntegerField()
+    changed = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"segments @ {self.computed_at:%Y-%m-%d %H:%M}: {self.changed}/{self.customers} changed"
+
+
+class SegmentChange(models.Model):
+    """A customer who entered, left or changed RFM segment in a run.
+
+    Figures kept per segment elsewhere (the dashboards' rollups) read these rows on their own time
+    and delete the runs they have taken into account, as with the change log of core.changes.
+    """
+
+    run = models.ForeignKey(SegmentRun, on_delete=models.CASCADE, related_name="+")
+    # not a foreign key: a customer deleted since still has rows counted under their old segment
+    customer_id = models.BigIntegerField()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"customer {self.customer_id} @ run {self.run_id}"
+
+
+def validate_not_rfm_code(slug: str) -> None:
+    if slug in CustomerRfm.Segment.values:
+        raise ValidationError(_("This slug is taken by an RFM segment."))
+
+
+class SavedSegment(models.Model):
+    """A named filter over customers — their attributes, RFM segment and recency, frequency and
+    money spent — usable wherever the dashboards, the feed and the API take a segment."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=40,
+        unique=True,
+        validators=[validate_not_rfm_code],
+        help_text=_("What the filters and the API use, e.g. vip-madrid."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    rfm_segments = models.JSONField(
+        _("RFM segments"), default=list, blank=True, help_text=_("Any of these; none: any segment.")
+    )
+    attributes = models.JSONField(
+        _("attributes"), default=dict, blank=True, help_text=_("All of these must match (case does not matter).")
+    )
+    recency_min_days = models.PositiveIntegerField(
+        _("last order at least (days ago)"), null=True, blank=True, help_text=_("e.g. 180 for lapsed customers")
+    )
+    recency_max_days = models.PositiveIntegerField(_("last order at most (days ago)"), null=True, blank=True)
+    frequency_min = models.PositiveIntegerField(_("orders at least"), null=True, blank=True)
+    frequency_max = models.PositiveIntegerField(_("orders at most"), null=True, blank=True)
+    monetary_min = models.DecimalField(_("spent at least"), max_digits=12, decimal_places=2, null=True, blank=True)
+    monetary_max = models.DecimalField(_("spent at most"), max_digits=12, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer segment")
+        verbose_name_plural = _("customer segments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        for low, high in (
+            ("recency_min_days", "recency_max_days"),
+            ("frequency_min", "frequency_max"),
+            ("monetary_min", "monetary_max"),
+        ):
+            if (
+                getattr(self, low) is not None
+                and getattr(self, high) is not None
+                and getattr(self, low) > getattr(self, high)
+            ):
+                raise ValidationError({high: _("Must not be less than the minimum.")})
+        unknown = set(self.rfm_segments or []) - set(CustomerRfm.Segment.values)
+        if unknown:
+            raise ValidationError({"rfm_segments": _("Unknown RFM segments: %s") % ", ".join(sorted(unknown))})
+
+    def customers(self, *, now=None):
+        """The customers in the segment now, as a queryset of Customer."""
+        now = now or timezone.now()
+        customers = Customer.objects.all()
+        for key, value in (self.attributes or {}).items():
+            customers = customers.filter(**{f"attributes__{key}__iexact": str(value)})
+        if self.rfm_segments:
+            customers = customers.filter(rfm__segment__in=self.rfm_segments)
+        bounds = {}
+        if self.recency_min_days is not None:
+            bounds["last_order__lte"] = now - timedelta(days=self.recency_min_days)
+        if self.recency_max_days is not None:
+            bounds["last_order__gte"] = now - timedelta(days=self.recency_max_days)
+        if self.frequency_min is not None:
+            bounds["order_count__gte"] = self.frequency_min
+        if self.frequency_max is not None:
+            bounds["order_count__lte"] = self.frequency_max
+        if self.monetary_min is not None:
+            bounds["spent__gte"] = self.monetary_min
+        if self.monetary_max is not None:
+            bounds["spent__lte"] = self.monetary_max
+        if bounds:
+            customers = customers.annotate(
+                last_order=models.Max("orders__placed_at"),
+                order_count=models.Count("orders"),
+                spent=models.Sum("orders__total"),
+            ).filter(**bounds)
+        return customers

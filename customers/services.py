@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
@@ -137,14 +138,11 @@ def customer_attributes_update(*, customer: Customer, changes: dict[str, str | N
     attributes = _merged_attributes(customer.attributes, attributes_normalise(changes))
     if attributes != customer.attributes:
         customer.attributes = attributes
-        customer.save(update_fields=["attributes"])
+        customer.attributes_changed_at = timezone.now()
+        customer.save(update_fields=["attributes", "attributes_changed_at"])
         from core.audit import audit
 
         audit("customer.attributes", customer, actor=actor, details={"keys": sorted(changes)})
-        # saved segments over attributes change members: their retention snapshots are out of date
-        from analytics.models import RetentionSnapshot
-
-        RetentionSnapshot.objects.exclude(segment="").update(is_stale=True)
     return customer
 
 

@@ -25,7 +25,7 @@ class TopicFilter(django_filters.ModelMultipleChoiceFilter):
 
 
 def _segment_choices():
-    from analytics.segments import segment_choices
+    from customers.segments import segment_choices
 
     return segment_choices()
 
@@ -92,7 +92,7 @@ class FeedbackFilter(django_filters.FilterSet):
         return queryset.filter(country=value.strip().upper()) if value.strip() else queryset
 
     def filter_segment(self, queryset, name, value: str):
-        from analytics.segments import customers_in_segment
+        from customers.segments import customers_in_segment
 
         return queryset.filter(customer_id__in=customers_in_segment(value)) if value else queryset
 

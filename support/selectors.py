@@ -52,7 +52,7 @@ def inbox(
     if sentiment:
         cases = cases.filter(feedback_items__sentiment=sentiment)
     if segment:
-        from analytics.segments import customers_in_segment
+        from customers.segments import customers_in_segment
 
         cases = cases.filter(customer_id__in=customers_in_segment(segment))
     if channel or topic or sentiment:

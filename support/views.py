@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from analytics.segments import segment_choices
 from core.exceptions import ApplicationError
 from core.redirects import redirect_back
+from customers.segments import segment_choices
 from feedback.models import FeedbackItem, Sentiment
 from sentiment.models import Topic
 from support import selectors, services

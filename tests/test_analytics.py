@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from analytics import metrics, rollups, selectors
+from customers import segments
 from surveys.models import Response
 from tests.factories import InvitationFactory
 
@@ -221,12 +222,12 @@ def test_rfm_scores_by_quintile_and_segments():
         for n in range(index + 1):
             OrderFactory(customer=customer, placed_at=now - timedelta(days=index * 30 + n), total=100)
 
-    scores = selectors.rfm_scores(now=now)
+    scores = segments.rfm_scores(now=now)
 
     assert [scores[c.pk]["r"] for c in customers] == [5, 4, 3, 2, 1]
     assert [scores[c.pk]["f"] for c in customers] == [1, 2, 3, 4, 5]
     assert [scores[c.pk]["segment"] for c in customers] == ["new", "new", "loyal", "at_risk", "at_risk"]
-    assert selectors.rfm_segment(5, 5) == "champions" and selectors.rfm_segment(1, 1) == "hibernating"
+    assert segments.rfm_segment(5, 5) == "champions" and segments.rfm_segment(1, 1) == "hibernating"
 
 
 @pytest.mark.django_db
@@ -369,7 +370,7 @@ def test_retention_filtered_by_segment_on_the_page_and_the_api(client, manager, 
     from django.utils import timezone
     from rest_framework.test import APIClient
 
-    from analytics.models import CustomerRfm
+    from customers.models import CustomerRfm
     from tests.factories import CustomerFactory, OrderFactory
 
     this_month = timezone.localdate().replace(day=1)

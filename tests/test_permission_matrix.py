@@ -338,7 +338,7 @@ def test_the_admin_follows_the_roles(world):
         "/admin/analytics/alertrule/add/",
         "/admin/onsite/site/add/",
         "/admin/onsite/intercept/add/",
-        "/admin/analytics/savedsegment/add/",
+        "/admin/customers/savedsegment/add/",
     )
 
     assert anonymous.get("/admin/").status_code == 302

@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from analytics import selectors
+from bench import naive as oracle
 from core.demo.seed import seed_demo
 from core.models import AuditEvent
 from core.roles import AGENTS, MANAGERS
@@ -54,10 +55,10 @@ def dashboard_numbers(now) -> tuple:
     window = selectors.Filters(start=TODAY - timedelta(days=200), end=TODAY, period="week")
     return (
         selectors.satisfaction_series(window),
-        selectors.satisfaction_series_naive(window),
+        oracle.satisfaction_series_naive(window),
         selectors.topic_series(window),
-        selectors.service_levels_naive(window, now=now)["by"],
-        selectors.retention_naive(now=now),
+        oracle.service_levels_naive(window, now=now)["by"],
+        oracle.retention_naive(now=now),
     )
 
 

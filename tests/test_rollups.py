@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from analytics import rollups, selectors
 from analytics.models import FeedbackDaily
+from bench import naive as oracle
 from core.demo.seed import seed_demo
 from core.models import ChangedDay
 from customers.models import Order
@@ -31,19 +32,19 @@ def _rounded(value):
 def assert_same_numbers(filters: selectors.Filters, now: datetime) -> None:
     fast, naive = (
         _rounded(selectors.satisfaction_series(filters)),
-        _rounded(selectors.satisfaction_series_naive(filters)),
+        _rounded(oracle.satisfaction_series_naive(filters)),
     )
     assert [row["period"] for row in fast] == [row["period"] for row in naive]
     for fast_row, naive_row in zip(fast, naive, strict=True):
         differing = {key for key in fast_row.keys() | naive_row.keys() if fast_row.get(key) != naive_row.get(key)}
         assert not differing, (filters, fast_row["period"], {k: (fast_row.get(k), naive_row.get(k)) for k in differing})
-    assert _rounded(selectors.nps_for(filters)) == _rounded(selectors.nps_for_naive(filters))
-    assert selectors.csat_counts(filters) == selectors.csat_counts_naive(filters)
-    assert selectors.topic_series(filters) == selectors.topic_series_naive(filters)
-    assert _rounded(selectors.topic_shifts(filters)) == _rounded(selectors.topic_shifts_naive(filters))
+    assert _rounded(selectors.nps_for(filters)) == _rounded(oracle.nps_for_naive(filters))
+    assert selectors.csat_counts(filters) == oracle.csat_counts_naive(filters)
+    assert selectors.topic_series(filters) == oracle.topic_series_naive(filters)
+    assert _rounded(selectors.topic_shifts(filters)) == _rounded(oracle.topic_shifts_naive(filters))
     if filters.product or filters.category or filters.language:
         return
-    fast, naive = selectors.service_levels(filters, now=now), selectors.service_levels_naive(filters, now=now)
+    fast, naive = selectors.service_levels(filters, now=now), oracle.service_levels_naive(filters, now=now)
     assert _rounded(fast["by"]) == _rounded(naive["by"])
     for target in ("first_response_hours", "resolution_hours"):
         for statistic in ("median", "p90"):
@@ -237,7 +238,7 @@ def test_with_a_broker_reads_leave_refreshing_to_beat_unless_it_fell_behind(sett
 def _segment_with_most_feedback() -> tuple[str, list[int]]:
     from django.db.models import Count
 
-    from analytics.models import CustomerRfm
+    from customers.models import CustomerRfm
 
     rows = (
         CustomerRfm.objects.filter(customer__feedback_items__analysis_status="done")
@@ -251,8 +252,8 @@ def _segment_with_most_feedback() -> tuple[str, list[int]]:
 
 @pytest.mark.django_db(transaction=True)
 def test_segment_rollups_follow_customers_who_move_to_another_segment(demo_shop):
-    from analytics.models import CustomerRfm
-    from analytics.segments import segments_refresh
+    from customers.models import CustomerRfm, SegmentChange
+    from customers.segments import segments_refresh
     from customers.services import CustomerData, OrderData, OrderItemData, order_upsert
 
     now = demo_shop
@@ -281,10 +282,13 @@ def test_segment_rollups_follow_customers_who_move_to_another_segment(demo_shop)
         )
     run = segments_refresh()
 
-    # then: the nightly run moved them, and every segment's numbers follow
+    # then: the nightly run moved them, and only says who moved; the rollups find the days themselves
     assert CustomerRfm.objects.get(pk=mover).segment != segment
     assert run.changed >= 1
-    assert ChangedDay.objects.filter(source="segments").exists()
+    assert SegmentChange.objects.filter(run=run, customer_id=mover).exists()
+    assert not ChangedDay.objects.filter(source="segments").exists()
+    assert rollups.segment_changes_take() >= 1
+    assert ChangedDay.objects.filter(source="segments").exists() and not SegmentChange.objects.exists()
     for name in CustomerRfm.Segment.values:
         for filters in filter_sets(sku, category, segment=name)[:2]:
             assert_same_numbers(filters, now)
@@ -292,15 +296,15 @@ def test_segment_rollups_follow_customers_who_move_to_another_segment(demo_shop)
 
 @pytest.mark.django_db
 def test_retention_of_each_segment_adds_up_to_every_customer(demo_shop):
-    from analytics.models import CustomerRfm
-    from analytics.segments import segments_refresh
+    from customers.models import CustomerRfm
+    from customers.segments import segments_refresh
 
     segments_refresh()
     everyone = selectors.retention()
     per_segment = {name: selectors.retention(segment=name) for name in CustomerRfm.Segment.values}
 
     for name, data in per_segment.items():
-        assert data == selectors.retention_naive(segment=name) | {
+        assert data == oracle.retention_naive(segment=name) | {
             "rates": data["rates"],
             "cohorts": data["cohorts"],
         }
@@ -320,13 +324,47 @@ def test_retention_of_each_segment_adds_up_to_every_customer(demo_shop):
         assert sum(data["rates"][month]["returning"] for data in per_segment.values()) == row["returning"]
 
 
+@pytest.mark.django_db
+def test_retention_figures_equal_the_naive_computation(demo_shop):
+    from analytics.selectors.retention import retention_figures
+    from customers.models import CustomerRfm, SavedSegment
+    from customers.segments import segments_refresh
+
+    segments_refresh()
+    SavedSegment.objects.create(name="Recientes", slug="recent", recency_max_days=90)
+    for segment in ["", "recent", *CustomerRfm.Segment.values]:
+        for window in ({}, {"months": 3, "cohort_months": 5}):
+            expected = oracle.retention_naive(now=demo_shop, segment=segment, **window)
+            assert retention_figures(now=demo_shop, segment=segment, **window) == expected, (segment, window)
+    assert any(row["returning"] for row in retention_figures(now=demo_shop)["rates"])
+
+
+@pytest.mark.django_db
+def test_a_saved_segments_retention_follows_attribute_changes(demo_shop):
+    from customers.models import Customer, SavedSegment
+    from customers.services import customer_attributes_update
+
+    SavedSegment.objects.create(name="Vigo", slug="vigo", attributes={"city": "vigo"})
+    assert sum(row["customers"] for row in selectors.retention(segment="vigo")["cohorts"]) == 0
+
+    # when: the shop moves a buyer to Vigo, and the snapshot has passed its minimum age
+    buyer = Customer.objects.filter(orders__isnull=False).first()
+    customer_attributes_update(customer=buyer, changes={"city": "Vigo"})
+    from analytics.models import RetentionSnapshot
+
+    RetentionSnapshot.objects.update(computed_at=timezone.now() - rollups.RETENTION_MAX_AGE - timedelta(seconds=1))
+
+    # then: the dashboard notices on its own
+    assert sum(row["customers"] for row in selectors.retention(segment="vigo")["cohorts"]) == 1
+
+
 def assert_same_context_numbers(filters: selectors.Filters) -> None:
     for dimension in selectors.CONTEXT_DIMENSIONS:
         fast = selectors.feedback_by_context(filters, dimension)
-        naive = selectors.feedback_by_context_naive(filters, dimension)
+        naive = oracle.feedback_by_context_naive(filters, dimension)
         assert _rounded(fast) == _rounded(naive), (filters, dimension)
-    assert selectors.topic_series(filters) == selectors.topic_series_naive(filters)
-    assert _rounded(selectors.topic_shifts(filters)) == _rounded(selectors.topic_shifts_naive(filters))
+    assert selectors.topic_series(filters) == oracle.topic_series_naive(filters)
+    assert _rounded(selectors.topic_shifts(filters)) == _rounded(oracle.topic_shifts_naive(filters))
 
 
 @pytest.mark.django_db(transaction=True)

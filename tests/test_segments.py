@@ -12,9 +12,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from analytics import selectors
-from analytics.models import SavedSegment
 from customers.importing import ShopCSV, dataset_import
-from customers.models import Customer
+from customers.models import Customer, SavedSegment
 from customers.resources import CustomerResource
 from surveys.services import response_submit
 from tests.factories import CustomerFactory, InvitationFactory, OrderFactory
@@ -154,14 +153,14 @@ def test_saved_segments_evaluate_attributes_recency_frequency_and_money_at_their
 
 
 def test_a_saved_segment_can_combine_rfm_segments(db):
-    from analytics.segments import segments_refresh
+    from customers.segments import segments_refresh
 
     for n in range(10):
         buyer(f"c{n}", last_order_days_ago=5 + 40 * n, orders=1 + (9 - n) // 2)
     segments_refresh()
     champions = SavedSegment.objects.create(name="Top", slug="top", rfm_segments=["champions"])
 
-    from analytics.models import CustomerRfm
+    from customers.models import CustomerRfm
 
     expected = set(CustomerRfm.objects.filter(segment="champions").values_list("customer__external_id", flat=True))
     assert expected and set(champions.customers().values_list("external_id", flat=True)) == expected

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from analytics.api.views import (
+    CompetitorMetricsView,
     RetentionMetricsView,
     SatisfactionMetricsView,
     SegmentListView,
@@ -16,4 +17,5 @@ urlpatterns = [
     path("metrics/sources/", SourceMetricsView.as_view(), name="metrics-sources"),
     path("metrics/service/", ServiceMetricsView.as_view(), name="metrics-service"),
     path("metrics/retention/", RetentionMetricsView.as_view(), name="metrics-retention"),
+    path("metrics/competitors/", CompetitorMetricsView.as_view(), name="metrics-competitors"),
 ]

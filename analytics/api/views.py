@@ -5,14 +5,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import selectors
-from analytics.models import CustomerRfm
-from analytics.views import (
+from analytics.forms import (
+    ComparisonFilterForm,
     ContextDimensionForm,
     ContextFilterForm,
     RetentionFilterForm,
     SatisfactionFilterForm,
-    _chart_rows,
 )
+from analytics.views import chart_rows
+from customers.models import CustomerRfm, SavedSegment
 
 SEGMENT_HELP = (
     "An RFM segment (" + ", ".join(CustomerRfm.Segment.values) + ") or a saved segment's slug (see /api/v1/segments/)"
@@ -77,7 +78,7 @@ class SatisfactionMetricsView(MetricsView):
                 "start": filters.start,
                 "end": filters.end,
                 "period": filters.period,
-                "series": _chart_rows(selectors.satisfaction_series(filters)),
+                "series": chart_rows(selectors.satisfaction_series(filters)),
                 "summary": {
                     "nps": nps.score,
                     "nps_interval": nps.interval,
@@ -217,8 +218,7 @@ class SegmentListView(APIView):
         from django.db.models import Count
         from django.utils import translation
 
-        from analytics.models import SavedSegment
-        from analytics.segments import segments_ensure_fresh
+        from customers.segments import segments_ensure_fresh
 
         segments_ensure_fresh()
         sizes = dict(CustomerRfm.objects.values_list("segment").annotate(n=Count("pk")))
@@ -232,3 +232,47 @@ class SegmentListView(APIView):
             for saved in SavedSegment.objects.all()
         ]
         return Response(SegmentSerializer(rows, many=True).data)
+
+
+class CompetitorMetricsView(MetricsView):
+    filter_form = ComparisonFilterForm
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, description="First day; default 26 weeks ago"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day, inclusive; default today"),
+            OpenApiParameter("period", str, enum=["day", "week", "month"]),
+            OpenApiParameter(
+                "channel", str, enum=["review", "social"], description="Default: reviews and social posts together"
+            ),
+            OpenApiParameter("language", str, enum=["es", "en"]),
+        ],
+        responses=OpenApiTypes.OBJECT,
+        summary="Share of voice, sentiment and complaints per topic for the shop and each competitor",
+    )
+    def get(self, request):
+        filters = self.filters(request)
+        report = selectors.brand_comparison(filters)
+        return Response(
+            {
+                "start": filters.start,
+                "end": filters.end,
+                "period": filters.period,
+                # slug "" is the shop's own brand
+                "brands": report["brands"],
+                "periods": [moment.date().isoformat() for moment in report["periods"]],
+                "series": report["series"],
+                "topics": [{"slug": row["slug"], "brands": row["brands"]} for row in report["topics"]],
+                "gaps": [
+                    {
+                        "topic": gap["slug"],
+                        "rival": gap["rival"]["slug"],
+                        "own_complaints_per_100": gap["own_rate"],
+                        "rival_complaints_per_100": gap["rival_rate"],
+                        "ratio": gap["ratio"],
+                        "is_significant": gap["is_significant"],
+                    }
+                    for gap in report["gaps"]
+                ],
+            }
+        )

@@ -1,8 +1,7 @@
 from django.urls import path
 
-from brands.api.views import BrandListView, CompetitorMetricsView
+from brands.api.views import BrandListView
 
 urlpatterns = [
     path("brands/", BrandListView.as_view(), name="brand-list"),
-    path("metrics/competitors/", CompetitorMetricsView.as_view(), name="metrics-competitors"),
 ]

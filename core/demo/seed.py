@@ -443,7 +443,7 @@ def _customers_profile(rng: random.Random, planned: list[_PlannedOrder], custome
 
 
 def _demo_segments() -> None:
-    from analytics.models import SavedSegment
+    from customers.models import SavedSegment
 
     SavedSegment.objects.get_or_create(
         slug="vip-madrid",

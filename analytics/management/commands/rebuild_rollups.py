@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from analytics import rollups
-from analytics.segments import segments_refresh
 from core.models import ChangedDay
+from customers.segments import segments_refresh
 
 
 class Command(BaseCommand):

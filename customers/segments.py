@@ -1,20 +1,21 @@
-"""RFM segments kept in a table (CustomerRfm), so that filters and rollups read them.
+"""RFM scores and segments, kept in a table (CustomerRfm) so that filters read them, and saved
+segments over customers' attributes, RFM segment and purchases.
 
 Scores are quintiles over all customers, so one customer's purchase can move others: the whole
-table is recomputed nightly (beat) rather than per order. Customers who changed segment get the
-days of their feedback, answers, reviews and cases marked, and the next rollup refresh rewrites
-only the segment-scoped rows of those days.
+table is recomputed nightly (beat) rather than per order. A run records which customers entered,
+left or changed segment (SegmentChange) and nothing more: what is counted per segment elsewhere
+(the dashboards' rollups) finds from those rows on its own which of its figures to recompute.
 """
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Max, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from analytics.models import CustomerRfm, RetentionSnapshot, SegmentRun
-from core.changes import Source, changes_record
+from customers.models import CustomerRfm, Order, SavedSegment, SegmentChange, SegmentRun
 
 # A read recomputes the segments itself only when the nightly run has not happened (no broker, or
 # beat down for a day).
@@ -27,9 +28,44 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + CHUNK]
 
 
-def segments_refresh(*, now: datetime | None = None) -> SegmentRun:
-    from analytics.selectors import rfm_scores
+def _quintile_scores(values: dict[int, float], *, higher_is_better: bool = True) -> dict[int, int]:
+    """1–5 by rank: the top fifth of customers gets 5."""
+    ordered = sorted(values, key=lambda key: (values[key], key), reverse=not higher_is_better)
+    total = len(ordered)
+    return {key: 1 + (index * 5) // total for index, key in enumerate(ordered)} if total else {}
 
+
+def rfm_scores(*, now: datetime | None = None) -> dict[int, dict]:
+    """Recency, frequency and monetary value per customer, each scored 1–5 by quintile, and a segment."""
+    now = now or timezone.now()
+    rows = Order.objects.values("customer_id").annotate(last=Max("placed_at"), orders=Count("pk"), spent=Sum("total"))
+    recency = {r["customer_id"]: (now - r["last"]).days for r in rows}
+    frequency = {r["customer_id"]: r["orders"] for r in rows}
+    monetary = {r["customer_id"]: float(r["spent"] or 0) for r in rows}
+    r_score = _quintile_scores(recency, higher_is_better=False)
+    f_score = _quintile_scores(frequency)
+    m_score = _quintile_scores(monetary)
+    result = {}
+    for customer_id in recency:
+        r, f, m = r_score[customer_id], f_score[customer_id], m_score[customer_id]
+        result[customer_id] = {"r": r, "f": f, "m": m, "segment": rfm_segment(r, f)}
+    return result
+
+
+def rfm_segment(recency: int, frequency: int) -> str:
+    """Segments on the recency × frequency grid (the usual RFM map, simplified to five)."""
+    if recency >= 4 and frequency >= 4:
+        return CustomerRfm.Segment.CHAMPIONS
+    if recency >= 4 and frequency <= 2:
+        return CustomerRfm.Segment.NEW
+    if recency <= 2 and frequency >= 3:
+        return CustomerRfm.Segment.AT_RISK
+    if recency <= 2:
+        return CustomerRfm.Segment.HIBERNATING
+    return CustomerRfm.Segment.LOYAL
+
+
+def segments_refresh(*, now: datetime | None = None) -> SegmentRun:
     now = now or timezone.now()
     scores = rfm_scores(now=now)
     with transaction.atomic():
@@ -56,42 +92,11 @@ def segments_refresh(*, now: datetime | None = None) -> SegmentRun:
             unique_fields=["customer"],
             update_fields=["recency", "frequency", "monetary", "segment"],
         )
-        if len(changed_segment) > max(len(scores), 1) // 5:
-            # the first run, or quintiles shifted for many: every day with a customer's row, found
-            # with one pass per table rather than thousands of lookups by customer
-            _mark_days_of(None)
-        else:
-            _mark_days_of(changed_segment)
-        if changed_segment:
-            RetentionSnapshot.objects.exclude(segment="").update(is_stale=True)
-        return SegmentRun.objects.create(computed_at=now, customers=len(scores), changed=len(changed_segment))
-
-
-def _mark_days_of(customer_ids: list[int] | None) -> None:
-    """Every day on which these customers (None: any customer) left something a segment-scoped
-    rollup counts."""
-    from feedback.models import FeedbackItem
-    from reviews.models import Review
-    from support.models import Case
-    from surveys.models import Response
-
-    zone = timezone.get_current_timezone()
-    days = set()
-    chunks = (
-        [{"customer__isnull": False}]
-        if customer_ids is None
-        else [{"customer_id__in": ids} for ids in _chunks(customer_ids)]
-    )
-    for condition in chunks:
-        for model, field in (
-            (FeedbackItem, "received_at"),
-            (Response, "submitted_at"),
-            (Review, "created_at"),
-            (Case, "opened_at"),
-        ):
-            rows = model.objects.filter(**condition).annotate(d=TruncDate(field, tzinfo=zone))
-            days.update(rows.values_list("d", flat=True).distinct())
-    changes_record(Source.SEGMENTS, days)
+        run = SegmentRun.objects.create(computed_at=now, customers=len(scores), changed=len(changed_segment))
+        SegmentChange.objects.bulk_create(
+            [SegmentChange(run=run, customer_id=cid) for cid in changed_segment], batch_size=CHUNK
+        )
+        return run
 
 
 def segments_ensure_fresh() -> None:
@@ -104,10 +109,8 @@ def is_rfm_segment(segment: str) -> bool:
     return segment in CustomerRfm.Segment.values
 
 
-def customers_in_segment(segment: str):
+def customers_in_segment(segment: str) -> QuerySet:
     """The customers of an RFM segment or a saved segment (by slug), as a subquery of ids."""
-    from analytics.models import SavedSegment
-
     if is_rfm_segment(segment):
         segments_ensure_fresh()
         return CustomerRfm.objects.filter(segment=segment).values("customer_id")
@@ -121,18 +124,8 @@ def customers_in_segment(segment: str):
 
 def segment_choices() -> list[tuple[str, object]]:
     """For a filter's select: the RFM segments, then the saved ones (grouped)."""
-    from django.utils.translation import gettext_lazy as _
-
-    from analytics.models import SavedSegment
-
     saved = list(SavedSegment.objects.values_list("slug", "name"))
     choices: list = [("", _("Any")), (_("RFM"), list(CustomerRfm.Segment.choices))]
     if saved:
         choices.append((_("Saved segments"), saved))
     return choices
-
-
-def segment_exists(segment: str) -> bool:
-    from analytics.models import SavedSegment
-
-    return is_rfm_segment(segment) or SavedSegment.objects.filter(slug=segment).exists()

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from brands import views
+from analytics import competitor_views as views
 
+# The competitors page kept its URL names (brands:comparison, brands:winback) when it moved here.
 app_name = "brands"
 
 urlpatterns = [

@@ -1,18 +1,19 @@
 """The shop against its competitors: share of voice, sentiment and what customers complain about.
 
 Read from the rollups' brand scope (every brand's feedback items and topic mentions, key = the
-brand's slug, "" = the shop's own); `brand_comparison_naive` computes the same from the raw rows.
+brand's slug, "" = the shop's own).
 """
 
 from collections import defaultdict
 from datetime import datetime
 
-from django.db.models import Count, F, Sum
+from django.db.models import Sum
 
 from analytics import metrics
-from analytics.rollups import effective_sentiment
-from analytics.selectors import TRUNC, Filters, _daily, period_start
+from analytics.models import FeedbackDaily, RollupScope, TopicDaily
+from analytics.selectors.common import Filters, daily, period_start
 from brands.models import Brand, own_brand_name
+from sentiment.models import Topic
 
 # By default the comparison is of what people say in public about each brand: reviews and social
 # posts. The shop's own surveys and widget have no counterpart for its rivals.
@@ -28,19 +29,18 @@ def _brands() -> list[dict]:
     return rows
 
 
-def _channels(filters: Filters) -> tuple[str, ...]:
+def comparison_channels(filters: Filters) -> tuple[str, ...]:
     return (filters.channel,) if filters.channel else PUBLIC_CHANNELS
 
 
-def _report(
+def comparison_report(
     counts: dict[str, dict[str, int]],
     volume: dict[str, dict[datetime, int]],
     negative_by_period: dict[str, dict[datetime, int]],
     topics: dict[str, dict[str, list[int]]],
     topic_volume: dict[str, dict[str, dict[datetime, int]]],
 ) -> dict:
-    from sentiment.models import Topic
-
+    """From items per brand and label, per brand and period, and topic mentions per brand: the page."""
     brands = _brands()
     total_voice = sum(sum(by_label.values()) for by_label in counts.values())
     for brand in brands:
@@ -127,14 +127,12 @@ def _report(
 
 
 def brand_comparison(filters: Filters) -> dict:
-    from analytics.models import FeedbackDaily, RollupScope, TopicDaily
-
-    channels = _channels(filters)
+    channels = comparison_channels(filters)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     volume: dict[str, dict[datetime, int]] = defaultdict(lambda: defaultdict(int))
     negative: dict[str, dict[datetime, int]] = defaultdict(lambda: defaultdict(int))
     unfiltered = Filters(start=filters.start, end=filters.end, period=filters.period, language=filters.language)
-    rows = _daily(FeedbackDaily, unfiltered, every_key_of=RollupScope.BRAND).filter(channel__in=channels)
+    rows = daily(FeedbackDaily, unfiltered, every_key_of=RollupScope.BRAND).filter(channel__in=channels)
     for row in rows.values("key", "sentiment", "p").annotate(n=Sum("items")):
         moment = period_start(row["p"], "day")
         counts[row["key"]][row["sentiment"]] += row["n"]
@@ -143,7 +141,7 @@ def brand_comparison(filters: Filters) -> dict:
             negative[row["key"]][moment] += row["n"]
     topics: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     topic_volume: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    mentions = _daily(TopicDaily, unfiltered, every_key_of=RollupScope.BRAND).filter(
+    mentions = daily(TopicDaily, unfiltered, every_key_of=RollupScope.BRAND).filter(
         channel__in=channels, topic__is_active=True
     )
     for row in mentions.values("key", "topic__slug", "sentiment", "p").annotate(n=Sum("mentions")):
@@ -151,44 +149,4 @@ def brand_comparison(filters: Filters) -> dict:
         entry[0] += row["n"]
         entry[1] += row["n"] if row["sentiment"] == "negative" else 0
         topic_volume[row["key"]][row["topic__slug"]][period_start(row["p"], "day")] += row["n"]
-    return _report(counts, volume, negative, topics, topic_volume)
-
-
-def brand_comparison_naive(filters: Filters) -> dict:
-    from feedback.models import FeedbackItem
-    from sentiment.models import FeedbackTopic
-
-    start, end = filters.bounds
-    items = FeedbackItem.objects.filter(
-        received_at__gte=start, received_at__lt=end, analysis_status="done", channel__in=_channels(filters)
-    )
-    if filters.language:
-        items = items.filter(language=filters.language)
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    volume: dict[str, dict[datetime, int]] = defaultdict(lambda: defaultdict(int))
-    negative: dict[str, dict[datetime, int]] = defaultdict(lambda: defaultdict(int))
-    rows = (
-        items.annotate(label=effective_sentiment(), p=TRUNC[filters.period]("received_at"), key=F("brand__slug"))
-        .values("key", "label", "p")
-        .annotate(n=Count("pk"))
-    )
-    for row in rows:
-        key = row["key"] or ""
-        counts[key][row["label"] or ""] += row["n"]
-        volume[key][row["p"]] += row["n"]
-        if row["label"] == "negative":
-            negative[key][row["p"]] += row["n"]
-    topics: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    topic_volume: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    mentions = (
-        FeedbackTopic.objects.filter(feedback__in=items, topic__is_active=True)
-        .annotate(p=TRUNC[filters.period]("feedback__received_at"))
-        .values("feedback__brand__slug", "topic__slug", "sentiment", "p")
-    )
-    for row in mentions.annotate(n=Count("pk")):
-        key = row["feedback__brand__slug"] or ""
-        entry = topics[row["topic__slug"]][key]
-        entry[0] += row["n"]
-        entry[1] += row["n"] if row["sentiment"] == "negative" else 0
-        topic_volume[key][row["topic__slug"]][row["p"]] += row["n"]
-    return _report(counts, volume, negative, topics, topic_volume)
+    return comparison_report(counts, volume, negative, topics, topic_volume)

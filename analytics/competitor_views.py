@@ -1,4 +1,6 @@
-from django import forms
+"""The competitors dashboard: the shop against its rivals, and a win-back email to those who
+complained about what the rivals do better."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Max
@@ -8,30 +10,21 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from analytics.views import SatisfactionFilterForm, _csv, _number
-from brands import selectors
+from analytics import selectors
+from analytics.forms import ComparisonFilterForm, WinBackRequestForm
+from analytics.views import csv_response, number
 from core.exceptions import ApplicationError
 from core.redirects import redirect_back
+from customers.models import Customer
+from sentiment.models import Topic
+from support.winback import WINBACK_COOLDOWN, winback_send
 
 WINBACK_CANDIDATES = 5
-
-
-class ComparisonFilterForm(SatisfactionFilterForm):
-    """Dates, grouping, language and channel: the rest of the dashboards' filters are about the
-    shop's own customers and products, which rivals do not have."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("category", "product", "topic", "segment"):
-            del self.fields[name]
 
 
 def _detractors_about(topic_slug: str, filters, limit: int = WINBACK_CANDIDATES) -> list:
     """The shop's customers who complained about the topic in the window, most recent first,
     leaving out those already sent a win-back email in the last 30 days."""
-    from customers.models import Customer
-    from support.winback import WINBACK_COOLDOWN
-
     start, end = filters.bounds
     recent = timezone.now() - WINBACK_COOLDOWN
     return list(
@@ -71,18 +64,18 @@ def comparison(request):
     report = selectors.brand_comparison(filters)
     language = (translation.get_language() or "es")[:2]
     if request.GET.get("export") == "csv":
-        return _csv(
+        return csv_response(
             "voz-competitors.csv",
             ["brand", "items", "share_of_voice_%", "negative_%", "net_sentiment", "topic", "complaints_per_100"],
             [
                 [
                     brand["name"],
                     brand["items"],
-                    _number(brand["share_of_voice"]),
-                    _number(brand["negative_share"]),
-                    _number(brand["net_sentiment"]),
+                    number(brand["share_of_voice"]),
+                    number(brand["negative_share"]),
+                    number(brand["net_sentiment"]),
                     row["slug"],
-                    _number(row["brands"][brand["slug"]]["complaint_rate"]),
+                    number(row["brands"][brand["slug"]]["complaint_rate"]),
                 ]
                 for row in report["topics"]
                 for brand in report["brands"]
@@ -129,21 +122,11 @@ def comparison(request):
     )
 
 
-class WinBackRequestForm(forms.Form):
-    customer = forms.IntegerField(min_value=1, max_value=2**63 - 1)
-    topic = forms.SlugField(max_length=60, required=False)
-    next = forms.CharField(max_length=2000, required=False)
-
-
 @login_required
 @permission_required("support.change_case", raise_exception=True)
 @require_POST
 def winback(request):
     """Send the win-back email to a detractor listed on the comparison page."""
-    from customers.models import Customer
-    from sentiment.models import Topic
-    from support.winback import winback_send
-
     form = WinBackRequestForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Name a customer by id (and optionally a topic by slug).")
