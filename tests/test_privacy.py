@@ -12,10 +12,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from analytics import selectors
-from core.demo.seed import seed_demo
 from core.models import AuditEvent
 from core.roles import AGENTS, MANAGERS
 from customers.models import Customer
+from demo.seed import seed_demo
 from feedback.models import FeedbackItem
 from reviews.models import Review
 from sentiment.models import FeedbackTopic

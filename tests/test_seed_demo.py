@@ -9,12 +9,12 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from core.demo.comments import COMMENTS, LANGUAGES, MIXED, POLARITIES, TOPICS
-from core.demo.seed import CATALOGUE, IMPROVE_CHOICE_FOR_TOPIC, seed_demo
 from core.exceptions import ApplicationError
 from customers.models import Customer, Order, OrderItem, Product
+from demo.seed import CATALOGUE, IMPROVE_CHOICE_FOR_TOPIC, seed_demo
 from feedback.models import FeedbackItem
 from reviews.models import Review
+from sentiment.ml.shop_comments import COMMENTS, LANGUAGES, MIXED, POLARITIES, TOPICS
 from social.models import Mention
 from surveys.models import Answer, Invitation, Question, Response
 

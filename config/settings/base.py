@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "brands",
     "support",
     "analytics",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -22,12 +22,13 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.demo.comments import COMMENTS, MIXED, TOPICS, MixedComment
+from analytics import rollups
 from core.exceptions import ApplicationError
 from customers.models import Customer, Order, Product
 from customers.services import CustomerData, OrderData, OrderItemData, order_upsert, products_upsert
 from feedback.models import FeedbackItem
 from reviews.models import Review
+from sentiment.ml.shop_comments import COMMENTS, MIXED, TOPICS, MixedComment
 from social.models import Mention
 from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.services import LAPSED_SURVEY_SLUG, invitation_language, response_submit
@@ -1383,7 +1384,5 @@ def seed_demo(
     _demo_website()
     _demo_segments()
     # Some demo rows are backdated in bulk, past the services that mark rollups stale.
-    from analytics import rollups
-
     rollups.rebuild_all()
     return demo_summary(now=cutoff)
