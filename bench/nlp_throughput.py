@@ -33,7 +33,7 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
 
 
 def realistic_texts(count: int, seed: int = 7) -> list[tuple[str, str]]:
-    from core.demo.comments import COMMENTS, MIXED
+    from sentiment.ml.shop_comments import COMMENTS, MIXED
 
     rng = random.Random(seed)
     keys = sorted(COMMENTS)

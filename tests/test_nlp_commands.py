@@ -57,7 +57,7 @@ def write_tiny_datasets(root) -> None:
     """The shared datasets' layout, filled with the demo shop's sentences (a few dozen per file)."""
     import csv
 
-    from core.demo.comments import COMMENTS
+    from sentiment.ml.shop_comments import COMMENTS
 
     def rows(language: str, offset: int) -> list[tuple[str, str]]:
         picked = []

@@ -13,10 +13,10 @@ from rest_framework.test import APIClient
 
 from analytics import selectors
 from bench import naive as oracle
-from core.demo.seed import seed_demo
 from core.models import AuditEvent
 from core.roles import AGENTS, MANAGERS
 from customers.models import Customer
+from demo.seed import seed_demo
 from feedback.models import FeedbackItem
 from reviews.models import Review
 from sentiment.models import FeedbackTopic

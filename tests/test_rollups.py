@@ -9,9 +9,9 @@ from django.utils import timezone
 from analytics import rollups, selectors
 from analytics.models import FeedbackDaily
 from bench import naive as oracle
-from core.demo.seed import seed_demo
 from core.models import ChangedDay
 from customers.models import Order
+from demo.seed import seed_demo
 from feedback.models import FeedbackItem
 from reviews.models import Review
 from support.models import Case

@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sentiment.ml.shop_comments import COMMENTS, MIXED
+
 LABELS = ("negative", "neutral", "positive")
 LANGS = ("es", "en")
 SPLITS = ("train", "dev", "test")
@@ -184,11 +186,11 @@ def _uci_loader(source):
 
 
 def load_voz_demo(lang: str, split: str, path=None, repeat: int = 1) -> Dataset:
-    """The demo shop's hand-written comments (core/demo/comments.py, written for this project):
-    a few hundred short e-commerce sentences per language, labelled by polarity. Training only —
-    they are in-domain (deliveries, refunds, sizes) where tweets and hotel reviews are not."""
+    """The hand-written shop comments (shop_comments.py, written for this project; the demo shop
+    draws on them too): a few hundred short e-commerce sentences per language, labelled by
+    polarity. Training only — they are in-domain (deliveries, refunds, sizes) where tweets and
+    hotel reviews are not."""
     _check(lang, split, ("train",))
-    from core.demo.comments import COMMENTS, MIXED
 
     ds = Dataset("voz_demo", lang, split)
     for (language, _topic, polarity), sentences in sorted(COMMENTS.items()):

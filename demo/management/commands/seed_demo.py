@@ -5,8 +5,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from core.demo.seed import SeedSummary, demo_data_exists, seed_demo
 from core.exceptions import ApplicationError
+from demo.seed import SeedSummary, demo_data_exists, seed_demo
 
 
 class _ProgressBars:

@@ -1,8 +1,10 @@
-"""Hand-written customer comments for the demo shop, in Spanish (Spain and Latin America) and English.
+"""Hand-written e-commerce comments, in Spanish (Spain and Latin America) and English, labelled
+by topic and polarity.
 
-The demo picks a sentence whose topic and polarity agree with the score it invents, so the
-dashboards, the topic analysis and the sentiment models have something believable to work on.
-Written for this project; none of it comes from the evaluation data.
+They are in-domain training data for the sentiment model (deliveries, refunds and sizes, where
+tweets and hotel reviews are not), which is why they live with it; the demo shop, above, picks
+from them a sentence whose topic and polarity agree with the score it invents. Written for this
+project; none of it comes from the evaluation data.
 """
 
 from dataclasses import dataclass
