@@ -2,7 +2,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from rest_framework import serializers, status
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 
@@ -66,3 +69,48 @@ def bulk_upsert_response(
     counts = {key: sum(1 for a in answers if a["status"] == key) for key in ("created", "updated", "error")}
     body = {"created": counts["created"], "updated": counts["updated"], "errors": counts["error"], "results": answers}
     return Response(body, status=status.HTTP_200_OK)
+
+
+# Things a client pushes under its own key (a review site's, a platform's): list and read them,
+# create or update one (201 or 200), or up to API_MAX_BATCH_ITEMS at once with an answer per item.
+# A subclass names its serializers and its service (`upsert`) and describes itself to the API
+# schema with `upsert_schema`. (No docstring: the schema would show it on every endpoint.)
+class UpsertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    input_serializer_class: type[serializers.Serializer]
+    filter_backends = [DjangoFilterBackend]
+
+    def upsert(self, items: Sequence) -> list[UpsertResult]:
+        raise NotImplementedError
+
+    def create(self, request):
+        serializer = self.input_serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        (result,) = self.upsert([serializer.to_data()])
+        if result.status == "error":
+            return Response(
+                {"type": "validation_error", "detail": "Invalid input.", "errors": result.errors},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        stored = self.get_queryset().get(pk=result.obj.pk)
+        code = status.HTTP_201_CREATED if result.status == "created" else status.HTTP_200_OK
+        return Response(self.serializer_class(stored).data, status=code)
+
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        return bulk_upsert_response(request, item_serializer=self.input_serializer_class, upsert=self.upsert)
+
+
+def upsert_schema(*, one: str, many: str, key: str, input_serializer, output_serializer):
+    """The API schema of an UpsertViewSet's writes: `one` and `many` name the thing, `key` its key."""
+    return extend_schema_view(
+        create=extend_schema(
+            request=input_serializer,
+            responses={201: output_serializer, 200: output_serializer},
+            summary=f"Create or update one {one} by {key}",
+        ),
+        bulk=extend_schema(
+            request=BulkInputSerializer,
+            responses=BulkResultSerializer,
+            summary=f"Create or update up to 1,000 {many}; answers per item",
+        ),
+    )

@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -32,81 +34,101 @@ def _unavailable(request, *, reason: str, language: str, status: int):
         )
 
 
+def _behind_the_link(view):
+    """The page behind a survey link: its invitation, in the customer's language.
+
+    A link that was altered or never existed gets the friendly 404 page instead.
+    """
+
+    @wraps(view)
+    def page(request, token: str):
+        invitation = services.invitation_for_token(token)
+        language = _language_for(request, invitation)
+        if invitation is None:
+            return _unavailable(request, reason="invalid", language=language, status=404)
+        with translation.override(language):
+            return view(request, token, invitation, language)
+
+    return page
+
+
+def _page_context(language: str) -> dict:
+    return {
+        "language": language,
+        "other_languages": [(code, name) for code, name in settings.LANGUAGES if code != language],
+        "shop_name": settings.VOZ_SHOP_NAME,
+    }
+
+
 @require_http_methods(["GET", "POST"])
-def survey_answer(request, token: str):
-    invitation = services.invitation_for_token(token)
-    language = _language_for(request, invitation)
-    if invitation is None:
-        return _unavailable(request, reason="invalid", language=language, status=404)
-    with translation.override(language):
-        try:
-            services.invitation_check_answerable(invitation=invitation)
-        except services.InvitationAlreadyAnswered:
-            if request.method == "POST":
-                # A double click or a second tab: the answers are stored, so this sending gets
-                # the thank-you page the first one got, not an error.
-                return redirect(_thanks_url(token, language))
-            return _unavailable(request, reason="answered", language=language, status=410)
-        except services.InvitationExpired:
-            return _unavailable(request, reason="expired", language=language, status=410)
-
-        questions = services.survey_questions(invitation.survey)
-        # bound on every POST, an empty one too (its token can come in a header): it is a sending
-        # that answers nothing, refused with the missing answers named
-        form = SurveyAnswerForm(_posted(request), questions=questions, language=language)
-        status = 200
+@_behind_the_link
+def survey_answer(request, token: str, invitation: Invitation, language: str):
+    try:
+        services.invitation_check_answerable(invitation=invitation)
+    except services.InvitationAlreadyAnswered:
         if request.method == "POST":
-            if form.is_valid() and form.is_probably_a_bot:
-                return redirect(_thanks_url(token, language))
-            if form.is_valid():
-                try:
-                    services.response_submit(
-                        invitation=invitation,
-                        answers=form.answers_by_question_id(),
-                        language=language,
-                        user_agent=request.headers.get("User-Agent", ""),
-                        questions=questions,
-                    )
-                except services.SurveyAnswersInvalid as invalid:
-                    _add_errors(form, questions, invalid.errors)
-                except services.InvitationAlreadyAnswered:
-                    return redirect(_thanks_url(token, language))
-                except services.InvitationUnavailable:
-                    return _unavailable(request, reason="expired", language=language, status=410)
-                else:
-                    return redirect(_thanks_url(token, language))
-            else:
-                # Tell the customer about every problem at once, not only the unparseable fields.
-                _, errors = services.answers_check(
-                    questions=questions,
-                    answers=form.answers_by_question_id(),
-                    skip=frozenset(q.pk for q in questions if SurveyAnswerForm.field_name(q) in form.errors),
-                )
-                _add_errors(form, questions, errors)
-            status = 400
-        else:
-            services.invitation_mark_opened(invitation=invitation)
+            # A double click or a second tab: the answers are stored, so this sending gets
+            # the thank-you page the first one got, not an error.
+            return redirect(_thanks_url(token, language))
+        return _unavailable(request, reason="answered", language=language, status=410)
+    except services.InvitationExpired:
+        return _unavailable(request, reason="expired", language=language, status=410)
 
-        return render(
-            request,
-            "surveys/answer.html",
-            {
-                "invitation": invitation,
-                "survey": invitation.survey,
-                "title": invitation.survey.title(language),
-                "intro": invitation.survey.intro(language),
-                "form": form,
-                **(
-                    {"fields": _fields(form, questions)}
-                    if form.is_bound
-                    else {"blank_questions": _blank_questions_html(invitation.survey_id, questions, form, language)}
-                ),
-                "language": language,
-                "other_languages": [(code, name) for code, name in settings.LANGUAGES if code != language],
-                "shop_name": settings.VOZ_SHOP_NAME,
-            },
-            status=status,
-        )
+    questions = services.survey_questions(invitation.survey)
+    # bound on every POST, an empty one too (its token can come in a header): it is a sending
+    # that answers nothing, refused with the missing answers named
+    form = SurveyAnswerForm(_posted(request), questions=questions, language=language)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and form.is_probably_a_bot:
+            return redirect(_thanks_url(token, language))
+        if form.is_valid():
+            try:
+                services.response_submit(
+                    invitation=invitation,
+                    answers=form.answers_by_question_id(),
+                    language=language,
+                    user_agent=request.headers.get("User-Agent", ""),
+                    questions=questions,
+                )
+            except services.SurveyAnswersInvalid as invalid:
+                _add_errors(form, questions, invalid.errors)
+            except services.InvitationAlreadyAnswered:
+                return redirect(_thanks_url(token, language))
+            except services.InvitationUnavailable:
+                return _unavailable(request, reason="expired", language=language, status=410)
+            else:
+                return redirect(_thanks_url(token, language))
+        else:
+            # Tell the customer about every problem at once, not only the unparseable fields.
+            _, errors = services.answers_check(
+                questions=questions,
+                answers=form.answers_by_question_id(),
+                skip=frozenset(q.pk for q in questions if SurveyAnswerForm.field_name(q) in form.errors),
+            )
+            _add_errors(form, questions, errors)
+        status = 400
+    else:
+        services.invitation_mark_opened(invitation=invitation)
+
+    return render(
+        request,
+        "surveys/answer.html",
+        {
+            "invitation": invitation,
+            "survey": invitation.survey,
+            "title": invitation.survey.title(language),
+            "intro": invitation.survey.intro(language),
+            "form": form,
+            **(
+                {"fields": _fields(form, questions)}
+                if form.is_bound
+                else {"blank_questions": _blank_questions_html(invitation.survey_id, questions, form, language)}
+            ),
+            **_page_context(language),
+        },
+        status=status,
+    )
 
 
 def _posted(request):
@@ -144,8 +166,8 @@ def _add_errors(form: SurveyAnswerForm, questions, errors: dict[str, list[str]])
             form.add_error(SurveyAnswerForm.field_name(by_code[code]), message)
 
 
-def _thanks_url(token: str, language: str) -> str:
-    return f"{reverse('surveys:thanks', kwargs={'token': token})}?lang={language}"
+def _thanks_url(token: str, language: str, *, page: str = "surveys:thanks") -> str:
+    return f"{reverse(page, kwargs={'token': token})}?lang={language}"
 
 
 def _reviews_url_if_offered(invitation: Invitation, token: str, language: str) -> str:
@@ -159,81 +181,63 @@ def _reviews_url_if_offered(invitation: Invitation, token: str, language: str) -
 
 
 @require_http_methods(["GET"])
-def survey_thanks(request, token: str):
-    invitation = services.invitation_for_token(token)
-    language = _language_for(request, invitation)
-    if invitation is None:
-        return _unavailable(request, reason="invalid", language=language, status=404)
-    with translation.override(language):
-        return render(
-            request,
-            "surveys/thanks.html",
-            {
-                "thanks": invitation.survey.thanks(language),
-                "is_answered": invitation.status == Invitation.Status.ANSWERED,
-                "reviews_url": _reviews_url_if_offered(invitation, token, language),
-                "language": language,
-                "shop_name": settings.VOZ_SHOP_NAME,
-            },
-        )
+@_behind_the_link
+def survey_thanks(request, token: str, invitation: Invitation, language: str):
+    return render(
+        request,
+        "surveys/thanks.html",
+        {
+            "thanks": invitation.survey.thanks(language),
+            "is_answered": invitation.status == Invitation.Status.ANSWERED,
+            "reviews_url": _reviews_url_if_offered(invitation, token, language),
+            "language": language,
+            "shop_name": settings.VOZ_SHOP_NAME,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
-def product_reviews(request, token: str):
+@_behind_the_link
+def product_reviews(request, token: str, invitation: Invitation, language: str):
     """The customer reviews each product of the order, behind the survey's signed link."""
-    invitation = services.invitation_for_token(token)
-    language = _language_for(request, invitation)
-    if invitation is None:
+    try:
+        review_requests.invitation_check_reviewable(invitation=invitation)
+    except review_requests.ReviewsAlreadySubmitted:
+        return _unavailable(request, reason="reviewed", language=language, status=410)
+    except review_requests.ReviewsNotOffered:
         return _unavailable(request, reason="invalid", language=language, status=404)
-    with translation.override(language):
-        try:
-            review_requests.invitation_check_reviewable(invitation=invitation)
-        except review_requests.ReviewsAlreadySubmitted:
-            return _unavailable(request, reason="reviewed", language=language, status=410)
-        except review_requests.ReviewsNotOffered:
-            return _unavailable(request, reason="invalid", language=language, status=404)
-        except services.InvitationExpired:
-            return _unavailable(request, reason="expired", language=language, status=410)
-        products = review_requests.invitation_reviewable_products(invitation)
-        form = ProductReviewsForm(_posted(request), products=products)
-        status = 200
-        if request.method == "POST":
-            if form.is_valid() and form.cleaned_data.get("website"):
-                return redirect(f"{reverse('surveys:reviews-thanks', kwargs={'token': token})}?lang={language}")
-            if form.is_valid():
-                try:
-                    review_requests.invitation_reviews_submit(
-                        invitation=invitation, reviews=form.product_reviews(), language=language
-                    )
-                except review_requests.ReviewsAlreadySubmitted:
-                    return _unavailable(request, reason="reviewed", language=language, status=410)
-                except services.InvitationUnavailable:
-                    return _unavailable(request, reason="expired", language=language, status=410)
-                return redirect(f"{reverse('surveys:reviews-thanks', kwargs={'token': token})}?lang={language}")
-            status = 400
-        return render(
-            request,
-            "surveys/reviews.html",
-            {
-                "form": form,
-                "language": language,
-                "other_languages": [(code, name) for code, name in settings.LANGUAGES if code != language],
-                "shop_name": settings.VOZ_SHOP_NAME,
-                "order": invitation.order,
-            },
-            status=status,
-        )
+    except services.InvitationExpired:
+        return _unavailable(request, reason="expired", language=language, status=410)
+    products = review_requests.invitation_reviewable_products(invitation)
+    form = ProductReviewsForm(_posted(request), products=products)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and form.cleaned_data.get("website"):
+            return redirect(_thanks_url(token, language, page="surveys:reviews-thanks"))
+        if form.is_valid():
+            try:
+                review_requests.invitation_reviews_submit(
+                    invitation=invitation, reviews=form.product_reviews(), language=language
+                )
+            except review_requests.ReviewsAlreadySubmitted:
+                return _unavailable(request, reason="reviewed", language=language, status=410)
+            except services.InvitationUnavailable:
+                return _unavailable(request, reason="expired", language=language, status=410)
+            return redirect(_thanks_url(token, language, page="surveys:reviews-thanks"))
+        status = 400
+    return render(
+        request,
+        "surveys/reviews.html",
+        {
+            "form": form,
+            **_page_context(language),
+            "order": invitation.order,
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET"])
-def product_reviews_thanks(request, token: str):
-    invitation = services.invitation_for_token(token)
-    language = _language_for(request, invitation)
-    if invitation is None:
-        return _unavailable(request, reason="invalid", language=language, status=404)
-    with translation.override(language):
-        return render(
-            request,
-            "surveys/reviews_thanks.html",
-            {"language": language, "shop_name": settings.VOZ_SHOP_NAME},
-        )
+@_behind_the_link
+def product_reviews_thanks(request, token: str, invitation: Invitation, language: str):
+    return render(request, "surveys/reviews_thanks.html", {"language": language, "shop_name": settings.VOZ_SHOP_NAME})

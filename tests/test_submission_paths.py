@@ -1,10 +1,10 @@
-"""A survey submission is one SQL statement on PostgreSQL and ORM writes elsewhere (the embedded
-SQLite default); both must store exactly the same thing."""
+"""What a survey submission stores: the invitation answered, the response, its answers, a feedback
+item per comment (with where it was said) and the change-log row. One path on every database:
+these tests run it on PostgreSQL, tests/test_embedded_default.py on SQLite."""
 
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -53,75 +53,80 @@ def stored(response: Response) -> dict:
     }
 
 
-def submit_both_ways(make_invitation, user_agent: str) -> tuple[dict, dict]:
+def submit(invitation: Invitation, user_agent: str) -> tuple[Response, dict]:
     now = timezone.now()
-    one_statement, portable = make_invitation(), make_invitation()
-    answers = answers_for(one_statement.survey)
-    marks_before = ChangedDay.objects.filter(source="answers").count()
-    fast = services.response_submit(
-        invitation=services.invitation_for_token(one_statement.token),
+    answers = answers_for(invitation.survey)
+    changes_before = ChangedDay.objects.filter(source="answers").count()
+
+    response = services.response_submit(
+        invitation=services.invitation_for_token(invitation.token),
         answers=answers,
         language="es",
         user_agent=user_agent,
         now=now,
     )
-    assert ChangedDay.objects.filter(source="answers").count() == marks_before + 1
-    questions = services.survey_questions(portable.survey)
-    kept, errors = services.answers_check(questions=questions, answers=answers)
-    assert not errors
-    with transaction.atomic():
-        slow = services._response_store_portable(
-            services.invitation_for_token(portable.token), kept, questions, "es", user_agent, now
-        )
+
+    assert ChangedDay.objects.filter(source="answers").count() == changes_before + 1
     # what the caller gets back is the stored response
-    assert Response.objects.get(pk=fast.pk).invitation_id == one_statement.pk
-    assert (fast.customer_id, fast.survey_id, fast.submitted_at) == (slow.customer_id, slow.survey_id, now)
-    return stored(Response.objects.get(pk=fast.pk)), stored(Response.objects.get(pk=slow.pk))
+    assert Response.objects.get(pk=response.pk).invitation_id == invitation.pk
+    assert (response.customer_id, response.survey_id, response.submitted_at) == (
+        invitation.customer_id,
+        invitation.survey_id,
+        now,
+    )
+    return response, stored(Response.objects.get(pk=response.pk))
 
 
-def test_an_emailed_survey_answer_is_stored_the_same_both_ways():
-    customer = CustomerFactory()
+def test_an_emailed_survey_answer_stores_the_response_its_answers_and_a_feedback_item_per_comment():
+    invitation = InvitationFactory(order=OrderFactory(customer=CustomerFactory(), shipping_country="MX"))
 
-    def emailed():
-        return InvitationFactory(order=OrderFactory(customer=customer, shipping_country="MX"))
+    response, saved = submit(invitation, PHONE)
 
-    fast, portable = submit_both_ways(emailed, PHONE)
-
-    assert fast == portable
-    assert len(fast["items"]) >= 1 and len(fast["answers"]) >= 4
-    item = fast["items"][0]
+    assert saved["response"] == {
+        "survey": invitation.survey_id,
+        "customer": invitation.customer_id,
+        "language": "es",
+        "user_agent": PHONE,
+    }
+    assert len(saved["answers"]) == len(answers_for(invitation.survey))
+    comments = [text for _question, _number, text, _choices in saved["answers"] if text]
+    assert [item["text"] for item in saved["items"]] == sorted(comments) and comments
+    item = saved["items"][0]
     assert (item["channel"], item["source"], item["device"], item["country"]) == ("survey", "email", "mobile", "MX")
+    assert (item["customer"], item["language"], item["received_at"]) == (
+        invitation.customer_id,
+        "es",
+        response.submitted_at,
+    )
     assert item["analysis_status"] == "pending" and item["text"].startswith("Llegó tarde")  # stripped
-    assert fast["invitation"]["status"] == "answered"
+    assert (item["sentiment"], item["model_version"], item["erased_at"], item["case"]) == ("", "", None, None)
+    assert FeedbackItem.objects.get(text=item["text"]).order_id == invitation.order_id
+    assert saved["invitation"] == {"status": "answered", "answered_at": response.submitted_at}
 
 
-def test_a_website_visitors_answer_is_stored_the_same_both_ways():
+def test_a_website_visitors_answer_is_a_web_item_with_the_page_and_traffic_source():
     site = Site.objects.create(name="Tienda", domains="tienda.example")
     intercept = Intercept.objects.create(site=site, survey=default_survey(), name="Checkout", cooldown_days=30)
-    now = timezone.now()
+    invitation = Invitation.objects.create(
+        survey=intercept.survey,
+        intercept=intercept,
+        visitor_id="v-1",
+        page_url="https://tienda.example/checkout/ok?utm_source=newsletter",
+        referrer="",
+        country="AR",
+        language="es",
+        status=Invitation.Status.OPENED,
+        expires_at=timezone.now() + timedelta(hours=24),
+    )
 
-    def intercepted():
-        return Invitation.objects.create(
-            survey=intercept.survey,
-            intercept=intercept,
-            visitor_id="v-1",
-            page_url="https://tienda.example/checkout/ok?utm_source=newsletter",
-            referrer="",
-            country="AR",
-            language="es",
-            status=Invitation.Status.OPENED,
-            expires_at=now + timedelta(hours=24),
-        )
+    _response, saved = submit(invitation, "")
 
-    fast, portable = submit_both_ways(intercepted, "")
-
-    assert fast == portable
-    item = fast["items"][0]
+    item = saved["items"][0]
     assert (item["channel"], item["source"], item["country"], item["customer"]) == ("web", "newsletter", "AR", None)
-    assert item["page_url"].startswith("https://tienda.example/checkout/ok")
+    assert item["page_url"].startswith("https://tienda.example/checkout/ok") and item["device"] == ""
 
 
-def test_a_used_or_expired_link_is_refused_by_the_one_statement_and_changes_nothing():
+def test_a_used_or_expired_link_is_refused_and_changes_nothing():
     answered = InvitationFactory()
     answers = answers_for(answered.survey)
     services.response_submit(invitation=answered, answers=answers, language="es")
@@ -145,21 +150,15 @@ def prepared_statements() -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_survey_lookup_and_submission_are_prepared_once_per_connection():
+def test_the_survey_link_lookup_is_prepared_once_per_connection():
     from django.db import connection
 
     connection.close()  # a new connection has nothing prepared
     invitation = InvitationFactory()
 
-    services.response_submit(
-        invitation=services.invitation_for_token(invitation.token),
-        answers=answers_for(invitation.survey),
-        language="es",
-    )
+    services.invitation_for_token(invitation.token)
 
-    statements = prepared_statements()
-    assert any("WITH claimed AS" in statement for statement in statements)
-    assert any("invitation.public_id = $1::uuid" in statement for statement in statements), statements
+    assert any("invitation.public_id = $1::uuid" in statement for statement in prepared_statements())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -179,4 +178,4 @@ def test_without_prepared_statements_a_submission_is_stored_all_the_same(setting
 
     assert Response.objects.filter(invitation=invitation).exists()
     assert FeedbackItem.objects.filter(survey_answer__response__invitation=invitation).exists()
-    assert not [statement for statement in prepared_statements() if "WITH claimed AS" in statement]
+    assert not prepared_statements()

@@ -1,12 +1,11 @@
 import django_filters
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.bulk import BulkInputSerializer, BulkResultSerializer, bulk_upsert_response
+from core.bulk import UpsertViewSet, upsert_schema
 from core.filters import IsoDateTimeFilter
 from core.models import ApiClient
 from core.pagination import newest_first_cursor
@@ -35,10 +34,17 @@ class ReviewFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+@upsert_schema(
+    one="review",
+    many="reviews",
+    key="(source, external id)",
+    input_serializer=ReviewInputSerializer,
+    output_serializer=ReviewOutputSerializer,
+)
+class ReviewViewSet(UpsertViewSet):
     serializer_class = ReviewOutputSerializer
+    input_serializer_class = ReviewInputSerializer
     pagination_class = newest_first_cursor("created_at")
-    filter_backends = [DjangoFilterBackend]
     filterset_class = ReviewFilter
     required_scopes = {"GET": "feedback:read", "POST": "feedback:write"}
     staff_permissions = {"GET": "reviews.view_review", "POST": ["reviews.add_review", "reviews.change_review"]}
@@ -46,34 +52,8 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         return Review.objects.select_related("product", "order", "customer", "reply")
 
-    @extend_schema(
-        request=ReviewInputSerializer,
-        responses={201: ReviewOutputSerializer, 200: ReviewOutputSerializer},
-        summary="Create or update one review by (source, external id)",
-    )
-    def create(self, request):
-        serializer = ReviewInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        (result,) = services.reviews_upsert(items=[serializer.to_data()])
-        if result.status == "error":
-            return Response(
-                {"type": "validation_error", "detail": "Invalid input.", "errors": result.errors},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        review = self.get_queryset().get(pk=result.obj.pk)
-        code = status.HTTP_201_CREATED if result.status == "created" else status.HTTP_200_OK
-        return Response(ReviewOutputSerializer(review).data, status=code)
-
-    @extend_schema(
-        request=BulkInputSerializer,
-        responses=BulkResultSerializer,
-        summary="Create or update up to 1,000 reviews; answers per item",
-    )
-    @action(detail=False, methods=["post"])
-    def bulk(self, request):
-        return bulk_upsert_response(
-            request, item_serializer=ReviewInputSerializer, upsert=lambda items: services.reviews_upsert(items=items)
-        )
+    def upsert(self, items):
+        return services.reviews_upsert(items=items)
 
     @extend_schema(
         request=ReplyInputSerializer,

@@ -2,15 +2,13 @@ import json
 
 import django_filters
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
+from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.bulk import BulkInputSerializer, BulkResultSerializer, bulk_upsert_response
+from core.bulk import BulkInputSerializer, BulkResultSerializer, UpsertViewSet, bulk_upsert_response, upsert_schema
 from core.filters import IsoDateTimeFilter
 from core.pagination import newest_first_cursor
 from social import services
@@ -29,37 +27,24 @@ class MentionFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+@upsert_schema(
+    one="mention",
+    many="mentions",
+    key="(platform, external id)",
+    input_serializer=MentionInputSerializer,
+    output_serializer=MentionOutputSerializer,
+)
+class MentionViewSet(UpsertViewSet):
     serializer_class = MentionOutputSerializer
+    input_serializer_class = MentionInputSerializer
     pagination_class = newest_first_cursor("posted_at")
-    filter_backends = [DjangoFilterBackend]
     filterset_class = MentionFilter
     required_scopes = {"GET": "feedback:read", "POST": "feedback:write"}
     staff_permissions = {"GET": "social.view_mention", "POST": ["social.add_mention", "social.change_mention"]}
     queryset = Mention.objects.all()
 
-    @extend_schema(
-        request=MentionInputSerializer,
-        responses={201: MentionOutputSerializer, 200: MentionOutputSerializer},
-        summary="Create or update one mention by (platform, external id)",
-    )
-    def create(self, request):
-        serializer = MentionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        (result,) = services.mentions_upsert(items=[serializer.to_data()])
-        code = status.HTTP_201_CREATED if result.status == "created" else status.HTTP_200_OK
-        return Response(MentionOutputSerializer(result.obj).data, status=code)
-
-    @extend_schema(
-        request=BulkInputSerializer,
-        responses=BulkResultSerializer,
-        summary="Create or update up to 1,000 mentions; answers per item",
-    )
-    @action(detail=False, methods=["post"])
-    def bulk(self, request):
-        return bulk_upsert_response(
-            request, item_serializer=MentionInputSerializer, upsert=lambda items: services.mentions_upsert(items=items)
-        )
+    def upsert(self, items):
+        return services.mentions_upsert(items=items)
 
 
 def _unauthorised(detail: str) -> Response:
