@@ -56,12 +56,22 @@ services:
 browser:
 	bash scripts/ensure-browser.sh
 
+# One pytest worker per core; each has databases of its own (config/settings/test.py).
+PYTEST_WORKERS ?= auto
+# What the kept test databases were migrated from: they are built afresh when it changes, and on CI.
+TEST_DB_MIGRATIONS := $(VENV)/.test-db-migrations
+
 test: install-dev services browser
 	$(VENV)/bin/ruff check .
 	# migrations are the same whatever the database; an in-memory one spares a connection to a
 	# database that need not exist yet (the suite creates its own)
 	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest --create-db -p no:cacheprovider $(PYTEST_ARGS)
+	@migrations=$$( (echo "$${TEST_DATABASE_URL:-}$${TEST_DATABASE_NAME:-}"; cat */migrations/*.py) | sha1sum); \
+	if [ -z "$${CI:-}" ] && [ "$$migrations" = "$$(cat $(TEST_DB_MIGRATIONS) 2>/dev/null)" ]; then \
+		database=--reuse-db; else database=--create-db; fi; \
+	echo "pytest $$database -n $(PYTEST_WORKERS) $(PYTEST_ARGS)"; \
+	$(VENV)/bin/pytest $$database -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS) \
+		&& echo "$$migrations" > $(TEST_DB_MIGRATIONS)
 
 # Fault drills against real processes: Redis stopped, a worker SIGKILLed, database connections cut.
 drills: install-dev services

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.slow
+# One group: the three tests read the figures of one run of the drills, on one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("drills")]
 
 
 @pytest.fixture(scope="module")
