@@ -56,7 +56,7 @@ services:
 browser:
 	bash scripts/ensure-browser.sh
 
-# One pytest worker per core; each has databases of its own (config/settings/test.py).
+# One pytest worker per core, four at most: each takes two of Redis's 16 databases (config/settings/test.py).
 PYTEST_WORKERS ?= auto
 # What the kept test databases were migrated from: they are built afresh when it changes, and on CI.
 TEST_DB_MIGRATIONS := $(VENV)/.test-db-migrations
@@ -69,8 +69,8 @@ test: install-dev services browser
 	@migrations=$$( (echo "$${TEST_DATABASE_URL:-}$${TEST_DATABASE_NAME:-}"; cat */migrations/*.py) | sha1sum); \
 	if [ -z "$${CI:-}" ] && [ "$$migrations" = "$$(cat $(TEST_DB_MIGRATIONS) 2>/dev/null)" ]; then \
 		database=--reuse-db; else database=--create-db; fi; \
-	echo "pytest $$database -n $(PYTEST_WORKERS) $(PYTEST_ARGS)"; \
-	$(VENV)/bin/pytest $$database -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS) \
+	set -x; \
+	$(VENV)/bin/pytest $$database -p no:cacheprovider -n $(PYTEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS) \
 		&& echo "$$migrations" > $(TEST_DB_MIGRATIONS)
 
 # Fault drills against real processes: Redis stopped, a worker SIGKILLed, database connections cut.

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# One group: the three tests read the figures of one run of the drills, on one xdist worker.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("drills")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
