@@ -1,5 +1,50 @@
 import pytest
 
+# Tests of these modules share what a module-scoped fixture set up once (one Chromium, one run of the
+# fault drills), so a parallel run sends each module whole to one worker; any other test goes to the
+# first free worker. xdist's `xdist_group` marker would say the same, but under pytest 9.2 the group
+# never reaches the scheduler (xdist 3.8 renames node ids in a way pytest no longer honours), and
+# xdist's module-wise schedulers merge the fuzz cases, which share one node id, into a single test.
+MODULES_KEPT_WHOLE = {"tests/test_browser.py", "tests/test_drills.py"}
+
+
+def _module_kept_whole(nodeid: str) -> str | None:
+    module = nodeid.split("::", 1)[0]
+    return module if module in MODULES_KEPT_WHOLE else None
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's `load` scheduling, except that a batch ending inside a module kept whole takes the rest of it."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScheduling
+
+    class KeepModulesWhole(LoadScheduling):
+        def _send_tests(self, node, num: int) -> None:
+            end = min(num, len(self.pending))
+            module = end and _module_kept_whole(self.collection[self.pending[end - 1]])
+            while (
+                module and end < len(self.pending) and _module_kept_whole(self.collection[self.pending[end]]) == module
+            ):
+                end += 1
+            super()._send_tests(node, end)
+
+    return KeepModulesWhole(config, log)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Slow tests that run their own processes on databases of their own (the drills, the embedded
+    default) go first. pytest-django puts tests without a test database last, where in a parallel run
+    they would keep one worker busy for minutes after the other ran out of work; tests with one stay
+    in pytest-django's order, transactional ones last, since those empty the database behind them."""
+
+    def runs_apart(item) -> bool:
+        uses_test_database = item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(item.fixturenames)
+        return bool(item.get_closest_marker("slow")) and not uses_test_database
+
+    items.sort(key=lambda item: not runs_apart(item))
+
 
 @pytest.fixture(autouse=True)
 def _locmem_email(settings):

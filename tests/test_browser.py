@@ -14,23 +14,43 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def phone(monkeypatch):
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium for the module: starting it takes longer than most of the tests."""
     playwright_sync = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed: apt-get install -y chromium chromium-driver")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright_sync.sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as monkeypatch, playwright_sync.sync_playwright() as playwright:
+        # Playwright's sync API keeps an event loop marked as running in this thread while it lives;
+        # the ORM calls in the tests are still synchronous.
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
             args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run"],
         )
-        context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True)
-        yield context.new_page()
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _analyzer_loaded(django_db_setup, django_db_blocker):
+    """Comments submitted here are analysed on the spot (eager tasks). A process's first analysis
+    loads the model and the language pipelines, which on a busy machine outlasts the 30 s a click
+    waits for the page that follows."""
+    from sentiment.runtime import get_analyzer
+
+    with django_db_blocker.unblock():
+        get_analyzer()
+
+
+@pytest.fixture
+def phone(chromium):
+    """A fresh phone for every test: no cookies, headers or pages left by another test."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True)
+    yield context.new_page()
+    context.close()
 
 
 def choose(page, name: str, value: int) -> None:

@@ -1,4 +1,15 @@
-"""Test runs: real PostgreSQL and Redis on this machine unless told otherwise."""
+"""Test runs: real PostgreSQL and Redis on this machine unless told otherwise.
+
+The suite runs in parallel (pytest-xdist). Each worker gets a PostgreSQL test database of its own
+(pytest-django appends the worker id to its name) and, set here, Redis databases of its own: the
+cache is emptied before every test and the worker test empties the broker's queues, which would
+wipe another worker's counters or messages if they shared one.
+"""
+
+import os
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import env
@@ -13,12 +24,31 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_voz")}
 
+# Worker gwN takes the two Redis databases N pairs above the configured ones (gw0, or a run
+# without workers, takes them as configured); Redis has 16, so four workers fit the defaults.
+_WORKER = int((os.environ.get("PYTEST_XDIST_WORKER") or "gw0").removeprefix("gw"))
+
+
+def _redis_url_for_this_worker(url: str) -> str:
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + 2 * _WORKER
+    if number > 15:
+        raise ImproperlyConfigured(
+            f"pytest worker gw{_WORKER} would use Redis database {number} ({url}): run fewer workers, "
+            "or start TEST_CACHE_URL and TEST_CELERY_BROKER_URL at lower database numbers"
+        )
+    return parts._replace(path=f"/{number}").geturl()
+
+
 # Tests decide per case whether tasks run eagerly or go through the broker.
-# A Redis database of its own: the worker test empties it.
-CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
+CELERY_BROKER_URL = _redis_url_for_this_worker(env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/9"))
 CELERY_TASK_ALWAYS_EAGER = True
-# Rate-limit counters in real Redis, in a database of their own.
-CACHES = {"default": env.cache_url("TEST_CACHE_URL", default="rediscache://127.0.0.1:6379/14")}
+# Rate-limit counters in real Redis, as in production.
+CACHES = {
+    "default": env.cache_url_config(
+        _redis_url_for_this_worker(env.str("TEST_CACHE_URL", default="rediscache://127.0.0.1:6379/8"))
+    )
+}
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
