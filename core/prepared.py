@@ -10,11 +10,26 @@ hundreds of times a second, with a fixed shape, belong here.
 
 from collections.abc import Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 
 import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import JSONField, Model
+from django.db.models import (
+    AutoField,
+    BigAutoField,
+    BigIntegerField,
+    CharField,
+    IntegerField,
+    JSONField,
+    Model,
+    PositiveBigIntegerField,
+    PositiveIntegerField,
+    PositiveSmallIntegerField,
+    SmallAutoField,
+    SmallIntegerField,
+    TextField,
+)
 from psycopg.types.json import Jsonb
 
 _ONLY_WHEN_ASKED = 2**31 - 1
@@ -81,30 +96,77 @@ def insert_columns(model: type[Model], columns: dict[str, list]) -> None:
     execute_prepared(f"INSERT INTO {model._meta.db_table} ({names}) SELECT * FROM unnest({unnest})", arrays)
 
 
-def rows_insert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence]) -> list[int]:
+def statement_run(sql: str, params: Sequence, *, prepare: bool = True) -> tuple[int, list[tuple]]:
+    """Run one statement with a fixed shape: the rows it touched and those it returned, if any.
+
+    The same text on every database (`%s` placeholders). On PostgreSQL the values are bound on the
+    server and the statement is prepared once per connection (unless `prepare` is False);
+    elsewhere it runs on Django's cursor.
+    """
+    if connection.vendor == "postgresql":
+        with _server_binding_cursor() as cursor:
+            cursor.execute(sql, params, prepare=prepare and settings.DATABASE_PREPARED_STATEMENTS)
+            return cursor.rowcount, cursor.fetchall() if cursor.description else []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount, cursor.fetchall() if cursor.description else []
+
+
+# Fields whose database value is the Python value itself, for values of exactly this type: the
+# ORM's preparation of them (to_python, the backend's adaptation) gives back what it was given.
+_AS_IS = {field_class: str for field_class in (CharField, TextField)} | {
+    field_class: int
+    for field_class in (
+        AutoField,
+        BigAutoField,
+        SmallAutoField,
+        IntegerField,
+        BigIntegerField,
+        SmallIntegerField,
+        PositiveIntegerField,
+        PositiveBigIntegerField,
+        PositiveSmallIntegerField,
+    )
+}
+
+
+PREPARED_ROWS_MAX = 20
+
+
+@lru_cache(maxsize=256)
+def _insert_statement(model: type[Model], columns: tuple[str, ...], row_count: int):
+    fields = tuple(model._meta.get_field(name) for name in columns)
+    quote = connection.ops.quote_name
+    row = "({})".format(", ".join(["%s"] * len(fields)))
+    sql = "INSERT INTO {} ({}) VALUES {} RETURNING {}".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join([row] * row_count),
+        quote(model._meta.pk.column),
+    )
+    as_is = tuple(_AS_IS.get(type(field.target_field if field.is_relation else field)) for field in fields)
+    return sql, tuple(zip(fields, as_is, strict=True))
+
+
+def rows_insert(model: type[Model], columns: tuple[str, ...], rows: Sequence[Sequence]) -> list[int]:
     """Insert rows of `model` in one INSERT … RETURNING and return their ids, in the rows' order.
 
-    The same statement on PostgreSQL and SQLite (3.35+). Each row gives the values of `columns`
-    (attribute names), each prepared by its field as the ORM would; other columns get their
+    The same statement on PostgreSQL and SQLite (3.35+), run by statement_run. Each row gives the
+    values of `columns` (attribute names), each prepared by its field as the ORM would (a string
+    for a text column or an integer for an integer one needs nothing); other columns get their
     database default or NULL. For the few rows of a survey submission bulk_create took about four
     times the CPU: it builds an instance per row, prepares every field of the model and, on
     PostgreSQL, binds rows as arrays that psycopg quotes value by value in Python.
     """
     if not rows:
         return []
+    sql, fields = _insert_statement(model, columns, len(rows))
     database = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is read once per value
-    fields = [model._meta.get_field(name) for name in columns]
-    quote = database.ops.quote_name
-    row = "({})".format(", ".join(["%s"] * len(fields)))
-    sql = "INSERT INTO {} ({}) VALUES {} RETURNING {}".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join([row] * len(rows)),
-        quote(model._meta.pk.column),
-    )
     params = [
-        field.get_db_prep_save(value, database) for values in rows for field, value in zip(fields, values, strict=True)
+        value if value is None or type(value) is as_is else field.get_db_prep_save(value, database)
+        for values in rows
+        for (field, as_is), value in zip(fields, values, strict=True)
     ]
-    with database.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [pk for (pk,) in cursor.fetchall()]
+    # one statement per number of rows: only the usual few are worth a place among the prepared
+    _count, returned = statement_run(sql, params, prepare=len(rows) <= PREPARED_ROWS_MAX)
+    return [pk for (pk,) in returned]
