@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
-from core.prepared import fetchone_prepared, rows_insert
+from core.prepared import fetchone_prepared, rows_insert, statement_run
 from core.queueing import enqueue
 from customers.models import Customer, Order
 from surveys.comments import feedback_items_from_response
@@ -463,9 +463,10 @@ def response_submit(
 
 
 # A submission is the hottest write path: each write is one plain statement, the same on
-# PostgreSQL and SQLite, and the ids each insert returns link the next. Through the ORM (an
-# update and three bulk_creates) the same writes took 2.5 ms more CPU per submission in the web
-# process and 0.6 ms more in the database's (bench/load.py's submission, measured in process).
+# PostgreSQL and SQLite, prepared once per connection on PostgreSQL (core.prepared), and the id
+# the response's insert returns links the rest. Through the ORM (an update and three
+# bulk_creates) the same writes took 2.5 ms more CPU per submission in the web process and 0.6 ms
+# more in the database's (bench/load.py's submission, measured in process).
 _CLAIM_SQL = (
     f"UPDATE {Invitation._meta.db_table} SET status = %s, answered_at = %s"
     " WHERE id = %s AND expires_at > %s AND status NOT IN (%s, %s)"
@@ -478,9 +479,8 @@ def _invitation_claim(*, invitation_id: int, now: datetime) -> bool:
     """Mark the invitation answered if it still can be; locks it until the transaction ends."""
     moment = connection.ops.adapt_datetimefield_value(now)
     answered, expired = Invitation.Status.ANSWERED.value, Invitation.Status.EXPIRED.value
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [answered, moment, invitation_id, moment, answered, expired])
-        return cursor.rowcount == 1
+    claimed, _rows = statement_run(_CLAIM_SQL, [answered, moment, invitation_id, moment, answered, expired])
+    return claimed == 1
 
 
 def _response_store(invitation, kept, questions, language, user_agent, now) -> Response:
@@ -516,9 +516,9 @@ def _response_store(invitation, kept, questions, language, user_agent, now) -> R
         )
         for question_id, value in kept.items()
     ]
-    answer_ids = rows_insert(Answer, ANSWER_COLUMNS, answers)
-    comments = {answer_id: text for answer_id, (*_, text, _choices) in zip(answer_ids, answers, strict=True) if text}
-    feedback_items_from_response(response=response, invitation=invitation, comments=comments)
+    rows_insert(Answer, ANSWER_COLUMNS, answers)
+    if any(text for *_, text, _choices in answers):
+        feedback_items_from_response(response=response, invitation=invitation)
     changes_record(Source.ANSWERS, [now])
     return response
 
