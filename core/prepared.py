@@ -11,6 +11,7 @@ hundreds of times a second, with a fixed shape, belong here.
 from collections.abc import Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import NamedTuple
 
 import psycopg
 from django.conf import settings
@@ -96,20 +97,77 @@ def insert_columns(model: type[Model], columns: dict[str, list]) -> None:
     execute_prepared(f"INSERT INTO {model._meta.db_table} ({names}) SELECT * FROM unnest({unnest})", arrays)
 
 
-def statement_run(sql: str, params: Sequence, *, prepare: bool = True) -> tuple[int, list[tuple]]:
-    """Run one statement with a fixed shape: the rows it touched and those it returned, if any.
+class Statement(NamedTuple):
+    """A statement with a fixed shape: SQL with `%s` placeholders, the same on every database."""
 
-    The same text on every database (`%s` placeholders). On PostgreSQL the values are bound on the
-    server and the statement is prepared once per connection (unless `prepare` is False);
-    elsewhere it runs on Django's cursor.
+    sql: str
+    params: Sequence
+    prepare: bool = True
+
+
+class Outcome(NamedTuple):
+    rowcount: int
+    rows: list[tuple]
+
+
+def statements_run(*statements: Statement) -> list[Outcome]:
+    """Run statements in order; returns, for each, the rows it touched and those it returned.
+
+    On PostgreSQL their values are bound on the server, each statement is prepared once per
+    connection (unless it says not to), and several travel together in one round trip (psycopg's
+    pipeline mode): a statement may use what an earlier one wrote, not what it returned.
+    Elsewhere they run one by one on Django's cursor. The first that fails raises its error and
+    the rest do not run, so run them in a transaction.
     """
-    if connection.vendor == "postgresql":
-        with _server_binding_cursor() as cursor:
-            cursor.execute(sql, params, prepare=prepare and settings.DATABASE_PREPARED_STATEMENTS)
-            return cursor.rowcount, cursor.fetchall() if cursor.description else []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount, cursor.fetchall() if cursor.description else []
+    outcomes = []
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            for sql, params, _prepare in statements:
+                cursor.execute(sql, params)
+                outcomes.append(_outcome(cursor))
+        return outcomes
+    with _server_binding_cursor() as first:
+        if len(statements) == 1 or not psycopg.Pipeline.is_supported():
+            for statement in statements:
+                _send(first, statement)
+                outcomes.append(_outcome(first))
+            return outcomes
+        cursors = [first, *(psycopg.Cursor(first.connection) for _ in statements[1:])]
+        try:
+            _pipeline_send(first.connection, zip(cursors, statements, strict=True))
+            return [_outcome(cursor) for cursor in cursors]
+        finally:
+            for cursor in cursors[1:]:
+                cursor.close()
+
+
+def _pipeline_send(raw: psycopg.Connection, sends) -> None:
+    """Send statements together and raise the error of the first that failed, if one did.
+
+    An error can arrive while statements are still being sent; the pipeline then ends with an
+    error of its own for those the server skipped, which says nothing more.
+    """
+    failure = None
+    try:
+        with raw.pipeline():
+            for cursor, statement in sends:
+                try:
+                    _send(cursor, statement)
+                except psycopg.Error as error:
+                    failure = error
+                    break
+    except psycopg.Error as error:
+        failure = failure or error
+    if failure is not None:
+        raise failure
+
+
+def _send(cursor: psycopg.Cursor, statement: Statement) -> None:
+    cursor.execute(statement.sql, statement.params, prepare=statement.prepare and settings.DATABASE_PREPARED_STATEMENTS)
+
+
+def _outcome(cursor) -> Outcome:
+    return Outcome(cursor.rowcount, cursor.fetchall() if cursor.description else [])
 
 
 # Fields whose database value is the Python value itself, for values of exactly this type: the
@@ -148,18 +206,16 @@ def _insert_statement(model: type[Model], columns: tuple[str, ...], row_count: i
     return sql, tuple(zip(fields, as_is, strict=True))
 
 
-def rows_insert(model: type[Model], columns: tuple[str, ...], rows: Sequence[Sequence]) -> list[int]:
-    """Insert rows of `model` in one INSERT … RETURNING and return their ids, in the rows' order.
+def rows_insert_statement(model: type[Model], columns: tuple[str, ...], rows: Sequence[Sequence]) -> Statement:
+    """One INSERT … RETURNING of rows of `model`, which returns their ids in the rows' order.
 
-    The same statement on PostgreSQL and SQLite (3.35+), run by statement_run. Each row gives the
-    values of `columns` (attribute names), each prepared by its field as the ORM would (a string
-    for a text column or an integer for an integer one needs nothing); other columns get their
-    database default or NULL. For the few rows of a survey submission bulk_create took about four
-    times the CPU: it builds an instance per row, prepares every field of the model and, on
-    PostgreSQL, binds rows as arrays that psycopg quotes value by value in Python.
+    The same statement on PostgreSQL and SQLite (3.35+). Each row gives the values of `columns`
+    (attribute names), each prepared by its field as the ORM would (a string for a text column or
+    an integer for an integer one needs nothing); other columns get their database default or
+    NULL. For the few rows of a survey submission bulk_create took about four times the CPU: it
+    builds an instance per row, prepares every field of the model and, on PostgreSQL, binds rows
+    as arrays that psycopg quotes value by value in Python.
     """
-    if not rows:
-        return []
     sql, fields = _insert_statement(model, columns, len(rows))
     database = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is read once per value
     params = [
@@ -168,5 +224,12 @@ def rows_insert(model: type[Model], columns: tuple[str, ...], rows: Sequence[Seq
         for (field, as_is), value in zip(fields, values, strict=True)
     ]
     # one statement per number of rows: only the usual few are worth a place among the prepared
-    _count, returned = statement_run(sql, params, prepare=len(rows) <= PREPARED_ROWS_MAX)
-    return [pk for (pk,) in returned]
+    return Statement(sql, params, prepare=len(rows) <= PREPARED_ROWS_MAX)
+
+
+def rows_insert(model: type[Model], columns: tuple[str, ...], rows: Sequence[Sequence]) -> list[int]:
+    """Insert rows of `model` (see rows_insert_statement) and return their ids, in the rows' order."""
+    if not rows:
+        return []
+    (inserted,) = statements_run(rows_insert_statement(model, columns, rows))
+    return [pk for (pk,) in inserted.rows]

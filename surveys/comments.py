@@ -1,10 +1,9 @@
 """A survey's open-text answers as feedback items: what the customer said in their own words."""
 
 from core.devices import device_class
-from core.prepared import statement_run
+from core.prepared import Statement
 from core.visits import traffic_source
 from feedback.models import FeedbackItem
-from feedback.pipeline import feedback_analysis_enqueue
 from surveys.models import Answer, Invitation, Response
 
 
@@ -43,20 +42,18 @@ INSERT INTO {FeedbackItem._meta.db_table} (
 SELECT %s, %s, %s, %s, %s, answer.text, response.language, response.submitted_at, response.submitted_at,
     response.customer_id, response.order_id, answer.id, '{FeedbackItem.AnalysisStatus.PENDING.value}', '', '',
     '', ''
-FROM {Answer._meta.db_table} answer JOIN {Response._meta.db_table} response ON response.id = answer.response_id
-WHERE answer.response_id = %s AND answer.text <> ''
+FROM {Response._meta.db_table} response JOIN {Answer._meta.db_table} answer ON answer.response_id = response.id
+WHERE response.invitation_id = %s AND answer.text <> ''
 RETURNING id
 """
 _ORIGIN = ("channel", "source", "page_url", "device", "country")
 
 
-def feedback_items_from_response(*, response: Response, invitation: Invitation) -> list[int]:
-    """Every comment of a stored response (an answer with text) becomes a feedback item.
+def feedback_items_statement(*, invitation: Invitation, user_agent: str) -> Statement:
+    """The INSERT that makes every comment (an answer with text) of the response to `invitation`
+    a feedback item, once the response and its answers are written; it returns the items' ids.
 
-    The items are queued for analysis after the commit. Returns the items' ids.
+    Queue them for analysis (feedback.pipeline.feedback_analysis_enqueue).
     """
-    origin = survey_comment_origin(invitation=invitation, user_agent=response.user_agent)
-    _count, rows = statement_run(_ITEMS_SQL, [*(origin[name] for name in _ORIGIN), response.pk])
-    item_ids = [item_id for (item_id,) in rows]
-    feedback_analysis_enqueue(item_ids)
-    return item_ids
+    origin = survey_comment_origin(invitation=invitation, user_agent=user_agent)
+    return Statement(_ITEMS_SQL, [*(origin[name] for name in _ORIGIN), invitation.pk])
