@@ -223,6 +223,20 @@ def test_a_used_or_expired_link_is_refused_and_changes_nothing():
     assert FeedbackItem.objects.count() == len([v for v in answers.values() if isinstance(v, str) and "Llegó" in v])
 
 
+def test_after_a_refused_submission_the_next_customers_is_stored():
+    answered = InvitationFactory()
+    answers = answers_for(answered.survey)
+    services.response_submit(invitation=answered, answers=answers, language="es")
+    with pytest.raises(services.InvitationAlreadyAnswered):
+        services.response_submit(invitation=Invitation.objects.get(pk=answered.pk), answers=answers, language="es")
+    another = InvitationFactory()
+
+    response = services.response_submit(invitation=another, answers=answers, language="es")
+
+    assert Response.objects.get(invitation=another) == response
+    assert response.answers.count() == len(answers)
+
+
 def prepared_statements() -> list[str]:
     from django.db import connection
 
