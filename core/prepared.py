@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import psycopg
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import (
     AutoField,
     BigAutoField,
@@ -111,14 +111,24 @@ class Outcome(NamedTuple):
 
 
 def statements_run(*statements: Statement) -> list[Outcome]:
-    """Run statements in order; returns, for each, the rows it touched and those it returned.
+    """Run statements in order, all or none; returns, for each, the rows it touched and those it returned.
 
     On PostgreSQL their values are bound on the server, each statement is prepared once per
     connection (unless it says not to), and several travel together in one round trip (psycopg's
-    pipeline mode): a statement may use what an earlier one wrote, not what it returned.
-    Elsewhere they run one by one on Django's cursor. The first that fails raises its error and
-    the rest do not run, so run them in a transaction.
+    pipeline mode): a statement may use what an earlier one wrote, not what it returned. Outside
+    a transaction that round trip is the transaction: the server commits it once all have run,
+    or rolls it back at the first that fails and skips the rest, with no BEGIN and COMMIT of their
+    own. Elsewhere they run one by one on Django's cursor in transaction.atomic(), and in a
+    caller's transaction they take a savepoint, so a failure never spoils it.
     """
+    pipelined = connection.vendor == "postgresql" and len(statements) > 1 and psycopg.Pipeline.is_supported()
+    if len(statements) > 1 and (connection.in_atomic_block or not pipelined):
+        with transaction.atomic():
+            return _statements_send(statements, pipelined=pipelined)
+    return _statements_send(statements, pipelined=pipelined)
+
+
+def _statements_send(statements: Sequence[Statement], *, pipelined: bool) -> list[Outcome]:
     outcomes = []
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -127,7 +137,7 @@ def statements_run(*statements: Statement) -> list[Outcome]:
                 outcomes.append(_outcome(cursor))
         return outcomes
     with _server_binding_cursor() as first:
-        if len(statements) == 1 or not psycopg.Pipeline.is_supported():
+        if not pipelined:
             for statement in statements:
                 _send(first, statement)
                 outcomes.append(_outcome(first))

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.changes import Source, changes_statement
 from core.exceptions import ApplicationError
-from core.prepared import Statement, fetchone_prepared, rows_insert_statement, statements_run
+from core.prepared import Statement, fetchone_prepared, statements_run
 from core.queueing import enqueue
 from customers.models import Customer, Order
 from feedback.pipeline import feedback_analysis_enqueue
@@ -455,26 +455,33 @@ def response_submit(
         raise SurveyAnswersInvalid(errors)
 
     try:
-        # a savepoint when the caller has a transaction: a refused submission must not spoil it
-        with transaction.atomic():
-            response = _response_store(invitation, kept, questions, language, user_agent, now)
-    except IntegrityError as error:
+        response = _response_store(invitation, kept, questions, language, user_agent, now)
+    except IntegrityError as error:  # claimed nothing, and stored nothing: say why
+        invitation_check_answerable(invitation=Invitation.objects.get(pk=invitation.pk), now=now)
         raise InvitationAlreadyAnswered(gettext("This survey has already been answered.")) from error
     invitation.status, invitation.answered_at = Invitation.Status.ANSWERED, now
     return response
 
 
 # A submission is the hottest write path: its writes are plain statements, the same on PostgreSQL
-# and SQLite, that travel together in one round trip on PostgreSQL, each prepared once per
-# connection (core.prepared.statements_run). Each finds the rows it builds on by the invitation,
-# as the response's id is only known once all have run. Through the ORM (an update and three
-# bulk_creates, one round trip each) the same writes took twice the CPU of the whole submission
-# in the web process and in the database's (bench/load.py's submission, measured in process).
+# and SQLite, that travel together in one round trip and one transaction on PostgreSQL, each
+# prepared once per connection (core.prepared.statements_run). Each finds the rows it builds on
+# by the invitation, as the response's id is only known once all have run. Through the ORM (an
+# update and three bulk_creates, one round trip each, in a transaction) the same writes took
+# twice the CPU of the whole submission in the web process and in the database's (bench/load.py's
+# submission, measured in process).
 _CLAIM_SQL = (
     f"UPDATE {Invitation._meta.db_table} SET status = %s, answered_at = %s"
     " WHERE id = %s AND expires_at > %s AND status NOT IN (%s, %s)"
 )
-RESPONSE_COLUMNS = ("invitation_id", "survey_id", "customer_id", "order_id", "submitted_at", "language", "user_agent")
+# The response belongs to the invitation answered at this very moment, that is the one the claim
+# before it claimed, or to none: the column refuses NULL, and that fails the whole submission.
+_RESPONSE_SQL = (
+    f"INSERT INTO {Response._meta.db_table}"
+    " (invitation_id, survey_id, customer_id, order_id, submitted_at, language, user_agent)"
+    f" VALUES ((SELECT id FROM {Invitation._meta.db_table} WHERE id = %s AND status = %s AND answered_at = %s),"
+    " %s, %s, %s, %s, %s, %s) RETURNING id"
+)
 
 
 @lru_cache(maxsize=32)
@@ -489,10 +496,9 @@ def _response_store(invitation, kept, questions, language, user_agent, now) -> R
     """Claim the invitation, then store the response, its answers, their feedback items and the change.
 
     Claiming is one UPDATE that locks the invitation and checks it can still be answered: a
-    concurrent second submission waits for this one's commit, then claims nothing. The
-    one-response-per-invitation constraint backs it up. The statements after it run in the same
-    round trip, whether it claimed or not: a refusal is raised inside response_submit's
-    transaction, which undoes them.
+    concurrent second submission waits for this one's commit, then claims nothing. When it claims
+    nothing, the response's insert fails (IntegrityError) and nothing is stored; the
+    one-response-per-invitation constraint backs it up.
     """
     moment = connection.ops.adapt_datetimefield_value(now)
     answered, expired = Invitation.Status.ANSWERED.value, Invitation.Status.EXPIRED.value
@@ -517,7 +523,18 @@ def _response_store(invitation, kept, questions, language, user_agent, now) -> R
         has_comments = has_comments or bool(text)
     statements = [
         Statement(_CLAIM_SQL, [answered, moment, invitation.pk, moment, answered, expired]),
-        rows_insert_statement(Response, RESPONSE_COLUMNS, [[getattr(response, name) for name in RESPONSE_COLUMNS]]),
+        Statement(
+            _RESPONSE_SQL,
+            [invitation.pk, answered, moment]  # the invitation claimed
+            + [
+                invitation.survey_id,
+                invitation.customer_id,
+                invitation.order_id,
+                moment,
+                language,
+                response.user_agent,
+            ],
+        ),
     ]
     if answers:
         statements.append(Statement(_answers_sql(len(kept)), answers))
@@ -525,11 +542,7 @@ def _response_store(invitation, kept, questions, language, user_agent, now) -> R
         statements.append(feedback_items_statement(invitation=invitation, user_agent=response.user_agent))
     statements.append(changes_statement(Source.ANSWERS, [now]))
     outcomes = statements_run(*statements)
-    claimed, inserted = outcomes[:2]
-    if claimed.rowcount != 1:  # say why
-        invitation_check_answerable(invitation=Invitation.objects.get(pk=invitation.pk), now=now)
-        raise InvitationAlreadyAnswered(gettext("This survey has already been answered."))
-    ((response.pk,),) = inserted.rows
+    ((response.pk,),) = outcomes[1].rows
     response._state.adding, response._state.db = False, connection.alias
     if has_comments:
         items = outcomes[-2]  # the change's insert comes last
