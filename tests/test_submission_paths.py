@@ -223,18 +223,27 @@ def test_a_used_or_expired_link_is_refused_and_changes_nothing():
     assert FeedbackItem.objects.count() == len([v for v in answers.values() if isinstance(v, str) and "Llegó" in v])
 
 
-def test_after_a_refused_submission_the_next_customers_is_stored():
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_refused_submission_stores_nothing_and_the_next_one_is_stored():
+    # as in a request: no transaction around the service
     answered = InvitationFactory()
     answers = answers_for(answered.survey)
     services.response_submit(invitation=answered, answers=answers, language="es")
+    expired = InvitationFactory(expires_at=timezone.now() - timedelta(minutes=1))
+    changes = ChangedDay.objects.filter(source="answers").count()
+
     with pytest.raises(services.InvitationAlreadyAnswered):
         services.response_submit(invitation=Invitation.objects.get(pk=answered.pk), answers=answers, language="es")
+    with pytest.raises(services.InvitationExpired):
+        services.response_submit(invitation=expired, answers=answers, language="es")
     another = InvitationFactory()
-
     response = services.response_submit(invitation=another, answers=answers, language="es")
 
-    assert Response.objects.get(invitation=another) == response
+    assert list(Response.objects.values_list("invitation", flat=True).order_by("pk")) == [answered.pk, another.pk]
+    assert Invitation.objects.get(pk=expired.pk).status == Invitation.Status.SENT
+    assert ChangedDay.objects.filter(source="answers").count() == changes + 1
     assert response.answers.count() == len(answers)
+    assert FeedbackItem.objects.filter(survey_answer__response=response).exists()
 
 
 def prepared_statements() -> list[str]:
