@@ -1,10 +1,11 @@
-"""Statements on the hottest paths: prepared once per database connection (PostgreSQL), and
-plain inserts that skip the ORM's per-field work (any database).
+"""Statements on the hottest paths: prepared once per database connection (PostgreSQL), sent
+together in one round trip (statements_run), and plain inserts that skip the ORM's per-field work.
 
 Django binds parameters on the client and sends every statement as new text, so PostgreSQL
 parses and plans it each time: for the survey link lookup that was ~40 % of the database's CPU.
 A psycopg cursor with server-side binding can prepare a statement once per connection and then
-only execute it. The rest of the project keeps Django's cursors and the ORM; only statements run
+only execute it. statements_run takes the same SQL on every database and runs it on Django's
+cursor elsewhere. The rest of the project keeps Django's cursors and the ORM; only statements run
 hundreds of times a second, with a fixed shape, belong here.
 """
 
@@ -235,11 +236,3 @@ def rows_insert_statement(model: type[Model], columns: tuple[str, ...], rows: Se
     ]
     # one statement per number of rows: only the usual few are worth a place among the prepared
     return Statement(sql, params, prepare=len(rows) <= PREPARED_ROWS_MAX)
-
-
-def rows_insert(model: type[Model], columns: tuple[str, ...], rows: Sequence[Sequence]) -> list[int]:
-    """Insert rows of `model` (see rows_insert_statement) and return their ids, in the rows' order."""
-    if not rows:
-        return []
-    (inserted,) = statements_run(rows_insert_statement(model, columns, rows))
-    return [pk for (pk,) in inserted.rows]
