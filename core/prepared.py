@@ -1,20 +1,37 @@
-"""Statements on the hottest paths: prepared once per database connection (PostgreSQL), and
-plain inserts that skip the ORM's per-field work (any database).
+"""Statements on the hottest paths: prepared once per database connection (PostgreSQL), sent
+together in one round trip (statements_run), and plain inserts that skip the ORM's per-field work.
 
 Django binds parameters on the client and sends every statement as new text, so PostgreSQL
 parses and plans it each time: for the survey link lookup that was ~40 % of the database's CPU.
 A psycopg cursor with server-side binding can prepare a statement once per connection and then
-only execute it. The rest of the project keeps Django's cursors and the ORM; only statements run
+only execute it. statements_run takes the same SQL on every database and runs it on Django's
+cursor elsewhere. The rest of the project keeps Django's cursors and the ORM; only statements run
 hundreds of times a second, with a fixed shape, belong here.
 """
 
 from collections.abc import Sequence
 from contextlib import contextmanager
+from functools import lru_cache
+from typing import NamedTuple
 
 import psycopg
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import JSONField, Model
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import (
+    AutoField,
+    BigAutoField,
+    BigIntegerField,
+    CharField,
+    IntegerField,
+    JSONField,
+    Model,
+    PositiveBigIntegerField,
+    PositiveIntegerField,
+    PositiveSmallIntegerField,
+    SmallAutoField,
+    SmallIntegerField,
+    TextField,
+)
 from psycopg.types.json import Jsonb
 
 _ONLY_WHEN_ASKED = 2**31 - 1
@@ -81,30 +98,141 @@ def insert_columns(model: type[Model], columns: dict[str, list]) -> None:
     execute_prepared(f"INSERT INTO {model._meta.db_table} ({names}) SELECT * FROM unnest({unnest})", arrays)
 
 
-def rows_insert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence]) -> list[int]:
-    """Insert rows of `model` in one INSERT … RETURNING and return their ids, in the rows' order.
+class Statement(NamedTuple):
+    """A statement with a fixed shape: SQL with `%s` placeholders, the same on every database."""
 
-    The same statement on PostgreSQL and SQLite (3.35+). Each row gives the values of `columns`
-    (attribute names), each prepared by its field as the ORM would; other columns get their
-    database default or NULL. For the few rows of a survey submission bulk_create took about four
-    times the CPU: it builds an instance per row, prepares every field of the model and, on
-    PostgreSQL, binds rows as arrays that psycopg quotes value by value in Python.
+    sql: str
+    params: Sequence
+    prepare: bool = True
+
+
+class Outcome(NamedTuple):
+    rowcount: int
+    rows: list[tuple]
+
+
+def statements_run(*statements: Statement) -> list[Outcome]:
+    """Run statements in order, all or none; returns, for each, the rows it touched and those it returned.
+
+    On PostgreSQL their values are bound on the server, each statement is prepared once per
+    connection (unless it says not to), and several travel together in one round trip (psycopg's
+    pipeline mode): a statement may use what an earlier one wrote, not what it returned. Outside
+    a transaction that round trip is the transaction: the server commits it once all have run,
+    or rolls it back at the first that fails and skips the rest, with no BEGIN and COMMIT of their
+    own. Elsewhere they run one by one on Django's cursor in transaction.atomic(), and in a
+    caller's transaction they take a savepoint, so a failure never spoils it.
     """
-    if not rows:
-        return []
-    database = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is read once per value
-    fields = [model._meta.get_field(name) for name in columns]
-    quote = database.ops.quote_name
+    pipelined = connection.vendor == "postgresql" and len(statements) > 1 and psycopg.Pipeline.is_supported()
+    if len(statements) > 1 and (connection.in_atomic_block or not pipelined):
+        with transaction.atomic():
+            return _statements_send(statements, pipelined=pipelined)
+    return _statements_send(statements, pipelined=pipelined)
+
+
+def _statements_send(statements: Sequence[Statement], *, pipelined: bool) -> list[Outcome]:
+    outcomes = []
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            for sql, params, _prepare in statements:
+                cursor.execute(sql, params)
+                outcomes.append(_outcome(cursor))
+        return outcomes
+    with _server_binding_cursor() as first:
+        if not pipelined:
+            for statement in statements:
+                _send(first, statement)
+                outcomes.append(_outcome(first))
+            return outcomes
+        cursors = [first, *(psycopg.Cursor(first.connection) for _ in statements[1:])]
+        try:
+            _pipeline_send(first.connection, zip(cursors, statements, strict=True))
+            return [_outcome(cursor) for cursor in cursors]
+        finally:
+            for cursor in cursors[1:]:
+                cursor.close()
+
+
+def _pipeline_send(raw: psycopg.Connection, sends) -> None:
+    """Send statements together and raise the error of the first that failed, if one did.
+
+    An error can arrive while statements are still being sent; the pipeline then ends with an
+    error of its own for those the server skipped, which says nothing more.
+    """
+    failure = None
+    try:
+        with raw.pipeline():
+            for cursor, statement in sends:
+                try:
+                    _send(cursor, statement)
+                except psycopg.Error as error:
+                    failure = error
+                    break
+    except psycopg.Error as error:
+        failure = failure or error
+    if failure is not None:
+        raise failure
+
+
+def _send(cursor: psycopg.Cursor, statement: Statement) -> None:
+    cursor.execute(statement.sql, statement.params, prepare=statement.prepare and settings.DATABASE_PREPARED_STATEMENTS)
+
+
+def _outcome(cursor) -> Outcome:
+    return Outcome(cursor.rowcount, cursor.fetchall() if cursor.description else [])
+
+
+# Fields whose database value is the Python value itself, for values of exactly this type: the
+# ORM's preparation of them (to_python, the backend's adaptation) gives back what it was given.
+_AS_IS = {field_class: str for field_class in (CharField, TextField)} | {
+    field_class: int
+    for field_class in (
+        AutoField,
+        BigAutoField,
+        SmallAutoField,
+        IntegerField,
+        BigIntegerField,
+        SmallIntegerField,
+        PositiveIntegerField,
+        PositiveBigIntegerField,
+        PositiveSmallIntegerField,
+    )
+}
+
+
+PREPARED_ROWS_MAX = 20
+
+
+@lru_cache(maxsize=256)
+def _insert_statement(model: type[Model], columns: tuple[str, ...], row_count: int):
+    fields = tuple(model._meta.get_field(name) for name in columns)
+    quote = connection.ops.quote_name
     row = "({})".format(", ".join(["%s"] * len(fields)))
     sql = "INSERT INTO {} ({}) VALUES {} RETURNING {}".format(
         quote(model._meta.db_table),
         ", ".join(quote(field.column) for field in fields),
-        ", ".join([row] * len(rows)),
+        ", ".join([row] * row_count),
         quote(model._meta.pk.column),
     )
+    as_is = tuple(_AS_IS.get(type(field.target_field if field.is_relation else field)) for field in fields)
+    return sql, tuple(zip(fields, as_is, strict=True))
+
+
+def rows_insert_statement(model: type[Model], columns: tuple[str, ...], rows: Sequence[Sequence]) -> Statement:
+    """One INSERT … RETURNING of rows of `model`, which returns their ids in the rows' order.
+
+    The same statement on PostgreSQL and SQLite (3.35+). Each row gives the values of `columns`
+    (attribute names), each prepared by its field as the ORM would (a string for a text column or
+    an integer for an integer one needs nothing); other columns get their database default or
+    NULL. For the few rows of a survey submission bulk_create took about four times the CPU: it
+    builds an instance per row, prepares every field of the model and, on PostgreSQL, binds rows
+    as arrays that psycopg quotes value by value in Python.
+    """
+    sql, fields = _insert_statement(model, columns, len(rows))
+    database = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is read once per value
     params = [
-        field.get_db_prep_save(value, database) for values in rows for field, value in zip(fields, values, strict=True)
+        value if value is None or type(value) is as_is else field.get_db_prep_save(value, database)
+        for values in rows
+        for (field, as_is), value in zip(fields, values, strict=True)
     ]
-    with database.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [pk for (pk,) in cursor.fetchall()]
+    # one statement per number of rows: only the usual few are worth a place among the prepared
+    return Statement(sql, params, prepare=len(rows) <= PREPARED_ROWS_MAX)

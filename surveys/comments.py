@@ -1,11 +1,10 @@
 """A survey's open-text answers as feedback items: what the customer said in their own words."""
 
 from core.devices import device_class
-from core.prepared import rows_insert
+from core.prepared import Statement
 from core.visits import traffic_source
 from feedback.models import FeedbackItem
-from feedback.pipeline import feedback_analysis_enqueue
-from surveys.models import Invitation, Response
+from surveys.models import Answer, Invitation, Response
 
 
 def survey_comment_origin(*, invitation: Invitation, user_agent: str) -> dict[str, str]:
@@ -32,55 +31,29 @@ def survey_comment_origin(*, invitation: Invitation, user_agent: str) -> dict[st
 
 
 # What a comment's item is given; every other column is empty until analysis (NULL or its default).
-ITEM_COLUMNS = (
-    "channel",
-    "text",
-    "language",
-    "received_at",
-    "created_at",
-    "customer_id",
-    "order_id",
-    "survey_answer_id",
-    "source",
-    "page_url",
-    "device",
-    "country",
-    "analysis_status",
-    "sentiment",
-    "sentiment_gold",
-    "model_version",
-    "taxonomy_version",
+# The survey's language is what the customer chose to answer in, so it is the item's language
+# until analysis detects otherwise.
+_ITEMS_SQL = f"""
+INSERT INTO {FeedbackItem._meta.db_table} (
+    channel, source, page_url, device, country, text, language, received_at, created_at,
+    customer_id, order_id, survey_answer_id, analysis_status, sentiment, sentiment_gold,
+    model_version, taxonomy_version
 )
+SELECT %s, %s, %s, %s, %s, answer.text, response.language, response.submitted_at, response.submitted_at,
+    response.customer_id, response.order_id, answer.id, '{FeedbackItem.AnalysisStatus.PENDING.value}', '', '',
+    '', ''
+FROM {Response._meta.db_table} response JOIN {Answer._meta.db_table} answer ON answer.response_id = response.id
+WHERE response.invitation_id = %s AND answer.text <> ''
+RETURNING id
+"""
+_ORIGIN = ("channel", "source", "page_url", "device", "country")
 
 
-def feedback_items_from_response(*, response: Response, invitation: Invitation, comments: dict[int, str]) -> list[int]:
-    """Every comment (the text of an open-text answer, by answer id) becomes a feedback item.
+def feedback_items_statement(*, invitation: Invitation, user_agent: str) -> Statement:
+    """The INSERT that makes every comment (an answer with text) of the response to `invitation`
+    a feedback item, once the response and its answers are written; it returns the items' ids.
 
-    The items are queued for analysis after the commit. The survey's language is what the
-    customer chose to answer in, so it is recorded as the item's language until analysis detects
-    otherwise. Returns the items' ids.
+    Queue them for analysis (feedback.pipeline.feedback_analysis_enqueue).
     """
-    comments = {answer_id: text.strip() for answer_id, text in comments.items() if text.strip()}
-    if not comments:
-        return []
-    origin = survey_comment_origin(invitation=invitation, user_agent=response.user_agent)
-    values = {
-        "language": response.language,
-        "received_at": response.submitted_at,
-        "created_at": response.submitted_at,
-        "customer_id": response.customer_id,
-        "order_id": response.order_id,
-        "analysis_status": FeedbackItem.AnalysisStatus.PENDING.value,
-        "sentiment": "",
-        "sentiment_gold": "",
-        "model_version": "",
-        "taxonomy_version": "",
-        **origin,
-    }
-    rows = [
-        [{**values, "text": text, "survey_answer_id": answer_id}[name] for name in ITEM_COLUMNS]
-        for answer_id, text in comments.items()
-    ]
-    item_ids = rows_insert(FeedbackItem, ITEM_COLUMNS, rows)
-    feedback_analysis_enqueue(item_ids)
-    return item_ids
+    origin = survey_comment_origin(invitation=invitation, user_agent=user_agent)
+    return Statement(_ITEMS_SQL, [*(origin[name] for name in _ORIGIN), invitation.pk])

@@ -2,7 +2,12 @@
 item per comment (with where it was said) and the change-log row. One path on every database:
 these tests run it on PostgreSQL, tests/test_embedded_default.py on SQLite."""
 
-from datetime import timedelta
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.forms.models import model_to_dict
@@ -104,6 +109,83 @@ def test_an_emailed_survey_answer_stores_the_response_its_answers_and_a_feedback
     assert saved["invitation"] == {"status": "answered", "answered_at": response.submitted_at}
 
 
+def emailed_submission(now: datetime) -> dict:
+    """A submission from the invitation email, stored at `now`: its rows named by what they are,
+    without the ids a database hands out, in JSON."""
+    invitation = InvitationFactory(order=OrderFactory(customer=CustomerFactory(), shipping_country="MX"))
+    response = services.response_submit(
+        invitation=services.invitation_for_token(invitation.token),
+        answers=answers_for(invitation.survey),
+        language="es",
+        user_agent=PHONE,
+        now=now,
+    )
+    saved = stored(Response.objects.get(pk=response.pk))
+    codes = dict(Question.objects.values_list("pk", "code"))
+    ours = {"customer": invitation.customer_id, "survey": invitation.survey_id, "order": invitation.order_id}
+    rows = {
+        "response": {name: ours[name] == value if name in ours else value for name, value in saved["response"].items()},
+        "answers": [(codes[question_id], *rest) for question_id, *rest in saved["answers"]],
+        "items": [{**item, "customer": item["customer"] == ours["customer"]} for item in saved["items"]],
+        "items' orders and creation": [
+            (item.order_id == ours["order"], item.created_at == now) for item in FeedbackItem.objects.all()
+        ],
+        "invitation": saved["invitation"],
+        "changes": list(ChangedDay.objects.values_list("source", "day")),
+    }
+    return json.loads(json.dumps(rows, default=str))
+
+
+# Tables straight from the models, without running the migrations, in an in-memory database; the
+# submission is rolled back so that its analysis, queued for after the commit, never runs.
+_SQLITE_SUBMISSION = """
+import json, sys
+import django
+from django.conf import settings
+from django.db import transaction
+
+
+class NoMigrations:
+    def __contains__(self, app_label):
+        return True
+
+    def __getitem__(self, app_label):
+        return None
+
+
+settings.MIGRATION_MODULES = NoMigrations()
+django.setup()
+from datetime import datetime
+from django.core.management import call_command
+from tests.test_submission_paths import emailed_submission
+
+call_command("migrate", run_syncdb=True, verbosity=0)
+with transaction.atomic():
+    print(json.dumps(emailed_submission(datetime.fromisoformat(sys.argv[1]))))
+    transaction.set_rollback(True)
+"""
+
+
+def test_a_submission_stores_the_same_rows_on_sqlite_as_on_postgresql():
+    now = timezone.now()
+    on_postgresql = emailed_submission(now)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "TEST_DATABASE_URL": "sqlite:///:memory:"}
+
+    done = subprocess.run(
+        [sys.executable, "-c", _SQLITE_SUBMISSION, now.isoformat()],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    on_sqlite = json.loads(done.stdout)
+    assert on_sqlite == on_postgresql
+    assert on_postgresql["items"] and on_postgresql["changes"] == [["answers", str(timezone.localdate(now))]]
+
+
 def test_a_website_visitors_answer_is_a_web_item_with_the_page_and_traffic_source():
     site = Site.objects.create(name="Tienda", domains="tienda.example")
     intercept = Intercept.objects.create(site=site, survey=default_survey(), name="Checkout", cooldown_days=30)
@@ -139,6 +221,29 @@ def test_a_used_or_expired_link_is_refused_and_changes_nothing():
 
     assert Response.objects.count() == 1
     assert FeedbackItem.objects.count() == len([v for v in answers.values() if isinstance(v, str) and "Llegó" in v])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_refused_submission_stores_nothing_and_the_next_one_is_stored():
+    # as in a request: no transaction around the service
+    answered = InvitationFactory()
+    answers = answers_for(answered.survey)
+    services.response_submit(invitation=answered, answers=answers, language="es")
+    expired = InvitationFactory(expires_at=timezone.now() - timedelta(minutes=1))
+    changes = ChangedDay.objects.filter(source="answers").count()
+
+    with pytest.raises(services.InvitationAlreadyAnswered):
+        services.response_submit(invitation=Invitation.objects.get(pk=answered.pk), answers=answers, language="es")
+    with pytest.raises(services.InvitationExpired):
+        services.response_submit(invitation=expired, answers=answers, language="es")
+    another = InvitationFactory()
+    response = services.response_submit(invitation=another, answers=answers, language="es")
+
+    assert list(Response.objects.values_list("invitation", flat=True).order_by("pk")) == [answered.pk, another.pk]
+    assert Invitation.objects.get(pk=expired.pk).status == Invitation.Status.SENT
+    assert ChangedDay.objects.filter(source="answers").count() == changes + 1
+    assert response.answers.count() == len(answers)
+    assert FeedbackItem.objects.filter(survey_answer__response=response).exists()
 
 
 def prepared_statements() -> list[str]:
