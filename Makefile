@@ -75,4 +75,4 @@ drills: install-dev services
 
 # The API fuzzing of `make test`, with many more generated requests per operation.
 fuzz: install-dev services
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(VENV)/bin/pytest --create-db -p no:cacheprovider -m fuzz tests/test_api_fuzz.py
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(VENV)/bin/pytest --create-db -p no:cacheprovider -m fuzz tests/core/test_api_fuzz.py

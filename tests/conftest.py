@@ -5,7 +5,7 @@ import pytest
 # first free worker. xdist's `xdist_group` marker would say the same, but under pytest 9.2 the group
 # never reaches the scheduler (xdist 3.8 renames node ids in a way pytest no longer honours), and
 # xdist's module-wise schedulers merge the fuzz cases, which share one node id, into a single test.
-MODULES_KEPT_WHOLE = {"tests/test_browser.py", "tests/test_drills.py"}
+MODULES_KEPT_WHOLE = {"tests/e2e/test_browser.py", "tests/drills/test_drills.py"}
 
 
 def _module_kept_whole(nodeid: str) -> str | None:

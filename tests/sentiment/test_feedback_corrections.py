@@ -114,7 +114,7 @@ def test_admin_feedback_list_shows_and_filters_by_sentiment_and_topic(admin_clie
 
 
 def test_shop_ratings_label_survey_comments_for_free():
-    from tests.test_feedback_analysis import submit_comment
+    from tests.sentiment.test_feedback_analysis import submit_comment
 
     promoter = submit_comment("Todo genial, repetiré.", nps=10)
     passive = submit_comment("Bien, sin más.", nps=7)

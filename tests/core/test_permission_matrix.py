@@ -31,7 +31,7 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
     "surveys:reviews-thanks": ("GET", "/s/{token}/reviews/thanks/", dict.fromkeys(ROLES, 200)),
     "support-followup": ("GET", "/f/{followup}/", dict.fromkeys(ROLES, 200)),
     # the widget is public by design: its script and a sample page; submissions need a registered
-    # site's key and Origin (tests/test_onsite.py), so an unknown key is a 404 for everyone
+    # site's key and Origin (tests/onsite/test_onsite.py), so an unknown key is a 404 for everyone
     "onsite:widget": ("GET", "/w/widget.js", dict.fromkeys(ROLES, 200)),
     "onsite:demo": ("GET", "/w/demo/", dict.fromkeys(ROLES, 200)),
     "onsite:feedback": ("POST", "/w/site_unknown/feedback/", dict.fromkeys(ROLES, 404)),

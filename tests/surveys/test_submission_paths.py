@@ -1,6 +1,6 @@
 """What a survey submission stores: the invitation answered, the response, its answers, a feedback
 item per comment (with where it was said) and the change-log row. One path on every database:
-these tests run it on PostgreSQL, tests/test_embedded_default.py on SQLite."""
+these tests run it on PostgreSQL, tests/config/test_embedded_default.py on SQLite."""
 
 import json
 import os
@@ -157,7 +157,7 @@ settings.MIGRATION_MODULES = NoMigrations()
 django.setup()
 from datetime import datetime
 from django.core.management import call_command
-from tests.test_submission_paths import emailed_submission
+from tests.surveys.test_submission_paths import emailed_submission
 
 call_command("migrate", run_syncdb=True, verbosity=0)
 with transaction.atomic():
@@ -174,7 +174,7 @@ def test_a_submission_stores_the_same_rows_on_sqlite_as_on_postgresql():
     done = subprocess.run(
         [sys.executable, "-c", _SQLITE_SUBMISSION, now.isoformat()],
         env=env,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
         text=True,
         timeout=120,

@@ -8,7 +8,7 @@ import pytest
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def project_serializers() -> list[type]:

@@ -80,7 +80,7 @@ def test_a_spike_fires_once_per_episode_by_email_and_signed_webhook(receiver):
 
 
 def test_a_threshold_rule_on_weekly_nps():
-    from tests.test_analytics import answered
+    from tests.analytics.test_analytics import answered
 
     for score in (2, 3, 10):
         answered(score, 3, NOW - timedelta(days=1))

@@ -6,7 +6,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.test_permission_matrix import client_for, world  # noqa: F401 (world is a fixture)
+from tests.core.test_permission_matrix import client_for, world  # noqa: F401 (world is a fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from surveys.models import Invitation, Response
 from tests.factories import CustomerFactory, InvitationFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -171,7 +171,7 @@ def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_ser
     from django.utils import timezone
 
     from core.roles import MANAGERS
-    from tests.test_analytics import answered
+    from tests.analytics.test_analytics import answered
 
     manager = django_user_model.objects.create_user(username="gerente", password="clave-segura-1", is_staff=True)
     manager.groups.add(Group.objects.get(name=MANAGERS))
@@ -290,7 +290,7 @@ def test_a_visitor_is_offered_the_survey_on_the_shop_page_answers_it_and_is_not_
     assert Invitation.objects.filter(intercept=intercept).count() == 1
 
 
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def axe_violations(page) -> list[str]:
@@ -312,8 +312,8 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
     from core.roles import MANAGERS
     from support import services
     from support.models import Case, Team
+    from tests.analytics.test_analytics import answered
     from tests.factories import FeedbackItemFactory
-    from tests.test_analytics import answered
 
     assert AXE.exists(), "axe-core is installed by `make assets` (npm ci)"
     page = phone

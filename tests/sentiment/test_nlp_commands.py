@@ -120,7 +120,7 @@ def test_train_sentiment_is_reproducible_and_reports_on_the_test_splits(tmp_path
 
 
 def test_train_sentiment_learns_from_the_shop_and_shows_before_and_after(tmp_path):
-    from tests.test_feedback_analysis import submit_comment
+    from tests.sentiment.test_feedback_analysis import submit_comment
 
     data = tmp_path / "data"
     write_tiny_datasets(data)

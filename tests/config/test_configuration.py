@@ -7,7 +7,7 @@ from django.conf import settings
 
 from config.celery import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_beat_entry_names_a_registered_task():

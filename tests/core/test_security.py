@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.roles import MANAGERS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # What customers (or someone posing as one) might type, in reviews, comments and mentions.
 XSS_PAYLOADS = [

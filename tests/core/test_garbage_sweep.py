@@ -10,7 +10,7 @@ import pytest
 from django import forms
 from django.urls import get_resolver
 
-from tests.test_permission_matrix import ACCESS, client_for, world  # noqa: F401 (world is a fixture)
+from tests.core.test_permission_matrix import ACCESS, client_for, world  # noqa: F401 (world is a fixture)
 
 PROJECT_APPS = {
     "analytics",

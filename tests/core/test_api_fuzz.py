@@ -71,7 +71,7 @@ def test_optional_choice_and_url_fields_declare_their_empty_value():
     from django.db import models as db_models
     from rest_framework import serializers
 
-    from tests.test_mass_assignment import project_serializers
+    from tests.core.test_mass_assignment import project_serializers
 
     undeclared = []
     for cls in project_serializers():
