@@ -541,12 +541,12 @@ def _response_store(invitation, kept, questions, language, user_agent, now) -> R
     if has_comments:
         statements.append(feedback_items_statement(invitation=invitation, user_agent=response.user_agent))
     statements.append(changes_statement(Source.ANSWERS, [now]))
-    outcomes = statements_run(*statements)
-    ((response.pk,),) = outcomes[1].rows
+    returned = statements_run(*statements)
+    ((response.pk,),) = returned[1]
     response._state.adding, response._state.db = False, connection.alias
     if has_comments:
-        items = outcomes[-2]  # the change's insert comes last
-        feedback_analysis_enqueue([item_id for (item_id,) in items.rows])
+        items = returned[-2]  # the change's insert comes last
+        feedback_analysis_enqueue([item_id for (item_id,) in items])
     return response
 
 
