@@ -106,13 +106,8 @@ class Statement(NamedTuple):
     prepare: bool = True
 
 
-class Outcome(NamedTuple):
-    rowcount: int
-    rows: list[tuple]
-
-
-def statements_run(*statements: Statement) -> list[Outcome]:
-    """Run statements in order, all or none; returns, for each, the rows it touched and those it returned.
+def statements_run(*statements: Statement) -> list[list[tuple]]:
+    """Run statements in order, all or none; returns the rows each returned (RETURNING), if any.
 
     On PostgreSQL their values are bound on the server, each statement is prepared once per
     connection (unless it says not to), and several travel together in one round trip (psycopg's
@@ -129,24 +124,24 @@ def statements_run(*statements: Statement) -> list[Outcome]:
     return _statements_send(statements, pipelined=pipelined)
 
 
-def _statements_send(statements: Sequence[Statement], *, pipelined: bool) -> list[Outcome]:
-    outcomes = []
+def _statements_send(statements: Sequence[Statement], *, pipelined: bool) -> list[list[tuple]]:
+    rows = []
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             for sql, params, _prepare in statements:
                 cursor.execute(sql, params)
-                outcomes.append(_outcome(cursor))
-        return outcomes
+                rows.append(_returned(cursor))
+        return rows
     with _server_binding_cursor() as first:
         if not pipelined:
             for statement in statements:
                 _send(first, statement)
-                outcomes.append(_outcome(first))
-            return outcomes
+                rows.append(_returned(first))
+            return rows
         cursors = [first, *(psycopg.Cursor(first.connection) for _ in statements[1:])]
         try:
             _pipeline_send(first.connection, zip(cursors, statements, strict=True))
-            return [_outcome(cursor) for cursor in cursors]
+            return [_returned(cursor) for cursor in cursors]
         finally:
             for cursor in cursors[1:]:
                 cursor.close()
@@ -177,8 +172,8 @@ def _send(cursor: psycopg.Cursor, statement: Statement) -> None:
     cursor.execute(statement.sql, statement.params, prepare=statement.prepare and settings.DATABASE_PREPARED_STATEMENTS)
 
 
-def _outcome(cursor) -> Outcome:
-    return Outcome(cursor.rowcount, cursor.fetchall() if cursor.description else [])
+def _returned(cursor) -> list[tuple]:
+    return cursor.fetchall() if cursor.description else []
 
 
 # Fields whose database value is the Python value itself, for values of exactly this type: the

@@ -466,10 +466,10 @@ def response_submit(
 # A submission is the hottest write path: its writes are plain statements, the same on PostgreSQL
 # and SQLite, that travel together in one round trip and one transaction on PostgreSQL, each
 # prepared once per connection (core.prepared.statements_run). Each finds the rows it builds on
-# by the invitation, as the response's id is only known once all have run. Through the ORM (an
-# update and three bulk_creates, one round trip each, in a transaction) the same writes took
-# twice the CPU of the whole submission in the web process and in the database's (bench/load.py's
-# submission, measured in process).
+# by the invitation, as the response's id is only known once all have run. With the same writes
+# through the ORM (an update and four inserts, one round trip each, in a transaction) the
+# whole submission took 2 to 2.5 times the CPU, in the web process and in the database's
+# (bench/load.py's submission, measured in process).
 _CLAIM_SQL = (
     f"UPDATE {Invitation._meta.db_table} SET status = %s, answered_at = %s"
     " WHERE id = %s AND expires_at > %s AND status NOT IN (%s, %s)"
@@ -541,12 +541,12 @@ def _response_store(invitation, kept, questions, language, user_agent, now) -> R
     if has_comments:
         statements.append(feedback_items_statement(invitation=invitation, user_agent=response.user_agent))
     statements.append(changes_statement(Source.ANSWERS, [now]))
-    outcomes = statements_run(*statements)
-    ((response.pk,),) = outcomes[1].rows
+    returned = statements_run(*statements)
+    ((response.pk,),) = returned[1]
     response._state.adding, response._state.db = False, connection.alias
     if has_comments:
-        items = outcomes[-2]  # the change's insert comes last
-        feedback_analysis_enqueue([item_id for (item_id,) in items.rows])
+        items = returned[-2]  # the change's insert comes last
+        feedback_analysis_enqueue([item_id for (item_id,) in items])
     return response
 
 

@@ -1,6 +1,7 @@
 """What a survey submission stores: the invitation answered, the response, its answers, a feedback
 item per comment (with where it was said) and the change-log row. One path on every database:
-these tests run it on PostgreSQL, tests/config/test_embedded_default.py on SQLite."""
+these tests run it on PostgreSQL, and compare one submission with the same on SQLite, which
+tests/config/test_embedded_default.py also runs through the demo."""
 
 import json
 import os
@@ -128,10 +129,11 @@ def emailed_submission(now: datetime) -> dict:
         "answers": [(codes[question_id], *rest) for question_id, *rest in saved["answers"]],
         "items": [{**item, "customer": item["customer"] == ours["customer"]} for item in saved["items"]],
         "items' orders and creation": [
-            (item.order_id == ours["order"], item.created_at == now) for item in FeedbackItem.objects.all()
+            (item.order_id == ours["order"], item.created_at == now)
+            for item in FeedbackItem.objects.filter(survey_answer__response=response)
         ],
         "invitation": saved["invitation"],
-        "changes": list(ChangedDay.objects.values_list("source", "day")),
+        "changes": list(ChangedDay.objects.filter(marked_at__gte=now).values_list("source", "day")),
     }
     return json.loads(json.dumps(rows, default=str))
 
