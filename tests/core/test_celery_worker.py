@@ -110,4 +110,3 @@ def test_a_busy_process_hands_new_items_over_in_one_message(broker, settings):
 
     batches = [task_args(message) for message in broker.lrange("nlp", 0, -1)]
     assert sorted(batches) == [[1, 2], [3]]  # batch_size respected, nothing lost or repeated
-
