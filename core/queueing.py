@@ -12,13 +12,17 @@ _broker_down_until = 0.0
 
 
 def task_named(name: str) -> Task:
-    """The task registered under `name`: lower layers hand work up by name, never by import."""
-    from celery import current_app
+    """The task registered under `name`: lower layers hand work up by name, never by import.
 
-    if name not in current_app.tasks:
+    Looked up in the project's Celery app, not Celery's "current app", which is kept per thread:
+    web processes send their gathered hand-overs from a timer thread.
+    """
+    from config.celery import app
+
+    if name not in app.tasks:
         # A web process has not imported the apps' task modules (workers do at start): do it once.
-        current_app.loader.import_default_modules()
-    return current_app.tasks[name]
+        app.loader.import_default_modules()
+    return app.tasks[name]
 
 
 def enqueue(task: Task | str, *args, **kwargs) -> bool:
