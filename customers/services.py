@@ -110,21 +110,27 @@ SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
 def customer_upsert(*, data: CustomerData) -> Customer:
     """Create the customer or bring its contact details up to date; an unknown language keeps the old one."""
     language = data.preferred_language.lower()[:2] if data.preferred_language else ""
-    defaults = {"email": data.email.strip(), "name": data.name.strip()}
+    contact = {"email": data.email.strip(), "name": data.name.strip()}
     if language in SUPPORTED_LANGUAGES:
-        defaults["preferred_language"] = language
+        contact["preferred_language"] = language
     changes = attributes_normalise(data.attributes) if data.attributes else {}
+    # attributes_changed_at tells whoever counts saved segments over attributes that members changed
     customer, created = Customer.objects.get_or_create(
-        external_id=data.external_id, defaults={**defaults, "attributes": _merged_attributes({}, changes)}
+        external_id=data.external_id,
+        defaults={
+            **contact,
+            "attributes": _merged_attributes({}, changes),
+            "attributes_changed_at": timezone.now() if changes else None,
+        },
     )
     if not created:
-        changed = [name for name, value in defaults.items() if value and getattr(customer, name) != value]
+        changed = [name for name, value in contact.items() if value and getattr(customer, name) != value]
         for name in changed:
-            setattr(customer, name, defaults[name])
+            setattr(customer, name, contact[name])
         attributes = _merged_attributes(customer.attributes, changes)
         if attributes != customer.attributes:
-            customer.attributes = attributes
-            changed.append("attributes")
+            customer.attributes, customer.attributes_changed_at = attributes, timezone.now()
+            changed += ["attributes", "attributes_changed_at"]
         if changed:
             customer.save(update_fields=changed)
     return customer

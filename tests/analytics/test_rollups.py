@@ -358,6 +358,26 @@ def test_a_saved_segments_retention_follows_attribute_changes(demo_shop):
     assert sum(row["customers"] for row in selectors.retention(segment="vigo")["cohorts"]) == 1
 
 
+@pytest.mark.django_db
+def test_a_saved_segments_retention_follows_attributes_an_order_brings(demo_shop):
+    """Orders from the shop (API, import, connectors) carry the customer's attributes too."""
+    from customers.models import Customer, SavedSegment
+    from customers.services import CustomerData, customer_upsert
+
+    SavedSegment.objects.create(name="Vigo", slug="vigo", attributes={"city": "vigo"})
+    assert sum(row["customers"] for row in selectors.retention(segment="vigo")["cohorts"]) == 0
+
+    # when: an order arrives saying a buyer now lives in Vigo, and the snapshot has passed its minimum age
+    buyer = Customer.objects.filter(orders__isnull=False).first()
+    customer_upsert(data=CustomerData(external_id=buyer.external_id, email=buyer.email, attributes={"city": "Vigo"}))
+    from analytics.models import RetentionSnapshot
+
+    RetentionSnapshot.objects.update(computed_at=timezone.now() - rollups.RETENTION_MAX_AGE - timedelta(seconds=1))
+
+    # then: the dashboard notices on its own
+    assert sum(row["customers"] for row in selectors.retention(segment="vigo")["cohorts"]) == 1
+
+
 def assert_same_context_numbers(filters: selectors.Filters) -> None:
     for dimension in selectors.CONTEXT_DIMENSIONS:
         fast = selectors.feedback_by_context(filters, dimension)
