@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext_lazy as _
 
 
 class SurveysConfig(AppConfig):
     name = "surveys"
+    verbose_name = _("Surveys")
 
     def ready(self) -> None:
         from surveys.models import Choice, Question, Survey
