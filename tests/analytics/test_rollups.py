@@ -235,6 +235,18 @@ def test_with_a_broker_reads_leave_refreshing_to_beat_unless_it_fell_behind(sett
     assert not ChangedDay.objects.exists()  # beat is not running: the read catches up
 
 
+@pytest.mark.django_db
+def test_a_dashboard_read_with_nothing_pending_asks_once_whether_anything_changed(django_assert_num_queries):
+    from customers.segments import segments_refresh
+
+    segments_refresh()
+    rollups.refresh()  # takes the segment run's moves
+
+    # the last segment run's time, then one question for the change log and the segment moves
+    with django_assert_num_queries(2):
+        rollups.ensure_fresh()
+
+
 def _segment_with_most_feedback() -> tuple[str, list[int]]:
     from django.db.models import Count
 
