@@ -2,11 +2,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Model
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+
+from core.pagination import newest_first_cursor
 
 
 @dataclass
@@ -73,11 +76,42 @@ def bulk_upsert_response(
 
 # Things a client pushes under its own key (a review site's, a platform's): list and read them,
 # create or update one (201 or 200), or up to API_MAX_BATCH_ITEMS at once with an answer per item.
-# A subclass names its serializers and its service (`upsert`) and describes itself to the API
-# schema with `upsert_schema`. (No docstring: the schema would show it on every endpoint.)
+# A subclass names its model, the key clients send (for the schema), the field the list is ordered
+# by, its serializers and its service (`upsert`); the scopes, the staff permissions (the model's
+# view/add/change), the pagination and the schema of the writes follow from those.
+# (No docstring: the schema would show it on every endpoint.)
 class UpsertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    model: type[Model]
+    key: str
+    newest_first_by: str
     input_serializer_class: type[serializers.Serializer]
     filter_backends = [DjangoFilterBackend]
+    required_scopes = {"GET": "feedback:read", "POST": "feedback:write"}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        meta = cls.model._meta
+        cls.staff_permissions = {
+            "GET": f"{meta.app_label}.view_{meta.model_name}",
+            "POST": [f"{meta.app_label}.add_{meta.model_name}", f"{meta.app_label}.change_{meta.model_name}"],
+        }
+        cls.pagination_class = newest_first_cursor(cls.newest_first_by)
+        one = meta.model_name  # not the translated verbose name: the schema is in English
+        extend_schema_view(
+            create=extend_schema(
+                request=cls.input_serializer_class,
+                responses={201: cls.serializer_class, 200: cls.serializer_class},
+                summary=f"Create or update one {one} by {cls.key}",
+            ),
+            bulk=extend_schema(
+                request=BulkInputSerializer,
+                responses=BulkResultSerializer,
+                summary=f"Create or update up to {settings.API_MAX_BATCH_ITEMS:,} {one}s; answers per item",
+            ),
+        )(cls)
+
+    def get_queryset(self):
+        return self.model.objects.all()
 
     def upsert(self, items: Sequence) -> list[UpsertResult]:
         raise NotImplementedError
@@ -98,19 +132,3 @@ class UpsertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=False, methods=["post"])
     def bulk(self, request):
         return bulk_upsert_response(request, item_serializer=self.input_serializer_class, upsert=self.upsert)
-
-
-def upsert_schema(*, one: str, many: str, key: str, input_serializer, output_serializer):
-    """The API schema of an UpsertViewSet's writes: `one` and `many` name the thing, `key` its key."""
-    return extend_schema_view(
-        create=extend_schema(
-            request=input_serializer,
-            responses={201: output_serializer, 200: output_serializer},
-            summary=f"Create or update one {one} by {key}",
-        ),
-        bulk=extend_schema(
-            request=BulkInputSerializer,
-            responses=BulkResultSerializer,
-            summary=f"Create or update up to 1,000 {many}; answers per item",
-        ),
-    )

@@ -5,10 +5,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.bulk import UpsertViewSet, upsert_schema
+from core.bulk import UpsertViewSet
 from core.filters import IsoDateTimeFilter
 from core.models import ApiClient
-from core.pagination import newest_first_cursor
 from reviews import selectors, services
 from reviews.api.serializers import (
     RatingSerializer,
@@ -34,20 +33,13 @@ class ReviewFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-@upsert_schema(
-    one="review",
-    many="reviews",
-    key="(source, external id)",
-    input_serializer=ReviewInputSerializer,
-    output_serializer=ReviewOutputSerializer,
-)
 class ReviewViewSet(UpsertViewSet):
+    model = Review
+    key = "(source, external id)"
+    newest_first_by = "created_at"
     serializer_class = ReviewOutputSerializer
     input_serializer_class = ReviewInputSerializer
-    pagination_class = newest_first_cursor("created_at")
     filterset_class = ReviewFilter
-    required_scopes = {"GET": "feedback:read", "POST": "feedback:write"}
-    staff_permissions = {"GET": "reviews.view_review", "POST": ["reviews.add_review", "reviews.change_review"]}
 
     def get_queryset(self):
         return Review.objects.select_related("product", "order", "customer", "reply")

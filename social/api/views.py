@@ -8,9 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.bulk import BulkInputSerializer, BulkResultSerializer, UpsertViewSet, bulk_upsert_response, upsert_schema
+from core.bulk import BulkInputSerializer, BulkResultSerializer, UpsertViewSet, bulk_upsert_response
 from core.filters import IsoDateTimeFilter
-from core.pagination import newest_first_cursor
 from social import services
 from social.api.serializers import MentionInputSerializer, MentionOutputSerializer
 from social.models import Connector, Mention, Platform
@@ -27,21 +26,13 @@ class MentionFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-@upsert_schema(
-    one="mention",
-    many="mentions",
-    key="(platform, external id)",
-    input_serializer=MentionInputSerializer,
-    output_serializer=MentionOutputSerializer,
-)
 class MentionViewSet(UpsertViewSet):
+    model = Mention
+    key = "(platform, external id)"
+    newest_first_by = "posted_at"
     serializer_class = MentionOutputSerializer
     input_serializer_class = MentionInputSerializer
-    pagination_class = newest_first_cursor("posted_at")
     filterset_class = MentionFilter
-    required_scopes = {"GET": "feedback:read", "POST": "feedback:write"}
-    staff_permissions = {"GET": "social.view_mention", "POST": ["social.add_mention", "social.change_mention"]}
-    queryset = Mention.objects.all()
 
     def upsert(self, items):
         return services.mentions_upsert(items=items)
