@@ -10,9 +10,11 @@ inserts, edits, deletions and re-analysis alike, at the cost of a few indexed da
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
+from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -79,15 +81,41 @@ def mark_all_dirty() -> int:
     return marked
 
 
+# Set while a dashboard read runs (see `fresh_for_the_read`): its rollup queries then skip the check.
+_read_checked: ContextVar[bool] = ContextVar("rollups_read_checked", default=False)
+
+
+def fresh_for_the_read(read: Callable) -> Callable:
+    """A selector that reads rollups, checked once however many rollup queries it and the selectors
+    it calls make: a dashboard page asks for a dozen, each of which would otherwise repeat the check
+    (two queries). Nothing writes during a read, so the first check holds for the rest of it."""
+
+    @wraps(read)
+    def checked_once(*args, **kwargs):
+        if _read_checked.get():
+            return read(*args, **kwargs)
+        ensure_fresh()
+        token = _read_checked.set(True)
+        try:
+            return read(*args, **kwargs)
+        finally:
+            _read_checked.reset(token)
+
+    return checked_once
+
+
 def ensure_fresh() -> None:
-    """Called by the dashboard reads. The RFM segments are recomputed first if the nightly run
-    has not happened (see customers.segments). Where beat refreshes every minute, a read never pays
-    for a refresh (a busy shop always has a day marked; recomputing it costs seconds at millions of
-    rows) unless changes have waited longer than ROLLUP_STALE_AFTER, i.e. beat is not running.
-    Without a broker (the embedded default), there is no beat, so reads refresh whatever changed."""
+    """Called by the dashboard reads (once per read, see `fresh_for_the_read`). The RFM segments
+    are recomputed first if the nightly run has not happened (see customers.segments). Where beat
+    refreshes every minute, a read never pays for a refresh (a busy shop always has a day marked;
+    recomputing it costs seconds at millions of rows) unless changes have waited longer than
+    ROLLUP_STALE_AFTER, i.e. beat is not running. Without a broker (the embedded default), there is
+    no beat, so reads refresh whatever changed."""
     from customers.models import SegmentChange
     from customers.segments import segments_ensure_fresh
 
+    if _read_checked.get():
+        return
     segments_ensure_fresh()
     marks, moves = ChangedDay.objects.all(), SegmentChange.objects.all()
     if not settings.CELERY_TASK_ALWAYS_EAGER:

@@ -11,6 +11,7 @@ from django.db.models import Sum
 
 from analytics import metrics
 from analytics.models import FeedbackDaily, RollupScope, TopicDaily
+from analytics.rollups import fresh_for_the_read
 from analytics.selectors.common import Filters, daily, period_start
 from brands.models import Brand, own_brand_name
 from sentiment.models import Topic
@@ -33,6 +34,7 @@ def comparison_channels(filters: Filters) -> tuple[str, ...]:
     return (filters.channel,) if filters.channel else PUBLIC_CHANNELS
 
 
+@fresh_for_the_read
 def comparison_report(
     counts: dict[str, dict[str, int]],
     volume: dict[str, dict[datetime, int]],
@@ -126,6 +128,7 @@ def comparison_report(
     return {"brands": brands, "periods": periods, "series": series, "topics": topic_rows, "gaps": gaps}
 
 
+@fresh_for_the_read
 def brand_comparison(filters: Filters) -> dict:
     channels = comparison_channels(filters)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

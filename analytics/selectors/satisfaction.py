@@ -8,6 +8,7 @@ from django.db.models import F
 
 from analytics import metrics
 from analytics.models import AnswerDaily, FeedbackDaily, ReviewDaily
+from analytics.rollups import fresh_for_the_read
 from analytics.selectors.common import (
     Filters,
     answers_raw,
@@ -47,10 +48,12 @@ def _nps_from(counts: dict[int, int]) -> metrics.NPS:
     return metrics.NPS(promoters + passives + detractors, promoters, passives, detractors)
 
 
+@fresh_for_the_read
 def nps_for(filters: Filters) -> metrics.NPS:
     return _nps_from(_answer_counts(filters, Question.Kind.NPS))
 
 
+@fresh_for_the_read
 def csat_counts(filters: Filters) -> tuple[int, int]:
     counts = _answer_counts(filters, Question.Kind.CSAT)
     return sum(n for number, n in counts.items() if number >= 4), sum(counts.values())
@@ -68,6 +71,7 @@ def _feedback_rows(filters: Filters) -> Iterable[dict]:
     return raw_counts(feedback_raw(filters), "received_at", "label", period=filters.period)
 
 
+@fresh_for_the_read
 def satisfaction_series(filters: Filters) -> list[dict]:
     """One row per period: NPS (shares, 95 % interval), CSAT %, CES mean, review rating, sentiment index."""
     rows: dict[datetime, dict] = {}
@@ -107,6 +111,7 @@ def satisfaction_series(filters: Filters) -> list[dict]:
     return [rows[key] for key in sorted(rows)]
 
 
+@fresh_for_the_read
 def satisfaction_summary(filters: Filters) -> dict:
     """The period's headline numbers and how they moved against the previous period of the same length."""
     current, previous = nps_for(filters), nps_for(filters.previous())

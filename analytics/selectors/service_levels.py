@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from analytics import rollups
 from analytics.models import CaseDaily, CaseDurationDaily
-from analytics.rollups import SLA_COUNTS, bucket_hours
+from analytics.rollups import SLA_COUNTS, bucket_hours, fresh_for_the_read
 from analytics.selectors.common import Filters, customers_in_segment, feedback_raw, is_rfm_segment, period_start
 from feedback.models import FeedbackItem
 from support.models import Case
@@ -134,6 +134,7 @@ def _raw_rows(filters: Filters, *, now: datetime) -> tuple[Iterable[CaseRow], di
     return groups, histogram
 
 
+@fresh_for_the_read
 def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
     """SLA compliance of the cases opened in the window, by period, priority, team and channel:
     counts exact, median and 90th percentile from 2 %-wide duration buckets (so within 2 % of the

@@ -8,6 +8,7 @@ from django.db.models import F
 
 from analytics import metrics
 from analytics.models import FeedbackDaily
+from analytics.rollups import fresh_for_the_read
 from analytics.selectors.common import (
     CONTEXT_DIMENSIONS,
     Filters,
@@ -56,6 +57,7 @@ def _context_rows(filters: Filters, dimension: str) -> Iterable[dict]:
     return raw_counts(feedback_raw(filters), "received_at", "label", key=F(dimension), period=filters.period)
 
 
+@fresh_for_the_read
 def feedback_by_context(filters: Filters, dimension: str) -> dict:
     """Per value of the dimension ("" = not known): items, their sentiment, the negative share with
     its interval, and the volume per period of the most frequent values."""

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from analytics import metrics
 from analytics.models import TopicDaily
+from analytics.rollups import fresh_for_the_read
 from analytics.selectors.common import (
     Filters,
     daily,
@@ -30,6 +31,7 @@ def _topic_rows(filters: Filters, *, by_period: bool = True) -> Iterable[dict]:
     return raw_counts(mentions_raw(filters), "feedback__received_at", "topic__slug", "sentiment", period=period)
 
 
+@fresh_for_the_read
 def topic_series(filters: Filters) -> dict:
     """Per topic and period: mentions and negative mentions (current analysis only)."""
     series: dict[str, dict] = {}
@@ -46,6 +48,7 @@ def topic_series(filters: Filters) -> dict:
     }
 
 
+@fresh_for_the_read
 def topic_shifts(filters: Filters) -> list[dict]:
     """Topics ranked by how much their negative share rose against the previous period."""
 

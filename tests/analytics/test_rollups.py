@@ -247,6 +247,28 @@ def test_a_dashboard_read_with_nothing_pending_asks_once_whether_anything_change
         rollups.ensure_fresh()
 
 
+@pytest.mark.django_db
+def test_a_dashboard_read_checks_for_changes_once_however_many_rollups_it_reads():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.changes import Source
+
+    def change_checks(read) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            read()
+        return sum("core_changedday" in query["sql"] for query in queries.captured_queries)
+
+    filters = selectors.Filters(start=TODAY - timedelta(days=60), end=TODAY, period="week")
+    # the summary reads NPS and CSAT, this period and the one before: four rollup queries, one check
+    assert change_checks(lambda: selectors.satisfaction_summary(filters)) == 1
+    assert change_checks(lambda: selectors.satisfaction_series(filters)) == 1
+    # a write between two reads is still seen by the second, which takes the change log
+    rollups.mark_dirty(Source.FEEDBACK, [TODAY])
+    selectors.satisfaction_series(filters)
+    assert not ChangedDay.objects.exists()
+
+
 def _segment_with_most_feedback() -> tuple[str, list[int]]:
     from django.db.models import Count
 
@@ -304,90 +326,6 @@ def test_segment_rollups_follow_customers_who_move_to_another_segment(demo_shop)
     for name in CustomerRfm.Segment.values:
         for filters in filter_sets(sku, category, segment=name)[:2]:
             assert_same_numbers(filters, now)
-
-
-@pytest.mark.django_db
-def test_retention_of_each_segment_adds_up_to_every_customer(demo_shop):
-    from customers.models import CustomerRfm
-    from customers.segments import segments_refresh
-
-    segments_refresh()
-    everyone = selectors.retention()
-    per_segment = {name: selectors.retention(segment=name) for name in CustomerRfm.Segment.values}
-
-    for name, data in per_segment.items():
-        assert data == oracle.retention_naive(segment=name) | {
-            "rates": data["rates"],
-            "cohorts": data["cohorts"],
-        }
-        members = set(CustomerRfm.objects.filter(segment=name).values_list("customer_id", flat=True))
-        assert sum(row["customers"] for row in data["cohorts"]) <= len(members)
-    # every customer with an order is in exactly one segment
-    for index, row in enumerate(everyone["cohorts"]):
-        parts = [
-            cohort["customers"]
-            for data in per_segment.values()
-            for cohort in data["cohorts"]
-            if cohort["cohort"] == row["cohort"]
-        ]
-        assert sum(parts) == row["customers"], index
-    for month, row in enumerate(everyone["rates"]):
-        assert sum(data["rates"][month]["base"] for data in per_segment.values()) == row["base"]
-        assert sum(data["rates"][month]["returning"] for data in per_segment.values()) == row["returning"]
-
-
-@pytest.mark.django_db
-def test_retention_figures_equal_the_naive_computation(demo_shop):
-    from analytics.selectors.retention import retention_figures
-    from customers.models import CustomerRfm, SavedSegment
-    from customers.segments import segments_refresh
-
-    segments_refresh()
-    SavedSegment.objects.create(name="Recientes", slug="recent", recency_max_days=90)
-    for segment in ["", "recent", *CustomerRfm.Segment.values]:
-        for window in ({}, {"months": 3, "cohort_months": 5}):
-            expected = oracle.retention_naive(now=demo_shop, segment=segment, **window)
-            assert retention_figures(now=demo_shop, segment=segment, **window) == expected, (segment, window)
-    assert any(row["returning"] for row in retention_figures(now=demo_shop)["rates"])
-
-
-@pytest.mark.django_db
-def test_a_saved_segments_retention_follows_attribute_changes(demo_shop):
-    from customers.models import Customer, SavedSegment
-    from customers.services import customer_attributes_update
-
-    SavedSegment.objects.create(name="Vigo", slug="vigo", attributes={"city": "vigo"})
-    assert sum(row["customers"] for row in selectors.retention(segment="vigo")["cohorts"]) == 0
-
-    # when: the shop moves a buyer to Vigo, and the snapshot has passed its minimum age
-    buyer = Customer.objects.filter(orders__isnull=False).first()
-    customer_attributes_update(customer=buyer, changes={"city": "Vigo"})
-    from analytics.models import RetentionSnapshot
-
-    RetentionSnapshot.objects.update(computed_at=timezone.now() - rollups.RETENTION_MAX_AGE - timedelta(seconds=1))
-
-    # then: the dashboard notices on its own
-    assert sum(row["customers"] for row in selectors.retention(segment="vigo")["cohorts"]) == 1
-
-
-@pytest.mark.django_db
-def test_a_saved_segments_retention_follows_attributes_an_order_brings(demo_shop):
-    """Orders from the shop (API, import, connectors) carry the customer's attributes too."""
-    from customers.models import Customer, SavedSegment
-    from customers.services import CustomerData, customer_upsert
-
-    SavedSegment.objects.create(name="Vigo", slug="vigo", attributes={"city": "vigo"})
-    assert sum(row["customers"] for row in selectors.retention(segment="vigo")["cohorts"]) == 0
-
-    # when: an order arrives saying a buyer now lives in Vigo, and the snapshot has passed its minimum age
-    buyer = Customer.objects.filter(orders__isnull=False).first()
-    customer_upsert(data=CustomerData(external_id=buyer.external_id, email=buyer.email, attributes={"city": "Vigo"}))
-    from analytics.models import RetentionSnapshot
-
-    RetentionSnapshot.objects.update(computed_at=timezone.now() - rollups.RETENTION_MAX_AGE - timedelta(seconds=1))
-
-    # then: the dashboard notices on its own
-    assert sum(row["customers"] for row in selectors.retention(segment="vigo")["cohorts"]) == 1
 
 
 def assert_same_context_numbers(filters: selectors.Filters) -> None:
