@@ -1,11 +1,16 @@
 import pytest
 
 # Tests of these modules share what a module-scoped fixture set up once (one Chromium, one run of the
-# fault drills), so a parallel run sends each module whole to one worker; any other test goes to the
+# fault drills, one seeded shop), so a parallel run sends each module whole to one worker; any other test goes to the
 # first free worker. xdist's `xdist_group` marker would say the same, but under pytest 9.2 the group
 # never reaches the scheduler (xdist 3.8 renames node ids in a way pytest no longer honours), and
 # xdist's module-wise schedulers merge the fuzz cases, which share one node id, into a single test.
-MODULES_KEPT_WHOLE = {"tests/e2e/test_browser.py", "tests/drills/test_drills.py"}
+MODULES_KEPT_WHOLE = {
+    "tests/e2e/test_browser.py",
+    "tests/drills/test_drills.py",
+    "tests/demo/test_demo_shop.py",
+    "tests/analytics/test_retention_rollups.py",
+}
 
 
 def _module_kept_whole(nodeid: str) -> str | None:
@@ -96,26 +101,63 @@ def api_client(api_token_for):
     return client
 
 
+def shipped_rows_restore(*, after_flush: bool) -> None:
+    """The survey, topics, moderation rules and SLA defaults the migrations ship; a transactional test's
+    flush takes them all, the shipped survey is also what factories build on."""
+    from tests.factories import default_survey
+
+    default_survey()
+    if after_flush:
+        from importlib import import_module
+
+        from django.apps import apps
+
+        from sentiment.services import topics_seed_default
+
+        topics_seed_default()
+        import_module("reviews.migrations.0002_default_moderation_rules").create_rules(apps, None)
+        import_module("support.migrations.0002_defaults").create_defaults(apps, None)
+        import_module("surveys.migrations.0004_defection_survey").create_defection_survey(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _default_survey(request):
     """Transactional tests flush the database, data migrations included; put the shipped survey and topics back."""
     if request.node.get_closest_marker("django_db") is None:
         return
     request.getfixturevalue("db" if not _is_transactional(request) else "transactional_db")
-    from tests.factories import default_survey
+    shipped_rows_restore(after_flush=_is_transactional(request))
 
-    default_survey()
-    if _is_transactional(request):
-        from sentiment.services import topics_seed_default
 
-        topics_seed_default()
-        from importlib import import_module
+def shared_by_the_module(build):
+    """A module-scoped fixture whose rows `build()` writes once, for every test of the module.
 
-        from django.apps import apps
+    It writes them in a transaction held open while the module runs; each test runs in a savepoint
+    inside it (pytest-django's `db`) and sees them, and what a test writes goes with its savepoint.
+    Callbacks registered for commit run as `build()` returns, as they would after a real commit. A
+    module that uses one holds no transactional test: its flush would run inside that transaction.
+    """
 
-        import_module("reviews.migrations.0002_default_moderation_rules").create_rules(apps, None)
-        import_module("support.migrations.0002_defaults").create_defaults(apps, None)
-        import_module("surveys.migrations.0004_defection_survey").create_defection_survey(apps, None)
+    @pytest.fixture(scope="module")
+    def shared_rows(django_db_setup, django_db_blocker):
+        from django.db import transaction
+        from django.test import TestCase
+
+        with django_db_blocker.unblock():
+            held = transaction.atomic()
+            held.__enter__()
+            # a transactional test on this worker before may have flushed what the migrations shipped
+            shipped_rows_restore(after_flush=True)
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                value = build()
+        try:
+            yield value
+        finally:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                held.__exit__(None, None, None)
+
+    return shared_rows
 
 
 def _is_transactional(request) -> bool:

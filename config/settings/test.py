@@ -57,3 +57,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 VOZ_PUBLIC_BASE_URL = "https://voz.example"
+
+# A test database is thrown away after the run, so a commit need not wait for its WAL to reach the disk:
+# transactional tests commit every statement, and beside other writers each commit's flush queued.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"

@@ -47,6 +47,16 @@ def _subclasses(cls):
         yield from _subclasses(sub)
 
 
+# The sweeps below are the suite's longest tests; each runs as a few shards of the URL list, so a parallel
+# run spreads one sweep over its workers instead of leaving one worker on it for minutes.
+SHARDS = 3
+
+
+def access_in_shard(shard: int):
+    """(name, (method, template, expected)) of every `SHARDS`-th URL of the permission matrix."""
+    return [entry for index, entry in enumerate(ACCESS.items()) if index % SHARDS == shard]
+
+
 def query_parameter_names() -> set[str]:
     get_resolver().check()  # imports every view, hence every form and filter set they use
     names = set(LOOSE_PARAMETERS)
@@ -66,14 +76,15 @@ def test_the_sweep_knows_the_filters_the_pages_read():
 
 
 @pytest.mark.django_db
-def test_garbage_in_any_query_parameter_never_ends_in_a_500(world):  # noqa: F811
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_garbage_in_any_query_parameter_never_ends_in_a_500(world, shard):  # noqa: F811
     # a superuser's session reaches every page and endpoint; tokens share the API's code after authentication
     role = "admin"
     client = client_for(role, world)
     client.raise_request_exception = False  # list every crash, not only the first
     names = sorted(query_parameter_names())
     failures = []
-    for name, (method, template, expected) in ACCESS.items():
+    for name, (method, template, expected) in access_in_shard(shard):
         if method != "GET" or expected[role] != 200:
             continue
         path = template.format(**world["ids"])
@@ -110,12 +121,12 @@ def test_garbage_in_any_form_field_posted_to_any_page_or_endpoint_never_ends_in_
     assert not failures, "\n".join(failures)
 
 
-def every_url_as(world, roles):  # noqa: F811
-    """(role, client, url name, its method, its path) for every URL in the permission matrix."""
+def every_url_as(world, roles, shard):  # noqa: F811
+    """(role, client, url name, its method, its path) for every URL of a shard of the permission matrix."""
     for role in roles:
         client = client_for(role, world)
         client.raise_request_exception = False
-        for name, (method, template, _expected) in ACCESS.items():
+        for name, (method, template, _expected) in access_in_shard(shard):
             yield role, client, name, method, template.format(**world["ids"])
 
 
@@ -133,10 +144,11 @@ BROKEN_BODIES = (
 
 
 @pytest.mark.django_db
-def test_any_method_empty_or_broken_body_on_any_page_or_endpoint_never_ends_in_a_500(world):  # noqa: F811
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_any_method_empty_or_broken_body_on_any_page_or_endpoint_never_ends_in_a_500(world, shard):  # noqa: F811
     # every URL gets every method, those listed for GET too: several pages also take a form
     failures = []
-    for role, client, name, _method, path in every_url_as(world, ("admin", "customer", "token_all")):
+    for role, client, name, _method, path in every_url_as(world, ("admin", "customer", "token_all"), shard):
         for method in ("POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE", "TRACE"):
             if client.generic(method, path).status_code >= 500:  # no body at all
                 failures.append(f"{role} {method} {name}")
@@ -186,10 +198,11 @@ HEADER_GARBAGE = {
 
 
 @pytest.mark.django_db
-def test_garbage_in_any_request_header_never_ends_in_a_500(world, settings):  # noqa: F811
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_garbage_in_any_request_header_never_ends_in_a_500(world, settings, shard):  # noqa: F811
     settings.VOZ_TRUSTED_PROXIES = 1  # so the forwarded address is read too
     failures = []
-    for role, client, name, method, path in every_url_as(world, ("admin", "customer", "token_all")):
+    for role, client, name, method, path in every_url_as(world, ("admin", "customer", "token_all"), shard):
         for header, values in HEADER_GARBAGE.items():
             for value in values:
                 if client.generic(method, path, **{header: value}).status_code >= 500:
