@@ -28,6 +28,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from sentiment import example_topics
 from sentiment.language import detect_language
 from sentiment.ml.model import LABELS
 
@@ -78,6 +79,8 @@ def strip_accents(text: str) -> str:
 class TopicSpec:
     slug: str
     patterns: dict[str, list[str]]
+    # sentences that are about the topic, in any language: found by likeness (sentiment.example_topics)
+    examples: tuple[str, ...] = ()
 
 
 @dataclass
@@ -221,6 +224,7 @@ class Analyzer:
     def __init__(self, model, topics: list[TopicSpec], taxonomy_version: str = ""):
         self.model = model
         self.model_version: str = model.version
+        self._topics_by_example: dict[str, list[example_topics.Centroid]] = {}
         self.pipelines = {lang: build_pipeline(lang) for lang in PIPELINE_LANGUAGES}
         self._connectives = {lang: self._connective_matcher(lang, phrases) for lang, phrases in CONTRASTIVE.items()}
         self.taxonomy_version = ""
@@ -250,6 +254,25 @@ class Analyzer:
         self._matchers = matchers
         self.topic_slugs = [topic.slug for topic in topics]
         self.taxonomy_version = taxonomy_version
+        self._topic_specs = list(topics)
+        self._build_example_centroids()
+
+    def set_model(self, model) -> None:
+        """Swap the model (the registry activated another); takes effect for the next call of `analyze`."""
+        self.model = model
+        self.model_version = model.version
+        self._build_example_centroids()
+
+    def _build_example_centroids(self) -> None:
+        # the centroids live in the model's vector space, so they follow a change of either
+        with_examples = [topic for topic in self._topic_specs if topic.examples]
+        embed, multilingual = example_topics.embedder_for(self.model) if with_examples else (None, False)
+        self._embed = embed
+        self._topics_by_example = {
+            lang: example_topics.build_centroids(with_examples, lang, embed, multilingual)
+            for lang in PIPELINE_LANGUAGES
+            if embed is not None
+        }
 
     # -- analysis --------------------------------------------------------------------------
     def analyze(
@@ -310,6 +333,12 @@ class Analyzer:
         order = [classes.index(label) for label in LABELS]
         probabilities = probabilities[:, order] if len(probabilities) else probabilities
 
+        # Topics defined by example: every clause compared with every centroid, in one product.
+        centroids = self._topics_by_example.get(lang) or []
+        likeness = (
+            example_topics.closest(centroids, self._embed(list(to_score), lang)) if centroids and to_score else []
+        )
+
         # 3. Assemble the results.
         analyses = []
         for doc, layout, (language, language_confidence) in zip(docs, layouts, detected, strict=True):
@@ -322,13 +351,23 @@ class Analyzer:
             label, score, confidence = _summarise(probabilities[doc_slot])
             sentence_results = []
             clause_spans = []  # (start token, end token, sentence index, probability row)
+            clause_rows = []
             for index, (sent, sentence_slot, clause_slots) in enumerate(sentences):
                 s_label, s_score, s_conf = _summarise(probabilities[sentence_slot])
                 sentence_results.append(
                     SentenceResult(sent.text, sent.start_char, sent.end_char, s_label, s_score, s_conf)
                 )
                 clause_spans += [(start, end, index, probabilities[row]) for start, end, row in clause_slots]
-            topics = self._topics(lang, doc, clause_spans)
+                clause_rows += [row for _start, _end, row in clause_slots]
+            by_example = {
+                centroid.slug: [
+                    (clause, centroid.examples[nearest[row]])
+                    for clause, row in enumerate(clause_rows)
+                    if similarity[row] >= centroid.threshold
+                ]
+                for centroid, similarity, nearest in likeness
+            }
+            topics = self._topics(lang, doc, clause_spans, by_example)
             analyses.append(
                 TextAnalysis(
                     language,
@@ -360,8 +399,16 @@ class Analyzer:
             clauses.append((position, end))
         return clauses or [(start, end)]
 
-    def _topics(self, lang: str, doc: Doc, clause_spans) -> list[TopicResult]:
+    def _topics(self, lang: str, doc: Doc, clause_spans, by_example=None) -> list[TopicResult]:
         found: dict[str, dict] = {}
+        for slug, hits in (by_example or {}).items():
+            for clause, example in hits:
+                entry = found.setdefault(slug, {"matches": [], "rows": {}, "sentences": set()})
+                # what an agent sees under "why these topics": the example it resembles
+                if f"≈ {example}" not in entry["matches"]:
+                    entry["matches"].append(f"≈ {example}")
+                entry["rows"][clause] = clause_spans[clause][3]
+                entry["sentences"].add(clause_spans[clause][2])
         vocab_strings = doc.vocab.strings
         for match_id, start, end in self._matchers[lang](doc):
             slug = vocab_strings[match_id]

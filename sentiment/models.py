@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from feedback.models import FeedbackItem, Sentiment
 
@@ -25,6 +27,14 @@ class Topic(models.Model):
         blank=True,
         help_text=_("One lemma or phrase per line, e.g. “deliver” or “arrive late”."),
     )
+    examples = models.TextField(
+        _("example sentences"),
+        blank=True,
+        help_text=_(
+            "5–10 sentences customers might write about this topic, one per line, in Spanish or English. "
+            "Comments that resemble them are tagged at once, without retraining."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -42,6 +52,9 @@ class Topic(models.Model):
 
     def name(self, language: str) -> str:
         return self.name_en if language == "en" else self.name_es
+
+    def example_sentences(self) -> list[str]:
+        return [line.strip() for line in self.examples.splitlines() if line.strip()]
 
 
 class FeedbackAnalysis(models.Model):
@@ -99,3 +112,70 @@ class FeedbackTopic(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic.slug} ({self.sentiment})"
+
+
+class SentimentModel(models.Model):
+    """One trained sentiment model: its artifact, its figures, and whether it is the one in use.
+
+    Every model is kept, the rejected ones too, so that staff can see why a retrain did not go
+    live and roll back to any earlier model in one click. Exactly one is active: the workers read
+    which one before every batch.
+    """
+
+    class Kind(models.TextChoices):
+        FAST = "fast", _("Fast (n-grams)")
+        ACCURATE = "accurate", _("Accurate (sentence embeddings)")
+
+    class Status(models.TextChoices):
+        TRAINING = "training", _("Training")
+        ACCEPTED = "accepted", _("Passed the check")
+        REJECTED = "rejected", pgettext_lazy("a model", "Rejected")
+        FAILED = "failed", _("Training failed")
+        SHIPPED = "shipped", _("Shipped with Voz")
+
+    class RejectionReason(models.TextChoices):
+        TOO_FEW_LABELS = "too_few_labels", _("Too few of the shop's labelled items were held out to judge it")
+        NOT_BETTER = "not_better", _("Not better than the active model on the shop's held-out items")
+        WORSE_ON_BASE = "worse_on_base", _("More than 0.02 below the active model on Voz's own held-out split")
+
+    version = models.CharField(_("version"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.FAST)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.TRAINING)
+    # relative to VOZ_MODEL_DIR; a shipped model's is relative to the project (it moves with releases)
+    artifact = models.CharField(_("artifact file"), max_length=500, blank=True)
+    is_active = models.BooleanField(_("active"), default=False)
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+    trained_from = models.JSONField(_("trained from"), default=dict, blank=True)
+    rejection_reason = models.CharField(
+        _("why it was rejected"), max_length=20, choices=RejectionReason.choices, blank=True
+    )
+    error = models.TextField(_("error"), blank=True)
+    progress = models.PositiveSmallIntegerField(_("training progress (%)"), default=0)
+    progress_stage = models.CharField(_("training stage"), max_length=80, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    # Re-analysis of stored feedback after this model was activated: how far it got. The cursor is
+    # the last item id done, so a redelivered task carries on where the previous one stopped.
+    reanalysis_total = models.PositiveIntegerField(_("items to re-analyse"), default=0)
+    reanalysis_done = models.PositiveIntegerField(_("items re-analysed"), default=0)
+    reanalysis_cursor = models.BigIntegerField(default=0, editable=False)
+    reanalysis_finished_at = models.DateTimeField(_("re-analysis finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sentiment model")
+        verbose_name_plural = _("sentiment models")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True), name="one_active_model"),
+        ]
+
+    def __str__(self) -> str:
+        return self.version

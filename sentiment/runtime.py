@@ -1,43 +1,70 @@
-"""The NLP analyzer of this process: loaded once, refreshed when staff edit the taxonomy.
+"""The NLP analyzer of this process: loaded once, refreshed when staff edit the taxonomy or
+another model becomes active.
 
 Loading the model and building the spaCy pipelines takes a moment and a few hundred MB, so
 it happens lazily on first use in a worker (or in the web process when tasks run eagerly),
 never at import time.
 """
 
+import logging
 import threading
 
-from django.conf import settings
-
-from sentiment import selectors
+from sentiment import learning, selectors
 from sentiment.engine import Analyzer, TopicSpec
 from sentiment.ml.model import load_model
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _analyzer: Analyzer | None = None
 
 
 def topic_specs(topics) -> list[TopicSpec]:
-    return [TopicSpec(slug=t.slug, patterns={"es": t.patterns("es"), "en": t.patterns("en")}) for t in topics]
+    return [
+        TopicSpec(
+            slug=t.slug,
+            patterns={"es": t.patterns("es"), "en": t.patterns("en")},
+            examples=tuple(t.example_sentences()),
+        )
+        for t in topics
+    ]
+
+
+def _active_model():
+    """The registry's active model, loaded (cached per path). The shipped one is registered on first use."""
+    active = selectors.model_active()
+    if active is None or _analyzer is None:
+        # first use in this process: a release may ship a newer model than the one registered
+        learning.model_shipped_register()
+        active = selectors.model_active()
+    try:
+        return load_model(learning.artifact_path(active))
+    except OSError:
+        # a lost model volume must not stop the analysis of new feedback
+        logger.exception("The active model %s cannot be loaded; using the shipped one", active.version)
+        return load_model(learning.shipped_model_path())
 
 
 def get_analyzer() -> Analyzer:
-    """The process's analyzer, with the taxonomy as it is in the database right now.
+    """The process's analyzer, with the taxonomy and the model as they are in the database right now.
 
-    One small query per call tells whether the taxonomy changed, so an edit in the admin
-    takes effect on the next batch without restarting any worker.
+    Two small queries per call tell whether the taxonomy changed or another model was
+    activated, so an edit or a switch in the admin takes effect on the next batch without
+    restarting any worker.
     """
     global _analyzer
     topics = selectors.taxonomy_active()
     version = selectors.taxonomy_version(topics)
+    model = _active_model()
     with _lock:
         if _analyzer is None:
-            model = load_model(settings.SENTIMENT_MODEL_PATH)
             _analyzer = Analyzer(model, topic_specs(topics), taxonomy_version=version)
-        elif _analyzer.taxonomy_version != version:
+            return _analyzer
+        if _analyzer.taxonomy_version != version:
             _analyzer.set_topics(topic_specs(topics), version)
+        if _analyzer.model_version != model.version:
+            _analyzer.set_model(model)
         return _analyzer
 
 
 def current_model_version() -> str:
-    return load_model(settings.SENTIMENT_MODEL_PATH).version
+    return get_analyzer().model_version

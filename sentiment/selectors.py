@@ -1,9 +1,10 @@
 import hashlib
+from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, QuerySet
 
 from feedback.models import FeedbackItem, Sentiment
-from sentiment.models import FeedbackTopic, Topic
+from sentiment.models import FeedbackTopic, SentimentModel, Topic
 from surveys.models import Answer, Question
 
 
@@ -16,7 +17,9 @@ def taxonomy_version(topics: list[Topic] | None = None) -> str:
     topics = taxonomy_active() if topics is None else topics
     digest = hashlib.sha256()
     for topic in topics:
-        digest.update(f"{topic.slug}\t{topic.patterns_es}\t{topic.patterns_en}\n".encode())
+        # (examples only when there are some: the fingerprint of a taxonomy without them stays as it was)
+        examples = f"\t{topic.examples}" if topic.examples else ""
+        digest.update(f"{topic.slug}\t{topic.patterns_es}\t{topic.patterns_en}{examples}\n".encode())
     return f"tx-{digest.hexdigest()[:10]}"
 
 
@@ -33,47 +36,96 @@ def feedback_pending_ids(*, received_before) -> list[int]:
     )
 
 
-def nps_label(score: int) -> str:
-    if score <= 6:
-        return Sentiment.NEGATIVE
-    if score <= 8:
-        return Sentiment.NEUTRAL
-    return Sentiment.POSITIVE
+# What a customer's own score says about the comment beside it. Only the ends of each scale count:
+# a passive's 7 or a middling 3 stars comes with comments of every tone.
+def nps_label(score: int) -> str | None:
+    return Sentiment.NEGATIVE if score <= 6 else Sentiment.POSITIVE if score >= 9 else None
 
 
-def stars_label(rating: int) -> str:
-    if rating <= 2:
-        return Sentiment.NEGATIVE
-    if rating == 3:
-        return Sentiment.NEUTRAL
-    return Sentiment.POSITIVE
+def csat_label(score: int) -> str | None:
+    return Sentiment.NEGATIVE if score <= 2 else Sentiment.POSITIVE if score >= 4 else None
 
 
-def shop_labelled_feedback() -> list[tuple[int, str, str, str]]:
-    """(item id, language, text, label) for the shop's own feedback, labelled for free.
+stars_label = csat_label  # 1–5 stars read like a 1–5 satisfaction score
 
-    A staff correction wins; otherwise the customer's own rating next to the comment says
-    how they felt (NPS 0–6 negative, 7–8 neutral, 9–10 positive).
-    """
-    labelled: dict[int, tuple[int, str, str, str]] = {}
-    nps_by_response = dict(
-        Answer.objects.filter(question__kind=Question.Kind.NPS, number__isnull=False).values_list(
-            "response_id", "number"
-        )
+# A correction by staff weighs this many ratings: someone read the text itself.
+CORRECTION_WEIGHT = 3
+
+
+@dataclass(frozen=True)
+class ShopLabel:
+    item_id: int
+    language: str
+    text: str
+    label: str
+    source: str  # "correction" | "survey" | "review" | "web"
+    topics: tuple[str, ...] = ()
+
+    @property
+    def weight(self) -> int:
+        return CORRECTION_WEIGHT if self.source == "correction" else 1
+
+
+def shop_labels() -> list[ShopLabel]:
+    """The shop's own feedback, labelled for free: staff corrections first, else the score the
+    customer gave beside the comment (survey NPS, else CSAT, else a star question; review stars;
+    the website widget's page rating). Spanish and English only, erased items never."""
+    items = FeedbackItem.objects.filter(erased_at__isnull=True, language__in=("es", "en")).exclude(text="")
+    survey_scores: dict[int, str] = {}
+    rank = {Question.Kind.NPS: 0, Question.Kind.CSAT: 1, Question.Kind.RATING: 2}
+    best: dict[int, int] = {}
+    answers = Answer.objects.filter(
+        question__kind__in=list(rank),
+        number__isnull=False,
+        response_id__in=items.filter(survey_answer__isnull=False).values("survey_answer__response_id"),
+    ).values_list("response_id", "question__kind", "number")
+    for response_id, kind, number in answers.iterator():
+        if rank[kind] < best.get(response_id, 99):
+            best[response_id] = rank[kind]
+            survey_scores[response_id] = nps_label(number) if kind == Question.Kind.NPS else csat_label(number)
+
+    rows = items.values_list(
+        "pk",
+        "language",
+        "text",
+        "sentiment_gold",
+        "survey_answer__response_id",
+        "review__rating",
+        "web_feedback__rating",
     )
-    # survey comments, whether the survey came by email or on the website (an intercept)
-    survey_items = FeedbackItem.objects.filter(survey_answer__isnull=False).values_list(
-        "pk", "language", "text", "survey_answer__response_id"
-    )
-    for pk, language, text, response_id in survey_items.iterator():
-        score = nps_by_response.get(response_id)
-        if score is not None and language in ("es", "en"):
-            labelled[pk] = (pk, language, text, nps_label(int(score)))
-    gold = FeedbackItem.objects.exclude(sentiment_gold="").values_list("pk", "language", "text", "sentiment_gold")
-    for pk, language, text, label in gold.iterator():
-        if language in ("es", "en"):
-            labelled[pk] = (pk, language, text, label)
-    return [labelled[pk] for pk in sorted(labelled)]
+    topics = _topic_slugs_by_item()
+    labelled = []
+    for pk, language, text, gold, response_id, stars, page_rating in rows.order_by("pk").iterator():
+        if gold:
+            label, source = gold, "correction"
+        elif response_id is not None:
+            label, source = survey_scores.get(response_id), "survey"
+        elif stars is not None:
+            label, source = stars_label(stars), "review"
+        elif page_rating is not None:
+            label, source = stars_label(page_rating), "web"
+        else:
+            label = None
+        if label:
+            labelled.append(ShopLabel(pk, language, text, label, source, topics.get(pk, ())))
+    return labelled
+
+
+def _topic_slugs_by_item() -> dict[int, tuple[str, ...]]:
+    slugs: dict[int, list[str]] = {}
+    for item_id, slug in FeedbackTopic.objects.values_list("feedback_id", "topic__slug").iterator():
+        slugs.setdefault(item_id, []).append(slug)
+    return {item_id: tuple(sorted(values)) for item_id, values in slugs.items()}
+
+
+def model_active() -> SentimentModel | None:
+    """The model the workers use; one indexed read, made before every batch."""
+    return SentimentModel.objects.filter(is_active=True).only("pk", "version", "kind", "artifact", "status").first()
+
+
+def model_previous() -> SentimentModel | None:
+    """The model that was active before the active one, for "roll back"."""
+    return SentimentModel.objects.filter(is_active=False, activated_at__isnull=False).order_by("-activated_at").first()
 
 
 def feedback_for_api() -> QuerySet[FeedbackItem]:

@@ -266,6 +266,8 @@ SENTIMENT_MODEL_PATH = env(
 # The labelled datasets live beside the project (../shared/data) unless told otherwise.
 SENTIMENT_DATA_DIR = env("SENTIMENT_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data"))
 SENTIMENT_BATCH_SIZE = env.int("SENTIMENT_BATCH_SIZE", default=200)
+# Models retrained from the shop's own labels are kept here, one file per version (a volume in production).
+VOZ_MODEL_DIR = env("VOZ_MODEL_DIR", default=str(BASE_DIR / "var" / "models"))
 # New items are handed to the NLP queue in one message per this many milliseconds per process
 # (0: one message per write).
 SENTIMENT_HANDOVER_DELAY_MS = env.int("SENTIMENT_HANDOVER_DELAY_MS", default=200)

@@ -1,4 +1,3 @@
-import hashlib
 import time
 from pathlib import Path
 
@@ -10,14 +9,8 @@ from sentiment.engine import Analyzer
 from sentiment.ml import evaluate as evaluation
 from sentiment.ml import model as ml
 from sentiment.ml import topics_eval
+from sentiment.ml.training import is_shop_held_out
 from sentiment.runtime import topic_specs
-
-HELD_OUT_PERCENT = 20
-
-
-def is_held_out(item_id: int) -> bool:
-    """A stable 20 % of the shop's labelled items never trains, so before/after is measured fairly."""
-    return int(hashlib.sha256(str(item_id).encode()).hexdigest(), 16) % 100 < HELD_OUT_PERCENT
 
 
 class Command(BaseCommand):
@@ -79,16 +72,16 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Report saved to {report_path}"))
 
     def _shop_data(self):
-        rows = selectors.shop_labelled_feedback()
+        rows = selectors.shop_labels()
         extra: dict[str, tuple[list[str], list[str]]] = {}
         held_out = []
-        for item_id, language, text, label in rows:
-            if is_held_out(item_id):
-                held_out.append((language, text, label))
+        for row in rows:
+            if is_shop_held_out(row.item_id):
+                held_out.append((row.language, row.text, row.label))
             else:
-                texts, labels = extra.setdefault(language, ([], []))
-                texts.append(text)
-                labels.append(label)
+                texts, labels = extra.setdefault(row.language, ([], []))
+                texts.extend([row.text] * row.weight)
+                labels.extend([row.label] * row.weight)
         counts = ", ".join(f"{lang}: {len(texts)}" for lang, (texts, _) in sorted(extra.items()))
         self.stdout.write(
             f"      shop data: {len(rows)} labelled items ({counts or 'none'} to train, {len(held_out)} held out)"
