@@ -607,13 +607,17 @@ def retention_snapshot(
 
 
 def _is_stale(snapshot: RetentionSnapshot) -> bool:
-    """Flagged by a refresh, or, for a segment, its members may have changed since: a saved
-    segment over attributes gains and loses customers as the shop edits their attributes."""
+    """Flagged by a refresh, or, for a saved segment, its members may have changed since: one over
+    attributes gains and loses customers as the shop edits their attributes. (An RFM segment's
+    moves reach the snapshot through the segment run and the refresh's flag.)"""
     from customers.models import Customer
+    from customers.segments import is_rfm_segment
 
     if snapshot.is_stale:
         return True
-    return bool(snapshot.segment) and Customer.objects.filter(attributes_changed_at__gt=snapshot.computed_at).exists()
+    if not snapshot.segment or is_rfm_segment(snapshot.segment):
+        return False
+    return Customer.objects.filter(attributes_changed_at__gt=snapshot.computed_at).exists()
 
 
 def retention_snapshot_rebuild(*, segment: str = "", now: datetime | None = None) -> RetentionSnapshot:
