@@ -559,9 +559,11 @@ def sla_check(*, now: datetime | None = None) -> int:
             )
             if recipient:
                 verb = "breached" if kind == SLANotice.Kind.BREACH else "is about to breach"
+                # in the shop's time zone, as the inbox shows it, not the UTC the clock computes in
+                due = f"{timezone.localtime(state.due_at):%Y-%m-%d %H:%M %Z}" if state.due_at else "–"
                 send_mail(
                     f"[Voz] Case #{case.pk} {verb} its {state.name.replace('_', ' ')} target",
-                    f"{case.subject}\n\nDue: {state.due_at:%Y-%m-%d %H:%M %Z}\nPriority: {case.priority}",
+                    f"{case.subject}\n\nDue: {due}\nPriority: {case.priority}",
                     None,
                     [recipient],
                 )
