@@ -11,7 +11,17 @@ from customers.models import CustomerRfm, SavedSegment
 class AlertRuleAdmin(admin.ModelAdmin):
     # a link typed without a scheme is https (Django 6 will assume so; 5.2 still warns about http)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["name", "kind", "threshold", "sigma", "topic", "channel", "is_active"]
+    list_display = [
+        "name",
+        "kind",
+        "threshold",
+        "sigma",
+        "min_volume",
+        "min_baseline_days",
+        "topic",
+        "channel",
+        "is_active",
+    ]
     list_filter = ["kind", "is_active"]
 
 

@@ -1,4 +1,18 @@
-"""Alert rules evaluated by a periodic task; each episode is announced once (email and signed webhook)."""
+"""Alert rules evaluated by a periodic task; each episode is announced once (email and signed webhook).
+
+A rule fires for a reason, never on noise:
+- Every rule needs a minimum volume in its window (`min_volume`, 5 by default): negative items in
+  the last day for a spike, answers in the week for NPS and CSAT.
+- NPS and CSAT rules fire only when the whole 95 % interval of the week's score is below the
+  threshold (its upper bound is), using the same interval the satisfaction dashboard shows.
+- A spike compares the last day with the 28 days before it, each day a window of the shop's own
+  clock (settings.TIME_ZONE): from this time yesterday to now, and the same hours on each earlier
+  day. So a check just after midnight compares like with like, and the day the clocks change has
+  the 23 or 25 real hours the shop lived. It fires when the last day is above the baseline's
+  mean + k·σ and has at least the minimum volume, and only once the shop has feedback history
+  for at least `min_baseline_days` of the 28 days: a day before its first feedback item is
+  missing data, not a quiet day.
+"""
 
 import hashlib
 import hmac
@@ -7,48 +21,74 @@ import logging
 import statistics
 import urllib.request
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from analytics import selectors
+from analytics import metrics, selectors
 from analytics.models import AlertEpisode, AlertRule
 from feedback.models import FeedbackItem
 
 logger = logging.getLogger(__name__)
 
+BASELINE_DAYS = 28
+
 
 def rule_value(rule: AlertRule, *, now: datetime) -> tuple[float | None, bool]:
     """(the value watched, whether the alert condition holds)."""
-    today = timezone.localdate(now)
+    zone = timezone.get_default_timezone()
+    today = timezone.localdate(now, zone)
     week = selectors.Filters(start=today - timedelta(days=6), end=today)
     if rule.kind == AlertRule.Kind.NPS_BELOW:
-        score = selectors.nps_for(week).score
-        return score, score is not None and score < rule.threshold
+        nps = selectors.nps_for(week)
+        interval = nps.interval
+        firing = nps.respondents >= rule.min_volume and interval is not None and interval[1] < rule.threshold
+        return nps.score, firing
     if rule.kind == AlertRule.Kind.CSAT_BELOW:
         satisfied, total = selectors.csat_counts(week)
-        value = 100 * satisfied / total if total else None
-        return value, value is not None and value < rule.threshold
-    negative = FeedbackItem.objects.filter(sentiment="negative", brand__isnull=True)
+        interval = metrics.wilson_interval(satisfied, total)
+        firing = total >= rule.min_volume and interval is not None and interval[1] < rule.threshold
+        return (100 * satisfied / total if total else None), firing
+    return _spike(rule, now=now, zone=zone)
+
+
+def shop_days_back(now: datetime, zone: ZoneInfo, days: int) -> list[datetime]:
+    """`now` and the same time of the shop's clock on each of the `days` days before it (a time
+    the clocks skipped that day is read as after the jump)."""
+    wall = timezone.localtime(now, zone).replace(tzinfo=None)
+    return [(wall - timedelta(days=back)).replace(tzinfo=zone) for back in range(days + 1)]
+
+
+def _spike(rule: AlertRule, *, now: datetime, zone: ZoneInfo) -> tuple[float, bool]:
+    watched = FeedbackItem.objects.filter(brand__isnull=True)
     if rule.channel:
-        negative = negative.filter(channel=rule.channel)
+        watched = watched.filter(channel=rule.channel)
+    negative = watched.filter(sentiment="negative")
     if rule.topic_id:
         negative = negative.filter(topic_mentions__topic_id=rule.topic_id, topic_mentions__sentiment="negative")
-    last_day = negative.filter(received_at__gte=now - timedelta(hours=24), received_at__lt=now).count()
-    window_start = now - timedelta(days=29)
-    per_day = dict(
-        negative.filter(received_at__gte=window_start, received_at__lt=now - timedelta(hours=24))
-        .annotate(day=TruncDate("received_at"))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
+    bounds = shop_days_back(now, zone, BASELINE_DAYS + 1)
+    # windows[0] is the last day, windows[1:] the baseline, newest first
+    windows = [(bounds[back + 1], bounds[back]) for back in range(BASELINE_DAYS + 1)]
+    counts = negative.aggregate(
+        **{
+            f"day_{back}": Count("pk", distinct=True, filter=Q(received_at__gte=start, received_at__lt=end))
+            for back, (start, end) in enumerate(windows)
+        }
     )
-    days = [per_day.get((window_start + timedelta(days=i)).date(), 0) for i in range(28)]
-    mean, sigma = statistics.fmean(days), statistics.pstdev(days)
-    return float(last_day), last_day > mean + rule.sigma * sigma and last_day > 0
+    last_day = counts["day_0"]
+    history_starts = watched.aggregate(first=Min("received_at"))["first"]
+    baseline = [
+        counts[f"day_{back}"]
+        for back, (start, _end) in enumerate(windows)
+        if back and history_starts is not None and start >= history_starts
+    ]
+    if len(baseline) < rule.min_baseline_days or last_day < rule.min_volume:
+        return float(last_day), False
+    mean, sigma = statistics.fmean(baseline), statistics.pstdev(baseline)
+    return float(last_day), last_day > mean + rule.sigma * sigma
 
 
 def alerts_check(*, now: datetime | None = None) -> int:

@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -18,14 +19,33 @@ class AlertRule(models.Model):
     """A signal managers want pushed to them: a metric crossing a line, or a sudden spike."""
 
     class Kind(models.TextChoices):
-        NPS_BELOW = "nps_below", _("Weekly NPS below the threshold")
-        CSAT_BELOW = "csat_below", _("Weekly CSAT (%) below the threshold")
-        NEGATIVE_SPIKE = "negative_spike", _("Negative feedback in the last 24 h above the 28-day mean + k·σ")
+        NPS_BELOW = "nps_below", _("Weekly NPS below the threshold (its whole 95 % interval)")
+        CSAT_BELOW = "csat_below", _("Weekly CSAT (%) below the threshold (its whole 95 % interval)")
+        NEGATIVE_SPIKE = "negative_spike", _("Negative feedback in the last day above the 28-day mean + k·σ")
 
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("signal"), max_length=20, choices=Kind.choices)
-    threshold = models.FloatField(_("threshold"), default=20, help_text=_("For NPS and CSAT rules."))
+    threshold = models.FloatField(
+        _("threshold"),
+        default=20,
+        help_text=_("For NPS and CSAT rules: they fire when even the upper end of the 95 % interval is below it."),
+    )
     sigma = models.FloatField(_("k (standard deviations)"), default=3, help_text=_("For spike rules."))
+    min_volume = models.PositiveIntegerField(
+        _("minimum volume"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A rule never fires on fewer: negative items in the last day for spike rules, answers in the week "
+            "for NPS and CSAT rules."
+        ),
+    )
+    min_baseline_days = models.PositiveSmallIntegerField(
+        _("minimum baseline (days)"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("Spike rules: days of feedback history (of the 28 compared) needed before the rule can fire."),
+    )
     topic = models.ForeignKey(
         "sentiment.Topic", on_delete=models.CASCADE, null=True, blank=True, help_text=_("Spike rules: only this topic.")
     )

@@ -498,15 +498,21 @@ def _rebuild_reviews(first: date, last: date, scopes: tuple[str, ...] = ALL_SCOP
 
 
 def duration_bucket(hours: float) -> int:
+    """0: no time at all (in business hours, a case answered before the shop opened); 1: up to a
+    minute; then 2 %-wide buckets."""
     minutes = max(hours * 60, 0.0)
-    return 0 if minutes <= 1 else math.ceil(math.log(minutes) / math.log(GROWTH))
+    if minutes == 0:
+        return 0
+    return 1 if minutes <= 1 else 1 + math.ceil(math.log(minutes) / math.log(GROWTH))
 
 
 def bucket_hours(bucket: int) -> float:
     """The middle (geometric) of a bucket, in hours."""
     if bucket <= 0:
+        return 0.0
+    if bucket == 1:
         return 1 / 60
-    return GROWTH ** (bucket - 0.5) / 60
+    return GROWTH ** (bucket - 1.5) / 60
 
 
 def channels_key(channels: list[str]) -> str:
@@ -531,9 +537,11 @@ def case_sla_counts(case, *, now: datetime) -> dict[str, int]:
 
 
 def case_hours(case) -> dict[str, float]:
-    """Hours from opening to the first response and to resolution, for the targets reached."""
-    stops = {"first_response": case.first_response_at, "resolution": case.resolved_at}
-    return {target: (at - case.opened_at).total_seconds() / 3600 for target, at in stops.items() if at}
+    """Business hours from opening to the first response and to resolution, for the targets
+    reached: the SLA clock's hours (pauses excluded), the unit the targets are set in."""
+    from support.services import case_clock_durations
+
+    return {target: duration.total_seconds() / 3600 for target, duration in case_clock_durations(case).items()}
 
 
 def case_segment(case) -> str:

@@ -1,11 +1,31 @@
 """Business-time arithmetic for SLA clocks — pure functions, no database.
 
-A calendar is a time zone, working periods per weekday and holidays. Business time is the
-real time elapsed inside working periods: each period's wall-clock boundaries are turned
-into UTC on its own day, so a 09:00–18:00 day is nine real hours even across a daylight-saving
-change, and a period that spans the change (01:00–04:00 on the spring-forward night in Madrid)
-counts the two real hours it has. Periods may end at 24:00; a night shift is two periods
-(22:00–24:00 and 00:00–06:00 the next day). `None` as calendar means round-the-clock time.
+A calendar is a time zone, working periods per weekday and holidays. Business time is the real
+time during which a clock on the wall in the calendar's zone shows a working period of a working
+day: a minute counts when its wall-clock reading falls in a period of that reading's date, and
+the date is not a holiday. Periods may end at 24:00; a night shift is two periods (22:00–24:00 and
+00:00–06:00 the next day). `None` as calendar means round-the-clock time.
+
+Daylight-saving changes follow from that one rule, and every zone is treated alike:
+- An ordinary 09:00–18:00 day is nine real hours on the days the clocks change, since the
+  change happens outside it.
+- Spring forward: wall-clock times that are skipped never show, so they never count. A period
+  that starts or ends inside the skipped hour starts or ends at the moment of the jump. In Madrid
+  on 29 March 2026 (02:00 → 03:00) a 01:00–04:00 shift has two real hours, 02:30–04:00 has one
+  (03:00–04:00 summer time), 01:00–02:30 has one (01:00–02:00 winter time), 02:15–02:45 none.
+- Fall back: wall-clock times that repeat show twice, so they count twice. In Madrid on
+  25 October 2026 (03:00 → 02:00) a 01:00–04:00 shift has four real hours and 02:30–04:00 has
+  two (02:30–03:00 summer time, then 02:30–04:00 winter time); the half hour from 02:00 to 02:30
+  winter time is outside it, as the wall clock says.
+- In zones that change at midnight (America/Santiago) the same holds for the date: the repeated
+  hour 23:00–24:00 belongs twice to the day it shows, and a period from 00:00 on the night the
+  clocks jump to 01:00 starts at 01:00.
+A period is turned into real time by finding the zone's offset change, if any, near it; a zone is
+assumed to change its offset at most once in any two days, which every zone in use does.
+
+An SLA clock stops while a case is paused. The due time is found by walking the stretches
+between pauses (overlapping pauses count once) and spending the target on the business time
+each stretch holds, so it is exact for any number and length of pauses.
 """
 
 from __future__ import annotations
@@ -53,24 +73,74 @@ class Calendar:
         return day in self.holidays or (day.month, day.day) in self.yearly_holidays
 
     def intervals_on(self, day: date) -> list[tuple[datetime, datetime]]:
-        """The working intervals of a local date, as UTC datetimes, in order."""
+        """The working intervals of a local date, as UTC datetimes, in order and disjoint."""
         if self.is_holiday(day):
             return []
         zone = self.zone
-        intervals = []
-        for period in sorted(p for p in self.periods if p.weekday == day.weekday()):
-            start = _local_to_utc(day, period.start_minute, zone)
-            end = _local_to_utc(day, period.end_minute, zone)
-            if end > start:
-                intervals.append((start, end))
-        return intervals
+        pieces = []
+        for period in self.periods:
+            if period.weekday == day.weekday():
+                pieces.extend(_wall_span_in_utc(day, period.start_minute, period.end_minute, zone))
+        return _merge(pieces)
 
 
-def _local_to_utc(day: date, minute: int, zone: ZoneInfo) -> datetime:
-    if minute >= END_OF_DAY:
-        day, minute = day + timedelta(days=1), minute - END_OF_DAY
-    local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
-    return local.astimezone(UTC)
+# Every real moment whose wall-clock reading lies in a span lies within this margin of it, UTC
+# offsets being between −12 and +14 hours.
+_EARLIEST_OFFSET, _LATEST_OFFSET = timedelta(hours=-12), timedelta(hours=14)
+
+
+def _wall_span_in_utc(day: date, start_minute: int, end_minute: int, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """The real moments (UTC) at which the wall clock shows a time of `day` within the span.
+
+    Before the zone's offset change (if one falls near the span) wall time is UTC + the old
+    offset, after it UTC + the new one, so the span is the union of two pieces, one on each side
+    of the change: a skipped hour drops out, a repeated one counts twice.
+    """
+    midnight = datetime.combine(day, time())
+    wall_start = (midnight + timedelta(minutes=start_minute)).replace(tzinfo=UTC)
+    wall_end = (midnight + timedelta(minutes=end_minute)).replace(tzinfo=UTC)
+    low, high = wall_start - _LATEST_OFFSET, wall_end - _EARLIEST_OFFSET
+    before, after = _offset(low, zone), _offset(high, zone)
+    if before == after:
+        return [(wall_start - before, wall_end - before)]
+    change = _offset_change(low, high, zone, after)
+    pieces = [
+        (wall_start - before, min(wall_end - before, change)),
+        (max(wall_start - after, change), wall_end - after),
+    ]
+    return [(start, end) for start, end in pieces if end > start]
+
+
+def _offset(moment: datetime, zone: ZoneInfo) -> timedelta:
+    return moment.astimezone(zone).utcoffset()
+
+
+def _offset_change(low: datetime, high: datetime, zone: ZoneInfo, after: timedelta) -> datetime:
+    """The first second in (low, high] from which the zone's offset is `after` (tz changes fall
+    on whole seconds)."""
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) // 2
+        middle -= timedelta(microseconds=middle.microsecond)
+        if middle <= low:
+            middle = low + timedelta(seconds=1)
+        if _offset(middle, zone) == after:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def _merge(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Spans as disjoint, ordered intervals: overlapping or touching ones become one."""
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(spans):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _intervals_from(calendar: Calendar, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
@@ -89,7 +159,9 @@ def add_business_time(calendar: Calendar | None, start: datetime, duration: time
     if duration < timedelta(0):
         raise ValueError("duration must not be negative")
     if calendar is None:
-        return start + duration
+        return start.astimezone(UTC) + duration
+    # in UTC: adding to a zoned datetime would add wall-clock time, wrong across a clock change
+    start = start.astimezone(UTC)
     remaining = duration
     for interval_start, interval_end in _intervals_from(calendar, start):
         available = interval_end - interval_start
@@ -105,7 +177,8 @@ def business_time_between(calendar: Calendar | None, start: datetime, end: datet
     if end <= start:
         return timedelta(0)
     if calendar is None:
-        return end - start
+        return end.astimezone(UTC) - start.astimezone(UTC)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     total = timedelta(0)
     day = start.astimezone(calendar.zone).date() - timedelta(days=1)
     last = end.astimezone(calendar.zone).date() + timedelta(days=1)
@@ -124,10 +197,10 @@ Pause = tuple[datetime, datetime | None]  # (paused at, resumed at or None while
 def paused_business_time(
     calendar: Calendar | None, pauses: Iterable[Pause], start: datetime, end: datetime
 ) -> timedelta:
-    total = timedelta(0)
-    for paused_at, resumed_at in pauses:
-        total += business_time_between(calendar, max(paused_at, start), min(resumed_at or end, end))
-    return total
+    """Business time within [start, end) that falls in a pause (open pauses run to `end`);
+    overlapping pauses count once."""
+    stretches = _merge((max(paused_at, start), min(resumed_at or end, end)) for paused_at, resumed_at in pauses)
+    return sum((business_time_between(calendar, a, b) for a, b in stretches), timedelta(0))
 
 
 def due_with_pauses(
@@ -135,16 +208,20 @@ def due_with_pauses(
 ) -> datetime | None:
     """When `target` of unpaused business time will have run; None while a pause is open.
 
-    Pauses push the due time back by the business time they cover; pushing it back can bring a
-    later pause into range, so this repeats until the due time stops moving.
+    The clock runs in the stretches between pauses: each stretch's business time is spent on the
+    target in turn, and the due time is found inside the stretch where the target runs out (or
+    after the last pause). A target of zero is due at the first unpaused working moment.
     """
     if any(resumed_at is None for _, resumed_at in pauses):
         return None
-    due = add_business_time(calendar, start, target)
-    for _ in range(len(pauses) + 2):
-        paused = paused_business_time(calendar, pauses, start, due)
-        moved = add_business_time(calendar, start, target + paused)
-        if moved == due:
-            break
-        due = moved
-    return due
+    if target < timedelta(0):
+        raise ValueError("target must not be negative")
+    remaining, moment = target, start
+    for paused_at, resumed_at in _merge((max(a, start), b) for a, b in pauses):
+        if paused_at > moment:
+            available = business_time_between(calendar, moment, paused_at)
+            if available > timedelta(0) and remaining <= available:
+                return add_business_time(calendar, moment, remaining)
+            remaining -= available
+        moment = max(moment, resumed_at)
+    return add_business_time(calendar, moment, remaining)

@@ -11,7 +11,7 @@ from core.audit import audit
 from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
 from feedback.models import FeedbackItem
-from support import sla
+from support import business_time, sla
 from support.models import (
     PRIORITY_RANK,
     Case,
@@ -153,12 +153,19 @@ def sla_policy_for(*, priority: str, channels: list[str], team: Team | None) -> 
     return next((p for p in policies if p.is_default), None)
 
 
+def _sla_calendar(policy: SLAPolicy | None) -> business_time.Calendar | None:
+    """The calendar a policy's clock runs on; None (round the clock) without business hours."""
+    if policy is None or not policy.business_hours_only or policy.calendar is None:
+        return None
+    return policy.calendar.to_calendar()
+
+
 def case_sla_states(case: Case, *, now: datetime | None = None) -> list[sla.TargetState]:
     now = now or timezone.now()
     policy = case.policy
     if policy is None:
         return []
-    calendar = policy.calendar.to_calendar() if policy.business_hours_only and policy.calendar else None
+    calendar = _sla_calendar(policy)
     pauses = [(p.started_at, p.ended_at) for p in case.pauses.all()]
     states = []
     targets = policy.targets()
@@ -203,6 +210,21 @@ def case_sla_states(case: Case, *, now: datetime | None = None) -> list[sla.Targ
             )
         )
     return states
+
+
+def case_clock_durations(case: Case) -> dict[str, timedelta]:
+    """Time from opening to the first response and to resolution (those reached), as the SLA
+    clock counts it, so it compares with the targets: the working hours of the policy's calendar,
+    pauses excluded. A case without a policy, or under a round-the-clock one, counts every hour."""
+    calendar = _sla_calendar(case.policy)
+    pauses = [(p.started_at, p.ended_at) for p in case.pauses.all()]
+    stops = {"first_response": case.first_response_at, "resolution": case.resolved_at}
+    return {
+        target: business_time.business_time_between(calendar, case.opened_at, at)
+        - business_time.paused_business_time(calendar, pauses, case.opened_at, at)
+        for target, at in stops.items()
+        if at is not None
+    }
 
 
 def case_sla_refresh(case: Case, *, now: datetime | None = None) -> Case:
@@ -559,9 +581,11 @@ def sla_check(*, now: datetime | None = None) -> int:
             )
             if recipient:
                 verb = "breached" if kind == SLANotice.Kind.BREACH else "is about to breach"
+                # in the shop's time zone, as the inbox shows it, not the UTC the clock computes in
+                due = f"{timezone.localtime(state.due_at):%Y-%m-%d %H:%M %Z}" if state.due_at else "–"
                 send_mail(
                     f"[Voz] Case #{case.pk} {verb} its {state.name.replace('_', ' ')} target",
-                    f"{case.subject}\n\nDue: {state.due_at:%Y-%m-%d %H:%M %Z}\nPriority: {case.priority}",
+                    f"{case.subject}\n\nDue: {due}\nPriority: {case.priority}",
                     None,
                     [recipient],
                 )

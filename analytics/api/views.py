@@ -169,7 +169,14 @@ class SourceMetricsView(MetricsView):
 
 class ServiceMetricsView(MetricsView):
     @extend_schema(
-        parameters=FILTER_PARAMETERS, responses=OpenApiTypes.OBJECT, summary="SLA compliance, response times, backlog"
+        parameters=FILTER_PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        summary="SLA compliance, response times, backlog",
+        description=(
+            "`first_response_hours` and `resolution_hours` (median, p90) are business hours as the SLA clock "
+            "counts them: the working hours of the case's policy calendar, pauses excluded (every hour for a "
+            "round-the-clock policy), so they compare with the targets."
+        ),
     )
     def get(self, request):
         levels = selectors.service_levels(self.filters(request))

@@ -156,11 +156,33 @@ def test_service_levels_count_targets_met_and_the_times(client, manager):
 
     march = levels["by"]["period"][date(2026, 3, 1)]
     assert march["cases"] == 2 and march["first_response_decided"] == 2
-    # (0.5 h + 10 h) / 2, read from 2 %-wide duration buckets
-    assert levels["first_response_hours"]["median"] == pytest.approx(5.25, rel=0.02)
+    # in business hours, the unit of the targets: the reply at 19:00 came after 8 working hours
+    # (09–14 and 15–18), not 10; (0.5 h + 8 h) / 2, read from 2 %-wide duration buckets
+    assert levels["first_response_hours"]["median"] == pytest.approx(4.25, rel=0.02)
     assert levels["backlog"] == 2
     assert list(levels["by"]["channel"]) == ["Encuesta"]  # channels by name, in the staff's language
     assert page.status_code == 200 and "service-chart" in page.content.decode()
+    assert 'h</p><p class="muted">horas laborables · mediana · p90' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_upgrade_recomputes_the_service_rollups_in_business_hours():
+    import importlib
+
+    from django.apps import apps
+
+    from core.models import ChangedDay
+    from support import services
+    from tests.factories import FeedbackItemFactory
+
+    item = FeedbackItemFactory(sentiment="negative", sentiment_score=-0.95, sentiment_confidence=0.95)
+    services.cases_open_for_feedback(ids=[item.pk], now=datetime(2026, 3, 2, 23, 30, tzinfo=MADRID))
+    ChangedDay.objects.all().delete()  # as if the rollups were up to date, in wall-clock hours
+    upgrade = importlib.import_module("analytics.migrations.0010_case_rollups_in_business_hours")
+
+    upgrade.mark_case_days(apps, None)
+
+    assert list(ChangedDay.objects.values_list("source", "day")) == [("cases", date(2026, 3, 2))]
 
 
 @pytest.mark.django_db

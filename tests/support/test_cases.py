@@ -13,6 +13,7 @@ from social.services import MentionData, mentions_upsert
 from support import services
 from support.models import Case, CasePause, SLANotice, SLAPolicy, Team
 from tests.factories import FeedbackItemFactory, InvitationFactory
+from tests.support.business_time_reference import due_by_walking
 
 pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
@@ -151,6 +152,33 @@ def test_waiting_for_the_customer_pauses_the_clock_and_the_pause_survives_a_poli
     assert pause.ended_at == MONDAY_10 + timedelta(days=1)
     assert resumed.status == "running" and resumed.elapsed == timedelta(hours=1)
     assert case.policy.is_default
+
+
+def test_a_case_paused_past_its_due_time_is_due_after_the_pause_in_the_inbox_panel_and_email(
+    django_user_model, admin_user, client
+):
+    agent = django_user_model.objects.create_user(username="ana", email="ana@shop.example", password="x")
+    item = analysed(detractor_comment(), "negative", -0.9)
+    (case,) = services.cases_open_for_feedback(ids=[item.pk], now=MONDAY_10)
+    services.case_assign(case=case, assignee=agent, actor=admin_user)
+    services.case_reply(case=case, text="¿Nos mandas una foto?", author=admin_user, now=MONDAY_10 + timedelta(hours=1))
+    # the customer takes ten days to answer, well past the resolution target without the pause
+    paused_at, resumed_at = MONDAY_10 + timedelta(hours=1), datetime(2026, 3, 12, 7, 55, tzinfo=MADRID)
+    services.case_set_status(case=case, status="pending_customer", actor=admin_user, now=paused_at)
+    services.case_set_status(case=case, status="open", actor=admin_user, now=resumed_at)
+    case.refresh_from_db()
+    calendar = case.policy.calendar.to_calendar()
+    due = due_by_walking(calendar, MONDAY_10, case.policy.resolution, [(paused_at, resumed_at)])
+
+    assert due > resumed_at
+    assert case.sla_due_at == due  # the inbox orders and flags by it
+    client.force_login(admin_user)
+    page = client.get(f"/support/cases/{case.pk}/").content.decode()
+    assert f"{due.astimezone(MADRID):%d/%m/%Y %H:%M}" in page
+    warning_at = due_by_walking(calendar, MONDAY_10, case.policy.resolution * 0.75, [(paused_at, resumed_at)])
+    services.sla_check(now=warning_at)
+    (email,) = mail.outbox
+    assert f"Due: {due.astimezone(MADRID):%Y-%m-%d %H:%M}" in email.body
 
 
 def test_policies_match_in_order_and_the_default_catches_the_rest():
