@@ -603,10 +603,14 @@ def retention_snapshot(
     *, segment: str = "", max_age: timedelta = RETENTION_MAX_AGE, now: datetime | None = None
 ) -> dict:
     """The retention numbers of every customer or of one segment's customers."""
+    from analytics.selectors.retention import RETENTION_DEFINITION
+
     now = now or timezone.now()
     snapshot = RetentionSnapshot.objects.filter(segment=segment).order_by("-computed_at").first()
     if (
         snapshot is None
+        # computed with an earlier definition of the figures
+        or snapshot.data.get("definition") != RETENTION_DEFINITION
         or local_day(snapshot.computed_at).replace(day=1) != local_day(now).replace(day=1)
         or (_is_stale(snapshot) and now - snapshot.computed_at >= max_age)
     ):

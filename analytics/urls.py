@@ -10,4 +10,5 @@ urlpatterns = [
     path("sources/", views.sources, name="sources"),
     path("service/", views.service, name="service"),
     path("retention/", views.retention, name="retention"),
+    path("metrics/", views.metrics_doc, name="metrics_doc"),
 ]

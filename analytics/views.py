@@ -1,13 +1,15 @@
 import csv
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from analytics import selectors
+from analytics import metrics, selectors
 from analytics.forms import (
     CONTEXT_DIMENSION_LABELS,
     ContextDimensionForm,
@@ -18,26 +20,86 @@ from analytics.forms import (
 from feedback.models import FeedbackItem
 from sentiment.models import Topic
 
+SERIES_KEYS = (
+    "nps",
+    "nps_interval",
+    "nps_interval_reason",
+    "promoters_share",
+    "passives_share",
+    "detractors_share",
+    "csat",
+    "csat_interval",
+    "csat_interval_reason",
+    "ces",
+    "ces_interval",
+    "ces_interval_reason",
+    "rating",
+    "rating_interval",
+    "rating_interval_reason",
+    "sentiment_index",
+    "sentiment_interval",
+    "sentiment_interval_reason",
+    "nps_respondents",
+    "csat_answers",
+    "ces_answers",
+    "feedback",
+    "reviews",
+)
+
+
+def metrics_doc_html(language: str) -> str:
+    """docs/metrics.md (English) or docs/metrics.es.md (Spanish) as HTML; raw HTML in the files is
+    escaped, not passed through."""
+    from markdown_it import MarkdownIt
+
+    name = "metrics.es.md" if language.startswith("es") else "metrics.md"
+    text = (settings.BASE_DIR / "docs" / name).read_text(encoding="utf-8")
+    return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table").render(text)
+
+
+@login_required
+def metrics_doc(request):
+    """How Voz computes its numbers, in the staff member's language (linked from every dashboard)."""
+    html = metrics_doc_html(translation.get_language() or settings.LANGUAGE_CODE)
+    return render(request, "analytics/metrics_doc.html", {"nav": "dashboards", "html": mark_safe(html)})
+
 
 def chart_rows(series: list[dict]) -> list[dict]:
+    """The satisfaction series as the page's charts, the API and the CSV all read it."""
+
     def iso(moment) -> str:
         return moment.date().isoformat() if hasattr(moment, "date") else date.isoformat(moment)
 
-    keys = (
-        "nps",
-        "nps_interval",
-        "promoters_share",
-        "passives_share",
-        "detractors_share",
-        "csat",
-        "ces",
-        "rating",
-        "sentiment_index",
-        "nps_respondents",
-        "feedback",
-        "reviews",
-    )
-    return [{"period": iso(row["period"]), **{key: row.get(key) for key in keys}} for row in series]
+    return [{"period": iso(row["period"]), **{key: row.get(key) for key in SERIES_KEYS}} for row in series]
+
+
+def interval_note(reason: str | None, answers: int | None) -> str:
+    """Why a figure has no interval, in the staff's language ("" when it has one)."""
+    if reason == metrics.TOO_FEW_ANSWERS:
+        return gettext("too few answers (n = %(n)s)") % {"n": answers or 0}
+    if reason == metrics.ALL_ANSWERS_EQUAL:
+        return gettext("every answer the same (n = %(n)s): no spread to estimate from") % {"n": answers or 0}
+    return ""
+
+
+# (figure, its answers) for the interval notes of a series row
+INTERVAL_FIGURES = (
+    ("nps", "nps_respondents"),
+    ("csat", "csat_answers"),
+    ("ces", "ces_answers"),
+    ("rating", "reviews"),
+    ("sentiment", "feedback"),
+)
+
+
+def with_interval_notes(row: dict) -> dict:
+    return {
+        **row,
+        **{
+            f"{name}_note": interval_note(row.get(f"{name}_interval_reason"), row.get(count))
+            for name, count in INTERVAL_FIGURES
+        },
+    }
 
 
 def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
@@ -61,40 +123,7 @@ def satisfaction(request):
     filters = form.to_filters()
     series = selectors.satisfaction_series(filters)
     if request.GET.get("export") == "csv":
-        return csv_response(
-            "voz-satisfaction.csv",
-            [
-                "period",
-                "nps",
-                "nps_low",
-                "nps_high",
-                "respondents",
-                "promoters_%",
-                "passives_%",
-                "detractors_%",
-                "csat_%",
-                "ces",
-                "review_rating",
-                "sentiment_index",
-            ],
-            [
-                [
-                    row["period"].date().isoformat(),
-                    number(row.get("nps")),
-                    number((row.get("nps_interval") or (None, None))[0]),
-                    number((row.get("nps_interval") or (None, None))[1]),
-                    row.get("nps_respondents", ""),
-                    number(row.get("promoters_share")),
-                    number(row.get("passives_share")),
-                    number(row.get("detractors_share")),
-                    number(row.get("csat")),
-                    number(row.get("ces"), 2),
-                    number(row.get("rating"), 2),
-                    number(row.get("sentiment_index")),
-                ]
-                for row in series
-            ],
-        )
+        return satisfaction_csv(chart_rows(series))
     return render(
         request,
         "analytics/satisfaction.html",
@@ -102,20 +131,107 @@ def satisfaction(request):
             "nav": "dashboards",
             "form": form,
             "filters": filters,
-            "summary": selectors.satisfaction_summary(filters),
-            "chart_rows": chart_rows(series),
+            "summary": summary_for_page(selectors.satisfaction_summary(filters)),
+            "chart_rows": [with_interval_notes(row) for row in chart_rows(series)],
             "chart_labels": {
                 "detractors": gettext("Detractors"),
                 "passives": gettext("Passives"),
                 "promoters": gettext("Promoters"),
-                "csat": gettext("CSAT %"),
+                "csat": gettext("CSAT (4 or 5 of 5), in %"),
                 "rating": gettext("Review rating"),
+                "ces": gettext("Customer effort (1–7, higher is easier)"),
                 "sentiment": gettext("Sentiment index"),
+                "interval": gettext("%(level)s interval") % {"level": "95 %"},
             },
-            "rows": series,
+            "rows": [with_interval_notes(row) for row in series],
+            "min_answers": metrics.MIN_ANSWERS,
         },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
+
+
+SATISFACTION_CSV_COLUMNS = [
+    ("period", "period", None),
+    ("nps", "nps", 1),
+    ("nps_low", ("nps_interval", 0), 1),
+    ("nps_high", ("nps_interval", 1), 1),
+    ("respondents", "nps_respondents", None),
+    ("promoters_%", "promoters_share", 1),
+    ("passives_%", "passives_share", 1),
+    ("detractors_%", "detractors_share", 1),
+    ("csat_%", "csat", 1),
+    ("ces", "ces", 2),
+    ("review_rating", "rating", 2),
+    ("sentiment_index", "sentiment_index", 1),
+    ("nps_interval_note", "nps_interval_reason", None),
+    ("csat_low_%", ("csat_interval", 0), 1),
+    ("csat_high_%", ("csat_interval", 1), 1),
+    ("csat_answers", "csat_answers", None),
+    ("csat_interval_note", "csat_interval_reason", None),
+    ("ces_low", ("ces_interval", 0), 2),
+    ("ces_high", ("ces_interval", 1), 2),
+    ("ces_answers", "ces_answers", None),
+    ("ces_interval_note", "ces_interval_reason", None),
+    ("review_rating_low", ("rating_interval", 0), 2),
+    ("review_rating_high", ("rating_interval", 1), 2),
+    ("reviews", "reviews", None),
+    ("review_rating_interval_note", "rating_interval_reason", None),
+    ("sentiment_low", ("sentiment_interval", 0), 1),
+    ("sentiment_high", ("sentiment_interval", 1), 1),
+    ("feedback_items", "feedback", None),
+    ("sentiment_interval_note", "sentiment_interval_reason", None),
+]
+
+
+def satisfaction_csv(rows: list[dict]) -> HttpResponse:
+    """The API's series, column by column; the first twelve columns are those of earlier versions."""
+
+    def cell(row: dict, key, digits):
+        value = (row.get(key[0]) or (None, None))[key[1]] if isinstance(key, tuple) else row.get(key)
+        if value is None:
+            return ""
+        return number(value, digits) if digits is not None else value
+
+    return csv_response(
+        "voz-satisfaction.csv",
+        [name for name, _key, _digits in SATISFACTION_CSV_COLUMNS],
+        [[cell(row, key, digits) for _name, key, digits in SATISFACTION_CSV_COLUMNS] for row in rows],
+    )
+
+
+def change_text(change: metrics.Change | None, answers: tuple[int, int]) -> str:
+    """The verdict on a change, never claiming more than its test can carry."""
+    if change is None:
+        return ""
+    if change.reason == metrics.TOO_FEW_ANSWERS:
+        return gettext("too few answers to compare (n = %(now)s and %(before)s)") % {
+            "now": answers[0],
+            "before": answers[1],
+        }
+    test = {
+        "exact_permutation": gettext("exact permutation test"),
+        "fisher_exact": gettext("Fisher's exact test"),
+        "z": gettext("z test"),
+    }[change.test]
+    p = "< 0.001" if change.p_value < 0.001 else f"= {change.p_value:.3f}"
+    if translation.get_language() == "es":
+        p = p.replace(".", ",")
+    if change.is_significant:
+        return gettext("a real change (p %(p)s, %(test)s)") % {"p": p, "test": test}
+    return gettext("within the noise (p %(p)s, %(test)s)") % {"p": p, "test": test}
+
+
+def summary_for_page(summary: dict) -> dict:
+    """The summary with the sentences the KPI cards show."""
+    nps, previous = summary["nps"], summary["nps_previous"]
+    page = with_interval_notes(
+        {**summary, "nps_interval_reason": nps.interval_reason, "nps_respondents": nps.respondents}
+    )
+    page["nps_change_text"] = change_text(summary["nps_change"], (nps.respondents, previous.respondents))
+    page["csat_change_text"] = change_text(
+        summary["csat_change"], (summary["csat_answers"], summary["csat_previous_answers"])
+    )
+    return page
 
 
 def _highlight(text: str, words: list[str]) -> str:
@@ -290,25 +406,49 @@ def service(request):
     )
 
 
+def retention_csv(data: dict, table: str) -> HttpResponse:
+    """The cohort table (default) or the monthly and quarterly retention rates, with what is partial."""
+    if table == "rates":
+        return csv_response(
+            "voz-retention-rates.csv",
+            ["period_kind", "period", "bought_in_previous_period", "bought_again", "retention_%", "partial"],
+            [
+                [kind, row[key].isoformat(), row["base"], row["returning"], number(row["rate"]), yes_no(row)]
+                for kind, key, rows in (("month", "month", data["rates"]), ("quarter", "quarter", data["quarters"]))
+                for row in rows
+            ],
+        )
+    width = max((len(row["cells"]) for row in data["cohorts"]), default=0)
+    return csv_response(
+        "voz-cohorts.csv",
+        ["first_purchase", "customers", *[f"month_{k}_%" for k in range(1, width + 1)], "last_cell_partial"],
+        [
+            [
+                row["cohort"].isoformat(),
+                row["customers"],
+                *[number(cell) for cell in row["cells"]],
+                *[""] * (width - len(row["cells"])),
+                "yes" if row["last_cell_is_partial"] else "no",
+            ]
+            for row in data["cohorts"]
+        ],
+    )
+
+
+def yes_no(row: dict) -> str:
+    return "yes" if row["is_partial"] else "no"
+
+
 @login_required
 @permission_required("analytics.view_dashboards", raise_exception=True)
 def retention(request):
-    from django.utils.translation import gettext
-
     form = RetentionFilterForm(request.GET)
     segment = form.cleaned_data["segment"] if form.is_valid() else ""
     data = selectors.retention(segment=segment)
     if request.GET.get("export") == "csv":
-        width = max((len(row["cells"]) for row in data["cohorts"]), default=0)
-        return csv_response(
-            "voz-cohorts.csv",
-            ["first_purchase", "customers", *[f"month_{k}_%" for k in range(1, width + 1)]],
-            [
-                [row["cohort"].isoformat(), row["customers"], *[number(cell) for cell in row["cells"]]]
-                for row in data["cohorts"]
-            ],
-        )
+        return retention_csv(data, request.GET.get("table", ""))
     defection = selectors.defection_reasons()
+    window_start = data["repurchase_window_start"]
     chart = {
         "defection_labels": [row["month"].isoformat() for row in defection["by_month"]],
         "controllable": [row["controllable"] for row in defection["by_month"]],
@@ -317,7 +457,11 @@ def retention(request):
         "uncontrollable_label": gettext("Outside our control (moved, no longer needed, other)"),
         "labels": [row["month"].isoformat() for row in data["rates"]],
         "rates": [row["rate"] for row in data["rates"]],
-        "rate_label": gettext("Retention rate (%)"),
+        "partial": [row["is_partial"] for row in data["rates"]],
+        "bases": [row["base"] for row in data["rates"]],
+        "rate_label": gettext("Bought again, of last month's buyers (%)"),
+        "partial_label": gettext("partial: the month is not over"),
+        "base_label": gettext("bought the month before"),
         "groups": [
             gettext("Promoters"),
             gettext("Passives"),
@@ -332,12 +476,37 @@ def retention(request):
             data["by_resolution"]["within_sla"]["rate"],
             data["by_resolution"]["late"]["rate"],
         ],
-        "group_label": gettext("Bought again afterwards (%)"),
+        "group_customers": [
+            data["by_nps"]["promoters"]["customers"],
+            data["by_nps"]["passives"]["customers"],
+            data["by_nps"]["detractors"]["customers"],
+            data["by_resolution"]["within_sla"]["customers"],
+            data["by_resolution"]["late"]["customers"],
+        ],
+        "group_label": gettext("Bought in the window (%)"),
+        "customers_label": gettext("customers"),
     }
     width = max((len(row["cells"]) for row in data["cohorts"]), default=0)
     for row in data["cohorts"]:
         # Heat-map shading: the share itself, capped so the text stays readable.
-        row["shaded"] = [{"value": value, "alpha": round(min(value, 60) / 100, 2)} for value in row["cells"]]
+        last = len(row["cells"]) - 1
+        row["shaded"] = [
+            {
+                "value": value,
+                "alpha": round(min(value, 60) / 100, 2),
+                "is_partial": row["last_cell_is_partial"] and index == last,
+            }
+            for index, value in enumerate(row["cells"])
+        ]
+    groups = [
+        (gettext("Promoters (9–10)"), data["by_nps"]["promoters"]),
+        (gettext("Passives (7–8)"), data["by_nps"]["passives"]),
+        (gettext("Detractors (0–6)"), data["by_nps"]["detractors"]),
+    ]
+    services = [
+        (gettext("Resolved within SLA"), data["by_resolution"]["within_sla"]),
+        (gettext("Resolved late"), data["by_resolution"]["late"]),
+    ]
     return render(
         request,
         "analytics/retention.html",
@@ -348,6 +517,9 @@ def retention(request):
             "chart": chart,
             "offsets": range(1, width + 1),
             "defection": defection,
+            "window_start": window_start,
+            "nps_groups": groups,
+            "service_groups": services,
         },
         status=200 if form.is_valid() else 400,
     )

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from analytics import metrics
@@ -106,8 +106,26 @@ def csat_counts_naive(filters: Filters) -> tuple[int, int]:
     return counts["satisfied"], counts["total"]
 
 
+def _mean_naive(name: str, count_name: str, rows, *, low: int, high: int) -> dict[datetime, dict]:
+    """Per period, the mean of (period, value, count) rows, its interval fields and the count."""
+    counts: dict[datetime, dict[int, int]] = defaultdict(dict)
+    for period, value, count in rows:
+        counts[period][value] = count
+    result = {}
+    for period, by_value in counts.items():
+        mean = metrics.mean_from_counts(by_value, low=low, high=high)
+        result[period] = {
+            name: mean.mean,
+            f"{name}_interval": mean.interval,
+            f"{name}_interval_reason": mean.interval_reason,
+            count_name: mean.answers,
+        }
+    return result
+
+
 def satisfaction_series_naive(filters: Filters) -> list[dict]:
-    """One row per period: NPS (shares, 95 % interval), CSAT %, CES mean, review rating, sentiment index."""
+    """One row per period: NPS (shares, 95 % interval), CSAT % (top-2-box), CES mean, review
+    rating and sentiment index, each with its 95 % interval or the reason it has none."""
     trunc = TRUNC[filters.period]
     rows: dict[datetime, dict] = {}
 
@@ -130,6 +148,7 @@ def satisfaction_series_naive(filters: Filters) -> list[dict]:
         row(r["p"]).update(
             nps=nps.score,
             nps_interval=nps.interval,
+            nps_interval_reason=nps.interval_reason,
             nps_respondents=nps.respondents,
             **{f"{key}_share": value for key, value in nps.shares().items()},
         )
@@ -139,16 +158,21 @@ def satisfaction_series_naive(filters: Filters) -> list[dict]:
         .values("p")
         .annotate(total=Count("pk"), satisfied=Count("pk", filter=Q(number__gte=4)))
     ):
+        interval = metrics.wilson_interval(r["satisfied"], r["total"]) if r["total"] >= metrics.MIN_ANSWERS else None
         row(r["p"]).update(
-            csat=100 * r["satisfied"] / r["total"], csat_interval=metrics.wilson_interval(r["satisfied"], r["total"])
+            csat=100 * r["satisfied"] / r["total"],
+            csat_interval=interval,
+            csat_interval_reason=None if interval else metrics.TOO_FEW_ANSWERS,
+            csat_answers=r["total"],
         )
-    for r in (
+    ces = (
         _answers(filters, Question.Kind.CES)
         .annotate(p=trunc("response__submitted_at"))
-        .values("p")
-        .annotate(ces=Avg("number"))
-    ):
-        row(r["p"]).update(ces=float(r["ces"]))
+        .values_list("p", "number")
+        .annotate(n=Count("pk"))
+    )
+    for period, fields in _mean_naive("ces", "ces_answers", ces, low=1, high=7).items():
+        row(period).update(fields)
     start, end = filters.bounds
     reviews = Review.objects.filter(status="published", created_at__gte=start, created_at__lt=end, brand__isnull=True)
     if filters.language:
@@ -161,8 +185,9 @@ def satisfaction_series_naive(filters: Filters) -> list[dict]:
         reviews = reviews.filter(customer_id__in=customers_in_segment(filters.segment))
     if filters.topic:
         reviews = reviews.filter(pk__in=_mentions_of(filters.topic).values("feedback__review_id"))
-    for r in reviews.annotate(p=trunc("created_at")).values("p").annotate(rating=Avg("rating"), reviews=Count("pk")):
-        row(r["p"]).update(rating=float(r["rating"]), reviews=r["reviews"])
+    by_rating = reviews.annotate(p=trunc("created_at")).values_list("p", "rating").annotate(n=Count("pk"))
+    for period, fields in _mean_naive("rating", "reviews", by_rating, low=1, high=5).items():
+        row(period).update(fields)
     for r in (
         _feedback(filters)
         .annotate(p=trunc("received_at"))
@@ -173,7 +198,13 @@ def satisfaction_series_naive(filters: Filters) -> list[dict]:
             negative=Count("pk", filter=Q(label="negative")),
         )
     ):
-        row(r["p"]).update(sentiment_index=100 * (r["positive"] - r["negative"]) / r["total"], feedback=r["total"])
+        interval = metrics.net_score_interval(r["positive"], r["total"] - r["positive"] - r["negative"], r["negative"])
+        row(r["p"]).update(
+            sentiment_index=100 * (r["positive"] - r["negative"]) / r["total"],
+            sentiment_interval=interval,
+            sentiment_interval_reason=metrics.interval_reason(r["total"], interval),
+            feedback=r["total"],
+        )
     return [rows[key] for key in sorted(rows)]
 
 
@@ -280,13 +311,18 @@ def _add_months(day: date, months: int) -> date:
 def retention_naive(
     *, months: int = 12, cohort_months: int = 24, now: datetime | None = None, segment: str = ""
 ) -> dict:
-    """Retention rate per month, the monthly cohort table and whether satisfaction predicts return,
-    for every customer or for the customers of one RFM segment.
+    """Retention per month and quarter, the monthly cohort table, still buying after one and two
+    years, and repurchase by NPS group and by service, for every customer or for the customers of
+    one segment — computed order by order.
 
-    Retention rate of a month = customers who bought in it and had bought before / customers who
-    had bought before it. Cohort cell (c, k) = share of customers whose first purchase was in month
-    c who bought again in month c + k.
+    Retention rate of a period = customers who bought in the previous period and bought again in
+    this one / customers who bought in the previous period. Cohort cell (c, k) = share of customers
+    whose first purchase was in month c who bought again in month c + k. Still buying after N years
+    = share of the customers whose year c + 12N … c + 12N + 11 is over who bought in it. Repurchase
+    = share of customers, each counted once by their latest NPS answer (resolved case) before the
+    window of the last six months, who bought in that window.
     """
+    from analytics.selectors.retention import QUARTERS, REPURCHASE_WINDOW_MONTHS, RETENTION_DEFINITION
     from customers.models import Order
     from support.models import Case
 
@@ -307,20 +343,33 @@ def retention_naive(
         purchases.setdefault(customer_id, []).append(placed_at)
     months_by_customer = {cid: sorted({_month_start(p) for p in times}) for cid, times in purchases.items()}
 
+    def bought_between(cid: int, first: date, count: int) -> bool:
+        last = _add_months(first, count)
+        return any(first <= month < last for month in months_by_customer[cid])
+
     this_month = _month_start(now)
-    rates = []
-    for offset in range(months - 1, -1, -1):
-        month = _add_months(this_month, -offset)
-        before = [cid for cid, ms in months_by_customer.items() if ms[0] < month]
-        returning = [cid for cid in before if month in months_by_customer[cid]]
-        rates.append(
-            {
-                "month": month,
-                "base": len(before),
-                "returning": len(returning),
-                "rate": 100 * len(returning) / len(before) if before else None,
-            }
-        )
+
+    def rate(key: str, period: date, length: int, *, is_partial: bool) -> dict:
+        previous = _add_months(period, -length)
+        base = [cid for cid in months_by_customer if bought_between(cid, previous, length)]
+        returning = [cid for cid in base if bought_between(cid, period, length)]
+        return {
+            key: period,
+            "base": len(base),
+            "returning": len(returning),
+            "rate": 100 * len(returning) / len(base) if base else None,
+            "is_partial": is_partial,
+        }
+
+    rates = [
+        rate("month", month, 1, is_partial=month == this_month)
+        for month in (_add_months(this_month, -offset) for offset in range(months - 1, -1, -1))
+    ]
+    this_quarter = date(this_month.year, 3 * ((this_month.month - 1) // 3) + 1, 1)
+    quarters = [
+        rate("quarter", quarter, 3, is_partial=quarter == this_quarter)
+        for quarter in (_add_months(this_quarter, -3 * offset) for offset in range(QUARTERS - 1, -1, -1))
+    ]
 
     cohorts: dict[date, list[int]] = {}
     for cid, ms in months_by_customer.items():
@@ -335,33 +384,79 @@ def retention_naive(
                 break
             active = sum(1 for cid in members if month in months_by_customer[cid])
             cells.append(100 * active / len(members))
-        table.append({"cohort": cohort, "customers": len(members), "cells": cells})
+        table.append(
+            {
+                "cohort": cohort,
+                "customers": len(members),
+                "cells": cells,
+                "last_cell_is_partial": bool(cells) and _add_months(cohort, len(cells)) == this_month,
+            }
+        )
 
-    # Does satisfaction predict return? Share of each group that bought again after answering.
+    still_buying = []
+    for years in (1, 2):
+        eligible = [cid for cid, ms in months_by_customer.items() if _add_months(ms[0], 12 * years + 12) <= this_month]
+        still = [
+            cid for cid in eligible if bought_between(cid, _add_months(months_by_customer[cid][0], 12 * years), 12)
+        ]
+        still_buying.append(
+            {
+                "years": years,
+                "customers": len(eligible),
+                "still_buying": len(still),
+                "of_10": 10 * len(still) / len(eligible) if eligible else None,
+                "first_purchase_before": _add_months(this_month, -12 * years - 11),
+            }
+        )
+
+    window_start = _add_months(this_month, -(REPURCHASE_WINDOW_MONTHS - 1))
+
+    def bought_in_window(cid: int) -> bool:
+        return cid in months_by_customer and bought_between(cid, window_start, REPURCHASE_WINDOW_MONTHS)
+
+    # Does satisfaction predict return? Each customer once, by their latest answer before the window.
+    latest_answer: dict[int, tuple[datetime, int, int]] = {}
+    for pk, score, customer_id, submitted_at in answers.values_list(
+        "pk", "number", "response__customer_id", "response__submitted_at"
+    ):
+        if _month_start(submitted_at) < window_start:
+            latest_answer[customer_id] = max(
+                latest_answer.get(customer_id, (submitted_at, pk, score)), (submitted_at, pk, score)
+            )
     groups = {"promoters": [0, 0], "passives": [0, 0], "detractors": [0, 0]}
-    answers = answers.values_list("number", "response__customer_id", "response__submitted_at")
-    for score, customer_id, submitted_at in answers:
+    for customer_id, (_when, _pk, score) in latest_answer.items():
         group = "promoters" if score >= 9 else "passives" if score >= 7 else "detractors"
         groups[group][1] += 1
-        groups[group][0] += any(p > submitted_at for p in purchases.get(customer_id, []))
+        groups[group][0] += bought_in_window(customer_id)
     from support.services import case_sla_states
 
-    resolution = {"within_sla": [0, 0], "late": [0, 0]}
+    latest_case: dict[int, object] = {}
     resolved = resolved.select_related("policy__calendar").prefetch_related(
         "pauses", "policy__calendar__periods", "policy__calendar__holidays"
     )
     for case in resolved:
+        if _month_start(case.resolved_at) >= window_start:
+            continue
+        current = latest_case.get(case.customer_id)
+        if current is None or (case.resolved_at, case.pk) > (current.resolved_at, current.pk):
+            latest_case[case.customer_id] = case
+    resolution = {"within_sla": [0, 0], "late": [0, 0]}
+    for customer_id, case in latest_case.items():
         states = {state.name: state.status for state in case_sla_states(case, now=now)}
         key = "late" if states.get("resolution") == "breached" else "within_sla"
         resolution[key][1] += 1
-        resolution[key][0] += any(p > case.resolved_at for p in purchases.get(case.customer_id, []))
+        resolution[key][0] += bought_in_window(customer_id)
 
     def share(pair):
         return {"customers": pair[1], "returned": pair[0], "rate": 100 * pair[0] / pair[1] if pair[1] else None}
 
     return {
+        "definition": RETENTION_DEFINITION,
         "rates": rates,
+        "quarters": quarters,
         "cohorts": table,
+        "still_buying": still_buying,
+        "repurchase_window_start": window_start,
         "by_nps": {key: share(pair) for key, pair in groups.items()},
         "by_resolution": {key: share(pair) for key, pair in resolution.items()},
     }

@@ -29,10 +29,22 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 
 
 def _quintile_scores(values: dict[int, float], *, higher_is_better: bool = True) -> dict[int, int]:
-    """1–5 by rank: the top fifth of customers gets 5."""
-    ordered = sorted(values, key=lambda key: (values[key], key), reverse=not higher_is_better)
-    total = len(ordered)
-    return {key: 1 + (index * 5) // total for index, key in enumerate(ordered)} if total else {}
+    """1–5 by rank: the top fifth of customers gets 5. Ranks are tie-aware: customers with equal
+    values share their average rank (the mid-rank), so they always get the same score, whatever
+    their ids or the order they were stored in. A score is 1 + ⌊5 × (mid-rank − 1) / n⌋, which
+    without ties is the plain quintile of the rank."""
+    total = len(values)
+    if not total:
+        return {}
+    ordered = sorted(values.values(), reverse=not higher_is_better)
+    first_index: dict[float, int] = {}
+    last_index: dict[float, int] = {}
+    for index, value in enumerate(ordered):
+        first_index.setdefault(value, index)
+        last_index[value] = index
+    # scores are computed once per distinct value, from twice the 0-based mid-rank to stay in integers
+    score_of = {value: 1 + (5 * (first_index[value] + last_index[value])) // (2 * total) for value in first_index}
+    return {key: score_of[value] for key, value in values.items()}
 
 
 def rfm_scores(*, now: datetime | None = None) -> dict[int, dict]:

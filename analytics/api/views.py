@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import selectors
+from analytics.api.serializers import RetentionResponseSerializer, SatisfactionResponseSerializer
 from analytics.forms import (
     ComparisonFilterForm,
     ContextDimensionForm,
@@ -56,18 +57,23 @@ class MetricsView(APIView):
 
 
 def _change(change) -> dict | None:
-    return (
-        None
-        if change is None
-        else {"difference": change.difference, "z": change.z, "is_significant": change.is_significant}
-    )
+    if change is None:
+        return None
+    return {
+        "difference": change.difference,
+        "z": change.z,
+        "is_significant": change.is_significant,
+        "p_value": change.p_value,
+        "test": change.test,
+        "reason": change.reason,
+    }
 
 
 class SatisfactionMetricsView(MetricsView):
     @extend_schema(
         parameters=FILTER_PARAMETERS,
-        responses=OpenApiTypes.OBJECT,
-        summary="NPS, CSAT, CES, rating and sentiment per period",
+        responses=SatisfactionResponseSerializer,
+        summary="NPS, CSAT (top-2-box), CES (higher is easier), rating and sentiment per period, with 95 % intervals",
     )
     def get(self, request):
         filters = self.filters(request)
@@ -82,14 +88,21 @@ class SatisfactionMetricsView(MetricsView):
                 "summary": {
                     "nps": nps.score,
                     "nps_interval": nps.interval,
+                    "nps_interval_reason": nps.interval_reason,
                     "nps_respondents": nps.respondents,
                     "nps_change": _change(summary["nps_change"]),
-                    "csat": summary["csat"],
-                    "csat_interval": summary["csat_interval"],
+                    **{key: summary[key] for key in SUMMARY_KEYS},
                     "csat_change": _change(summary["csat_change"]),
                 },
             }
         )
+
+
+SUMMARY_KEYS = [
+    key
+    for name, count in (("csat", "csat_answers"), ("ces", "ces_answers"), ("rating", "reviews"))
+    for key in (name, f"{name}_interval", f"{name}_interval_reason", count)
+] + ["sentiment_index", "sentiment_interval", "sentiment_interval_reason", "feedback"]
 
 
 class TopicMetricsView(MetricsView):
@@ -187,8 +200,9 @@ class ServiceMetricsView(MetricsView):
 class RetentionMetricsView(MetricsView):
     @extend_schema(
         parameters=[OpenApiParameter("segment", str, description=SEGMENT_HELP)],
-        responses=OpenApiTypes.OBJECT,
-        summary="Retention rate per month, cohort table, repurchase by NPS group and by SLA, defection reasons",
+        responses=RetentionResponseSerializer,
+        summary="Retention per month and quarter, cohorts, still buying after 1 and 2 years, repurchase by NPS "
+        "group and by SLA, defection reasons",
     )
     def get(self, request):
         form = RetentionFilterForm(request.query_params)
@@ -199,7 +213,10 @@ class RetentionMetricsView(MetricsView):
         return Response(
             {
                 "rates": data["rates"],
+                "quarters": data["quarters"],
                 "cohorts": data["cohorts"],
+                "still_buying": data["still_buying"],
+                "repurchase_window_start": data["repurchase_window_start"],
                 "repurchase_by_nps": data["by_nps"],
                 "repurchase_by_resolution": data["by_resolution"],
                 "defection": defection,

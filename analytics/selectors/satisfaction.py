@@ -53,10 +53,14 @@ def nps_for(filters: Filters) -> metrics.NPS:
     return _nps_from(_answer_counts(filters, Question.Kind.NPS))
 
 
+def _top_two_box(counts: dict[int, int]) -> tuple[int, int]:
+    """(answers of 4 or 5 of 5, all answers): CSAT is the first as a share of the second."""
+    return sum(n for number, n in counts.items() if number >= 4), sum(counts.values())
+
+
 @fresh_for_the_read
 def csat_counts(filters: Filters) -> tuple[int, int]:
-    counts = _answer_counts(filters, Question.Kind.CSAT)
-    return sum(n for number, n in counts.items() if number >= 4), sum(counts.values())
+    return _top_two_box(_answer_counts(filters, Question.Kind.CSAT))
 
 
 def _review_rows(filters: Filters) -> Iterable[dict]:
@@ -71,9 +75,65 @@ def _feedback_rows(filters: Filters) -> Iterable[dict]:
     return raw_counts(feedback_raw(filters), "received_at", "label", period=filters.period)
 
 
+def _csat_from(counts: dict[int, int]) -> dict:
+    """CSAT is top-2-box: the share of answers that are 4 or 5 of 5."""
+    satisfied, total = _top_two_box(counts)
+    interval = metrics.proportion_interval(satisfied, total)
+    return {
+        "csat": 100 * satisfied / total if total else None,
+        "csat_interval": interval,
+        "csat_interval_reason": metrics.interval_reason(total, interval),
+        "csat_answers": total,
+    }
+
+
+def _mean_fields(name: str, mean: metrics.Mean) -> dict:
+    return {
+        name: mean.mean,
+        f"{name}_interval": mean.interval,
+        f"{name}_interval_reason": mean.interval_reason,
+    }
+
+
+def _ces_from(counts: dict[int, int]) -> dict:
+    """CES: the mean of 1–7 answers, where 7 is "very easy" (higher is easier)."""
+    return {**_mean_fields("ces", metrics.mean_from_counts(counts, low=1, high=7)), "ces_answers": sum(counts.values())}
+
+
+def _rating_from(counts: dict[int, int]) -> dict:
+    return {**_mean_fields("rating", metrics.mean_from_counts(counts, low=1, high=5)), "reviews": sum(counts.values())}
+
+
+def _sentiment_from(counts: dict[str, int]) -> dict:
+    """Sentiment index: share of positive minus share of negative items, ×100 (a net score)."""
+    total = sum(counts.values())
+    interval = metrics.net_score_interval(
+        counts.get("positive", 0),
+        total - counts.get("positive", 0) - counts.get("negative", 0),
+        counts.get("negative", 0),
+    )
+    return {
+        "sentiment_index": 100 * (counts.get("positive", 0) - counts.get("negative", 0)) / total if total else None,
+        "sentiment_interval": interval,
+        "sentiment_interval_reason": metrics.interval_reason(total, interval),
+        "feedback": total,
+    }
+
+
+def _nps_fields(nps: metrics.NPS) -> dict:
+    return {
+        "nps": nps.score,
+        "nps_interval": nps.interval,
+        "nps_interval_reason": nps.interval_reason,
+        "nps_respondents": nps.respondents,
+        **{f"{key}_share": value for key, value in nps.shares().items()},
+    }
+
+
 @fresh_for_the_read
 def satisfaction_series(filters: Filters) -> list[dict]:
-    """One row per period: NPS (shares, 95 % interval), CSAT %, CES mean, review rating, sentiment index."""
+    """One row per period: NPS (shares, 95 % interval), CSAT % (top-2-box), CES mean, review
+    rating and sentiment index, each with its 95 % interval or the reason it has none."""
     rows: dict[datetime, dict] = {}
     answers: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in _answer_rows(filters, SCORE_KINDS):
@@ -81,46 +141,45 @@ def satisfaction_series(filters: Filters) -> list[dict]:
     for (moment, kind), counts in sorted(answers.items()):
         row = rows.setdefault(moment, {"period": moment})
         if kind == Question.Kind.NPS:
-            nps = _nps_from(counts)
-            row.update(
-                nps=nps.score,
-                nps_interval=nps.interval,
-                nps_respondents=nps.respondents,
-                **{f"{key}_share": value for key, value in nps.shares().items()},
-            )
+            row.update(_nps_fields(_nps_from(counts)))
         elif kind == Question.Kind.CSAT:
-            satisfied, total = sum(n for number, n in counts.items() if number >= 4), sum(counts.values())
-            row.update(csat=100 * satisfied / total, csat_interval=metrics.wilson_interval(satisfied, total))
+            row.update(_csat_from(counts))
         elif kind == Question.Kind.CES:
-            row.update(ces=sum(number * n for number, n in counts.items()) / sum(counts.values()))
-    ratings: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
+            row.update(_ces_from(counts))
+    ratings: dict[datetime, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in _review_rows(filters):
-        bucket = ratings[period_start(row["p"], "day")]
-        bucket[0] += row["rating"] * row["n"]
-        bucket[1] += row["n"]
-    for moment, (stars, count) in ratings.items():
-        rows.setdefault(moment, {"period": moment}).update(rating=stars / count, reviews=count)
+        ratings[period_start(row["p"], "day")][row["rating"]] += row["n"]
+    for moment, counts in ratings.items():
+        rows.setdefault(moment, {"period": moment}).update(_rating_from(counts))
     feedback: dict[datetime, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in _feedback_rows(filters):
         feedback[period_start(row["p"], "day")][row["label"] or ""] += row["n"]
     for moment, counts in feedback.items():
-        total = sum(counts.values())
-        rows.setdefault(moment, {"period": moment}).update(
-            sentiment_index=100 * (counts["positive"] - counts["negative"]) / total, feedback=total
-        )
+        rows.setdefault(moment, {"period": moment}).update(_sentiment_from(counts))
     return [rows[key] for key in sorted(rows)]
 
 
 @fresh_for_the_read
 def satisfaction_summary(filters: Filters) -> dict:
-    """The period's headline numbers and how they moved against the previous period of the same length."""
+    """The window's headline numbers with their intervals, and how NPS and CSAT moved against the
+    previous window of the same length (exact tests while samples are small; no verdict below
+    metrics.MIN_ANSWERS)."""
     current, previous = nps_for(filters), nps_for(filters.previous())
-    csat_now, csat_before = csat_counts(filters), csat_counts(filters.previous())
+    csat_now, csat_before = _answer_counts(filters, Question.Kind.CSAT), csat_counts(filters.previous())
+    ratings: dict[int, int] = defaultdict(int)
+    for row in _review_rows(filters):
+        ratings[row["rating"]] += row["n"]
+    feedback: dict[str, int] = defaultdict(int)
+    for row in _feedback_rows(filters):
+        feedback[row["label"] or ""] += row["n"]
     return {
         "nps": current,
         "nps_change": metrics.compare_nps(current, previous),
         "nps_previous": previous,
-        "csat": 100 * csat_now[0] / csat_now[1] if csat_now[1] else None,
-        "csat_interval": metrics.wilson_interval(*csat_now),
-        "csat_change": metrics.compare_proportions(*csat_now, *csat_before),
+        **_csat_from(csat_now),
+        "csat_change": metrics.compare_proportions(*_top_two_box(csat_now), *csat_before, minimum=metrics.MIN_ANSWERS),
+        "csat_previous_answers": csat_before[1],
+        **_ces_from(_answer_counts(filters, Question.Kind.CES)),
+        **_rating_from(ratings),
+        **_sentiment_from(feedback),
     }

@@ -1,4 +1,4 @@
-// Draws the satisfaction charts from the rows the page embeds (json_script), with Chart.js.
+// Draws the dashboards' charts from the rows the page embeds (json_script), with Chart.js.
 (function () {
   function ready(fn) { document.readyState === "loading" ? document.addEventListener("DOMContentLoaded", fn) : fn(); }
   const palette = ["#1f5fbf", "#b3261e", "#1b6b3a", "#b7791f", "#6b3fa0", "#0f7c86", "#c2185b", "#5d4037", "#455a64", "#7cb342"];
@@ -84,10 +84,20 @@
     if (retentionData) {
       const chart = JSON.parse(retentionData.textContent);
       const options = { responsive: true, maintainAspectRatio: false, spanGaps: true, plugins: { legend: { position: "bottom" } } };
+      // The current month is still being counted: a hollow point, a dashed line to it, and the
+      // word "partial" in its tooltip, so a low figure is not read as a fall.
+      const partial = (i) => Boolean(chart.partial[i]);
       new Chart(document.getElementById("chart-retention"), {
         type: "line",
-        data: { labels: chart.labels, datasets: [{ label: chart.rate_label, data: chart.rates, borderColor: "#1f5fbf", tension: 0.2 }] },
-        options: { ...options, scales: { y: { min: 0 } } },
+        data: { labels: chart.labels, datasets: [{
+          label: chart.rate_label, data: chart.rates, borderColor: "#1f5fbf", backgroundColor: "#1f5fbf", tension: 0.2,
+          pointBackgroundColor: chart.partial.map((p) => (p ? "#fff" : "#1f5fbf")),
+          pointRadius: chart.partial.map((p) => (p ? 5 : 3)),
+          segment: { borderDash: (ctx) => (partial(ctx.p1DataIndex) ? [6, 4] : undefined) },
+        }] },
+        options: { ...options, scales: { y: { min: 0 } }, plugins: { ...options.plugins, tooltip: { callbacks: {
+          afterLabel: (ctx) => [chart.base_label + ": " + chart.bases[ctx.dataIndex], partial(ctx.dataIndex) ? chart.partial_label : ""].filter(Boolean),
+        } } } },
       });
       const defection = document.getElementById("chart-defection");
       if (defection) {
@@ -104,7 +114,9 @@
         type: "bar",
         data: { labels: chart.groups, datasets: [{ label: chart.group_label, data: chart.group_rates,
           backgroundColor: ["#1b6b3a", "#9aa2b1", "#b3261e", "#1f5fbf", "#b7791f"] }] },
-        options: { ...options, scales: { y: { min: 0, max: 100 } } },
+        options: { ...options, scales: { y: { min: 0, max: 100 } }, plugins: { ...options.plugins, tooltip: { callbacks: {
+          afterLabel: (ctx) => chart.group_customers[ctx.dataIndex] + " " + chart.customers_label,
+        } } } },
       });
     }
     const serviceData = document.getElementById("service-chart");
@@ -130,15 +142,35 @@
     const text = JSON.parse(document.getElementById("chart-labels").textContent);
     const labels = rows.map((r) => r.period);
     const pick = (key) => rows.map((r) => (r[key] === null || r[key] === undefined ? null : r[key]));
+    // A figure's 95 % band: two invisible lines with the area between them filled. Gaps are never
+    // bridged, so a period with too few answers shows no band rather than an invented one.
+    const band = (intervalKey, colour, axis) => [
+      { label: "low", band: true, data: rows.map((r) => (r[intervalKey] ? r[intervalKey][0] : null)), borderWidth: 0, pointRadius: 0, pointHitRadius: 0, fill: false, spanGaps: false, yAxisID: axis },
+      { label: "high", band: true, data: rows.map((r) => (r[intervalKey] ? r[intervalKey][1] : null)), borderWidth: 0, pointRadius: 0, pointHitRadius: 0, fill: "-1", spanGaps: false, backgroundColor: colour, yAxisID: axis },
+    ];
+    const figure = (label, key, name, colour, axis, digits) => ({ label, data: pick(key), borderColor: colour, backgroundColor: colour, tension: 0.2, yAxisID: axis, interval: name, digits });
+    const fixed = (value, digits) => value.toLocaleString(document.documentElement.lang || undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    const bandOptions = {
+      legend: { position: "bottom", labels: { filter: (item, data) => !data.datasets[item.datasetIndex].band } },
+      tooltip: {
+        filter: (item) => !item.dataset.band,
+        callbacks: {
+          afterLabel: (ctx) => {
+            const name = ctx.dataset.interval;
+            if (!name) return "";
+            const row = rows[ctx.dataIndex];
+            const interval = row[name + "_interval"];
+            if (interval) return text.interval + ": " + fixed(interval[0], ctx.dataset.digits) + " – " + fixed(interval[1], ctx.dataset.digits);
+            return row[name + "_note"] || "";
+          },
+        },
+      },
+    };
     const base = { responsive: true, maintainAspectRatio: false, spanGaps: true, plugins: { legend: { position: "bottom" } } };
     new Chart(document.getElementById("chart-nps"), {
       type: "line",
-      data: { labels, datasets: [
-        { label: "95 % low", data: rows.map((r) => (r.nps_interval ? r.nps_interval[0] : null)), borderWidth: 0, pointRadius: 0, fill: false },
-        { label: "95 % high", data: rows.map((r) => (r.nps_interval ? r.nps_interval[1] : null)), borderWidth: 0, pointRadius: 0, fill: "-1", backgroundColor: "rgba(31,95,191,0.15)" },
-        { label: "NPS", data: pick("nps"), borderColor: "#1f5fbf", backgroundColor: "#1f5fbf", tension: 0.2 },
-      ] },
-      options: { ...base, scales: { y: { min: -100, max: 100 } }, plugins: { legend: { labels: { filter: (item) => item.text === "NPS" }, position: "bottom" } } },
+      data: { labels, datasets: [...band("nps_interval", "rgba(31,95,191,0.15)", "y"), figure("NPS", "nps", "nps", "#1f5fbf", "y", 0)] },
+      options: { ...base, scales: { y: { min: -100, max: 100 } }, plugins: bandOptions },
     });
     new Chart(document.getElementById("chart-shares"), {
       type: "bar",
@@ -152,16 +184,23 @@
     new Chart(document.getElementById("chart-csat"), {
       type: "line",
       data: { labels, datasets: [
-        { label: text.csat, data: pick("csat"), borderColor: "#1b6b3a", yAxisID: "y" },
-        { label: text.rating, data: pick("rating"), borderColor: "#b7791f", yAxisID: "y1" },
+        ...band("csat_interval", "rgba(27,107,58,0.13)", "y"),
+        figure(text.csat, "csat", "csat", "#1b6b3a", "y", 0),
+        ...band("rating_interval", "rgba(183,121,31,0.15)", "y1"),
+        figure(text.rating, "rating", "rating", "#b7791f", "y1", 2),
       ] },
-      options: { ...base, scales: { y: { min: 0, max: 100 }, y1: { min: 1, max: 5, position: "right", grid: { drawOnChartArea: false } } } },
+      options: { ...base, plugins: bandOptions, scales: { y: { min: 0, max: 100 }, y1: { min: 1, max: 5, position: "right", grid: { drawOnChartArea: false } } } },
+    });
+    const cesCanvas = document.getElementById("chart-ces");
+    if (cesCanvas) new Chart(cesCanvas, {
+      type: "line",
+      data: { labels, datasets: [...band("ces_interval", "rgba(107,63,160,0.15)", "y"), figure(text.ces, "ces", "ces", "#6b3fa0", "y", 2)] },
+      options: { ...base, plugins: bandOptions, scales: { y: { min: 1, max: 7 } } },
     });
     new Chart(document.getElementById("chart-sentiment"), {
-      type: "bar",
-      data: { labels, datasets: [{ label: text.sentiment, data: pick("sentiment_index"),
-        backgroundColor: rows.map((r) => ((r.sentiment_index || 0) >= 0 ? "#1b6b3a" : "#b3261e")) }] },
-      options: { ...base, scales: { y: { min: -100, max: 100 } } },
+      type: "line",
+      data: { labels, datasets: [...band("sentiment_interval", "rgba(15,124,134,0.15)", "y"), figure(text.sentiment, "sentiment_index", "sentiment", "#0f7c86", "y", 0)] },
+      options: { ...base, plugins: bandOptions, scales: { y: { min: -100, max: 100 } } },
     });
   });
 })();

@@ -259,3 +259,56 @@ def test_a_customer_file_that_is_not_utf8_imports_nothing(tmp_path):
     with pytest.raises(Exception, match="not UTF-8"):
         call_command("import_customers", str(path), stdout=io.StringIO(), stderr=io.StringIO())
     assert not Customer.objects.exists()
+
+
+GROUPS = [0, 0, 0, 1, 1, 1, 2, 2, 2, 2]
+
+
+def _shop_with_tied_customers(customers: list[tuple[str, int]], now: datetime) -> None:
+    """Ten customers in three groups of identical purchases (3, 3 and 4 customers): the first
+    bought once 90 days ago, the second twice 75 days ago, the third three times 60 days ago, 40 €
+    an order. With five quintiles of two customers, every group straddles a boundary."""
+    from customers.models import Order
+
+    Order.objects.all().delete()
+    Customer.objects.all().delete()
+    for email, group in customers:
+        customer = CustomerFactory(email=email)
+        for n in range(group + 1):
+            OrderFactory(customer=customer, placed_at=now - timedelta(days=90 - 15 * group, hours=n), total=40)
+
+
+def test_customers_with_equal_purchases_get_equal_scores_whatever_the_order_they_were_stored_in():
+    from customers.segments import rfm_scores
+
+    now = datetime(2026, 6, 1, 12, tzinfo=MADRID)
+    emails = [f"c{n}@example.com" for n in range(10)]
+
+    customers = list(zip(emails, GROUPS, strict=True))
+
+    _shop_with_tied_customers(customers, now)
+    first = {c.email: rfm_scores(now=now)[c.pk] for c in Customer.objects.all()}
+    _shop_with_tied_customers(list(reversed(customers)), now)
+    second = {c.email: rfm_scores(now=now)[c.pk] for c in Customer.objects.all()}
+
+    # the same purchases give the same scores and segment, whichever customer was stored first
+    assert first == second
+    for email, group in zip(emails, GROUPS, strict=True):
+        assert first[email] == first[emails[GROUPS.index(group)]], (email, first)
+    # a tie shares its mid-rank (0-based): 0–2 → 1 → score 1; 3–5 → 4 → score 3; 6–9 → 7.5 → score 4
+    assert [first[emails[GROUPS.index(group)]]["f"] for group in range(3)] == [1, 3, 4]
+
+
+def test_a_tie_across_a_quintile_boundary_gets_one_score_from_its_mid_rank():
+    from customers.segments import _quintile_scores
+
+    # ten customers; 1, 2 and 3 share a value that spans ranks 1–3 (0-based 0–2, mid 1 → score 1)
+    # and 5–8 share one spanning ranks 5–8 (0-based 4–7, mid 5.5 → score 1 + ⌊27.5 / 10⌋ = 3)
+    values = {1: 1, 2: 1, 3: 1, 4: 2, 5: 3, 6: 3, 7: 3, 8: 3, 9: 4, 10: 5}
+
+    scores = _quintile_scores(values)
+    reversed_ids = _quintile_scores({11 - key: value for key, value in values.items()})
+
+    assert [scores[k] for k in range(1, 11)] == [1, 1, 1, 2, 3, 3, 3, 3, 5, 5]
+    assert sorted(reversed_ids.values()) == sorted(scores.values())
+    assert _quintile_scores(values, higher_is_better=False)[10] == 1
