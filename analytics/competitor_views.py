@@ -5,14 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Max
 from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from analytics import selectors
 from analytics.forms import ComparisonFilterForm, WinBackRequestForm
-from analytics.views import csv_response, number
+from analytics.views import csv_response, dashboard_page, number
 from core.exceptions import ApplicationError
 from core.redirects import redirect_back
 from customers.models import Customer
@@ -114,11 +114,8 @@ def comparison(request):
             "positive": gettext("Positive"),
         },
     }
-    return render(
-        request,
-        "brands/comparison.html",
-        {"nav": "dashboards", "form": form, "filters": filters, "report": report, "worse": worse, "chart": chart},
-        status=400 if form.is_bound and not form.is_valid() else 200,
+    return dashboard_page(
+        request, "brands/comparison.html", form, filters=filters, report=report, worse=worse, chart=chart
     )
 
 

@@ -118,35 +118,38 @@ def number(value, digits: int = 1) -> str:
 
 @login_required
 @permission_required("analytics.view_dashboards", raise_exception=True)
+def dashboard_page(request, template: str, form, *more_forms, **context) -> HttpResponse:
+    """A dashboard with its filter form (`form` in the template). Filters that do not validate still
+    show the page, with their errors and the defaults in force, as a 400."""
+    invalid = any(each.is_bound and not each.is_valid() for each in (form, *more_forms))
+    return render(request, template, {"nav": "dashboards", "form": form, **context}, status=400 if invalid else 200)
+
+
 def satisfaction(request):
     form = SatisfactionFilterForm(request.GET or None)
     filters = form.to_filters()
     series = selectors.satisfaction_series(filters)
     if request.GET.get("export") == "csv":
         return satisfaction_csv(chart_rows(series))
-    return render(
+    return dashboard_page(
         request,
         "analytics/satisfaction.html",
-        {
-            "nav": "dashboards",
-            "form": form,
-            "filters": filters,
-            "summary": summary_for_page(selectors.satisfaction_summary(filters)),
-            "chart_rows": [with_interval_notes(row) for row in chart_rows(series)],
-            "chart_labels": {
-                "detractors": gettext("Detractors"),
-                "passives": gettext("Passives"),
-                "promoters": gettext("Promoters"),
-                "csat": gettext("CSAT (4 or 5 of 5), in %"),
-                "rating": gettext("Review rating"),
-                "ces": gettext("Customer effort (1–7, higher is easier)"),
-                "sentiment": gettext("Sentiment index"),
-                "interval": gettext("%(level)s interval") % {"level": "95 %"},
-            },
-            "rows": [with_interval_notes(row) for row in series],
-            "min_answers": metrics.MIN_ANSWERS,
+        form,
+        filters=filters,
+        summary=summary_for_page(selectors.satisfaction_summary(filters)),
+        chart_rows=[with_interval_notes(row) for row in chart_rows(series)],
+        chart_labels={
+            "detractors": gettext("Detractors"),
+            "passives": gettext("Passives"),
+            "promoters": gettext("Promoters"),
+            "csat": gettext("CSAT (4 or 5 of 5), in %"),
+            "rating": gettext("Review rating"),
+            "ces": gettext("Customer effort (1–7, higher is easier)"),
+            "sentiment": gettext("Sentiment index"),
+            "interval": gettext("%(level)s interval") % {"level": "95 %"},
         },
-        status=400 if form.is_bound and not form.is_valid() else 200,
+        rows=[with_interval_notes(row) for row in series],
+        min_answers=metrics.MIN_ANSWERS,
     )
 
 
@@ -292,12 +295,7 @@ def topics(request):
             for slug, data in sorted(series["topics"].items())
         ],
     }
-    return render(
-        request,
-        "analytics/topics.html",
-        {"nav": "dashboards", "form": form, "filters": filters, "shifts": shifts, "chart": chart},
-        status=400 if form.is_bound and not form.is_valid() else 200,
-    )
+    return dashboard_page(request, "analytics/topics.html", form, filters=filters, shifts=shifts, chart=chart)
 
 
 def context_value_label(dimension: str, value: str) -> str:
@@ -352,21 +350,17 @@ def sources(request):
         "neutral_label": gettext("Neutral"),
         "positive_label": gettext("Positive"),
     }
-    invalid = (form.is_bound and not form.is_valid()) or not dimension_form.is_valid()
-    return render(
+    return dashboard_page(
         request,
         "analytics/context.html",
-        {
-            "nav": "dashboards",
-            "form": form,
-            "dimension_form": dimension_form,
-            "dimension": dimension,
-            "dimension_label": CONTEXT_DIMENSION_LABELS[dimension],
-            "filters": filters,
-            "report": report,
-            "chart": chart,
-        },
-        status=400 if invalid else 200,
+        form,
+        dimension_form,
+        dimension_form=dimension_form,
+        dimension=dimension,
+        dimension_label=CONTEXT_DIMENSION_LABELS[dimension],
+        filters=filters,
+        report=report,
+        chart=chart,
     )
 
 
@@ -398,12 +392,7 @@ def service(request):
         "resolution_label": gettext("Resolved on time (%)"),
         "cases_label": gettext("Cases opened"),
     }
-    return render(
-        request,
-        "analytics/service.html",
-        {"nav": "dashboards", "form": form, "filters": filters, "levels": levels, "chart": chart},
-        status=400 if form.is_bound and not form.is_valid() else 200,
-    )
+    return dashboard_page(request, "analytics/service.html", form, filters=filters, levels=levels, chart=chart)
 
 
 def retention_csv(data: dict, table: str) -> HttpResponse:
@@ -507,19 +496,15 @@ def retention(request):
         (gettext("Resolved within SLA"), data["by_resolution"]["within_sla"]),
         (gettext("Resolved late"), data["by_resolution"]["late"]),
     ]
-    return render(
+    return dashboard_page(
         request,
         "analytics/retention.html",
-        {
-            "nav": "dashboards",
-            "form": form,
-            "data": data,
-            "chart": chart,
-            "offsets": range(1, width + 1),
-            "defection": defection,
-            "window_start": window_start,
-            "nps_groups": groups,
-            "service_groups": services,
-        },
-        status=200 if form.is_valid() else 400,
+        form,
+        data=data,
+        chart=chart,
+        offsets=range(1, width + 1),
+        defection=defection,
+        window_start=window_start,
+        nps_groups=groups,
+        service_groups=services,
     )
