@@ -124,6 +124,40 @@ def _invitation_create_for_order(
     return invitation
 
 
+class InvitationRefused(ApplicationError):
+    """A survey was asked for that the invitation rules do not allow (the API answers 409)."""
+
+    status_code = 409
+
+
+class InvitationAlreadyExists(InvitationRefused):
+    code = "already_invited"
+
+
+class CustomerInCooldown(InvitationRefused):
+    code = "customer_in_cooldown"
+
+
+def invitation_request(*, survey: Survey, order: Order, now: datetime | None = None) -> Invitation:
+    """Invite an order's customer to a survey now, on request (the API), under the scheduler's rules.
+
+    The same function the scheduler uses makes it, so the same lock, cooldown and one-invitation-
+    per-(order, survey) constraint apply; when it makes nothing, the rule that stopped it is named.
+    """
+    now = now or timezone.now()
+    invitation = _invitation_create_for_order(survey=survey, customer_id=order.customer_id, order_id=order.pk, now=now)
+    if invitation is not None:
+        return invitation
+    if Invitation.objects.filter(order=order, survey=survey).exists():
+        raise InvitationAlreadyExists(
+            f"The customer was already invited to {survey.slug!r} about order {order.external_id!r}."
+        )
+    raise CustomerInCooldown(
+        f"The customer was invited within the last {settings.SURVEY_CUSTOMER_COOLDOWN_DAYS} days "
+        "(SURVEY_CUSTOMER_COOLDOWN_DAYS); nothing was sent."
+    )
+
+
 def _enqueue_send(invitation_id: int) -> None:
     from surveys.tasks import invitation_send as invitation_send_task
 

@@ -304,6 +304,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "support.models.Case.Status",
         "ReviewStatusEnum": "reviews.models.Review.Status",
+        "QuestionKindEnum": "surveys.models.Question.Kind",
     },
 }
 # Request limits of the REST API: larger bodies are refused with 413 before they are parsed.
