@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/v1/", include("support.api.urls")),
     path("api/v1/", include("analytics.api.urls")),
     path("api/v1/", include("brands.api.urls")),
+    path("api/v1/", include("feedback.api.urls")),
     path("api/v1/", include("surveys.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The API browsers start themselves with an inline script; they hold no data, so they go

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from support.models import Case, CaseMessage
+from support.models import EMAIL_AUTHOR_PREFIX, Case, CaseMessage
 
 FOLLOWUP_SALT = "support.followup"
 FOLLOWUP_MAX_AGE = 60 * 60 * 24 * 30  # a month to answer
@@ -32,6 +32,15 @@ def _send(*, to: str, language: str, template: str, context: dict) -> None:
     message.send()
 
 
+def case_recipient(case: Case) -> str:
+    """The customer's address, or the one a non-customer wrote from (an inbound email); "" if none."""
+    if case.customer is not None:
+        return case.customer.email
+    if case.social_author.startswith(EMAIL_AUTHOR_PREFIX):
+        return case.social_author.removeprefix(EMAIL_AUTHOR_PREFIX)
+    return ""
+
+
 def case_reply_email_send(*, message_id: int) -> bool:
     with transaction.atomic():
         message = (
@@ -40,11 +49,11 @@ def case_reply_email_send(*, message_id: int) -> bool:
             .filter(pk=message_id, kind=CaseMessage.Kind.REPLY, emailed_at__isnull=True)
             .first()
         )
-        if message is None or message.case.customer is None or not message.case.customer.email:
+        if message is None or not case_recipient(message.case):
             return False
         case = message.case
         _send(
-            to=case.customer.email,
+            to=case_recipient(case),
             language=_customer_language(case),
             template="reply",
             context={"case": case, "message": message},

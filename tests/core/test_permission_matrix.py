@@ -195,6 +195,21 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         "/api/v1/mentions/{mention}/",
         {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
     ),
+    "message-list": (
+        "GET",
+        "/api/v1/messages/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    "message-bulk": (
+        "POST",
+        "/api/v1/messages/bulk/",
+        {**API_DENIED, "agent": 403, "manager": 403, "admin": 400, "token_all": 400, "token_feedback": 403},
+    ),
+    "message-detail": (
+        "GET",
+        "/api/v1/messages/{message}/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
     "case-list": (
         "GET",
         "/api/v1/cases/",
@@ -257,6 +272,7 @@ def test_every_url_has_its_access_decided():
 @pytest.fixture
 def world(db, django_user_model, api_token_for):
     from core.models import Scope
+    from feedback.services import MessageData, messages_upsert
     from reviews.models import Review
     from social.models import Mention
     from social.services import connector_create
@@ -293,6 +309,7 @@ def world(db, django_user_model, api_token_for):
         posted_at=timezone.now() - timedelta(hours=1),
     )
     connector, _secret = connector_create(name="X", platform="x")
+    (inbound,) = messages_upsert(items=[MessageData(channel="chat", external_id="c1", text="Hola")])
     answered = InvitationFactory()
     questions = {q.code: q.pk for q in answered.survey.questions.all()}
     answer = response_submit(
@@ -316,6 +333,7 @@ def world(db, django_user_model, api_token_for):
             "mention": mention.pk,
             "connector": connector.public_id,
             "answer": answer.pk,
+            "message": inbound.obj.pk,
         },
     }
 
