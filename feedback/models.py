@@ -184,6 +184,7 @@ MESSAGE_CHANNELS = [
     FeedbackItem.Channel.PHONE,
     FeedbackItem.Channel.APP_STORE,
 ]
+MESSAGE_CHANNEL_CHOICES = [(channel.value, channel.label) for channel in MESSAGE_CHANNELS]
 
 
 class InboundMessage(models.Model):
@@ -195,9 +196,7 @@ class InboundMessage(models.Model):
     in a case's email thread: then it is a message on that case, and `case` says which.
     """
 
-    channel = models.CharField(
-        _("channel"), max_length=20, choices=[(c.value, c.label) for c in MESSAGE_CHANNELS], db_index=True
-    )
+    channel = models.CharField(_("channel"), max_length=20, choices=MESSAGE_CHANNEL_CHOICES, db_index=True)
     external_id = models.CharField(_("external id"), max_length=255)
     source = models.CharField(
         _("source"),

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.mail_threading import message_id, reply_address
 from support.models import EMAIL_AUTHOR_PREFIX, Case, CaseMessage
 
 FOLLOWUP_SALT = "support.followup"
@@ -24,10 +25,19 @@ def _customer_language(case: Case) -> str:
 
 
 def _send(*, to: str, language: str, template: str, context: dict) -> None:
+    case = context["case"]
+    # the customer's answer comes back to this case (support.inbound_email)
+    reply_to = reply_address("case", case.pk)
     with translation.override(language):
         context = {**context, "shop_name": settings.VOZ_SHOP_NAME, "language": language}
         subject = render_to_string(f"support/email/{template}_subject.txt", context).strip()
-        message = EmailMultiAlternatives(subject, render_to_string(f"support/email/{template}.txt", context), to=[to])
+        message = EmailMultiAlternatives(
+            subject,
+            render_to_string(f"support/email/{template}.txt", context),
+            to=[to],
+            reply_to=[reply_to] if reply_to else None,
+            headers={"Message-ID": message_id("case", case.pk)},
+        )
         message.attach_alternative(render_to_string(f"support/email/{template}.html", context), "text/html")
     message.send()
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.changes import Source, changes_statement
 from core.exceptions import ApplicationError
+from core.mail_threading import message_id, reply_address
 from core.prepared import Statement, fetchone_prepared, statements_run
 from core.queueing import enqueue
 from customers.models import Customer, Order
@@ -198,12 +199,16 @@ def _send_invitation_email(invitation: Invitation, *, is_reminder: bool) -> None
             subject = gettext("How was your order from %(shop)s?") % {"shop": settings.VOZ_SHOP_NAME}
         text_body = render_to_string("surveys/email/invitation.txt", context)
         html_body = render_to_string("surveys/email/invitation.html", context)
+    # A reply to the invitation reaches the shop's inbound mailbox and becomes feedback about the
+    # order (support.inbound_email): the Message-ID and the reply address name the invitation.
+    reply_to = reply_address("invitation", invitation.pk)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[invitation.customer.email],
-        headers={"Content-Language": language},
+        reply_to=[reply_to] if reply_to else None,
+        headers={"Content-Language": language, "Message-ID": message_id("invitation", invitation.pk)},
     )
     message.attach_alternative(html_body, "text/html")
     message.send(fail_silently=False)

@@ -3,12 +3,12 @@ from rest_framework import serializers
 
 from core.fields import EventDateTimeField
 from core.languages import CONTENT_LANGUAGE_CHOICES
-from feedback.models import MESSAGE_CHANNELS, FeedbackItem, InboundMessage
+from feedback.models import MESSAGE_CHANNEL_CHOICES, FeedbackItem, InboundMessage
 from feedback.services import MessageData
 
 
-class MessageInputSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=[(c.value, c.label) for c in MESSAGE_CHANNELS])
+class InboundMessageInputSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=MESSAGE_CHANNEL_CHOICES)
     external_id = serializers.CharField(
         max_length=255, help_text="Your tool's id for it (ticket, chat, call, store review); a resend updates it."
     )
@@ -47,7 +47,7 @@ class MessageInputSerializer(serializers.Serializer):
         return MessageData(**(self.validated_data if validated is None else validated))
 
 
-class MessageOutputSerializer(serializers.ModelSerializer):
+class InboundMessageOutputSerializer(serializers.ModelSerializer):
     customer = serializers.CharField(source="customer.external_id", default=None, allow_null=True, read_only=True)
     order = serializers.CharField(source="order.external_id", default=None, allow_null=True, read_only=True)
     feedback_id = serializers.IntegerField(source="feedback_item.pk", default=None, allow_null=True, read_only=True)

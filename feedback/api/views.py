@@ -2,13 +2,13 @@ import django_filters
 
 from core.bulk import UpsertViewSet
 from core.filters import IsoDateTimeFilter
-from feedback.api.serializers import MessageInputSerializer, MessageOutputSerializer
-from feedback.models import MESSAGE_CHANNELS, InboundMessage
+from feedback.api.serializers import InboundMessageInputSerializer, InboundMessageOutputSerializer
+from feedback.models import MESSAGE_CHANNEL_CHOICES, InboundMessage
 from feedback.services import messages_upsert
 
 
 class MessageFilter(django_filters.FilterSet):
-    channel = django_filters.MultipleChoiceFilter(choices=[(c.value, c.label) for c in MESSAGE_CHANNELS])
+    channel = django_filters.MultipleChoiceFilter(choices=MESSAGE_CHANNEL_CHOICES)
     source = django_filters.CharFilter()
     customer = django_filters.CharFilter(field_name="customer__external_id")
     sent_after = IsoDateTimeFilter(field_name="sent_at", lookup_expr="gte")
@@ -22,8 +22,8 @@ class MessageViewSet(UpsertViewSet):
     model = InboundMessage
     key = "(channel, external id)"
     newest_first_by = "sent_at"
-    serializer_class = MessageOutputSerializer
-    input_serializer_class = MessageInputSerializer
+    serializer_class = InboundMessageOutputSerializer
+    input_serializer_class = InboundMessageInputSerializer
     filterset_class = MessageFilter
 
     def get_queryset(self):

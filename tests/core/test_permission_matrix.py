@@ -179,6 +179,8 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         )
     },
     # Connectors authenticate by signature, not by role: an unsigned request is refused for everyone.
+    # so do email providers' inbound webhooks (HTTP basic auth)
+    "inbound-email": ("POST", "/email/inbound/postmark/", dict.fromkeys(ROLES, 401)),
     "social-webhook": ("POST", "/api/v1/webhooks/social/{connector}/", dict.fromkeys(ROLES, 401)),
     "mention-list": (
         "GET",
