@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from support import inbound_views as support_inbound_views
 from support import public_views as support_public_views
 
 admin.site.site_header = "Voz"
@@ -23,6 +24,7 @@ urlpatterns = [
     path("dashboards/", include("analytics.urls")),
     path("f/<str:token>/", support_public_views.followup, name="support-followup"),
     path("w/", include("onsite.urls")),
+    path("email/inbound/<str:provider>/", support_inbound_views.inbound_email_webhook, name="inbound-email"),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("privacy.api.urls")),
     path("api/v1/", include("sentiment.api.urls")),
@@ -31,6 +33,8 @@ urlpatterns = [
     path("api/v1/", include("support.api.urls")),
     path("api/v1/", include("analytics.api.urls")),
     path("api/v1/", include("brands.api.urls")),
+    path("api/v1/", include("feedback.api.urls")),
+    path("api/v1/", include("surveys.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The API browsers start themselves with an inline script; they hold no data, so they go
     # without the Content-Security-Policy rather than the whole site allowing inline scripts.

@@ -72,11 +72,13 @@ class ChangedDay(models.Model):
 
 class Scope(models.TextChoices):
     FEEDBACK_READ = "feedback:read", _("Read feedback, reviews, mentions and ratings")
-    FEEDBACK_WRITE = "feedback:write", _("Send reviews and mentions; correct labels")
+    FEEDBACK_WRITE = "feedback:write", _("Send reviews, mentions and messages; correct labels")
     ORDERS_READ = "orders:read", _("Read orders")
     ORDERS_WRITE = "orders:write", _("Send and update orders")
     CASES_READ = "cases:read", _("Read support cases and their messages")
     CASES_WRITE = "cases:write", _("Open and update cases, reply and add notes")
+    SURVEYS_READ = "surveys:read", _("Read surveys, their questions and the answers")
+    SURVEYS_WRITE = "surveys:write", _("Send a survey to a customer about an order")
     METRICS_READ = "metrics:read", _("Read dashboard metrics")
     PERSONAL_DATA_READ = "personal_data:read", _("See customers' email addresses and names (API and exports)")
     PERSONAL_DATA_ERASE = "personal_data:erase", _("Erase a customer's personal data on their request")

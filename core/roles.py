@@ -39,6 +39,8 @@ AGENT_PERMISSIONS = {
     "reviews.view_reviewreply",
     "reviews.add_reviewreply",
     "social.view_mention",
+    "feedback.view_inboundmessage",
+    "feedback.view_inboundattachment",
     "surveys.view_response",
     "surveys.view_answer",
     "sentiment.view_topic",

@@ -20,6 +20,10 @@ class FeedbackItem(models.Model):
         REVIEW = "review", _("Review")
         SOCIAL = "social", _("Social media")
         WEB = "web", _("Website")
+        EMAIL = "email", _("Email")
+        CHAT = "chat", _("Chat")
+        PHONE = "phone", _("Phone call")
+        APP_STORE = "app_store", _("App store")
 
     class AnalysisStatus(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -96,6 +100,14 @@ class FeedbackItem(models.Model):
         related_name="feedback_item",
         verbose_name=_("website feedback"),
     )
+    inbound_message = models.OneToOneField(
+        "feedback.InboundMessage",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="feedback_item",
+        verbose_name=_("message"),
+    )
     # a competitor's mention or review (None: the shop's own): kept out of every dashboard, case
     # and alert, and compared with the shop's on the competitors page
     brand = models.ForeignKey(
@@ -163,3 +175,97 @@ class FeedbackItem(models.Model):
     @property
     def effective_sentiment(self) -> str:
         return self.sentiment_gold or self.sentiment
+
+
+# The channels whose words reach Voz as messages (pushed by the shop's tools or read from its mailbox).
+MESSAGE_CHANNELS = [
+    FeedbackItem.Channel.EMAIL,
+    FeedbackItem.Channel.CHAT,
+    FeedbackItem.Channel.PHONE,
+    FeedbackItem.Channel.APP_STORE,
+]
+MESSAGE_CHANNEL_CHOICES = [(channel.value, channel.label) for channel in MESSAGE_CHANNELS]
+
+
+class InboundMessage(models.Model):
+    """What a customer said on a channel Voz does not run itself: an email, a chat, a phone call an
+    agent noted, an app-store review. The shop's tools push them by (channel, external id), so a
+    repeated delivery updates the one row; inbound email is keyed by its Message-ID.
+
+    A message becomes a feedback item (analysed, and a complaint opens a case) unless it is a reply
+    in a case's email thread: then it is a message on that case, and `case` says which.
+    """
+
+    channel = models.CharField(_("channel"), max_length=20, choices=MESSAGE_CHANNEL_CHOICES, db_index=True)
+    external_id = models.CharField(_("external id"), max_length=255)
+    source = models.CharField(
+        _("source"),
+        max_length=60,
+        blank=True,
+        help_text=_("The tool or store it came from, e.g. zendesk, google_play."),
+    )
+    author_name = models.CharField(_("author"), max_length=200, blank=True)
+    author_email = models.EmailField(_("author email"), max_length=254, blank=True)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+        verbose_name=_("customer"),
+    )
+    order = models.ForeignKey(
+        Order,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+        verbose_name=_("order"),
+    )
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text = models.TextField(_("text"))
+    rating = models.PositiveSmallIntegerField(_("stars"), null=True, blank=True, help_text=_("1–5, app stores only."))
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), db_index=True)
+    case = models.ForeignKey(
+        "support.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+        verbose_name=_("case"),
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="inbound_message_once_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.get_channel_display()}] {self.subject or self.text[:60]}"
+
+
+class InboundAttachment(models.Model):
+    """A file that came with an inbound email, kept when under INBOUND_EMAIL_MAX_ATTACHMENT_BYTES."""
+
+    message = models.ForeignKey(
+        InboundMessage, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=120)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    file = models.FileField(_("file"), upload_to="inbound/%Y/%m/")
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.filename

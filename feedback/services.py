@@ -1,4 +1,14 @@
-from feedback.models import FeedbackItem
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from core.bulk import UpsertResult
+from customers.models import Customer, Order
+from feedback.models import FeedbackItem, InboundMessage
 from feedback.pipeline import feedback_analysis_enqueue
 
 SOURCE_FIELDS = [
@@ -17,7 +27,7 @@ ANALYSIS_RESET = {"analysis_status": FeedbackItem.AnalysisStatus.PENDING, "model
 
 
 def feedback_items_upsert(*, link: str, items: list[FeedbackItem]) -> list[FeedbackItem]:
-    """Create or refresh the feedback items of reviews or mentions (`link` is "review" or "mention").
+    """Create or refresh the feedback items of reviews, mentions or messages (`link` names the source).
 
     Called only for new or reworded sources, so each one is (re)analysed once the transaction commits.
     """
@@ -38,3 +48,156 @@ def feedback_items_upsert(*, link: str, items: list[FeedbackItem]) -> list[Feedb
     )
     feedback_analysis_enqueue([item.pk for item in saved])
     return saved
+
+
+@dataclass
+class MessageData:
+    channel: str
+    external_id: str
+    text: str
+    subject: str = ""
+    source: str = ""
+    author_name: str = ""
+    author_email: str = ""
+    customer: str = ""  # the customer's external id; empty: found by author_email when it is known
+    order: str = ""  # an order's external id
+    rating: int | None = None
+    language: str = ""
+    url: str = ""
+    sent_at: datetime | None = None
+
+
+MESSAGE_UPDATE_FIELDS = [
+    "source",
+    "author_name",
+    "author_email",
+    "customer",
+    "order",
+    "subject",
+    "text",
+    "rating",
+    "language",
+    "url",
+    "sent_at",
+    "updated_at",
+]
+
+
+def _message_people(items: Sequence[MessageData]) -> tuple[dict[str, int], dict[str, int], dict[str, tuple[int, int]]]:
+    """customer external id → pk, lower-case email → pk, order external id → (pk, customer pk)."""
+    customers = dict(
+        Customer.objects.filter(external_id__in={i.customer for i in items if i.customer}).values_list(
+            "external_id", "pk"
+        )
+    )
+    emails: dict[str, int] = {}
+    for email, pk in (
+        Customer.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in={i.author_email.lower() for i in items if i.author_email}, erased_at__isnull=True)
+        .order_by("pk")
+        .values_list("email_lower", "pk")
+    ):
+        emails.setdefault(email, pk)
+    orders = {
+        external_id: (pk, customer_id)
+        for external_id, pk, customer_id in Order.objects.filter(
+            external_id__in={i.order for i in items if i.order}
+        ).values_list("external_id", "pk", "customer_id")
+    }
+    return customers, emails, orders
+
+
+def messages_upsert(*, items: Sequence[MessageData], now: datetime | None = None) -> list[UpsertResult]:
+    """Create or update messages by (channel, external id) in a few set-based queries.
+
+    The customer is the one named, else the order's, else the one whose email wrote it. A message
+    that is new or reworded becomes (or refreshes) its feedback item, which is analysed, and
+    triage may open a case; one that only repeats what was stored changes nothing downstream.
+    """
+    now = now or timezone.now()
+    results: list[UpsertResult | None] = [None] * len(items)
+    seen: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(items):
+        key = (item.channel, item.external_id)
+        if key in seen:
+            results[index] = UpsertResult(
+                "error", errors={"external_id": [f"Also sent as item {seen[key]} of this batch."]}
+            )
+        else:
+            seen[key] = index
+    customers, emails, orders = _message_people(items)
+    rows: list[tuple[int, InboundMessage]] = []
+    for index, item in enumerate(items):
+        if results[index] is not None:
+            continue
+        if item.customer and item.customer not in customers:
+            results[index] = UpsertResult("error", errors={"customer": [f"Unknown customer {item.customer!r}."]})
+            continue
+        if item.order and item.order not in orders:
+            results[index] = UpsertResult("error", errors={"order": [f"Unknown order {item.order!r}."]})
+            continue
+        order_id, order_customer_id = orders.get(item.order, (None, None))
+        customer_id = customers.get(item.customer) or order_customer_id or emails.get(item.author_email.lower())
+        rows.append(
+            (
+                index,
+                InboundMessage(
+                    channel=item.channel,
+                    external_id=item.external_id,
+                    source=item.source,
+                    author_name=item.author_name,
+                    author_email=item.author_email,
+                    customer_id=customer_id,
+                    order_id=order_id,
+                    subject=item.subject,
+                    text=item.text,
+                    rating=item.rating,
+                    language=item.language,
+                    url=item.url,
+                    sent_at=item.sent_at or now,
+                    received_at=now,
+                    updated_at=now,
+                ),
+            )
+        )
+    if not rows:
+        return results  # type: ignore[return-value]
+    with transaction.atomic():
+        existing = {
+            (channel, external_id): (subject, text, case_id)
+            for channel, external_id, subject, text, case_id in InboundMessage.objects.filter(
+                channel__in={m.channel for _, m in rows}, external_id__in={m.external_id for _, m in rows}
+            ).values_list("channel", "external_id", "subject", "text", "case_id")
+        }
+        saved = InboundMessage.objects.bulk_create(
+            [message for _, message in rows],
+            update_conflicts=True,
+            unique_fields=["channel", "external_id"],
+            update_fields=MESSAGE_UPDATE_FIELDS,
+        )
+        changed = []
+        for (index, _), message in zip(rows, saved, strict=True):
+            previous = existing.get((message.channel, message.external_id))
+            results[index] = UpsertResult("created" if previous is None else "updated", message)
+            # a reply threaded onto a case is a message there, not a new piece of feedback
+            is_on_case = previous is not None and previous[2] is not None
+            if not is_on_case and (previous is None or previous[:2] != (message.subject, message.text)):
+                changed.append(message)
+        feedback_items_upsert(link="inbound_message", items=[_feedback_item_of(message) for message in changed])
+    return results  # type: ignore[return-value]
+
+
+def _feedback_item_of(message: InboundMessage) -> FeedbackItem:
+    # The subject of an email or a store review is often the complaint in a few words.
+    text = f"{message.subject}\n\n{message.text}" if message.subject else message.text
+    return FeedbackItem(
+        channel=message.channel,
+        inbound_message_id=message.pk,
+        text=text,
+        language=message.language if message.language in ("es", "en") else "",
+        customer_id=message.customer_id,
+        order_id=message.order_id,
+        received_at=message.sent_at,
+        source=message.source,
+        page_url=message.url[:500],
+    )

@@ -15,10 +15,10 @@ from django.utils import timezone
 from core.audit import audit
 from core.exceptions import ApplicationError
 from customers.models import Customer
-from feedback.models import FeedbackItem
+from feedback.models import FeedbackItem, InboundAttachment, InboundMessage
 from reviews.models import Review, ReviewReply
 from sentiment.models import FeedbackAnalysis, FeedbackTopic
-from support.models import Case, CaseMessage
+from support.models import EMAIL_AUTHOR_PREFIX, Case, CaseMessage
 from surveys.models import Answer, Invitation, Response
 
 
@@ -29,6 +29,7 @@ class ErasureReport:
     answers_erased: int = 0
     feedback_erased: int = 0
     reviews_erased: int = 0
+    messages_erased: int = 0
     cases_erased: int = 0
     invitations_revoked: int = 0
 
@@ -66,12 +67,28 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
     )
     ReviewReply.objects.filter(review_id__in=review_ids).update(text="")
 
+    messages = InboundMessage.objects.filter(
+        Q(customer=customer) | Q(author_email__iexact=original_email, customer__isnull=True)
+    )
+    message_ids = list(messages.values_list("pk", flat=True))
+    report.messages_erased = InboundMessage.objects.filter(pk__in=message_ids).update(
+        author_name="", author_email="", subject="", text="", url="", customer=customer
+    )
+    attachments = list(InboundAttachment.objects.filter(message_id__in=message_ids))
+    for attachment in attachments:
+        # the file goes once the erasure commits; a rollback must not leave rows without files
+        transaction.on_commit(lambda name=attachment.file.name, storage=attachment.file.storage: storage.delete(name))
+    InboundAttachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
+
     responses = Response.objects.filter(customer=customer)
     responses.update(user_agent="")
     report.answers_erased = Answer.objects.filter(response__in=responses).exclude(text="").update(text="")
 
     items = FeedbackItem.objects.filter(
-        Q(customer=customer) | Q(review_id__in=review_ids) | Q(survey_answer__response__customer=customer)
+        Q(customer=customer)
+        | Q(review_id__in=review_ids)
+        | Q(survey_answer__response__customer=customer)
+        | Q(inbound_message_id__in=message_ids)
     )
     item_ids = list(items.values_list("pk", flat=True))
     report.feedback_erased = FeedbackItem.objects.filter(pk__in=item_ids).update(text="", erased_at=now)
@@ -83,6 +100,9 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
     FeedbackAnalysis.objects.bulk_update(analyses, ["sentences", "topics"], batch_size=500)
 
     # the subject was the complaint's first words
+    written_from = Q(social_author=f"{EMAIL_AUTHOR_PREFIX}{original_email.lower()}", customer__isnull=True)
+    CaseMessage.objects.filter(case__in=Case.objects.filter(written_from)).update(text="")
+    Case.objects.filter(written_from).update(customer=customer)
     report.cases_erased = Case.objects.filter(customer=customer).update(
         subject=Concat(Value("#"), Cast("pk", output_field=CharField())), social_author=""
     )

@@ -18,6 +18,9 @@ class Priority(models.TextChoices):
     LOW = "low", _("Low")
 
 
+# Case.social_author of a case opened for someone known only by the address they emailed from
+EMAIL_AUTHOR_PREFIX = "email:"
+
 PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 
 

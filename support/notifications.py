@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from support.models import Case, CaseMessage
+from core.mail_threading import message_id, reply_address
+from support.models import EMAIL_AUTHOR_PREFIX, Case, CaseMessage
 
 FOLLOWUP_SALT = "support.followup"
 FOLLOWUP_MAX_AGE = 60 * 60 * 24 * 30  # a month to answer
@@ -24,12 +25,30 @@ def _customer_language(case: Case) -> str:
 
 
 def _send(*, to: str, language: str, template: str, context: dict) -> None:
+    case = context["case"]
+    # the customer's answer comes back to this case (support.inbound_email)
+    reply_to = reply_address("case", case.pk)
     with translation.override(language):
         context = {**context, "shop_name": settings.VOZ_SHOP_NAME, "language": language}
         subject = render_to_string(f"support/email/{template}_subject.txt", context).strip()
-        message = EmailMultiAlternatives(subject, render_to_string(f"support/email/{template}.txt", context), to=[to])
+        message = EmailMultiAlternatives(
+            subject,
+            render_to_string(f"support/email/{template}.txt", context),
+            to=[to],
+            reply_to=[reply_to] if reply_to else None,
+            headers={"Message-ID": message_id("case", case.pk)},
+        )
         message.attach_alternative(render_to_string(f"support/email/{template}.html", context), "text/html")
     message.send()
+
+
+def case_recipient(case: Case) -> str:
+    """The customer's address, or the one a non-customer wrote from (an inbound email); "" if none."""
+    if case.customer is not None:
+        return case.customer.email
+    if case.social_author.startswith(EMAIL_AUTHOR_PREFIX):
+        return case.social_author.removeprefix(EMAIL_AUTHOR_PREFIX)
+    return ""
 
 
 def case_reply_email_send(*, message_id: int) -> bool:
@@ -40,11 +59,11 @@ def case_reply_email_send(*, message_id: int) -> bool:
             .filter(pk=message_id, kind=CaseMessage.Kind.REPLY, emailed_at__isnull=True)
             .first()
         )
-        if message is None or message.case.customer is None or not message.case.customer.email:
+        if message is None or not case_recipient(message.case):
             return False
         case = message.case
         _send(
-            to=case.customer.email,
+            to=case_recipient(case),
             language=_customer_language(case),
             template="reply",
             context={"case": case, "message": message},

@@ -13,6 +13,7 @@ from core.exceptions import ApplicationError
 from feedback.models import FeedbackItem
 from support import business_time, sla
 from support.models import (
+    EMAIL_AUTHOR_PREFIX,
     PRIORITY_RANK,
     Case,
     CaseEvent,
@@ -70,6 +71,10 @@ def complaints_among(items: Sequence[FeedbackItem], rules: ComplaintRules) -> li
         if item.review_id and item.review.rating <= rules.review_stars_at_most:
             reasons.append(f"{item.review.rating}★ review")
             severity = max(severity, 2 if item.review.rating == 1 else 1)
+        stars = item.inbound_message.rating if item.inbound_message_id else None
+        if stars is not None and stars <= rules.review_stars_at_most:
+            reasons.append(f"{stars}★ app-store review")
+            severity = max(severity, 2 if stars == 1 else 1)
         sentiment = item.sentiment_gold or item.sentiment
         confidence = 1.0 if item.sentiment_gold else (item.sentiment_confidence or 0.0)
         if sentiment == "negative" and confidence >= rules.negative_confidence_at_least:
@@ -281,6 +286,10 @@ def _owner_of(item: FeedbackItem) -> tuple[int | None, str]:
         return item.customer_id, ""
     if item.mention_id:
         return None, f"{item.mention.platform}:{item.mention.author_handle.lower()}"
+    if item.inbound_message_id and item.inbound_message.author_email:
+        # someone who is not (yet) a customer wrote: their address keeps their complaints on one
+        # case, and is where the replies go (support.notifications)
+        return None, f"{EMAIL_AUTHOR_PREFIX}{item.inbound_message.author_email.lower()}"
     return None, ""
 
 
@@ -298,7 +307,7 @@ def cases_open_for_feedback(*, ids: Sequence[int], now: datetime | None = None) 
     items = list(
         FeedbackItem.objects.select_for_update(of=("self",))
         .filter(pk__in=list(ids), case__isnull=True, brand__isnull=True)  # a rival's complaint is not our case
-        .select_related("survey_answer", "review", "mention", "customer")
+        .select_related("survey_answer", "review", "mention", "inbound_message", "customer")
     )
     touched: dict[int, Case] = {}
     for complaint in complaints_among(items, rules):
@@ -402,6 +411,7 @@ def cases_sweep(*, now: datetime | None = None, lookback: timedelta = timedelta(
         models.Q(sentiment="negative")
         | models.Q(sentiment_gold="negative")
         | models.Q(review__rating__lte=2)
+        | models.Q(inbound_message__rating__lte=2)
         | models.Q(survey_answer__isnull=False)
     )
     ids = list(candidates.values_list("pk", flat=True)[:5000])

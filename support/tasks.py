@@ -50,3 +50,18 @@ def winback_emails_unsent() -> int:
     from support.winback import winback_emails_dispatch_unsent
 
     return len(winback_emails_dispatch_unsent())
+
+
+@shared_task(ignore_result=True)
+def mailbox_poll() -> int:
+    from django.core.cache import cache
+
+    from support.mailbox import mailbox_poll as poll
+
+    # one reader at a time: a slow mailbox must not have the next beat tick read the same emails
+    if not cache.add("voz:mailbox_poll", 1, timeout=600):
+        return 0
+    try:
+        return poll().seen
+    finally:
+        cache.delete("voz:mailbox_poll")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.changes import Source, changes_statement
 from core.exceptions import ApplicationError
+from core.mail_threading import message_id, reply_address
 from core.prepared import Statement, fetchone_prepared, statements_run
 from core.queueing import enqueue
 from customers.models import Customer, Order
@@ -124,6 +125,40 @@ def _invitation_create_for_order(
     return invitation
 
 
+class InvitationRefused(ApplicationError):
+    """A survey was asked for that the invitation rules do not allow (the API answers 409)."""
+
+    status_code = 409
+
+
+class InvitationAlreadyExists(InvitationRefused):
+    code = "already_invited"
+
+
+class CustomerInCooldown(InvitationRefused):
+    code = "customer_in_cooldown"
+
+
+def invitation_request(*, survey: Survey, order: Order, now: datetime | None = None) -> Invitation:
+    """Invite an order's customer to a survey now, on request (the API), under the scheduler's rules.
+
+    The same function the scheduler uses makes it, so the same lock, cooldown and one-invitation-
+    per-(order, survey) constraint apply; when it makes nothing, the rule that stopped it is named.
+    """
+    now = now or timezone.now()
+    invitation = _invitation_create_for_order(survey=survey, customer_id=order.customer_id, order_id=order.pk, now=now)
+    if invitation is not None:
+        return invitation
+    if Invitation.objects.filter(order=order, survey=survey).exists():
+        raise InvitationAlreadyExists(
+            f"The customer was already invited to {survey.slug!r} about order {order.external_id!r}."
+        )
+    raise CustomerInCooldown(
+        f"The customer was invited within the last {settings.SURVEY_CUSTOMER_COOLDOWN_DAYS} days "
+        "(SURVEY_CUSTOMER_COOLDOWN_DAYS); nothing was sent."
+    )
+
+
 def _enqueue_send(invitation_id: int) -> None:
     from surveys.tasks import invitation_send as invitation_send_task
 
@@ -164,12 +199,16 @@ def _send_invitation_email(invitation: Invitation, *, is_reminder: bool) -> None
             subject = gettext("How was your order from %(shop)s?") % {"shop": settings.VOZ_SHOP_NAME}
         text_body = render_to_string("surveys/email/invitation.txt", context)
         html_body = render_to_string("surveys/email/invitation.html", context)
+    # A reply to the invitation reaches the shop's inbound mailbox and becomes feedback about the
+    # order (support.inbound_email): the Message-ID and the reply address name the invitation.
+    reply_to = reply_address("invitation", invitation.pk)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[invitation.customer.email],
-        headers={"Content-Language": language},
+        reply_to=[reply_to] if reply_to else None,
+        headers={"Content-Language": language, "Message-ID": message_id("invitation", invitation.pk)},
     )
     message.attach_alternative(html_body, "text/html")
     message.send(fail_silently=False)

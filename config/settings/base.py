@@ -181,6 +181,30 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Voz <no-reply@voz.localh
 if env("EMAIL_FILE_PATH", default=""):
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 
+# Files that came in (inbound email attachments); served to staff through the admin only.
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+
+# Inbound email: customers' replies to survey and case emails, and new emails to the shop.
+# Replies thread by a per-case reply address on this mailbox (support+case-…@shop, plus-addressing)
+# or by In-Reply-To/References; empty: emails carry no Reply-To and threading relies on the headers.
+INBOUND_EMAIL_ADDRESS = env("INBOUND_EMAIL_ADDRESS", default="")
+# Attachments larger than this are refused (logged), the email itself is still taken.
+INBOUND_EMAIL_MAX_ATTACHMENT_BYTES = env.int("INBOUND_EMAIL_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
+# Providers' inbound webhooks (django-anymail) at /email/inbound/<provider>/ need HTTP basic
+# auth with this "user:password"; empty: the webhooks are off. Provider keys (e.g. a Mailgun
+# signing key) go in ANYMAIL_SETTINGS as JSON: {"MAILGUN_WEBHOOK_SIGNING_KEY": "…"}.
+ANYMAIL = {**env.json("ANYMAIL_SETTINGS", default={}), "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default="")}
+# A shop without a provider has Voz read a mailbox over IMAP (`manage.py poll_mailbox`, and every
+# INBOUND_IMAP_POLL_SECONDS from beat when INBOUND_IMAP_HOST is set).
+INBOUND_IMAP_HOST = env("INBOUND_IMAP_HOST", default="")
+INBOUND_IMAP_PORT = env.int("INBOUND_IMAP_PORT", default=993)
+INBOUND_IMAP_SSL = env.bool("INBOUND_IMAP_SSL", default=True)
+INBOUND_IMAP_USER = env("INBOUND_IMAP_USER", default="")
+INBOUND_IMAP_PASSWORD = env("INBOUND_IMAP_PASSWORD", default="")
+INBOUND_IMAP_FOLDER = env("INBOUND_IMAP_FOLDER", default="INBOX")
+INBOUND_IMAP_POLL_SECONDS = env.int("INBOUND_IMAP_POLL_SECONDS", default=120)
+INBOUND_IMAP_TIMEOUT_SECONDS = env.int("INBOUND_IMAP_TIMEOUT_SECONDS", default=30)
+
 # Celery: without a broker every task runs eagerly in the calling process.
 _CONFIGURED_BROKER = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not _CONFIGURED_BROKER
@@ -255,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
     },
 }
+if INBOUND_IMAP_HOST:
+    CELERY_BEAT_SCHEDULE["support.mailbox_poll"] = {
+        "task": "support.tasks.mailbox_poll",
+        "schedule": timedelta(seconds=INBOUND_IMAP_POLL_SECONDS),
+    }
 # NLP batches are CPU-heavy; a queue of their own keeps them from delaying invitation emails.
 CELERY_TASK_ROUTES = {"sentiment.tasks.*": {"queue": "nlp"}, "feedback.analyse": {"queue": "nlp"}}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
@@ -304,6 +333,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "support.models.Case.Status",
         "ReviewStatusEnum": "reviews.models.Review.Status",
+        "QuestionKindEnum": "surveys.models.Question.Kind",
+        "MessageChannelEnum": "feedback.models.MESSAGE_CHANNEL_CHOICES",
+        "FeedbackChannelEnum": "feedback.models.FeedbackItem.Channel",
     },
 }
 # Request limits of the REST API: larger bodies are refused with 413 before they are parsed.

@@ -57,6 +57,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 VOZ_PUBLIC_BASE_URL = "https://voz.example"
+# inbound email webhooks on, as a shop with a provider has them (tests/support/test_inbound_email.py)
+ANYMAIL = {"WEBHOOK_SECRET": "inbound:s3cret"}
 
 # A test database is thrown away after the run, so a commit need not wait for its WAL to reach the disk:
 # transactional tests commit every statement, and beside other writers each commit's flush queued.

@@ -37,11 +37,17 @@ def in_process_app(db):
 @pytest.fixture
 def every_scope_token(api_token_for, db):
     from core.models import Scope
+    from surveys.services import response_submit
     from tests.factories import FeedbackItemFactory, InvitationFactory, OrderItemFactory
 
     invitation = InvitationFactory()
     OrderItemFactory(order=invitation.order)
     FeedbackItemFactory(customer=invitation.customer, order=invitation.order)
+    # an answered survey, so the answers list and exports have a row to show
+    answered = InvitationFactory()
+    questions = {q.code: q.pk for q in answered.survey.questions.all()}
+    answers = {questions["nps"]: 3, questions["delivery_csat"]: 2, questions["comment"]: "Llegó tarde"}
+    response_submit(invitation=answered, answers=answers, language="es")
     return api_token_for(*Scope.values)
 
 

@@ -151,7 +151,36 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         "/api/v1/ratings/products/{sku}/",
         {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
     ),
+    # Surveys and answers: agents read answers (they work the comments), not the survey set-up;
+    # sending a survey by hand is for the admin and for tokens with surveys:write.
+    **{
+        name: (
+            "GET",
+            path,
+            {**API_DENIED, "agent": 403, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 403},
+        )
+        for name, path in (("survey-list", "/api/v1/surveys/"), ("survey-detail", "/api/v1/surveys/post-purchase/"))
+    },
+    "invitation-list": (
+        "POST",
+        "/api/v1/invitations/",
+        {**API_DENIED, "agent": 403, "manager": 403, "admin": 400, "token_all": 400, "token_feedback": 403},
+    ),
+    **{
+        name: (
+            "GET",
+            path,
+            {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 403},
+        )
+        for name, path in (
+            ("answer-list", "/api/v1/answers/"),
+            ("answer-detail", "/api/v1/answers/{answer}/"),
+            ("answer-export", "/api/v1/answers/export/"),
+        )
+    },
     # Connectors authenticate by signature, not by role: an unsigned request is refused for everyone.
+    # so do email providers' inbound webhooks (HTTP basic auth)
+    "inbound-email": ("POST", "/email/inbound/postmark/", dict.fromkeys(ROLES, 401)),
     "social-webhook": ("POST", "/api/v1/webhooks/social/{connector}/", dict.fromkeys(ROLES, 401)),
     "mention-list": (
         "GET",
@@ -166,6 +195,21 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
     "mention-detail": (
         "GET",
         "/api/v1/mentions/{mention}/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    "message-list": (
+        "GET",
+        "/api/v1/messages/",
+        {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
+    ),
+    "message-bulk": (
+        "POST",
+        "/api/v1/messages/bulk/",
+        {**API_DENIED, "agent": 403, "manager": 403, "admin": 400, "token_all": 400, "token_feedback": 403},
+    ),
+    "message-detail": (
+        "GET",
+        "/api/v1/messages/{message}/",
         {**API_DENIED, "agent": 200, "manager": 200, "admin": 200, "token_all": 200, "token_feedback": 200},
     ),
     "case-list": (
@@ -230,12 +274,14 @@ def test_every_url_has_its_access_decided():
 @pytest.fixture
 def world(db, django_user_model, api_token_for):
     from core.models import Scope
+    from feedback.services import MessageData, messages_upsert
     from reviews.models import Review
     from social.models import Mention
     from social.services import connector_create
     from support.models import Team
     from support.notifications import followup_token
     from support.services import case_open_manual
+    from surveys.services import response_submit
     from tests.factories import FeedbackItemFactory, InvitationFactory, OrderItemFactory
 
     ours, theirs = Team.objects.create(name="Ours", slug="ours"), Team.objects.create(name="Theirs", slug="theirs")
@@ -265,6 +311,12 @@ def world(db, django_user_model, api_token_for):
         posted_at=timezone.now() - timedelta(hours=1),
     )
     connector, _secret = connector_create(name="X", platform="x")
+    (inbound,) = messages_upsert(items=[MessageData(channel="chat", external_id="c1", text="Hola")])
+    answered = InvitationFactory()
+    questions = {q.code: q.pk for q in answered.survey.questions.all()}
+    answer = response_submit(
+        invitation=answered, answers={questions["nps"]: 9, questions["delivery_csat"]: 4}, language="es"
+    )
     return {
         "users": {"agent": agent, "manager": manager, "admin": admin},
         "tokens": {
@@ -282,6 +334,8 @@ def world(db, django_user_model, api_token_for):
             "sku": invitation.order.items.first().product.sku,
             "mention": mention.pk,
             "connector": connector.public_id,
+            "answer": answer.pk,
+            "message": inbound.obj.pk,
         },
     }
 
