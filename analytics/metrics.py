@@ -33,6 +33,7 @@ ALPHA = 0.05
 MIN_ANSWERS = 10
 TOO_FEW_ANSWERS = "too_few_answers"
 ALL_ANSWERS_EQUAL = "all_answers_equal"
+INTERVAL_REASONS = [TOO_FEW_ANSWERS, ALL_ANSWERS_EQUAL]
 # The exact tests enumerate every way the pooled answers could have split between the periods;
 # beyond these sizes the normal approximation is accurate and the enumeration would cost a page load.
 EXACT_NPS_MAX_SMALLER_SAMPLE = 200

@@ -58,6 +58,7 @@ def metrics_doc_html(language: str) -> str:
 
 
 @login_required
+@permission_required("analytics.view_dashboards", raise_exception=True)
 def metrics_doc(request):
     """How Voz computes its numbers, in the staff member's language (linked from every dashboard)."""
     html = metrics_doc_html(translation.get_language() or settings.LANGUAGE_CODE)

@@ -9,7 +9,6 @@ MODULES_KEPT_WHOLE = {
     "tests/e2e/test_browser.py",
     "tests/drills/test_drills.py",
     "tests/demo/test_demo_shop.py",
-    "tests/analytics/test_retention_rollups.py",
 }
 
 

@@ -3,7 +3,7 @@ integration reads the same definitions as the dashboards and the "How Voz comput
 
 from rest_framework import serializers
 
-from analytics.metrics import MIN_ANSWERS
+from analytics.metrics import INTERVAL_REASONS, MIN_ANSWERS
 
 REASON_HELP = (
     f"Why the interval is null: `too_few_answers` (fewer than {MIN_ANSWERS}), `all_answers_equal` (a mean "
@@ -18,9 +18,7 @@ def _interval(help_text: str) -> serializers.ListField:
 
 
 def _reason() -> serializers.ChoiceField:
-    return serializers.ChoiceField(
-        choices=["too_few_answers", "all_answers_equal"], allow_null=True, help_text=REASON_HELP
-    )
+    return serializers.ChoiceField(choices=INTERVAL_REASONS, allow_null=True, help_text=REASON_HELP)
 
 
 NPS_HELP = "Net Promoter Score, −100 to 100: % of answers 9–10 (promoters) minus % of answers 0–6 (detractors)."

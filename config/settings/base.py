@@ -336,6 +336,7 @@ SPECTACULAR_SETTINGS = {
         "QuestionKindEnum": "surveys.models.Question.Kind",
         "MessageChannelEnum": "feedback.models.MESSAGE_CHANNEL_CHOICES",
         "FeedbackChannelEnum": "feedback.models.FeedbackItem.Channel",
+        "IntervalReasonEnum": "analytics.metrics.INTERVAL_REASONS",
     },
 }
 # Request limits of the REST API: larger bodies are refused with 413 before they are parsed.

@@ -1,5 +1,4 @@
-"""Retention from the snapshot, per RFM and saved segment, against the naive computation, on one
-seeded shop shared by every test here (each test's writes go with its savepoint)."""
+"""Retention from the snapshot, per RFM and saved segment, against the naive computation."""
 
 from datetime import datetime, time, timedelta
 
@@ -10,7 +9,6 @@ from analytics import rollups, selectors
 from bench import naive as oracle
 from demo.seed import seed_demo
 from tests.analytics.test_rollups import TODAY
-from tests.conftest import shared_by_the_module
 
 
 def _seeded_shop() -> datetime:
@@ -18,7 +16,11 @@ def _seeded_shop() -> datetime:
     return timezone.make_aware(datetime.combine(TODAY, time.min))
 
 
-shop_now = shared_by_the_module(_seeded_shop)
+@pytest.fixture
+def shop_now(db) -> datetime:
+    return _seeded_shop()
+
+
 pytestmark = pytest.mark.django_db
 
 

@@ -55,6 +55,11 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         )
         for view in ("satisfaction", "topics", "sources", "service", "retention")
     },
+    "analytics:metrics_doc": (
+        "GET",
+        "/dashboards/metrics/",
+        {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200},
+    ),
     "order-list": (
         "GET",
         "/api/v1/orders/",
