@@ -470,6 +470,13 @@ class ChatWebhook(models.Model):
     def __str__(self) -> str:
         return f"{self.team} · {self.name}"
 
+    @property
+    def masked_url(self) -> str:
+        """The address without its secret part (a Slack or Teams webhook URL is its own password)."""
+        scheme, _sep, rest = self.url.partition("://")
+        host = rest.split("/", 1)[0]
+        return f"{scheme}://{host}/…{self.url[-4:]}" if len(rest) > len(host) + 4 else self.url
+
 
 class Notification(models.Model):
     """One event for one recipient: a person (bell, email, chat) or a team mailbox (email only).

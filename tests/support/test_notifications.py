@@ -510,7 +510,12 @@ def test_managers_add_a_teams_webhook_and_a_bad_address_is_refused(make_person, 
     )
     good = client.post(
         "/support/notifications/chat/",
-        {"team": team.pk, "name": "Soporte", "kind": "teams", "url": "https://example.webhook.office.com/wf/abc"},
+        {
+            "team": team.pk,
+            "name": "Soporte",
+            "kind": "teams",
+            "url": "https://example.webhook.office.com/workflows/s3cr3t-token-1234",
+        },
     )
 
     assert bad.status_code == 400 and "starts with https://" in bad.content.decode()
@@ -519,6 +524,8 @@ def test_managers_add_a_teams_webhook_and_a_bad_address_is_refused(make_person, 
     assert list(ChatWebhook.objects.values_list("name", "kind")) == [("Soporte", "teams")]
     page = client.get("/support/notifications/chat/").content.decode()
     assert "Send test message" in page and "Microsoft Teams (workflow webhook)" in page
+    # the address is its own password: the page shows where it goes, not the secret
+    assert "https://example.webhook.office.com/…1234" in page and "s3cr3t-token" not in page
 
 
 def test_agents_cannot_see_the_delivery_log_or_set_up_chat(make_person, team, client):
