@@ -24,6 +24,7 @@ def _reader(request) -> tuple[str, str]:
 def notification_list(request):
     found = (
         Notification.objects.filter(recipient=request.user, show_in_app=True)
+        .select_related("case")
         .prefetch_related("deliveries")
         .order_by("-created_at", "-pk")
     )
@@ -105,7 +106,9 @@ DELIVERY_FILTERS = ("failed", "pending", "sent")
 def delivery_log(request):
     status = request.GET.get("status", "")
     status = status if status in DELIVERY_FILTERS else ""
-    found = NotificationDelivery.objects.select_related("notification__recipient", "webhook__team")
+    found = NotificationDelivery.objects.select_related(
+        "notification__recipient", "notification__case", "webhook__team"
+    )
     if status:
         found = found.filter(status=status)
     page = Paginator(found.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))

@@ -241,7 +241,9 @@ def _hand_over(delivery_ids: list[int]) -> None:
 # The events
 # ---------------------------------------------------------------------------------------
 def _case_data(case: Case, **extra) -> dict:
-    return {"case": case.pk, "subject": case.subject, "priority": case.priority, **extra}
+    # No copy of the subject (the complaint's first words): it is read from the case, so erasing
+    # the customer's data erases it here too.
+    return {"case": case.pk, "priority": case.priority, **extra}
 
 
 def case_opened_announce(*, case: Case, actor=None, now: datetime | None = None) -> list[Notification]:
@@ -326,7 +328,7 @@ def message_for(notification: Notification, *, language: str, zone: str) -> Mess
                 lines.append(gettext("Value: %(value)s") % {"value": f"{value:.1f}"})
             url = settings.VOZ_PUBLIC_BASE_URL + data["url"] if data.get("url") else ""
             return Message(title, lines, url, gettext("Open the dashboard"), "warning")
-        names = {"case": data.get("case"), "subject": data.get("subject", "")}
+        names = {"case": data.get("case"), "subject": notification.case.subject if notification.case_id else ""}
         target = target_label(data.get("target", ""))
         titles = {
             NotificationEvent.NEW_COMPLAINT: gettext("New complaint: case #%(case)s"),
@@ -393,7 +395,7 @@ def delivery_send(*, delivery_id: int, now: datetime | None = None) -> bool:
     with transaction.atomic():
         delivery = (
             NotificationDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("notification__recipient", "webhook")
+            .select_related("notification__recipient", "notification__case", "webhook")
             .filter(pk=delivery_id, status=NotificationDelivery.Status.PENDING, next_attempt_at__lte=now)
             .first()
         )

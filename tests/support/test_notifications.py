@@ -662,3 +662,40 @@ def test_bad_preferences_are_refused_and_change_nothing(make_person, team, clien
     assert answer.status_code == 400
     assert not StaffProfile.objects.filter(user=ana).exists()
     assert not NotificationPreference.objects.filter(user=ana).exists()
+
+
+def test_without_a_broker_the_bell_runs_the_sla_check_and_sends_what_is_due(make_person, team, client, settings):
+    """`make run` has no beat: the bell's poll stands in for it, at most once a minute."""
+    ana = make_person("ana", role=AGENTS, team=team)
+    case = complaint(now=MONDAY_10 - timedelta(days=7))
+    services.case_assign(case=case, assignee=ana)
+    Notification.objects.all().delete()
+    settings.NOTIFY_JOBS_FROM_WEB = True
+    client.force_login(ana)
+
+    page = client.get("/support/").content.decode()
+    bell = client.get("/support/notifications/bell/").content.decode()
+
+    assert 'hx-trigger="load delay:1s, every 30s"' in page  # the page's bell polls at once
+    assert 'hx-trigger="every 30s"' in bell  # the polled one does not start a loop of loads
+    assert recipients("sla_breach", case) == {"ana"}
+    assert mail.outbox and all(m.to == ["ana@shop.example"] for m in mail.outbox)
+    unread = Notification.objects.filter(recipient=ana).count()
+    assert f'<span class="bell-count">{unread}</span>' in bell
+    assert SLANotice.objects.filter(case=case, kind="breach").count() >= 1
+
+
+def test_erasing_a_customer_erases_their_words_from_the_notifications(make_person, team, client):
+    from privacy.services import customer_erase
+
+    ana = make_person("ana", role=AGENTS, team=team)
+    case = complaint()
+    client.force_login(ana)
+    before = client.get("/support/notifications/").content.decode()
+
+    customer_erase(customer=case.customer, reason="GDPR request")
+    after = client.get("/support/notifications/").content.decode()
+
+    assert "Llegó roto y nadie contesta" in before
+    assert "Llegó roto" not in after and f"Nueva queja: caso #{case.pk}" in after
+    assert "Llegó roto" not in str(Notification.objects.get(recipient=ana).data)
