@@ -35,7 +35,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -488,14 +488,24 @@ def preferences_save(*, user, choices: dict[str, dict[str, bool]], **profile_fie
 
 def escalations_due(*, now: datetime) -> list[SLANotice]:
     """Breaches announced at least SLA_ESCALATE_AFTER ago, of open cases, not escalated yet."""
-    escalated = SLANotice.objects.filter(kind=SLANotice.Kind.ESCALATION).values_list("case_id", "target", "due_at")
-    breaches = SLANotice.objects.filter(
-        kind=SLANotice.Kind.BREACH,
-        sent_at__lte=now - settings.SLA_ESCALATE_AFTER,
-        case__status__in=Case.OPEN_STATUSES,
-    ).select_related("case__team", "case__assignee", "case__policy__calendar")
-    done = {(case_id, target, due_at) for case_id, target, due_at in escalated}
-    return [notice for notice in breaches if (notice.case_id, notice.target, notice.due_at) not in done]
+    escalated = SLANotice.objects.filter(
+        kind=SLANotice.Kind.ESCALATION,
+        case_id=OuterRef("case_id"),
+        target=OuterRef("target"),
+        due_at=OuterRef("due_at"),
+    )
+    return list(
+        SLANotice.objects.filter(
+            kind=SLANotice.Kind.BREACH,
+            sent_at__lte=now - settings.SLA_ESCALATE_AFTER,
+            case__status__in=Case.OPEN_STATUSES,
+        )
+        # a first response given late settles that breach: it is not checked again every minute
+        .exclude(target="first_response", case__first_response_at__isnull=False)
+        .exclude(Exists(escalated))
+        .select_related("case__team", "case__assignee", "case__policy__calendar")
+        .prefetch_related("case__pauses")
+    )
 
 
 def jobs_catch_up(*, now: datetime | None = None) -> None:
