@@ -23,14 +23,17 @@ import urllib.request
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from analytics import metrics, selectors
 from analytics.models import AlertEpisode, AlertRule
 from feedback.models import FeedbackItem
+from support import notify
 
 logger = logging.getLogger(__name__)
 
@@ -119,10 +122,30 @@ def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
+def _signal_names(rule: AlertRule) -> dict[str, str]:
+    names = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names[code] = str(rule.get_kind_display())
+    return names
+
+
+def _dashboard_for(rule: AlertRule) -> str:
+    return reverse("analytics:topics" if rule.kind == AlertRule.Kind.NEGATIVE_SPIKE else "analytics:satisfaction")
+
+
 def _notify(rule: AlertRule, episode: AlertEpisode) -> bool:
-    """Email and webhook; a failed delivery is retried on the next run (notified_at stays empty)."""
+    """The managers hear it through support's notifications (bell, email, chat, each once per
+    episode, retried by its outbox); the rule's own addresses and webhook are sent from here, and
+    a failure of those is retried on the next run (notified_at stays empty)."""
+    key = f"alert:{episode.pk}"
+    notify.alert_announce(
+        key=key, rule=rule.name, value=episode.value, signal=_signal_names(rule), url=_dashboard_for(rule)
+    )
+    managers = {email.lower() for email in notify.people_notified(key=key).values_list("email", flat=True)}
     subject = f"[Voz] {rule.name}: {episode.value:.1f}"
     recipients = [line.strip() for line in rule.emails.splitlines() if line.strip()]
+    recipients = [address for address in recipients if address.lower() not in managers]
     try:
         if recipients:
             send_mail(subject, f"{rule.get_kind_display()}\nValue: {episode.value:.1f}", None, recipients)

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from analytics import rollups
+from core import roles
 from core.exceptions import ApplicationError
 from customers.models import Customer, Order, Product
 from customers.services import CustomerData, OrderData, OrderItemData, order_upsert, products_upsert
@@ -1277,6 +1278,38 @@ def _cases_settle(rng: random.Random, *, cutoff: datetime, progress: Progress) -
     return len(cases)
 
 
+# (username, password, role group, language of their emails): the people who hear about the cases.
+DEMO_STAFF = (
+    ("agente", "agente", roles.AGENTS, "es"),
+    ("manager", "manager", roles.MANAGERS, "en"),
+)
+
+
+def _demo_staff() -> None:
+    """A support agent and a manager in the demo's team, the agent assigned every case whose SLA
+    clock runs: a breach then reaches the agent's bell and email and the manager's, as it would
+    in a shop. Made after the cases, so the demo's past complaints notify nobody."""
+    from django.contrib.auth.models import Group, User
+
+    from support.models import Case, StaffProfile, Team
+
+    team = Team.objects.filter(slug="atencion-al-cliente").first()
+    people = {}
+    for username, password, group, language in DEMO_STAFF:
+        person, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@voz.localhost", "is_staff": True}
+        )
+        if created:
+            person.set_password(password)
+            person.save(update_fields=["password"])
+        person.groups.add(Group.objects.get_or_create(name=group)[0])
+        StaffProfile.objects.get_or_create(user=person, defaults={"language": language})
+        if team is not None:
+            team.members.add(person)
+        people[username] = person
+    Case.objects.filter(status__in=Case.OPEN_STATUSES, sla_due_at__isnull=False).update(assignee=people["agente"])
+
+
 def _demo_reply(case) -> str:
     language = case.customer.preferred_language if case.customer else "es"
     if language == "en":
@@ -1391,6 +1424,7 @@ def seed_demo(
     _reviews_and_mentions_store(rng, planned=planned_orders, people=people, cutoff=cutoff, progress=report)
     with transaction.atomic():
         _cases_settle(rng, cutoff=cutoff, progress=report)
+        _demo_staff()
     # a stream of its own, so that adding this left every earlier part of the demo as it was
     _lapsed_customers_answer(random.Random(seed + 1), cutoff=cutoff, progress=report)
     _competitors_chatter(random.Random(seed + 3), cutoff=cutoff, progress=report)

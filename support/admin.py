@@ -8,6 +8,7 @@ from support.models import (
     Case,
     CaseEvent,
     CaseMessage,
+    ChatWebhook,
     ComplaintRules,
     Holiday,
     SLAPolicy,
@@ -18,9 +19,16 @@ from support.models import (
 )
 
 
+class ChatWebhookInline(admin.TabularInline):
+    model = ChatWebhook
+    extra = 0
+    fields = ["name", "kind", "url", "is_active"]
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "email"]
+    inlines = [ChatWebhookInline]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["members"]
 

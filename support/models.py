@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.models import Customer
 from support import business_time
@@ -322,6 +323,7 @@ class SLANotice(models.Model):
     class Kind(models.TextChoices):
         WARNING = "warning", _("About to breach")
         BREACH = "breach", _("Breached")
+        ESCALATION = "escalation", _("Escalated")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sla_notices")
     target = models.CharField(max_length=20)
@@ -389,3 +391,190 @@ class WinBackEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} · {self.subject}"
+
+
+# ---------------------------------------------------------------------------------------
+# Staff notifications: who hears about a case or an alert, and how (support/notify.py)
+# ---------------------------------------------------------------------------------------
+class NotificationEvent(models.TextChoices):
+    NEW_COMPLAINT = "new_complaint", _("New complaint")
+    SLA_WARNING = "sla_warning", _("SLA about to breach")
+    SLA_BREACH = "sla_breach", _("SLA breached")
+    SLA_ESCALATION = "sla_escalation", _("SLA breach escalated")
+    ALERT = "alert", _("Alert fired")
+
+
+def _default_language() -> str:
+    return settings.LANGUAGE_CODE
+
+
+def _default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+class StaffProfile(models.Model):
+    """What Voz needs to know to reach a staff member: language, time zone and quiet hours."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=_default_language)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=_default_time_zone, validators=[validate_time_zone]
+    )
+    quiet_from = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_until = models.TimeField(_("quiet hours until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class NotificationPreference(models.Model):
+    """One person's choice for one event; without a row the defaults apply (every channel, at once)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    event = models.CharField(_("event"), max_length=20, choices=NotificationEvent.choices)
+    in_app = models.BooleanField(_("in the app"), default=True)
+    email = models.BooleanField(_("email"), default=True)
+    chat = models.BooleanField(_("team chat"), default=True)
+    in_digest = models.BooleanField(_("in the digest instead of at once"), default=False)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "event"], name="one_preference_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.event}"
+
+
+class ChatWebhook(models.Model):
+    """A team's chat channel, reached by an incoming webhook."""
+
+    class Kind(models.TextChoices):
+        SLACK = "slack", _("Slack, Mattermost or Rocket.Chat (incoming webhook)")
+        TEAMS = "teams", _("Microsoft Teams (workflow webhook)")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="chat_webhooks", verbose_name=_("team"))
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SLACK)
+    url = models.URLField(_("webhook URL"), max_length=500)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("chat webhook")
+        verbose_name_plural = _("chat webhooks")
+        ordering = ["team__name", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.name}"
+
+    @property
+    def masked_url(self) -> str:
+        """The address without its secret part (a Slack or Teams webhook URL is its own password)."""
+        scheme, _sep, rest = self.url.partition("://")
+        host = rest.split("/", 1)[0]
+        return f"{scheme}://{host}/…{self.url[-4:]}" if len(rest) > len(host) + 4 else self.url
+
+
+class Notification(models.Model):
+    """One event for one recipient: a person (bell, email, chat) or a team mailbox (email only).
+
+    It is the outbox: its deliveries are sent from it, and `event_key` with the recipient is
+    unique, so however often an event is announced each recipient hears it once. Items a person
+    wants in the digest carry `deliver_in_digest` and get no immediate email; the digest marks
+    them `digested_at` once it has sent them."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    address = models.EmailField(_("team mailbox"), blank=True)
+    event = models.CharField(_("event"), max_length=20, choices=NotificationEvent.choices)
+    event_key = models.CharField(max_length=120)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications", verbose_name=_("case")
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    show_in_app = models.BooleanField(default=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    deliver_in_digest = models.BooleanField(_("in the digest"), default=False)
+    digested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "event_key"],
+                condition=models.Q(recipient__isnull=False),
+                name="notification_once_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["address", "event_key"],
+                condition=models.Q(recipient__isnull=True),
+                name="notification_once_per_mailbox",
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.recipient or self.address}"
+
+
+class NotificationDelivery(models.Model):
+    """One message on one channel, retried with backoff until it goes or is given up (and shown)."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        CHAT = "chat", _("Team chat")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("delivery", "Waiting")
+        SENT = "sent", pgettext_lazy("delivery", "Sent")
+        FAILED = "failed", pgettext_lazy("delivery", "Failed")
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # A team channel hears an event once, whoever of its members asked for chat.
+    event_key = models.CharField(max_length=120)
+    webhook = models.ForeignKey(ChatWebhook, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification delivery")
+        verbose_name_plural = _("notification deliveries")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"],
+                condition=models.Q(channel="email"),
+                name="one_email_per_notification",
+            ),
+            models.UniqueConstraint(
+                fields=["event_key", "webhook"], condition=models.Q(channel="chat"), name="one_chat_post_per_event"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=models.Q(status="pending"), name="notification_delivery_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.status} ({self.notification_id})"

@@ -11,7 +11,7 @@ from core.audit import audit
 from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
 from feedback.models import FeedbackItem
-from support import business_time, sla
+from support import business_time, notify, sla
 from support.models import (
     EMAIL_AUTHOR_PREFIX,
     PRIORITY_RANK,
@@ -310,6 +310,7 @@ def cases_open_for_feedback(*, ids: Sequence[int], now: datetime | None = None) 
         .select_related("survey_answer", "review", "mention", "inbound_message", "customer")
     )
     touched: dict[int, Case] = {}
+    opened: list[Case] = []
     for complaint in complaints_among(items, rules):
         item = complaint.item
         customer_id, social_author = _owner_of(item)
@@ -334,6 +335,7 @@ def cases_open_for_feedback(*, ids: Sequence[int], now: datetime | None = None) 
                 awaiting_response_since=now,
             )
             _event(case, "opened", at=now, reasons=list(complaint.reasons), feedback=item.pk)
+            opened.append(case)
         else:
             if item.channel not in case.channels:
                 case.channels = [*case.channels, item.channel]
@@ -357,6 +359,8 @@ def cases_open_for_feedback(*, ids: Sequence[int], now: datetime | None = None) 
         case.save()
         case_sla_refresh(case, now=now)
         touched[case.pk] = case
+    for case in opened:
+        notify.case_opened_announce(case=case, now=now)
     return list(touched.values())
 
 
@@ -396,6 +400,7 @@ def case_open_manual(
         CaseMessage.objects.create(case=case, kind=CaseMessage.Kind.CUSTOMER, text=text.strip(), created_at=now)
     _event(case, "opened_by_hand", actor, at=now)
     case_sla_refresh(case, now=now)
+    notify.case_opened_announce(case=case, actor=actor, now=now)
     return case
 
 
@@ -557,9 +562,9 @@ def case_assign(*, case: Case, assignee=None, team: Team | None = None, actor=No
 # Warnings and breaches
 # ---------------------------------------------------------------------------------------
 def sla_check(*, now: datetime | None = None) -> int:
-    """Warn before a target breaches and notify when it does — each notice once, however often
-    this runs (the notice row is unique per case, target, kind and due time)."""
-    from django.core.mail import send_mail
+    """Warn before a target breaches, announce when it does, and escalate a breach nobody has dealt
+    with after SLA_ESCALATE_AFTER — each notice once, however often this runs (the notice row is
+    unique per case, target, kind and due time, and so is each person's notification of it)."""
     from django.db import IntegrityError
 
     from support.models import SLANotice
@@ -579,29 +584,38 @@ def sla_check(*, now: datetime | None = None) -> int:
                 kind = SLANotice.Kind.WARNING
             else:
                 continue
+            if kind == SLANotice.Kind.BREACH and _target_fulfilled(case, state.name):
+                continue  # answered late: nobody needs telling any more
             try:
                 with transaction.atomic():
-                    SLANotice.objects.create(
+                    notice = SLANotice.objects.create(
                         case=case, target=state.name, kind=kind, due_at=state.due_at or now, sent_at=now
                     )
+                    notify.sla_notice_announce(notice=notice, now=now)
             except IntegrityError:
-                continue  # already sent
-            recipient = (
-                case.assignee.email if case.assignee and case.assignee.email else (case.team.email if case.team else "")
-            )
-            if recipient:
-                verb = "breached" if kind == SLANotice.Kind.BREACH else "is about to breach"
-                # in the shop's time zone, as the inbox shows it, not the UTC the clock computes in
-                due = f"{timezone.localtime(state.due_at):%Y-%m-%d %H:%M %Z}" if state.due_at else "–"
-                send_mail(
-                    f"[Voz] Case #{case.pk} {verb} its {state.name.replace('_', ' ')} target",
-                    f"{case.subject}\n\nDue: {due}\nPriority: {case.priority}",
-                    None,
-                    [recipient],
-                )
+                continue  # already announced
             _event(case, f"sla_{kind}", target=state.name)
             if kind == SLANotice.Kind.BREACH:
                 # A clock that ran out turns the case from "running" into "breached" in the rollups.
                 changes_record(Source.CASES, [case.opened_at])
             sent += 1
+    for breach in notify.escalations_due(now=now):
+        case = breach.case
+        state = next((s for s in case_sla_states(case, now=now) if s.name == breach.target), None)
+        if state is None or state.status != sla.BREACHED or _target_fulfilled(case, breach.target):
+            continue
+        try:
+            with transaction.atomic():
+                notice = SLANotice.objects.create(
+                    case=case, target=breach.target, kind=SLANotice.Kind.ESCALATION, due_at=breach.due_at, sent_at=now
+                )
+                notify.sla_notice_announce(notice=notice, now=now)
+        except IntegrityError:
+            continue
+        _event(case, "sla_escalation", target=breach.target)
+        sent += 1
     return sent
+
+
+def _target_fulfilled(case: Case, target: str) -> bool:
+    return {"first_response": case.first_response_at, "resolution": case.resolved_at}.get(target) is not None

@@ -65,3 +65,18 @@ def mailbox_poll() -> int:
         return poll().seen
     finally:
         cache.delete("voz:mailbox_poll")
+
+
+# Not retried by Celery: a failed send is recorded on its row and retried, with backoff, by the sweep.
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(OperationalError,), max_retries=3)
+def notification_deliveries_send(delivery_ids: list[int]) -> int:
+    from support.notify import deliveries_send
+
+    return deliveries_send(ids=delivery_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def notification_deliveries_send_due() -> int:
+    from support.notify import deliveries_send_due
+
+    return deliveries_send_due()

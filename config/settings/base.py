@@ -274,6 +274,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "support.tasks.sla_check",
         "schedule": timedelta(minutes=1),
     },
+    "support.notification_deliveries_send_due": {
+        "task": "support.tasks.notification_deliveries_send_due",
+        "schedule": timedelta(minutes=1),
+    },
     "sentiment.analyse_pending_feedback": {
         "task": "sentiment.tasks.analyse_pending_feedback",
         "schedule": timedelta(minutes=5),
@@ -364,6 +368,12 @@ SOCIAL_SECRET_ROTATION_GRACE_HOURS = env.int("SOCIAL_SECRET_ROTATION_GRACE_HOURS
 VOZ_SHOP_NAME = env("VOZ_SHOP_NAME", default="Tienda Demo")
 LOGIN_URL = "admin:login"
 VOZ_PUBLIC_BASE_URL = env("VOZ_PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# A breached SLA target nobody has dealt with after this long is escalated to the admins.
+SLA_ESCALATE_AFTER = timedelta(minutes=env.int("SLA_ESCALATE_AFTER_MINUTES", default=60))
+# Without a broker there is no beat: the notification bell's poll then runs the SLA check and the
+# notification outbox, at most once a minute, so warnings and breaches still reach people.
+NOTIFY_JOBS_FROM_WEB = env.bool("NOTIFY_JOBS_FROM_WEB", default=CELERY_TASK_ALWAYS_EAGER)
 
 # Post-purchase survey defaults (each survey can override delay, reminder and lifetime in the admin).
 SURVEY_INVITATION_DELAY_DAYS = env.int("SURVEY_INVITATION_DELAY_DAYS", default=2)

@@ -43,6 +43,8 @@ def _redis_url_for_this_worker(url: str) -> str:
 # Tests decide per case whether tasks run eagerly or go through the broker.
 CELERY_BROKER_URL = _redis_url_for_this_worker(env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/9"))
 CELERY_TASK_ALWAYS_EAGER = True
+# A test runs the periodic jobs itself, when it means to.
+NOTIFY_JOBS_FROM_WEB = False
 # Rate-limit counters in real Redis, as in production.
 CACHES = {
     "default": env.cache_url_config(

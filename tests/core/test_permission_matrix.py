@@ -47,6 +47,51 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         "/support/cases/{case}/note/",
         {**PAGE_STAFF, "agent": 302, "manager": 302, "admin": 302},
     ),
+    # Everyone has their own notifications; the delivery log is the managers', and so are the
+    # teams' chat webhooks (they change a team). {notification} is the agent's own.
+    **{
+        f"support:{name}": ("GET", path, {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200})
+        for name, path in (
+            ("notifications", "/support/notifications/"),
+            ("notification-bell", "/support/notifications/bell/"),
+            ("notification-settings", "/support/notifications/settings/"),
+        )
+    },
+    "support:notifications-read": (
+        "POST",
+        "/support/notifications/read/",
+        {**PAGE_STAFF, "agent": 302, "manager": 302, "admin": 302},
+    ),
+    "support:notification-open": (
+        "POST",
+        "/support/notifications/{notification}/open/",
+        {**PAGE_STAFF, "agent": 302, "manager": 404, "admin": 404},
+    ),
+    "support:notification-deliveries": (
+        "GET",
+        "/support/notifications/deliveries/",
+        {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200},
+    ),
+    "support:notification-retry": (
+        "POST",
+        "/support/notifications/deliveries/{delivery}/retry/",
+        {**PAGE_STAFF, "agent": 403, "manager": 302, "admin": 302},
+    ),
+    "support:chat-webhooks": (
+        "GET",
+        "/support/notifications/chat/",
+        {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200},
+    ),
+    "support:chat-webhook-test": (
+        "POST",
+        "/support/notifications/chat/{webhook}/test/",
+        {**PAGE_STAFF, "agent": 403, "manager": 302, "admin": 302},
+    ),
+    "support:chat-webhook-delete": (
+        "POST",
+        "/support/notifications/chat/{webhook}/delete/",
+        {**PAGE_STAFF, "agent": 403, "manager": 302, "admin": 404},  # the manager has just removed it
+    ),
     **{
         f"analytics:{view}": (
             "GET",
@@ -283,7 +328,7 @@ def world(db, django_user_model, api_token_for):
     from reviews.models import Review
     from social.models import Mention
     from social.services import connector_create
-    from support.models import Team
+    from support.models import ChatWebhook, Notification, Team
     from support.notifications import followup_token
     from support.services import case_open_manual
     from surveys.services import response_submit
@@ -322,6 +367,9 @@ def world(db, django_user_model, api_token_for):
     answer = response_submit(
         invitation=answered, answers={questions["nps"]: 9, questions["delivery_csat"]: 4}, language="es"
     )
+    notification = Notification.objects.get(recipient=agent, case=case)
+    # nothing listens on port 9: a test message fails at once, and the page says so
+    webhook = ChatWebhook.objects.create(team=ours, name="#ours", url="http://127.0.0.1:9/hook")
     return {
         "users": {"agent": agent, "manager": manager, "admin": admin},
         "tokens": {
@@ -341,6 +389,9 @@ def world(db, django_user_model, api_token_for):
             "connector": connector.public_id,
             "answer": answer.pk,
             "message": inbound.obj.pk,
+            "notification": notification.pk,
+            "delivery": notification.deliveries.get().pk,  # failed: the agent has no email address
+            "webhook": webhook.pk,
         },
     }
 

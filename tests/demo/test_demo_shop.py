@@ -184,3 +184,36 @@ def test_the_planner_knows_what_the_seeded_shop_holds(demo):
         ("customers_customer", "preferred_language"): {"es", "en"},
         ("feedback_feedbackitem", "channel"): {"survey", "review", "social"},
     }
+
+
+def test_a_breach_in_the_demo_reaches_the_agents_bell_email_and_the_team_chat(demo, client, settings):
+    """`make run` runs without a broker, so the bell's poll runs the SLA check and the outbox."""
+    from django.core import mail
+
+    from support.models import Case, ChatWebhook, Notification, Team
+    from tests.chat_receiver import ChatReceiver
+
+    settings.NOTIFY_JOBS_FROM_WEB = True
+    breached = Case.objects.filter(status__in=Case.OPEN_STATUSES, sla_due_at__lte=timezone.now())
+    assert breached.exists() and not breached.filter(assignee__username__isnull=True).exists()
+    with ChatReceiver() as chat:
+        ChatWebhook.objects.create(team=Team.objects.get(slug="atencion-al-cliente"), name="#demo", url=chat.url())
+        assert client.login(username="agente", password="agente")
+
+        bell = client.get("/support/notifications/bell/")
+        page = client.get("/support/notifications/").content.decode()
+
+    breaches = Notification.objects.filter(event="sla_breach", recipient__username="agente")
+    assert set(breaches.values_list("case_id", flat=True)) == set(breached.values_list("pk", flat=True))
+    unread = Notification.objects.filter(recipient__username="agente", read_at__isnull=True).count()
+    assert f'<span class="bell-count">{unread}</span>' in bell.content.decode()
+    case = breaches.first().case
+    assert f"El caso #{case.pk} ha incumplido su objetivo" in page
+    # one email per breached target to the agent (Spanish) and to the team's manager (English)
+    to_agent = [m for m in mail.outbox if m.to == ["agente@voz.localhost"] and "ha incumplido" in m.subject]
+    to_manager = [m for m in mail.outbox if m.to == ["manager@voz.localhost"] and "breached its" in m.subject]
+    assert len(to_agent) == len(to_manager) == breaches.count()
+    # and one post per breached target to the team's channel, in the shop's language
+    posted = [post["json"]["text"] for post in chat.posts if "ha incumplido" in post["json"]["text"]]
+    assert len(posted) == breaches.count()
+    assert any(text.startswith(f"El caso #{case.pk} ha incumplido") for text in posted)

@@ -155,7 +155,7 @@ def test_waiting_for_the_customer_pauses_the_clock_and_the_pause_survives_a_poli
 
 
 def test_a_case_paused_past_its_due_time_is_due_after_the_pause_in_the_inbox_panel_and_email(
-    django_user_model, admin_user, client
+    django_user_model, admin_user, client, django_capture_on_commit_callbacks
 ):
     agent = django_user_model.objects.create_user(username="ana", email="ana@shop.example", password="x")
     item = analysed(detractor_comment(), "negative", -0.9)
@@ -176,9 +176,13 @@ def test_a_case_paused_past_its_due_time_is_due_after_the_pause_in_the_inbox_pan
     page = client.get(f"/support/cases/{case.pk}/").content.decode()
     assert f"{due.astimezone(MADRID):%d/%m/%Y %H:%M}" in page
     warning_at = due_by_walking(calendar, MONDAY_10, case.policy.resolution * 0.75, [(paused_at, resumed_at)])
-    services.sla_check(now=warning_at)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sla_check(now=warning_at)
     (email,) = mail.outbox
-    assert f"Due: {due.astimezone(MADRID):%Y-%m-%d %H:%M}" in email.body
+    local_due = due.astimezone(MADRID)
+    # in Spanish (the shop's language, ana has chosen none), in Madrid time
+    assert f"Vence: {local_due.day} de " in email.body
+    assert f"de {local_due.year} a las {local_due:%H:%M} (Europe/Madrid)" in email.body
 
 
 def test_policies_match_in_order_and_the_default_catches_the_rest():
@@ -195,25 +199,33 @@ def test_policies_match_in_order_and_the_default_catches_the_rest():
     assert services.sla_policy_for(priority="urgent", channels=["survey"], team=None).is_default
 
 
-def test_warnings_and_breaches_are_sent_once_to_the_assignee(django_user_model, admin_user):
+def test_warnings_and_breaches_are_sent_once_to_the_assignee(
+    django_user_model, admin_user, django_capture_on_commit_callbacks
+):
     agent = django_user_model.objects.create_user(username="ana", email="ana@shop.example", password="x")
     item = analysed(detractor_comment(), "negative", -0.9)
     (case,) = services.cases_open_for_feedback(ids=[item.pk], now=MONDAY_10)
     services.case_assign(case=case, assignee=agent, actor=admin_user)
     target = case.policy.first_response
 
-    services.sla_check(now=MONDAY_10 + target * 0.8)
-    services.sla_check(now=MONDAY_10 + target * 0.85)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sla_check(now=MONDAY_10 + target * 0.8)
+        services.sla_check(now=MONDAY_10 + target * 0.85)
     warnings = list(mail.outbox)
-    services.sla_check(now=MONDAY_10 + target + timedelta(days=3))
-    services.sla_check(now=MONDAY_10 + target + timedelta(days=3, minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sla_check(now=MONDAY_10 + target + timedelta(days=3))
+        services.sla_check(now=MONDAY_10 + target + timedelta(days=3, minutes=5))
 
     assert [m.to for m in warnings] == [["ana@shop.example"]]
-    assert "about to breach" in warnings[0].subject
+    assert "a punto de incumplir" in warnings[0].subject
     kinds = sorted(SLANotice.objects.filter(case=case).values_list("target", "kind"))
     assert ("first_response", "breach") in kinds and ("first_response", "warning") in kinds
     assert len(kinds) == len(set(kinds))
-    assert len(mail.outbox) == len(kinds)
+    # each breach reaches ana and, the team having no manager, the admin (the only one above her)
+    breaches = [m for m in mail.outbox if "incumplido" in m.subject]
+    breach_count = sum(1 for _target, kind in kinds if kind == "breach")
+    assert sorted(m.to[0] for m in breaches) == sorted(["ana@shop.example", admin_user.email] * breach_count)
+    assert len(mail.outbox) == len(warnings) + len(breaches)
 
 
 def test_closed_cases_cannot_jump_back_to_pending(admin_user):

@@ -112,6 +112,7 @@ class Command(BaseCommand):
             f"  NPS             {nps} (promoters {summary.promoters}, passives {summary.passives}, "
             f"detractors {summary.detractors})",
         ]
+        lines.append("Staff logins (at /support/): agente / agente (support agent), manager / manager (manager)")
         if summary.live_survey_urls:
             lines.append("Live survey links:")
             lines.extend(f"  {url}" for url in summary.live_survey_urls)
