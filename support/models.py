@@ -236,6 +236,18 @@ class Case(models.Model):
     sla_warning_at = models.DateTimeField(null=True, blank=True, db_index=True)
     followup_score = models.PositiveSmallIntegerField(_("follow-up answer (1–5)"), null=True, blank=True)
     followup_sent_at = models.DateTimeField(null=True, blank=True)
+    # Set by the first move to resolved or closed: the follow-up question is owed from then on, and
+    # the sweep sends what a broker outage kept from being queued (notifications.case_followup_send).
+    followup_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The case an unhappy follow-up answer came from, when that case had been closed too long to reopen.
+    linked_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_on_cases",
+        verbose_name=_("follows up on"),
+    )
 
     class Meta:
         verbose_name = _("case")
