@@ -238,6 +238,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.alerts_check",
         "schedule": timedelta(minutes=15),
     },
+    # Managers' digests, at 07:00 in the shop's time zone (CELERY_TIMEZONE is TIME_ZONE): yesterday
+    # every day, last week on Mondays.
+    "analytics.digests_daily": {
+        "task": "analytics.tasks.digests_queue",
+        "schedule": crontab(minute=0, hour=7),
+        "args": ["daily"],
+    },
+    "analytics.digests_weekly": {
+        "task": "analytics.tasks.digests_queue",
+        "schedule": crontab(minute=0, hour=7, day_of_week=1),
+        "args": ["weekly"],
+    },
+    "analytics.digests_unsent": {
+        "task": "analytics.tasks.digests_unsent",
+        "schedule": timedelta(minutes=30),
+    },
     "support.winback_emails_unsent": {
         "task": "support.tasks.winback_emails_unsent",
         "schedule": timedelta(minutes=10),

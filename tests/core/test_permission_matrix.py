@@ -55,6 +55,15 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         )
         for view in ("satisfaction", "topics", "sources", "service", "retention")
     },
+    # how the numbers are computed: any signed-in staff member may read it
+    "analytics:metrics_doc": (
+        "GET",
+        "/dashboards/metrics/",
+        {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200},
+    ),
+    "analytics:digest": ("GET", "/dashboards/digest/", {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200}),
+    # a signed link in the manager's digest is its own key, like the follow-up question's
+    "analytics:digest-unsubscribe": ("GET", "/dashboards/digest/unsubscribe/{digest}/", dict.fromkeys(ROLES, 200)),
     "order-list": (
         "GET",
         "/api/v1/orders/",
@@ -229,6 +238,7 @@ def test_every_url_has_its_access_decided():
 
 @pytest.fixture
 def world(db, django_user_model, api_token_for):
+    from analytics.digests import unsubscribe_token
     from core.models import Scope
     from reviews.models import Review
     from social.models import Mention
@@ -274,6 +284,7 @@ def world(db, django_user_model, api_token_for):
         "ids": {
             "token": invitation.token,
             "followup": followup_token(case),
+            "digest": unsubscribe_token(manager, "weekly"),
             "case": case.pk,
             "other_case": other_case.pk,
             "order": invitation.order.external_id,
