@@ -398,3 +398,22 @@ class WinBackEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} · {self.subject}"
+
+
+class CannedReply(models.Model):
+    """A saved answer agents insert into a reply and then adapt. {customer_name} and {order_number}
+    are filled in for the case at hand; managers keep the texts."""
+
+    title = models.CharField(_("title"), max_length=120)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    text = models.TextField(_("text"), help_text=_("{customer_name} and {order_number} are filled in for each case."))
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["language", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
