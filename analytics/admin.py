@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from analytics.models import AlertEpisode, AlertRule
+from analytics.models import AlertEpisode, AlertRule, DigestDelivery
 from customers.models import CustomerRfm, SavedSegment
 
 
@@ -112,3 +112,17 @@ class SavedSegmentAdmin(admin.ModelAdmin):
     @admin.display(description=_("customers now"))
     def customer_count(self, segment: SavedSegment) -> int:
         return segment.customers().count()
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(admin.ModelAdmin):
+    """What each manager was sent; written by the digest tasks only."""
+
+    list_display = ["period_start", "frequency", "user", "emailed_at"]
+    list_filter = ["frequency"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -82,6 +84,53 @@ class AlertEpisode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class DigestFrequency(models.TextChoices):
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+
+
+class DigestSubscription(models.Model):
+    """A manager's choice about one digest: whether they get it and in which language. Without a
+    row a manager gets every digest in the shop's language, so digests work with no setup."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_subscriptions")
+    frequency = models.CharField(_("frequency"), max_length=10, choices=DigestFrequency.choices)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    is_subscribed = models.BooleanField(_("subscribed"), default=True)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("digest subscription")
+        verbose_name_plural = _("digest subscriptions")
+        constraints = [models.UniqueConstraint(fields=["user", "frequency"], name="digest_subscription_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.frequency} · {'on' if self.is_subscribed else 'off'}"
+
+
+class DigestDelivery(models.Model):
+    """One digest owed to one manager for one period: written before it is sent, so a beat that
+    fires twice or a retried task never sends a period twice, and a lost hand-over is sent later."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    frequency = models.CharField(max_length=10, choices=DigestFrequency.choices)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("digest sent")
+        verbose_name_plural = _("digests sent")
+        ordering = ["-period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "frequency", "period_start"], name="digest_once_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.frequency} {self.period_start}"
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analytics import views
+from analytics import digest_views, views
 
 app_name = "analytics"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("service/", views.service, name="service"),
     path("retention/", views.retention, name="retention"),
     path("metrics/", views.metrics_doc, name="metrics_doc"),
+    path("digest/", digest_views.digest_preview, name="digest"),
+    path("digest/unsubscribe/<str:token>/", digest_views.digest_unsubscribe, name="digest-unsubscribe"),
 ]

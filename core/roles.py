@@ -33,6 +33,7 @@ AGENT_PERMISSIONS = {
     "support.view_casemessage",
     "support.add_casemessage",
     "support.view_team",
+    "support.view_cannedreply",
     "customers.view_customer",
     "customers.view_order",
     "reviews.view_review",
@@ -62,6 +63,7 @@ MANAGER_SETTINGS = [
     ("customers", "savedsegment"),
     ("brands", "brand"),
     ("support", "winbacktemplate"),
+    ("support", "cannedreply"),
 ]
 
 MANAGER_EXTRA = {

@@ -11,8 +11,12 @@ worker, a Redis server of its own (so stopping it touches nothing else) and Post
 3. database: every PostgreSQL connection of the app is terminated, again and again, while orders
              are POSTed. Requests caught by it get a 503 with a clear message (never a 500), no
              order is half-written, and the service recovers by itself.
+4. followups: Redis is stopped while 200 cases are resolved or closed and 200 survey invitations
+             come due. Once it is back, the sweeps hand them to a worker: 200 follow-up questions and
+             200 invitations reach the mail server, none twice, even though the sweeps run twice and
+             every follow-up message is delivered a second time.
 
-Usage: .venv/bin/python drills/run.py [--only redis,worker,database] [--json figures.json]
+Usage: .venv/bin/python drills/run.py [--only redis,worker,database,followups] [--json figures.json]
 Exits non-zero if a drill loses, duplicates or half-writes anything. Stops by itself.
 """
 
@@ -20,6 +24,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -27,13 +32,15 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.servers import ensure_database, free_port, start_gunicorn  # noqa: E402
 
-DATABASE = "voz_drills"
+# another name keeps a drill run apart from someone else's on the same PostgreSQL
+DATABASE = os.environ.get("DRILLS_DATABASE", "voz_drills")
 
 
 REDIS_PORT = free_port()
@@ -51,6 +58,9 @@ ENV = {
     # the sweep takes every pending item at once, instead of those older than 3 minutes
     "SENTIMENT_PENDING_GRACE_MINUTES": "0",
     "SENTIMENT_BATCH_SIZE": "250",
+    # the follow-up and invitation sweeps take everything unsent at once, not what waited 5 minutes
+    "SUPPORT_FOLLOWUP_SWEEP_MINUTES": "0",
+    "SURVEY_UNSENT_SWEEP_MINUTES": "0",
 }
 os.environ.update({key: ENV[key] for key in ENV if key not in ("PATH",)})
 
@@ -119,8 +129,9 @@ class Web:
 
 
 class Worker:
-    def __init__(self) -> None:
+    def __init__(self, **env: str) -> None:
         self.process: subprocess.Popen | None = None
+        self.env = {**ENV, **env}
 
     def start(self) -> None:
         # its own session, so that a SIGKILL reaches the pool's child processes too
@@ -143,7 +154,7 @@ class Worker:
                 "error",
             ],
             cwd=ROOT,
-            env=ENV,
+            env=self.env,
             start_new_session=True,
             stdout=subprocess.DEVNULL,  # the start-up banner
             stderr=open(LOG, "a"),  # noqa: SIM115
@@ -502,6 +513,139 @@ def _storm_orders() -> dict[str, int]:
     )
 
 
+def drill_followups_after_outage(redis: Redis, web: Web, cases: int = 200, invitations: int = 200) -> dict:
+    """Resolving cases and scheduling invitations go through the services, in this process, as the
+    staff's bulk action and beat's scheduler do: the hand-over to the queue is what the outage breaks."""
+    print("Drill 4 — Redis stopped while cases are resolved and invitations come due", flush=True)
+    import logging
+    import tempfile
+
+    from django.utils import timezone
+
+    from customers.models import Customer, Order
+    from support import services
+    from support.models import Case
+    from surveys.models import Invitation
+    from surveys.services import invitations_schedule_due
+
+    # the hand-overs refused during the outage are expected: their warnings go to the log file
+    queueing_log = logging.getLogger("core.queueing")
+    queueing_log.propagate = False
+    queueing_log.addHandler(logging.FileHandler(LOG))
+    outbox = Path(tempfile.mkdtemp(prefix="voz-drill-mail-"))
+    worker = Worker(EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(outbox))
+    now = timezone.now()
+    customers = Customer.objects.bulk_create(
+        Customer(external_id=f"DRILL-F-{n}", email=f"drill-f-{n}@example.com", name=f"Cliente {n}")
+        for n in range(cases + invitations)
+    )
+    open_cases = Case.objects.bulk_create(
+        Case(subject=f"Pedido {n} incompleto", customer=customers[n], channels=["email"], status="open")
+        for n in range(cases)
+    )
+    Order.objects.bulk_create(
+        Order(
+            external_id=f"DRILL-F-{n}",
+            customer=customers[cases + n],
+            placed_at=now - timedelta(days=5),
+            delivered_at=now - timedelta(days=3),
+            total=40,
+        )
+        for n in range(invitations)
+    )
+    drill_invitations = Invitation.objects.filter(customer__external_id__startswith="DRILL-F-")
+    drill_cases = Case.objects.filter(customer__external_id__startswith="DRILL-F-")
+    try:
+        step(f"Redis down; {cases} cases resolved or closed (half each way), {invitations} invitations scheduled")
+        started = time.monotonic()
+        for n, case in enumerate(open_cases):
+            services.case_set_status(case=case, status="resolved" if n % 2 else "closed")
+        scheduled = len(invitations_schedule_due())
+        outage_seconds = time.monotonic() - started
+        during = {
+            "followups_owed": drill_cases.filter(followup_requested_at__isnull=False).count(),
+            "followups_sent": drill_cases.filter(followup_sent_at__isnull=False).count(),
+            "invitations_pending": drill_invitations.filter(status="pending").count(),
+        }
+        step(f"{during['followups_owed']} follow-ups owed and {during['invitations_pending']} invitations pending")
+        redis.start()
+        back_at = timezone.now()
+        worker.start()
+        step("Redis back, worker starting; the sweeps run twice and every follow-up is delivered twice")
+        from config.celery import app
+        from support.tasks import case_followup
+
+        for _ in range(2):
+            app.send_task("support.tasks.followups_unsent")
+            app.send_task("surveys.tasks.invitations_dispatch_unsent")
+        for case in open_cases:
+            case_followup.apply_async(args=[case.pk])  # a redelivered message, as after a lost ack
+
+        def all_sent() -> bool:
+            return (
+                drill_cases.filter(followup_sent_at__isnull=False).count() >= cases
+                and drill_invitations.filter(status="sent").count() >= invitations
+            )
+
+        wait_until(all_sent, 120, interval=0.5)
+        recovery_seconds = time.monotonic() - started - outage_seconds
+        step(f"everything sent {recovery_seconds:.1f} s after Redis came back; waiting for the duplicates to drain")
+        wait_until(lambda: _queue_length() == 0 and _unacked() == 0, 60, interval=0.5)
+        from django.db.models import Max, Min
+
+        first, last = (
+            Invitation.objects.filter(pk__in=drill_invitations)
+            .aggregate(first=Min("sent_at"), last=Max("sent_at"))
+            .values()
+        )
+        followups_first, followups_last = drill_cases.aggregate(
+            first=Min("followup_sent_at"), last=Max("followup_sent_at")
+        ).values()
+        first, last = min(first, followups_first), max(last, followups_last)
+    finally:
+        worker.stop()
+        redis.stop()
+    sent = _mailed(outbox)
+    shutil.rmtree(outbox, ignore_errors=True)
+    # the first `cases` customers own the cases, the others got the orders
+    case_owners = {f"drill-f-{n}@example.com" for n in range(cases)}
+    followups = [to for to, _subject in sent if to in case_owners]
+    invited = [to for to, _subject in sent if to not in case_owners]
+    return {
+        "cases": cases,
+        "invitations": invitations,
+        "invitations_scheduled": scheduled,
+        "followups_owed_while_redis_down": during["followups_owed"],
+        "followups_sent_while_redis_down": during["followups_sent"],
+        "invitations_pending_while_redis_down": during["invitations_pending"],
+        "followup_emails": len(followups),
+        "followup_recipients": len(set(followups)),
+        "invitation_emails": len(invited),
+        "invitation_recipients": len(set(invited)),
+        "duplicates": (len(followups) - len(set(followups))) + (len(invited) - len(set(invited))),
+        "lost": (cases - len(set(followups))) + (invitations - len(set(invited))),
+        "outage_seconds": round(outage_seconds, 1),
+        "recovery_seconds": round(recovery_seconds, 1),
+        # of which: the worker starting, then sending
+        "first_sent_after_seconds": round((first - back_at).total_seconds(), 1),
+        "sending_seconds": round((last - first).total_seconds(), 1),
+    }
+
+
+def _mailed(outbox: Path) -> list[tuple[str, str]]:
+    """(recipient, subject) of every message the worker's file backend wrote, one file per connection."""
+    from email import message_from_string
+    from email.header import decode_header, make_header
+
+    sent = []
+    for path in sorted(outbox.iterdir()):
+        for raw in path.read_text().split("-" * 79 + "\n"):
+            if raw.strip():
+                message = message_from_string(raw)
+                sent.append((message["To"], str(make_header(decode_header(message["Subject"])))))
+    return sent
+
+
 def reset() -> None:
     from django.core.management import call_command
 
@@ -533,6 +677,15 @@ def verdict(name: str, figures: dict) -> bool:
             and figures["clear_503_message"]
             and figures["recovered"] == figures["recovery_requests"]
         )
+    elif name == "followups":
+        ok = (
+            figures["lost"] == 0
+            and figures["duplicates"] == 0
+            # the outage was real: everything was owed and nothing had gone out
+            and figures["followups_owed_while_redis_down"] == figures["cases"]
+            and figures["followups_sent_while_redis_down"] == 0
+            and figures["invitations_pending_while_redis_down"] == figures["invitations"]
+        )
     else:
         ok = figures["lost"] == 0 and figures["duplicates"] == 0 and figures.get("errors", 0) == 0
     return ok
@@ -540,7 +693,7 @@ def verdict(name: str, figures: dict) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="redis,worker,database")
+    parser.add_argument("--only", default="redis,worker,database,followups")
     parser.add_argument("--json", help="Also write the figures to this file.")
     args = parser.parse_args()
 
@@ -551,7 +704,12 @@ def main() -> int:
 
     django.setup()
     reset()
-    drills = {"redis": drill_redis_down, "worker": drill_worker_killed, "database": drill_database_lost}
+    drills = {
+        "redis": drill_redis_down,
+        "worker": drill_worker_killed,
+        "database": drill_database_lost,
+        "followups": drill_followups_after_outage,
+    }
     figures, ok = {}, True
     for name in args.only.split(","):
         redis, web = Redis(), Web()

@@ -5,6 +5,7 @@ from customers.admin import admin_link
 from support import services
 from support.models import (
     BusinessCalendar,
+    CannedReply,
     Case,
     CaseEvent,
     CaseMessage,
@@ -177,3 +178,10 @@ class WinBackEmailAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "language", "is_active", "updated_at"]
+    list_filter = ["language", "is_active"]
+    search_fields = ["title", "text"]

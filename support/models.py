@@ -240,6 +240,18 @@ class Case(models.Model):
     sla_warning_at = models.DateTimeField(null=True, blank=True, db_index=True)
     followup_score = models.PositiveSmallIntegerField(_("follow-up answer (1–5)"), null=True, blank=True)
     followup_sent_at = models.DateTimeField(null=True, blank=True)
+    # Set by the first move to resolved or closed: the follow-up question is owed from then on, and
+    # the sweep sends what a broker outage kept from being queued (notifications.case_followup_send).
+    followup_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The case an unhappy follow-up answer came from, when that case had been closed too long to reopen.
+    linked_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_on_cases",
+        verbose_name=_("follows up on"),
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -578,3 +590,22 @@ class NotificationDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.status} ({self.notification_id})"
+
+
+class CannedReply(models.Model):
+    """A saved answer agents insert into a reply and then adapt. {customer_name} and {order_number}
+    are filled in for the case at hand; managers keep the texts."""
+
+    title = models.CharField(_("title"), max_length=120)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    text = models.TextField(_("text"), help_text=_("{customer_name} and {order_number} are filled in for each case."))
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["language", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"

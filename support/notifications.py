@@ -1,8 +1,12 @@
-"""Emails to customers about their case: public replies and the follow-up question.
+"""Emails about cases: to customers (public replies, the follow-up question) and to the staff who
+own a case (case_owner_notify).
 
-Each send is idempotent (a timestamp on the row says it went out) so a retried task or the
-sweep never emails twice.
+Each customer send is idempotent (a timestamp on the row says it went out) so a retried task or
+the sweep never emails twice.
 """
+
+import logging
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -11,9 +15,13 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from core.mail_threading import message_id, reply_address
+from core.queueing import enqueue
 from support.models import EMAIL_AUTHOR_PREFIX, Case, CaseMessage
+
+logger = logging.getLogger(__name__)
 
 FOLLOWUP_SALT = "support.followup"
 FOLLOWUP_MAX_AGE = 60 * 60 * 24 * 30  # a month to answer
@@ -94,7 +102,7 @@ def case_followup_send(*, case_id: int) -> bool:
             .filter(pk=case_id, followup_sent_at__isnull=True, status__in=[Case.Status.RESOLVED, Case.Status.CLOSED])
             .first()
         )
-        if case is None or case.customer is None or not case.customer.email:
+        if case is None or case.customer is None or not case.customer.email or case.customer.erased_at:
             return False
         url = settings.VOZ_PUBLIC_BASE_URL + reverse("support-followup", kwargs={"token": followup_token(case)})
         _send(
@@ -106,3 +114,101 @@ def case_followup_send(*, case_id: int) -> bool:
         case.followup_sent_at = timezone.now()
         case.save(update_fields=["followup_sent_at"])
     return True
+
+
+def followups_dispatch_unsent(*, now: datetime | None = None) -> list[int]:
+    """Hand the follow-ups owed but not sent to the queue again: their first hand-over was lost
+    (broker down when the case was resolved). Sending checks `followup_sent_at` under a row lock,
+    so a case queued twice is still asked once."""
+    now = now or timezone.now()
+    ids = list(
+        Case.objects.filter(
+            followup_requested_at__lte=now - timedelta(minutes=settings.SUPPORT_FOLLOWUP_SWEEP_MINUTES),
+            # past the link's lifetime the question would arrive unanswerable
+            followup_requested_at__gt=now - timedelta(seconds=FOLLOWUP_MAX_AGE),
+            followup_sent_at__isnull=True,
+            followup_score__isnull=True,
+            status__in=[Case.Status.RESOLVED, Case.Status.CLOSED],
+            customer__isnull=False,
+            customer__erased_at__isnull=True,
+        )
+        .exclude(customer__email="")
+        .order_by("followup_requested_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    from support.tasks import case_followup
+
+    for case_id in ids:
+        enqueue(case_followup, case_id)
+    return ids
+
+
+# ---------------------------------------------------------------------------------------
+# Telling the people who own a case
+# ---------------------------------------------------------------------------------------
+OWNER_SUBJECTS = {
+    "followup_unhappy_reopened": lambda: gettext(
+        "[Voz] Case #%(case)s reopened: the customer says the problem is not solved"
+    ),
+    "followup_unhappy_new_case": lambda: gettext(
+        "[Voz] New case #%(case)s: the customer of case #%(previous)s says the problem is not solved"
+    ),
+    "followup_unhappy_open": lambda: gettext("[Voz] Case #%(case)s: the customer says the problem is not solved"),
+}
+
+
+def case_owner_notify(case: Case, reason: str) -> None:
+    """Tell whoever owns the case that something needs them: the one place this is decided, so
+    that a richer delivery (in-app, chat, preferences) can take it over by changing only this.
+
+    Today: an email to the assignee, or to the team's address while nobody is assigned, sent after
+    the commit; if the queue cannot take it (broker down) it is sent from here rather than lost.
+    """
+    if reason not in OWNER_SUBJECTS:
+        raise ValueError(f"unknown reason {reason!r}")
+    case_id = case.pk
+
+    def hand_over() -> None:
+        from support.tasks import case_owner_email
+
+        if enqueue(case_owner_email, case_id, reason):
+            return
+        try:
+            case_owner_email_send(case_id=case_id, reason=reason)
+        except Exception:  # an SMTP failure must not fail the customer's answer; the event stays on the case
+            logger.exception("Could not tell the owner of case %s (%s)", case_id, reason)
+
+    transaction.on_commit(hand_over)
+
+
+def case_owner_recipients(case: Case) -> list[str]:
+    if case.assignee_id and case.assignee.email:
+        return [case.assignee.email]
+    return [case.team.email] if case.team_id and case.team.email else []
+
+
+def case_owner_email_send(*, case_id: int, reason: str) -> list[str]:
+    """The owner's email; returns the addresses it went to (none when nobody can be reached)."""
+    case = Case.objects.select_related("assignee", "team", "customer", "linked_from").filter(pk=case_id).first()
+    if case is None or reason not in OWNER_SUBJECTS:
+        return []
+    recipients = case_owner_recipients(case)
+    if not recipients:
+        return []
+    language = settings.LANGUAGE_CODE
+    url = settings.VOZ_PUBLIC_BASE_URL + reverse("support:case", kwargs={"pk": case.pk})
+    with translation.override(language):
+        subject = OWNER_SUBJECTS[reason]() % {"case": case.pk, "previous": case.linked_from_id or ""}
+        score = case.linked_from.followup_score if case.linked_from_id else case.followup_score
+        lines = [
+            subject.removeprefix("[Voz] "),
+            "",
+            case.subject,
+            gettext("Follow-up answer: %(score)s of 5") % {"score": score if score is not None else "–"},
+            gettext("Customer: %(customer)s")
+            % {"customer": (case.customer.name or case.customer.email) if case.customer else case.social_author},
+            "",
+            url,
+        ]
+        EmailMultiAlternatives(subject, "\n".join(lines), to=recipients).send()
+    return recipients

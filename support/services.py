@@ -2,6 +2,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -24,6 +25,7 @@ from support.models import (
     SLAPolicy,
     Team,
 )
+from support.notifications import case_owner_notify
 from surveys.models import Answer, Question
 
 DEFAULT_TEAM_SLUG = "atencion-al-cliente"
@@ -259,9 +261,20 @@ class FollowupAlreadyAnswered(ApplicationError):
     status_code = 410
 
 
+# An answer this low means the problem is not solved: the case goes back to work.
+FOLLOWUP_UNHAPPY_AT_MOST = 2
+
+
 @transaction.atomic
-def case_followup_answer(*, case: Case, score: int) -> Case:
-    """The customer's 1–5 answer to "did we solve your problem?", stored once; it feeds service CSAT."""
+def case_followup_answer(*, case: Case, score: int, now: datetime | None = None) -> Case:
+    """The customer's 1–5 answer to "did we solve your problem?", stored once; it feeds service CSAT.
+
+    A 1 or 2 sends the problem back to work: the case reopens, or, when it was closed more than
+    SUPPORT_FOLLOWUP_REOPEN_DAYS ago, a new case linked to it opens (an old case reopened would
+    carry a long-breached clock and a stale thread). Its owner is told either way. Returns the case
+    that now holds the work: the same one, or the new one.
+    """
+    now = now or timezone.now()
     if score not in range(1, 6):
         raise CaseActionRefused("The answer is a number from 1 to 5.", extra={"score": ["Choose 1 to 5."]})
     case = Case.objects.select_for_update().get(pk=case.pk)
@@ -269,8 +282,47 @@ def case_followup_answer(*, case: Case, score: int) -> Case:
         raise FollowupAlreadyAnswered("This question has already been answered.")
     case.followup_score = score
     case.save(update_fields=["followup_score"])
-    _event(case, "followup_answered", score=score)
+    _event(case, "followup_answered", at=now, score=score)
+    if score > FOLLOWUP_UNHAPPY_AT_MOST:
+        return case
+    reopen_within = timedelta(days=settings.SUPPORT_FOLLOWUP_REOPEN_DAYS)
+    if case.status == Case.Status.CLOSED and case.closed_at and now - case.closed_at > reopen_within:
+        follow_on = _case_open_follow_on(case, score=score, now=now)
+        case_owner_notify(follow_on, "followup_unhappy_new_case")
+        return follow_on
+    if case.status in (Case.Status.RESOLVED, Case.Status.CLOSED):
+        case.status, case.resolved_at, case.closed_at = Case.Status.OPEN, None, None
+        case.awaiting_response_since = case.awaiting_response_since or now
+        case.save()
+        _event(case, "reopened", at=now, reason="followup", score=score)
+        case_sla_refresh(case, now=now)
+        case_owner_notify(case, "followup_unhappy_reopened")
+    else:  # the customer wrote back meanwhile and the case is being worked again: its owner still hears
+        case_owner_notify(case, "followup_unhappy_open")
     return case
+
+
+def _case_open_follow_on(case: Case, *, score: int, now: datetime) -> Case:
+    follow_on = Case.objects.create(
+        subject=case.subject,
+        customer=case.customer,
+        social_author=case.social_author,
+        channels=list(case.channels),
+        priority=case.priority,
+        priority_reason=f"Follow-up answer {score} of 5 on case #{case.pk}, closed on {case.closed_at:%Y-%m-%d}",
+        is_priority_overridden=True,
+        team=case.team,
+        assignee=case.assignee,
+        linked_from=case,
+        opened_at=now,
+        awaiting_response_since=now,
+    )
+    follow_on.policy = sla_policy_for(priority=follow_on.priority, channels=follow_on.channels, team=follow_on.team)
+    follow_on.save(update_fields=["policy"])
+    _event(follow_on, "opened_from_followup", at=now, previous_case=case.pk, score=score)
+    _event(case, "follow_on_opened", at=now, new_case=follow_on.pk, score=score)
+    case_sla_refresh(follow_on, now=now)
+    return follow_on
 
 
 def _event(case: Case, kind: str, actor=None, *, at: datetime | None = None, **data) -> None:
@@ -512,6 +564,10 @@ def case_set_status(*, case: Case, status: str, actor=None, now: datetime | None
         CasePause.objects.create(case=case, started_at=now)
     if status == Case.Status.RESOLVED:
         case.resolved_at = now
+    if status in (Case.Status.RESOLVED, Case.Status.CLOSED) and case.followup_requested_at is None:
+        # Any first move out of work asks the customer, open → closed included; once per case, so
+        # resolved → closed or a reopen and a second resolution ask nothing more.
+        case.followup_requested_at = now
         transaction.on_commit(lambda: _enqueue("case_followup", case.pk))
     if status == Case.Status.CLOSED:
         case.closed_at = now

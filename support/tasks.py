@@ -38,6 +38,16 @@ def case_followup(case_id: int) -> bool:
     return notifications.case_followup_send(case_id=case_id)
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def followups_unsent() -> int:
+    return len(notifications.followups_dispatch_unsent())
+
+
+@shared_task(**EMAIL_RETRY)
+def case_owner_email(case_id: int, reason: str) -> int:
+    return len(notifications.case_owner_email_send(case_id=case_id, reason=reason))
+
+
 @shared_task(**EMAIL_RETRY)
 def winback_email(email_id: int) -> bool:
     from support.winback import winback_email_send

@@ -16,6 +16,7 @@ from customers.segments import segment_choices
 from feedback.models import FeedbackItem, Sentiment
 from sentiment.models import Topic
 from support import selectors, services
+from support.canned import canned_replies_for
 from support.forms import BulkForm, CaseUpdateForm, MessageForm
 from support.models import Case, Priority, Team
 
@@ -128,6 +129,7 @@ def case_detail(request, pk: int):
             ),
             "reply_form": MessageForm(prefix="reply"),
             "note_form": MessageForm(prefix="note"),
+            "canned_replies": canned_replies_for(case),
             **_winback_context(case),
         },
     )

@@ -262,8 +262,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.alerts_check",
         "schedule": timedelta(minutes=15),
     },
+    # Managers' digests, at 07:00 in the shop's time zone (CELERY_TIMEZONE is TIME_ZONE): yesterday
+    # every day, last week on Mondays.
+    "analytics.digests_daily": {
+        "task": "analytics.tasks.digests_queue",
+        "schedule": crontab(minute=0, hour=7),
+        "args": ["daily"],
+    },
+    "analytics.digests_weekly": {
+        "task": "analytics.tasks.digests_queue",
+        "schedule": crontab(minute=0, hour=7, day_of_week=1),
+        "args": ["weekly"],
+    },
+    "analytics.digests_unsent": {
+        "task": "analytics.tasks.digests_unsent",
+        "schedule": timedelta(minutes=30),
+    },
     "support.winback_emails_unsent": {
         "task": "support.tasks.winback_emails_unsent",
+        "schedule": timedelta(minutes=10),
+    },
+    "support.followups_unsent": {
+        "task": "support.tasks.followups_unsent",
         "schedule": timedelta(minutes=10),
     },
     "support.cases_sweep": {
@@ -384,6 +404,12 @@ SURVEY_CUSTOMER_COOLDOWN_DAYS = env.int("SURVEY_CUSTOMER_COOLDOWN_DAYS", default
 SURVEY_MAX_LATENESS_DAYS = env.int("SURVEY_MAX_LATENESS_DAYS", default=7)
 # Invitations still unsent after this long are handed to the queue again (the broker may have been down).
 SURVEY_UNSENT_SWEEP_MINUTES = env.int("SURVEY_UNSENT_SWEEP_MINUTES", default=5)
+
+# Support's follow-up question ("did we solve your problem?"): still unsent this long after the case
+# was resolved or closed, it is handed to the queue again (the broker may have been down).
+SUPPORT_FOLLOWUP_SWEEP_MINUTES = env.int("SUPPORT_FOLLOWUP_SWEEP_MINUTES", default=5)
+# An answer of 1 or 2 reopens the case; a case closed longer ago than this gets a new, linked case instead.
+SUPPORT_FOLLOWUP_REOPEN_DAYS = env.int("SUPPORT_FOLLOWUP_REOPEN_DAYS", default=14)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 

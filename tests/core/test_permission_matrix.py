@@ -105,6 +105,9 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         "/dashboards/metrics/",
         {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200},
     ),
+    "analytics:digest": ("GET", "/dashboards/digest/", {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200}),
+    # a signed link in the manager's digest is its own key, like the follow-up question's
+    "analytics:digest-unsubscribe": ("GET", "/dashboards/digest/unsubscribe/{digest}/", dict.fromkeys(ROLES, 200)),
     "order-list": (
         "GET",
         "/api/v1/orders/",
@@ -323,6 +326,7 @@ def test_every_url_has_its_access_decided():
 
 @pytest.fixture
 def world(db, django_user_model, api_token_for):
+    from analytics.digests import unsubscribe_token
     from core.models import Scope
     from feedback.services import MessageData, messages_upsert
     from reviews.models import Review
@@ -379,6 +383,7 @@ def world(db, django_user_model, api_token_for):
         "ids": {
             "token": invitation.token,
             "followup": followup_token(case),
+            "digest": unsubscribe_token(manager, "weekly"),
             "case": case.pk,
             "other_case": other_case.pk,
             "order": invitation.order.external_id,

@@ -40,6 +40,16 @@ def test_a_killed_worker_leaves_every_item_analysed_exactly_once(figures):
     assert (worker["analysed"], worker["lost"], worker["duplicates"]) == (2000, 0, 0)
 
 
+def test_follow_ups_and_invitations_held_up_by_a_redis_outage_all_go_out_once_it_is_back(figures):
+    followups = figures[0]["followups"]
+    # it really was down: every follow-up was owed and none had gone out
+    assert followups["followups_owed_while_redis_down"] == 200 and followups["followups_sent_while_redis_down"] == 0
+    assert followups["invitations_pending_while_redis_down"] == 200
+    assert (followups["followup_emails"], followups["followup_recipients"]) == (200, 200)
+    assert (followups["invitation_emails"], followups["invitation_recipients"]) == (200, 200)
+    assert (followups["lost"], followups["duplicates"]) == (0, 0)
+
+
 def test_a_lost_database_connection_is_a_503_never_half_written_and_recovers(figures):
     database = figures[0]["database"]
     assert database["service_unavailable_503"] > 0 and database["clear_503_message"]

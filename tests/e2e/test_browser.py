@@ -163,6 +163,41 @@ def test_an_agent_assigns_a_case_and_replies_to_the_customer(live_server, phone,
     assert AuditEvent.objects.filter(actor=agent, action="case.replied", target_id=str(case.pk)).exists()
 
 
+def test_an_agent_inserts_a_canned_reply_filled_in_for_the_customer(live_server, phone, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    from support import services
+    from support.models import CannedReply, Team
+    from tests.factories import CustomerFactory, FeedbackItemFactory
+
+    agent = django_user_model.objects.create_user(username="agente", password="clave-segura-1", is_staff=True)
+    agent.user_permissions.add(*Permission.objects.filter(codename__in=["view_case", "change_case"]))
+    Team.objects.get(slug="atencion-al-cliente").members.add(agent)
+    CannedReply.objects.create(
+        title="Reembolso", language="es", text="Hola, {customer_name}: te devolvemos el importe."
+    )
+    item = FeedbackItemFactory(
+        customer=CustomerFactory(name="Lucía"),
+        text="Me cobraron dos veces",
+        sentiment="negative",
+        sentiment_score=-0.9,
+        sentiment_confidence=0.95,
+        analysis_status="done",
+    )
+    (case,) = services.cases_open_for_feedback(ids=[item.pk])
+    page = phone
+    page.goto(f"{live_server.url}/admin/login/?next=/support/cases/{case.pk}/")
+    page.fill("#id_username", "agente")
+    page.fill("#id_password", "clave-segura-1")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**/support/cases/{case.pk}/")
+
+    page.fill("#id_reply-text", "Gracias por avisar. ")
+    page.select_option("#canned-reply", label="Reembolso (ES)")
+
+    assert page.input_value("#id_reply-text") == "Gracias por avisar. Hola, Lucía: te devolvemos el importe."
+
+
 def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_server, phone, django_user_model):
     """Charts render under the Content-Security-Policy, in Spanish, and the language switch works."""
     from datetime import timedelta
