@@ -23,6 +23,7 @@ urlpatterns = [
     path("dashboards/", include("analytics.urls")),
     path("f/<str:token>/", support_public_views.followup, name="support-followup"),
     path("w/", include("onsite.urls")),
+    path("integrations/", include("integrations.urls")),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("privacy.api.urls")),
     path("api/v1/", include("sentiment.api.urls")),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("api/v1/", include("support.api.urls")),
     path("api/v1/", include("analytics.api.urls")),
     path("api/v1/", include("brands.api.urls")),
+    path("api/v1/", include("integrations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The API browsers start themselves with an inline script; they hold no data, so they go
     # without the Content-Security-Policy rather than the whole site allowing inline scripts.

@@ -23,6 +23,7 @@ PROJECT_APPS = (
     "social",
     "support",
     "analytics",
+    "integrations",
 )
 
 AGENT_PERMISSIONS = {
@@ -60,6 +61,7 @@ MANAGER_SETTINGS = [
     ("customers", "savedsegment"),
     ("brands", "brand"),
     ("support", "winbacktemplate"),
+    ("integrations", "connector"),
 ]
 
 MANAGER_EXTRA = {

@@ -96,6 +96,9 @@ VOZ_RATE_LIMITS = [
     ("followup", "POST", "/f/", 20, 60),
     ("widget", "POST", "/w/", env.int("RATE_WIDGET_PER_MINUTE", default=20), 60),
     ("webhook", "POST", "/api/v1/webhooks/", env.int("RATE_WEBHOOK_PER_MINUTE", default=600), 60),
+    # A WooCommerce site sends every order's webhook from one address and disables a webhook after a
+    # few refusals, so a bulk status change (a thousand orders) must get through: signed and queued.
+    ("shop_webhook", "POST", "/api/v1/connectors/", env.int("RATE_SHOP_WEBHOOK_PER_MINUTE", default=6000), 60),
     ("login", "POST", "/admin/login/", env.int("RATE_LOGIN_PER_MINUTE", default=10), 60),
 ]
 # How many proxies of the operator's stand in front of Voz, each appending the address it saw to
@@ -249,6 +252,19 @@ CELERY_BEAT_SCHEDULE = {
     "support.sla_check": {
         "task": "support.tasks.sla_check",
         "schedule": timedelta(minutes=1),
+    },
+    # PrestaShop has no order webhooks: its orders are read every few minutes.
+    "integrations.connectors_poll": {
+        "task": "integrations.tasks.connectors_poll",
+        "schedule": timedelta(minutes=env.int("PRESTASHOP_POLL_MINUTES", default=5)),
+    },
+    "integrations.deliveries_requeue": {
+        "task": "integrations.tasks.deliveries_requeue",
+        "schedule": timedelta(minutes=5),
+    },
+    "privacy.shop_privacy_requests_sweep": {
+        "task": "privacy.tasks.shop_privacy_requests_sweep",
+        "schedule": timedelta(minutes=10),
     },
     "sentiment.analyse_pending_feedback": {
         "task": "sentiment.tasks.analyse_pending_feedback",
