@@ -153,6 +153,29 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
     ),
     # Connectors authenticate by signature, not by role: an unsigned request is refused for everyone.
     "social-webhook": ("POST", "/api/v1/webhooks/social/{connector}/", dict.fromkeys(ROLES, 401)),
+    "shopify-webhook": ("POST", "/api/v1/connectors/shopify/{shopify}/", dict.fromkeys(ROLES, 401)),
+    "woocommerce-webhook": ("POST", "/api/v1/connectors/woocommerce/{woocommerce}/", dict.fromkeys(ROLES, 401)),
+    # Connect your shop: managers and admins; agents work cases, not the shop's plumbing
+    "integrations:connectors": ("GET", "/integrations/", {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200}),
+    **{
+        f"integrations:{action}": (
+            "POST",
+            f"/integrations/{{shop_connector}}/{action}/",
+            {**PAGE_STAFF, "agent": 403, "manager": 302, "admin": 302},
+        )
+        for action in ("test", "sync", "edit")
+    },
+    # an unknown connector: the matrix must not remove the one the other rows use
+    "integrations:delete": (
+        "POST",
+        "/integrations/999999/delete/",
+        {**PAGE_STAFF, "agent": 403, "manager": 404, "admin": 404},
+    ),
+    "integrations:privacy-export": (
+        "GET",
+        "/integrations/{shop_connector}/privacy/999999/export.json",
+        {**PAGE_STAFF, "agent": 403, "manager": 404, "admin": 404},
+    ),
     "mention-list": (
         "GET",
         "/api/v1/mentions/",
@@ -265,6 +288,11 @@ def world(db, django_user_model, api_token_for):
         posted_at=timezone.now() - timedelta(hours=1),
     )
     connector, _secret = connector_create(name="X", platform="x")
+    from integrations.services import connector_create as shop_connector_create
+
+    # nothing listens on port 9: testing the connection fails at once, without leaving the machine
+    shop = shop_connector_create(platform="shopify", shop_url="http://127.0.0.1:9", secret="shpss_matrix_secret")
+    woo = shop_connector_create(platform="woocommerce", shop_url="http://127.0.0.1:9", secret="woo_matrix_secret")
     return {
         "users": {"agent": agent, "manager": manager, "admin": admin},
         "tokens": {
@@ -282,6 +310,9 @@ def world(db, django_user_model, api_token_for):
             "sku": invitation.order.items.first().product.sku,
             "mention": mention.pk,
             "connector": connector.public_id,
+            "shop_connector": shop.pk,
+            "shopify": shop.public_id,
+            "woocommerce": woo.public_id,
         },
     }
 
