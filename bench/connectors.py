@@ -68,6 +68,8 @@ def shifted(text: str, delta: timedelta) -> str:
 
     def move(match: re.Match) -> str:
         stamp = match.group(0)
+        if stamp.startswith("0000"):
+            return stamp  # PrestaShop's "no date"
         moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) + delta
         result = moment.strftime("%Y-%m-%dT%H:%M:%S" if "T" in stamp else "%Y-%m-%d %H:%M:%S")
         if stamp.endswith("Z"):

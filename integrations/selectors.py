@@ -1,17 +1,27 @@
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.models import Customer
-from integrations.models import Connector, PrivacyRequest, WebhookDelivery
+from integrations.models import Connector, ConnectorOrder, PrivacyRequest, WebhookDelivery
+
+
+def _count(queryset) -> Subquery:
+    return Subquery(
+        queryset.filter(connector=OuterRef("pk")).order_by().values("connector").annotate(n=Count("pk")).values("n"),
+        output_field=IntegerField(),
+    )
 
 
 def connectors_with_counts() -> QuerySet[Connector]:
+    # one subquery per figure: joining orders and deliveries together would multiply their rows
+    linked = ConnectorOrder.objects.filter(order__isnull=False)
     return Connector.objects.annotate(
-        order_count=Count("orders", filter=Q(orders__order__isnull=False), distinct=True),
-        without_email=Count("orders", filter=Q(orders__order__isnull=False, orders__has_email=False), distinct=True),
-        waiting=Count("deliveries", filter=Q(deliveries__processed_at__isnull=True), distinct=True),
+        order_count=Coalesce(_count(linked), 0),
+        without_email=Coalesce(_count(linked.filter(has_email=False)), 0),
+        waiting=Coalesce(_count(WebhookDelivery.objects.filter(processed_at__isnull=True)), 0),
     )
 
 

@@ -137,7 +137,11 @@ def topic_is_known(connector: Connector, topic: str) -> bool:
 
 
 def delivery_receive(*, connector: Connector, topic: str, delivery_id: str, payload) -> bool:
-    """Keep a verified delivery and queue its processing; False when this delivery id was seen before."""
+    """Keep a verified delivery and queue its processing; False when this delivery id was seen before.
+
+    A platform sends a delivery again when it got no answer; if the first copy is still waiting
+    (its hand-over to the workers was lost), the new one queues it again rather than nothing.
+    """
     try:
         with transaction.atomic():
             delivery = WebhookDelivery.objects.create(
@@ -145,6 +149,11 @@ def delivery_receive(*, connector: Connector, topic: str, delivery_id: str, payl
             )
             transaction.on_commit(lambda: _enqueue_processing(delivery.pk))
     except IntegrityError:
+        waiting = WebhookDelivery.objects.filter(
+            connector=connector, delivery_id=delivery_id[:100], processed_at__isnull=True
+        ).values_list("pk", flat=True)
+        for waiting_id in waiting:
+            _enqueue_processing(waiting_id)
         return False
     return True
 

@@ -143,6 +143,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 # A persistent connection the server dropped (restart, failover) is replaced before the request
 # uses it, instead of failing the request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves one laptop, but a shop's webhooks arrive side by side: taking the
+    # write lock when a transaction begins makes a write wait its turn (up to the timeout) instead of
+    # failing with "database is locked" when two transactions both try to upgrade their read lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 # The survey page's and submission's statements are prepared once per connection (core.prepared).
 # Off for a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)

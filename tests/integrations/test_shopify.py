@@ -206,6 +206,20 @@ def test_a_burst_is_queued_while_the_broker_is_down_and_worked_through_later(sho
     assert not WebhookDelivery.objects.filter(processed_at__isnull=True).exists()
 
 
+def test_a_delivery_sent_again_while_its_first_copy_waits_is_worked_through(shopify_shop, monkeypatch):
+    from integrations import services
+
+    body = fixture_bytes("shopify", "orders_create.json")
+    monkeypatch.setattr(services, "enqueue", lambda *args, **kwargs: False)  # the hand-over is lost
+    shopify_shop.post("orders/create", body, delivery_id="retried-by-shopify")
+    monkeypatch.undo()
+
+    again = shopify_shop.post("orders/create", body, delivery_id="retried-by-shopify")
+
+    assert again.json() == {"status": "duplicate"}
+    assert Order.objects.count() == 1 and WebhookDelivery.objects.get().processed_at is not None
+
+
 # ---------------------------------------------------------------------------------------------
 # The mandatory privacy webhooks
 # ---------------------------------------------------------------------------------------------
