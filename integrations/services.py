@@ -183,7 +183,9 @@ def delivery_process(*, delivery_id: int, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     with transaction.atomic():
         delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            # the delivery only: every delivery of a shop joins the same connector row, so locking
+            # it too would make the other workers skip their own deliveries as taken
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("connector")
             .filter(pk=delivery_id, processed_at__isnull=True)
             .first()

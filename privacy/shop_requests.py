@@ -22,7 +22,7 @@ def shop_privacy_request_fulfil(*, request_id: int) -> bool:
     """Carry out one request once; False when it is gone or already done."""
     with transaction.atomic():
         request = (
-            PrivacyRequest.objects.select_for_update(skip_locked=True)
+            PrivacyRequest.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("connector")
             .filter(pk=request_id, completed_at__isnull=True)
             .first()
