@@ -25,6 +25,7 @@ urlpatterns = [
     path("f/<str:token>/", support_public_views.followup, name="support-followup"),
     path("w/", include("onsite.urls")),
     path("email/inbound/<str:provider>/", support_inbound_views.inbound_email_webhook, name="inbound-email"),
+    path("integrations/", include("integrations.urls")),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("privacy.api.urls")),
     path("api/v1/", include("sentiment.api.urls")),
@@ -35,6 +36,7 @@ urlpatterns = [
     path("api/v1/", include("brands.api.urls")),
     path("api/v1/", include("feedback.api.urls")),
     path("api/v1/", include("surveys.api.urls")),
+    path("api/v1/", include("integrations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The API browsers start themselves with an inline script; they hold no data, so they go
     # without the Content-Security-Policy rather than the whole site allowing inline scripts.

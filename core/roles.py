@@ -23,6 +23,7 @@ PROJECT_APPS = (
     "social",
     "support",
     "analytics",
+    "integrations",
 )
 
 AGENT_PERMISSIONS = {
@@ -64,6 +65,7 @@ MANAGER_SETTINGS = [
     ("brands", "brand"),
     ("support", "winbacktemplate"),
     ("support", "cannedreply"),
+    ("integrations", "connector"),
 ]
 
 MANAGER_EXTRA = {

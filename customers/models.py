@@ -76,6 +76,10 @@ class Order(models.Model):
         db_default="",  # orders loaded with plain SQL (imports, benchmarks) need not name it
         help_text=_("ISO 3166 code of the delivery address."),
     )
+    # Cancelled, or refunded in full: nobody is asked about it any more.
+    cancelled_at = models.DateTimeField(
+        _("cancelled at"), null=True, blank=True, help_text=_("Cancelled or fully refunded: no survey is sent.")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -98,6 +102,10 @@ class Order(models.Model):
     @property
     def is_delivered(self) -> bool:
         return self.delivered_at is not None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class OrderItem(models.Model):

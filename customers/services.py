@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
+from core.queueing import enqueue
 from customers.models import Customer, Order, OrderItem, Product
 
 
@@ -101,7 +102,14 @@ class OrderData:
     currency: str = "EUR"
     shipping_country: str = ""
     delivered_at: datetime | None = None
+    # cancelled, or refunded in full
+    cancelled_at: datetime | None = None
     items: list[OrderItemData] = field(default_factory=list)
+
+
+# Registered by surveys.tasks.invitations_cancel_for_order: an order cancelled (or refunded in full)
+# must not be surveyed; the survey layer, above this one, withdraws what it had planned.
+ORDER_CANCELLED = "customers.order_cancelled"
 
 
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -219,8 +227,10 @@ def order_upsert(*, data: OrderData) -> tuple[Order, bool]:
         "total": data.total,
         "currency": data.currency.upper(),
         "shipping_country": data.shipping_country.upper(),
+        "cancelled_at": data.cancelled_at,
     }
     order = Order.objects.select_for_update().filter(external_id=data.external_id).first()
+    was_cancelled = order is not None and order.cancelled_at is not None
     created = order is None
     if created:
         # A concurrent request may commit this order after the lookup; get_or_create then returns it.
@@ -246,4 +256,25 @@ def order_upsert(*, data: OrderData) -> tuple[Order, bool]:
         OrderItem(order=order, product=products[item.sku], quantity=item.quantity, unit_price=item.unit_price)
         for item in items
     )
+    if order.cancelled_at is not None and not was_cancelled and not created:
+        _announce_cancelled(order.pk)
     return order, created
+
+
+def _announce_cancelled(order_id: int) -> None:
+    # A new order cannot have an invitation yet; the scheduler skips cancelled orders by itself, and
+    # an invitation still pending when the hand-over is lost is withdrawn when it would be sent.
+    transaction.on_commit(lambda: enqueue(ORDER_CANCELLED, order_id))
+
+
+@transaction.atomic
+def order_cancel(*, external_id: str, at: datetime) -> Order | None:
+    """Mark a known order cancelled (a refund in full arrives without the order); None if unknown."""
+    order = Order.objects.select_for_update().filter(external_id=external_id).first()
+    if order is None or order.cancelled_at is not None:
+        return order
+    order.cancelled_at = max(at, order.placed_at)
+    order.save(update_fields=["cancelled_at", "updated_at"])
+    changes_record(Source.ORDERS, [order.placed_at])
+    _announce_cancelled(order.pk)
+    return order

@@ -201,6 +201,8 @@ class Invitation(models.Model):
         OPENED = "opened", _("Opened")
         ANSWERED = "answered", _("Answered")
         EXPIRED = "expired", _("Expired")
+        # the order was cancelled or refunded before the email went out
+        CANCELLED = "cancelled", _("Cancelled")
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("survey"))
@@ -276,7 +278,7 @@ class Invitation(models.Model):
         return settings.VOZ_PUBLIC_BASE_URL + reverse("surveys:answer", kwargs={"token": self.token})
 
     def is_expired_at(self, moment) -> bool:
-        return self.status == self.Status.EXPIRED or moment >= self.expires_at
+        return self.status in (self.Status.EXPIRED, self.Status.CANCELLED) or moment >= self.expires_at
 
     @staticmethod
     def public_id_from_token(token: str) -> uuid.UUID | None:

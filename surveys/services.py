@@ -84,7 +84,11 @@ def invitations_schedule_due(*, now: datetime | None = None) -> list[Invitation]
         earliest_due = latest_due - timedelta(days=settings.SURVEY_MAX_LATENESS_DAYS)
         already_invited = Invitation.objects.filter(order=OuterRef("pk"), survey=survey)
         due_orders = (
-            Order.objects.filter(delivered_at__lte=latest_due, delivered_at__gte=earliest_due)
+            Order.objects.filter(
+                delivered_at__lte=latest_due, delivered_at__gte=earliest_due, cancelled_at__isnull=True
+            )
+            # a shop may send an order without an email (a marketplace sale): stored, never surveyed
+            .exclude(customer__email="")
             .exclude(Exists(already_invited))
             .order_by("customer_id", "-delivered_at")
             .values_list("customer_id", "pk")
@@ -165,6 +169,16 @@ def _enqueue_send(invitation_id: int) -> None:
     enqueue(invitation_send_task, invitation_id)
 
 
+def invitations_cancel_for_order(*, order_id: int) -> int:
+    """Withdraw the order's invitations not emailed yet, once it is cancelled or refunded in full.
+
+    One already sent stays answerable: the customer has the link, and what they say still counts.
+    """
+    return Invitation.objects.filter(
+        order_id=order_id, order__cancelled_at__isnull=False, status=Invitation.Status.PENDING
+    ).update(status=Invitation.Status.CANCELLED)
+
+
 def invitations_dispatch_unsent(*, now: datetime | None = None) -> list[int]:
     """Hand pending invitations to the queue again when their first hand-over did not get through."""
     now = now or timezone.now()
@@ -229,6 +243,11 @@ def invitation_send(*, invitation_id: int, now: datetime | None = None) -> bool:
                 .first()
             )
             if invitation is None or invitation.status != Invitation.Status.PENDING:
+                return False
+            if invitation.order is not None and invitation.order.cancelled_at is not None:
+                # the order's cancellation was not heard of before (its hand-over was lost)
+                invitation.status = Invitation.Status.CANCELLED
+                invitation.save(update_fields=["status"])
                 return False
             if invitation.expires_at <= now:
                 invitation.status = Invitation.Status.EXPIRED

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from core.queueing import enqueue
+from customers.services import ORDER_CANCELLED
 from surveys import services
 
 TRANSIENT_ERRORS = (OperationalError, SMTPException, OSError, ConnectionError)
@@ -12,6 +13,11 @@ TRANSIENT_ERRORS = (OperationalError, SMTPException, OSError, ConnectionError)
 @shared_task(acks_late=True, ignore_result=True)
 def invitations_schedule_due() -> int:
     return len(services.invitations_schedule_due())
+
+
+@shared_task(name=ORDER_CANCELLED, acks_late=True, ignore_result=True)
+def invitations_cancel_for_order(order_id: int) -> int:
+    return services.invitations_cancel_for_order(order_id=order_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -96,6 +96,9 @@ VOZ_RATE_LIMITS = [
     ("followup", "POST", "/f/", 20, 60),
     ("widget", "POST", "/w/", env.int("RATE_WIDGET_PER_MINUTE", default=20), 60),
     ("webhook", "POST", "/api/v1/webhooks/", env.int("RATE_WEBHOOK_PER_MINUTE", default=600), 60),
+    # A WooCommerce site sends every order's webhook from one address and disables a webhook after a
+    # few refusals, so a bulk status change (a thousand orders) must get through: signed and queued.
+    ("shop_webhook", "POST", "/api/v1/connectors/", env.int("RATE_SHOP_WEBHOOK_PER_MINUTE", default=6000), 60),
     ("login", "POST", "/admin/login/", env.int("RATE_LOGIN_PER_MINUTE", default=10), 60),
 ]
 # How many proxies of the operator's stand in front of Voz, each appending the address it saw to
@@ -140,6 +143,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 # A persistent connection the server dropped (restart, failover) is replaced before the request
 # uses it, instead of failing the request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves one laptop, but a shop's webhooks arrive side by side: taking the
+    # write lock when a transaction begins makes a write wait its turn (up to the timeout) instead of
+    # failing with "database is locked" when two transactions both try to upgrade their read lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 # The survey page's and submission's statements are prepared once per connection (core.prepared).
 # Off for a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
@@ -297,6 +305,19 @@ CELERY_BEAT_SCHEDULE = {
     "support.notification_deliveries_send_due": {
         "task": "support.tasks.notification_deliveries_send_due",
         "schedule": timedelta(minutes=1),
+    },
+    # PrestaShop has no order webhooks: its orders are read every few minutes.
+    "integrations.connectors_poll": {
+        "task": "integrations.tasks.connectors_poll",
+        "schedule": timedelta(minutes=env.int("PRESTASHOP_POLL_MINUTES", default=5)),
+    },
+    "integrations.deliveries_requeue": {
+        "task": "integrations.tasks.deliveries_requeue",
+        "schedule": timedelta(minutes=5),
+    },
+    "privacy.shop_privacy_requests_sweep": {
+        "task": "privacy.tasks.shop_privacy_requests_sweep",
+        "schedule": timedelta(minutes=10),
     },
     "sentiment.analyse_pending_feedback": {
         "task": "sentiment.tasks.analyse_pending_feedback",

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import EventDateTimeField
+from core.strict import StrictSerializer
 from customers.models import Customer, Order, OrderItem
 from customers.services import CustomerData, OrderData, OrderItemData
 
@@ -30,7 +31,7 @@ class AttributesField(serializers.DictField):
             raise serializers.ValidationError(exc.extra or exc.message) from exc
 
 
-class CustomerInputSerializer(serializers.Serializer):
+class CustomerInputSerializer(StrictSerializer):
     external_id = serializers.CharField(max_length=100)
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -44,7 +45,7 @@ class CustomerAttributesSerializer(serializers.Serializer):
     attributes = AttributesField(help_text=ATTRIBUTES_HELP)
 
 
-class OrderItemInputSerializer(serializers.Serializer):
+class OrderItemInputSerializer(StrictSerializer):
     sku = serializers.CharField(max_length=100)
     name = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -54,7 +55,10 @@ class OrderItemInputSerializer(serializers.Serializer):
     )
 
 
-class OrderUpsertSerializer(serializers.Serializer):
+class OrderUpsertSerializer(StrictSerializer):
+    """An order as the shop's system knows it. Unknown or misspelled fields are refused with a 400
+    that names them, so a typo never passes silently."""
+
     external_id = serializers.CharField(max_length=100)
     customer = CustomerInputSerializer()
     placed_at = EventDateTimeField()
@@ -63,6 +67,13 @@ class OrderUpsertSerializer(serializers.Serializer):
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="EUR")
     shipping_country = serializers.RegexField(
         r"^[A-Za-z]{2}$", required=False, allow_blank=True, default="", help_text="ISO 3166 code, e.g. ES"
+    )
+    cancelled_at = EventDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the order was cancelled or refunded in full; no survey is sent about it, and one "
+        "still waiting to be sent is withdrawn. null: not cancelled.",
     )
     items = OrderItemInputSerializer(many=True, allow_empty=False, max_length=500)
 
@@ -81,6 +92,7 @@ class OrderUpsertSerializer(serializers.Serializer):
             total=data["total"],
             currency=data["currency"],
             shipping_country=data["shipping_country"],
+            cancelled_at=data["cancelled_at"],
             items=[OrderItemData(**item) for item in data["items"]],
         )
 
@@ -143,6 +155,7 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "total",
             "currency",
             "shipping_country",
+            "cancelled_at",
             "items",
             "created_at",
             "updated_at",

@@ -235,6 +235,29 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
     # so do email providers' inbound webhooks (HTTP basic auth)
     "inbound-email": ("POST", "/email/inbound/postmark/", dict.fromkeys(ROLES, 401)),
     "social-webhook": ("POST", "/api/v1/webhooks/social/{connector}/", dict.fromkeys(ROLES, 401)),
+    "shopify-webhook": ("POST", "/api/v1/connectors/shopify/{shopify}/", dict.fromkeys(ROLES, 401)),
+    "woocommerce-webhook": ("POST", "/api/v1/connectors/woocommerce/{woocommerce}/", dict.fromkeys(ROLES, 401)),
+    # Connect your shop: managers and admins; agents work cases, not the shop's plumbing
+    "integrations:connectors": ("GET", "/integrations/", {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200}),
+    **{
+        f"integrations:{action}": (
+            "POST",
+            f"/integrations/{{shop_connector}}/{action}/",
+            {**PAGE_STAFF, "agent": 403, "manager": 302, "admin": 302},
+        )
+        for action in ("test", "sync", "edit")
+    },
+    # an unknown connector: the matrix must not remove the one the other rows use
+    "integrations:delete": (
+        "POST",
+        "/integrations/999999/delete/",
+        {**PAGE_STAFF, "agent": 403, "manager": 404, "admin": 404},
+    ),
+    "integrations:privacy-export": (
+        "GET",
+        "/integrations/{shop_connector}/privacy/999999/export.json",
+        {**PAGE_STAFF, "agent": 403, "manager": 404, "admin": 404},
+    ),
     "mention-list": (
         "GET",
         "/api/v1/mentions/",
@@ -374,6 +397,11 @@ def world(db, django_user_model, api_token_for):
     notification = Notification.objects.get(recipient=agent, case=case)
     # nothing listens on port 9: a test message fails at once, and the page says so
     webhook = ChatWebhook.objects.create(team=ours, name="#ours", url="http://127.0.0.1:9/hook")
+    from integrations.services import connector_create as shop_connector_create
+
+    # nothing listens on port 9: testing the connection fails at once, without leaving the machine
+    shop = shop_connector_create(platform="shopify", shop_url="http://127.0.0.1:9", secret="shpss_matrix_secret")
+    woo = shop_connector_create(platform="woocommerce", shop_url="http://127.0.0.1:9", secret="woo_matrix_secret")
     return {
         "users": {"agent": agent, "manager": manager, "admin": admin},
         "tokens": {
@@ -397,6 +425,9 @@ def world(db, django_user_model, api_token_for):
             "notification": notification.pk,
             "delivery": notification.deliveries.get().pk,  # failed: the agent has no email address
             "webhook": webhook.pk,
+            "shop_connector": shop.pk,
+            "shopify": shop.public_id,
+            "woocommerce": woo.public_id,
         },
     }
 
