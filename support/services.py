@@ -10,6 +10,8 @@ from django.utils.translation import gettext
 from core.audit import audit
 from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
+from core.models import WebhookEventType
+from core.webhooks import iso, webhook_event_record
 from feedback.models import FeedbackItem
 from support import sla
 from support.models import (
@@ -243,7 +245,35 @@ def case_followup_answer(*, case: Case, score: int) -> Case:
     case.followup_score = score
     case.save(update_fields=["followup_score"])
     _event(case, "followup_answered", score=score)
+    _announce(case, "followup_answered")
     return case
+
+
+def case_webhook_data(case: Case) -> dict:
+    """A case as webhook events tell it (version 1): what the cases API lists, by reference."""
+    return {
+        "id": case.pk,
+        "subject": case.subject,
+        "status": case.status,
+        "priority": case.priority,
+        "channels": list(case.channels),
+        "customer": case.customer.external_id if case.customer_id else None,
+        "team": case.team.slug if case.team_id else None,
+        "assignee": case.assignee.get_username() if case.assignee_id else None,
+        "opened_at": iso(case.opened_at),
+        "first_response_at": iso(case.first_response_at),
+        "resolved_at": iso(case.resolved_at),
+        "closed_at": iso(case.closed_at),
+        "sla_due_at": iso(case.sla_due_at),
+    }
+
+
+def _announce(case: Case, change: str = "") -> None:
+    """case.created (no change named) or case.updated, with the case as it is after the change."""
+    if change:
+        webhook_event_record(WebhookEventType.CASE_UPDATED, lambda: {**case_webhook_data(case), "change": change})
+    else:
+        webhook_event_record(WebhookEventType.CASE_CREATED, lambda: case_webhook_data(case))
 
 
 def _event(case: Case, kind: str, actor=None, *, at: datetime | None = None, **data) -> None:
@@ -279,6 +309,7 @@ def cases_open_for_feedback(*, ids: Sequence[int], now: datetime | None = None) 
         .select_related("survey_answer", "review", "mention", "customer")
     )
     touched: dict[int, Case] = {}
+    opened: set[int] = set()
     for complaint in complaints_among(items, rules):
         item = complaint.item
         customer_id, social_author = _owner_of(item)
@@ -303,6 +334,7 @@ def cases_open_for_feedback(*, ids: Sequence[int], now: datetime | None = None) 
                 awaiting_response_since=now,
             )
             _event(case, "opened", at=now, reasons=list(complaint.reasons), feedback=item.pk)
+            opened.add(case.pk)
         else:
             if item.channel not in case.channels:
                 case.channels = [*case.channels, item.channel]
@@ -326,6 +358,8 @@ def cases_open_for_feedback(*, ids: Sequence[int], now: datetime | None = None) 
         case.save()
         case_sla_refresh(case, now=now)
         touched[case.pk] = case
+    for case in touched.values():
+        _announce(case, "" if case.pk in opened else "complaint_attached")
     return list(touched.values())
 
 
@@ -365,6 +399,7 @@ def case_open_manual(
         CaseMessage.objects.create(case=case, kind=CaseMessage.Kind.CUSTOMER, text=text.strip(), created_at=now)
     _event(case, "opened_by_hand", actor, at=now)
     case_sla_refresh(case, now=now)
+    _announce(case)
     return case
 
 
@@ -416,6 +451,7 @@ def case_reply(*, case: Case, text: str, author, now: datetime | None = None) ->
     case.save()
     _event(case, "replied", author, at=now, message=message.pk)
     case_sla_refresh(case, now=now)
+    _announce(case, "replied")
     transaction.on_commit(lambda: _enqueue("case_reply_email", message.pk))
     return message
 
@@ -446,6 +482,7 @@ def case_customer_message(*, case: Case, text: str, now: datetime | None = None)
     case.awaiting_response_since = case.awaiting_response_since or now
     case.save()
     case_sla_refresh(case, now=now)
+    _announce(case, "customer_message")
     return message
 
 
@@ -485,6 +522,7 @@ def case_set_status(*, case: Case, status: str, actor=None, now: datetime | None
     case.status = status
     case.save()
     case_sla_refresh(case, now=now)
+    _announce(case, "status")
     return case
 
 
@@ -499,6 +537,7 @@ def case_set_priority(*, case: Case, priority: str, actor) -> Case:
     case.policy = sla_policy_for(priority=priority, channels=case.channels, team=case.team)
     case.save()
     case_sla_refresh(case)
+    _announce(case, "priority")
     return case
 
 
@@ -518,6 +557,7 @@ def case_assign(*, case: Case, assignee=None, team: Team | None = None, actor=No
         case.policy = sla_policy_for(priority=case.priority, channels=case.channels, team=team)
     case.save()
     case_sla_refresh(case)
+    _announce(case, "assigned")
     return case
 
 
@@ -551,6 +591,18 @@ def sla_check(*, now: datetime | None = None) -> int:
                 with transaction.atomic():
                     SLANotice.objects.create(
                         case=case, target=state.name, kind=kind, due_at=state.due_at or now, sent_at=now
+                    )
+                    # with the notice that makes it happen once
+                    webhook_event_record(
+                        WebhookEventType.CASE_SLA_BREACHED
+                        if kind == SLANotice.Kind.BREACH
+                        else WebhookEventType.CASE_SLA_WARNING,
+                        lambda case=case, state=state: {
+                            "case": case_webhook_data(case),
+                            "target": state.name,
+                            "due_at": iso(state.due_at),
+                        },
+                        now=now,
                     )
             except IntegrityError:
                 continue  # already sent
