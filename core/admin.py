@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -49,6 +51,13 @@ class ApiClientForm(forms.ModelForm):
         model = ApiClient
         fields = ["name", "scopes", "is_active", "owner", "owner_language"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_language"].required = False
+
+    def clean_owner_language(self) -> str:
+        return self.cleaned_data["owner_language"] or settings.LANGUAGE_CODE
+
 
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
@@ -71,25 +80,33 @@ class WebhookEndpointForm(forms.ModelForm):
         return url
 
 
-class WebhookEndpointInline(admin.TabularInline):
-    model = WebhookEndpoint
-    form = WebhookEndpointForm
-    fields = ["url", "description", "events", "is_active", "disabled_at"]
-    readonly_fields = ["disabled_at"]
-    extra = 0
-    show_change_link = True
-
-
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
     form = ApiClientForm
-    list_display = ["name", "token_hint", "scope_list", "is_active", "created_at", "last_used_at"]
+    list_display = ["name", "token_hint", "scope_list", "webhook_endpoints", "is_active", "created_at", "last_used_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "token_prefix"]
-    readonly_fields = ["token_hint", "created_at", "last_used_at"]
+    readonly_fields = ["token_hint", "webhook_endpoints", "created_at", "last_used_at"]
     actions = ["rotate_token"]
-    inlines = [WebhookEndpointInline]
     autocomplete_fields = ["owner"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(endpoint_count=Count("webhook_endpoints"))
+
+    @admin.display(description=_("webhook endpoints"))
+    def webhook_endpoints(self, client: ApiClient) -> str:
+        if not client.pk:
+            return "–"
+        endpoints = reverse("admin:core_webhookendpoint_changelist") + f"?client__id__exact={client.pk}"
+        add = reverse("admin:core_webhookendpoint_add") + f"?client={client.pk}"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            endpoints,
+            ngettext("%(count)d endpoint", "%(count)d endpoints", client.endpoint_count)
+            % {"count": client.endpoint_count},
+            add,
+            _("add one"),
+        )
 
     @admin.display(description=_("token"))
     def token_hint(self, client: ApiClient) -> str:

@@ -79,8 +79,8 @@ EVENT_SCOPES = {
 def retry_delay(tries: int) -> timedelta:
     """How long to wait after the `tries`-th failed attempt: 10 s, 40 s, 2 min 40 s, … ×4 each
     time, at most 12 h. With the 24 h window that makes nine attempts, the last 27 h 10 min after
-    the first."""
-    return min(timedelta(seconds=10 * 4 ** (tries - 1)), timedelta(hours=12))
+    the first. (The 10 s is WEBHOOKS_RETRY_FIRST_SECONDS, which the drill shortens.)"""
+    return min(timedelta(seconds=settings.WEBHOOKS_RETRY_FIRST_SECONDS * 4 ** (tries - 1)), timedelta(hours=12))
 
 
 def iso(moment: datetime | None) -> str | None:

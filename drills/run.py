@@ -11,13 +11,17 @@ worker, a Redis server of its own (so stopping it touches nothing else) and Post
 3. database: every PostgreSQL connection of the app is terminated, again and again, while orders
              are POSTed. Requests caught by it get a 503 with a clear message (never a 500), no
              order is half-written, and the service recovers by itself.
+4. webhooks: a shop's webhook receiver is down while 500 cases are opened through the API (for
+             the first half Redis is down too). Once it is back, every case.created event reaches
+             it, and none twice by webhook-id.
 
-Usage: .venv/bin/python drills/run.py [--only redis,worker,database] [--json figures.json]
+Usage: .venv/bin/python drills/run.py [--only redis,worker,database,webhooks] [--json figures.json]
 Exits non-zero if a drill loses, duplicates or half-writes anything. Stops by itself.
 """
 
 import argparse
 import http.client
+import http.server
 import json
 import os
 import signal
@@ -33,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.servers import ensure_database, free_port, start_gunicorn  # noqa: E402
 
-DATABASE = "voz_drills"
+# several checkouts on one machine each drill on a database of their own
+DATABASE = os.environ.get("DRILLS_DATABASE", "voz_drills")
 
 
 REDIS_PORT = free_port()
@@ -51,6 +56,8 @@ ENV = {
     # the sweep takes every pending item at once, instead of those older than 3 minutes
     "SENTIMENT_PENDING_GRACE_MINUTES": "0",
     "SENTIMENT_BATCH_SIZE": "250",
+    # a failed webhook is retried after 1 s, 4 s, 16 s… instead of 10 s, 40 s, 160 s…
+    "WEBHOOKS_RETRY_FIRST_SECONDS": "1",
 }
 os.environ.update({key: ENV[key] for key in ENV if key not in ("PATH",)})
 
@@ -489,6 +496,118 @@ def drill_database_lost(redis: Redis, web: Web, seconds: float = 8.0) -> dict:
     }
 
 
+class Receiver:
+    """A shop's webhook receiver on 127.0.0.1: when down, nothing listens on its port (connections
+    are refused); when up, it answers 204 and records every webhook-id it gets."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.ids: list[str] = []
+        self.server: http.server.ThreadingHTTPServer | None = None
+
+    def start(self) -> None:
+        ids = self.ids
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                ids.append(self.headers["webhook-id"])
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+def webhook_counts() -> dict[str, int]:
+    from django.db import connection
+    from django.db.models import Count
+
+    from core.models import WebhookAttempt, WebhookDelivery, WebhookEvent
+
+    connection.close_if_unusable_or_obsolete()
+    return {
+        "events": WebhookEvent.objects.filter(event_type="case.created").count(),
+        **{status: n for status, n in WebhookDelivery.objects.values_list("status").annotate(n=Count("pk")).order_by()},
+        "failed_attempts": WebhookAttempt.objects.exclude(status_code=204).count(),
+    }
+
+
+def drill_webhooks_receiver_down(redis: Redis, web: Web, events: int = 500) -> dict:
+    print("Drill 4 — a webhook receiver down while cases are opened, then back", flush=True)
+    from core.api_clients import api_client_create
+    from core.models import Scope, WebhookEndpoint
+
+    receiver = Receiver()
+    client, secret = api_client_create(name="drills", scopes=[Scope.CASES_READ, Scope.CASES_WRITE])
+    WebhookEndpoint.objects.create(client=client, url=f"http://127.0.0.1:{receiver.port}/voz", events=["case.created"])
+    web.start()
+    worker = Worker()
+
+    def open_case(n: int) -> int:
+        return request(web.port, "POST", "/api/v1/cases/", secret, {"subject": f"DRILL-webhook {n}"})[0]
+
+    try:
+        step(f"receiver and Redis down; opening {events // 2} cases through the API")
+        opening = time.monotonic()
+        statuses = in_threads(list(range(events // 2)), open_case, threads=4)
+        during_redis = webhook_counts()
+        redis.start()
+        worker.start()
+        step(f"Redis and the worker back, receiver still down; opening {events - events // 2} more cases")
+        statuses += in_threads(list(range(events // 2, events)), open_case, threads=4)
+        opening = time.monotonic() - opening
+        send_webhooks_sweep()
+        time.sleep(2)  # the worker's runs knock on the dead receiver's door
+        while_down = webhook_counts()
+        receiver.start()
+        step("receiver back; beat's run (sent by hand, as beat would every minute) sends what waited")
+        started = time.monotonic()
+
+        def all_delivered() -> bool:
+            send_webhooks_sweep()
+            return webhook_counts().get("delivered", 0) >= events
+
+        wait_until(all_delivered, 120, interval=2)
+        catch_up = time.monotonic() - started
+        time.sleep(2)  # anything sent twice would arrive now
+        after = webhook_counts()
+    finally:
+        receiver.stop()
+        worker.stop()
+        web.stop()
+        redis.stop()
+    return {
+        "cases_opened": sum(1 for status in statuses if status == 201),
+        "events": after["events"],
+        "events_while_redis_down": during_redis["events"],
+        "deliveries_while_redis_down": sum(during_redis.get(s, 0) for s in ("pending", "delivered", "failed")),
+        "failed_attempts_while_receiver_down": while_down["failed_attempts"],
+        "received": len(receiver.ids),
+        "distinct_webhook_ids": len(set(receiver.ids)),
+        "duplicates": len(receiver.ids) - len(set(receiver.ids)),
+        "delivered": after.get("delivered", 0),
+        "lost": events - len(set(receiver.ids)),
+        "opening_seconds": round(opening, 1),
+        "catch_up_seconds": round(catch_up, 1),
+    }
+
+
+def send_webhooks_sweep() -> None:
+    from config.celery import app
+
+    app.send_task("core.webhooks_deliver")
+
+
 def _storm_orders() -> dict[str, int]:
     """The drill's orders with their number of lines (3 when complete)."""
     from django.db.models import Count
@@ -505,7 +624,7 @@ def _storm_orders() -> dict[str, int]:
 def reset() -> None:
     from django.core.management import call_command
 
-    from core.models import ApiClient
+    from core.models import ApiClient, WebhookEvent
     from customers.models import Customer, Order
     from feedback.models import FeedbackItem
     from reviews.models import Review
@@ -517,7 +636,8 @@ def reset() -> None:
     Review.objects.all().delete()
     Order.objects.filter(external_id__startswith="DRILL-").delete()
     Customer.objects.filter(external_id__startswith="DRILL-").delete()
-    ApiClient.objects.filter(name="drills").delete()
+    ApiClient.objects.filter(name="drills").delete()  # with its webhook endpoints and their deliveries
+    WebhookEvent.objects.all().delete()
 
 
 def verdict(name: str, figures: dict) -> bool:
@@ -533,6 +653,12 @@ def verdict(name: str, figures: dict) -> bool:
             and figures["clear_503_message"]
             and figures["recovered"] == figures["recovery_requests"]
         )
+    elif name == "webhooks":
+        ok = (
+            figures["cases_opened"] == figures["events"] == figures["received"] == figures["delivered"]
+            and figures["lost"] == 0
+            and figures["duplicates"] == 0
+        )
     else:
         ok = figures["lost"] == 0 and figures["duplicates"] == 0 and figures.get("errors", 0) == 0
     return ok
@@ -540,7 +666,7 @@ def verdict(name: str, figures: dict) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="redis,worker,database")
+    parser.add_argument("--only", default="redis,worker,database,webhooks")
     parser.add_argument("--json", help="Also write the figures to this file.")
     args = parser.parse_args()
 
@@ -551,7 +677,12 @@ def main() -> int:
 
     django.setup()
     reset()
-    drills = {"redis": drill_redis_down, "worker": drill_worker_killed, "database": drill_database_lost}
+    drills = {
+        "redis": drill_redis_down,
+        "worker": drill_worker_killed,
+        "database": drill_database_lost,
+        "webhooks": drill_webhooks_receiver_down,
+    }
     figures, ok = {}, True
     for name in args.only.split(","):
         redis, web = Redis(), Web()

@@ -333,6 +333,8 @@ REVIEWS_BAYES_PRIOR_MEAN = env.float("REVIEWS_BAYES_PRIOR_MEAN", default=3.5)
 # Social webhooks: requests signed longer ago than this are refused (replays).
 # Outbound webhooks: events committed within this many milliseconds wake the sender once.
 WEBHOOKS_HANDOVER_DELAY_MS = env.int("WEBHOOKS_HANDOVER_DELAY_MS", default=200)
+# The first retry of a failed delivery; each next one waits four times longer (at most 12 h).
+WEBHOOKS_RETRY_FIRST_SECONDS = env.int("WEBHOOKS_RETRY_FIRST_SECONDS", default=10)
 SOCIAL_WEBHOOK_MAX_AGE_SECONDS = env.int("SOCIAL_WEBHOOK_MAX_AGE_SECONDS", default=300)
 # After a secret rotation the previous secret stays valid this long.
 SOCIAL_SECRET_ROTATION_GRACE_HOURS = env.int("SOCIAL_SECRET_ROTATION_GRACE_HOURS", default=24)
