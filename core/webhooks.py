@@ -262,7 +262,12 @@ def _deliveries_claim(*, now: datetime, skip_endpoints: set[int], limit: int) ->
     with transaction.atomic():
         claimed = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now, endpoint__is_active=True)
+            .filter(
+                status=WebhookDelivery.Status.PENDING,
+                next_attempt_at__lte=now,
+                endpoint__is_active=True,
+                endpoint__client__is_active=True,
+            )
             .exclude(endpoint_id__in=skip_endpoints)
             .select_related("event", "endpoint")
             .order_by("next_attempt_at", "pk")[:limit]
@@ -409,8 +414,3 @@ def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, user=None) -> s
     endpoint.save(update_fields=["secret"])
     audit("webhook_endpoint.rotate_secret", endpoint, actor=user, summary=endpoint.url)
     return endpoint.secret
-
-
-def webhook_endpoint_reactivated(endpoint: WebhookEndpoint) -> None:
-    """Staff switched an endpoint back on: it starts with a clean record."""
-    endpoint.disabled_at, endpoint.failing_since = None, None

@@ -140,6 +140,19 @@ def test_an_endpoint_gets_no_events_its_api_client_may_not_read(receiver):
     assert receiver.requests == [] and WebhookDelivery.objects.count() == 0
 
 
+def test_a_switched_off_api_client_is_sent_nothing_even_what_was_waiting(receiver):
+    endpoint = endpoint_for(receiver.url)
+    open_case(subject="Antes")
+    webhooks.events_fan_out()  # its delivery is waiting
+    endpoint.client.is_active = False
+    endpoint.client.save()
+    open_case(subject="Después")
+
+    webhooks.webhooks_dispatch()
+
+    assert receiver.requests == [] and WebhookDelivery.objects.count() == 1
+
+
 def test_an_endpoint_added_later_does_not_receive_older_events(receiver):
     first = endpoint_for(receiver.url, created_at=T0 - timedelta(days=30))
     open_case(now=T0)
