@@ -32,6 +32,8 @@ from django.utils import timezone, translation
 
 from analytics import metrics, selectors
 from analytics.models import AlertEpisode, AlertRule
+from core.models import WebhookEventType
+from core.webhooks import iso, webhook_event_record
 from feedback.models import FeedbackItem
 from support import notify
 
@@ -105,6 +107,10 @@ def alerts_check(*, now: datetime | None = None) -> int:
             try:
                 with transaction.atomic():
                     open_episode = AlertEpisode.objects.create(rule=rule, started_at=now, value=value)
+                    # with the episode that makes it happen once
+                    webhook_event_record(
+                        WebhookEventType.ALERT_FIRED, lambda episode=open_episode: alert_fired_data(episode), now=now
+                    )
             except IntegrityError:
                 continue  # another run opened it a moment ago
         elif not firing and open_episode is not None:
@@ -116,6 +122,20 @@ def alerts_check(*, now: datetime | None = None) -> int:
             open_episode.save(update_fields=["notified_at"])
             announced += 1
     return announced
+
+
+def alert_fired_data(episode: AlertEpisode) -> dict:
+    """The data of alert.fired events (version 1)."""
+    rule = episode.rule
+    return {
+        "episode_id": episode.pk,
+        "rule": {"id": rule.pk, "name": rule.name, "kind": rule.kind},
+        "value": episode.value,
+        "threshold": rule.threshold if rule.kind in (AlertRule.Kind.NPS_BELOW, AlertRule.Kind.CSAT_BELOW) else None,
+        "topic": rule.topic.slug if rule.topic_id else None,
+        "channel": rule.channel or None,
+        "started_at": iso(episode.started_at),
+    }
 
 
 def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:

@@ -1,7 +1,11 @@
+import base64
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditEvent(models.Model):
@@ -96,6 +100,19 @@ class ApiClient(models.Model):
     token_digest = models.CharField(max_length=64, editable=False)
     scopes = models.JSONField(_("scopes"), default=list, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # who answers for the shop system: told by email when one of its webhook endpoints is disabled
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+        help_text=_("Told by email, in the language below, when a webhook endpoint of this client is disabled."),
+    )
+    owner_language = models.CharField(
+        _("owner's language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
 
@@ -109,3 +126,148 @@ class ApiClient(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class WebhookEventType(models.TextChoices):
+    FEEDBACK_CREATED = "feedback.created", _("Feedback received")
+    FEEDBACK_ANALYSED = "feedback.analysed", _("Feedback analysed")
+    CASE_CREATED = "case.created", _("Case opened")
+    CASE_UPDATED = "case.updated", _("Case updated")
+    CASE_SLA_WARNING = "case.sla_warning", _("Case about to breach a target")
+    CASE_SLA_BREACHED = "case.sla_breached", _("Case breached a target")
+    SURVEY_ANSWERED = "survey.answered", _("Survey answered")
+    REVIEW_PUBLISHED = "review.published", _("Review published")
+    ALERT_FIRED = "alert.fired", _("Alert fired")
+
+
+def webhook_secret_new() -> str:
+    """A signing secret in the Standard Webhooks form: "whsec_" and 24 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of an API client's system that is told what happens in Voz (core.webhooks).
+
+    Requests are signed with `secret` per the Standard Webhooks specification. An endpoint that
+    keeps failing is switched off (disabled_at says when and why it is off).
+    """
+
+    client = models.ForeignKey(
+        ApiClient, on_delete=models.CASCADE, related_name="webhook_endpoints", verbose_name=_("API client")
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    events = models.JSONField(
+        _("events"), default=list, blank=True, help_text=_("Leave every box empty to receive every event.")
+    )
+    secret = models.CharField(_("signing secret"), max_length=80, default=webhook_secret_new, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # since when every attempt has failed (empty once one succeeds): three days of it disable the endpoint
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True, editable=False)
+    disabled_at = models.DateTimeField(_("disabled automatically"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["client__name", "url"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event_type: str) -> bool:
+        return not self.events or event_type in self.events
+
+
+class WebhookEvent(models.Model):
+    """The outbox: something that happened, written in the same transaction as the change itself.
+
+    `data` is what the event says, frozen when it happened; `msg_id` is the webhook-id every
+    endpoint receives it under, however often it is sent. The dispatcher gives it one delivery per
+    endpoint that wanted it (fanned_out_at).
+    """
+
+    msg_id = models.CharField(_("webhook id"), max_length=80, unique=True)
+    event_type = models.CharField(_("event"), max_length=40, choices=WebhookEventType.choices)
+    data = models.JSONField(_("data"))
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    fanned_out_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        default_permissions = ()
+        indexes = [
+            models.Index(
+                fields=["id"], name="webhook_event_not_fanned_out", condition=models.Q(fanned_out_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.msg_id}"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: sent until the endpoint answers 2xx, or for at least a day."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("webhook delivery", "pending")
+        DELIVERED = "delivered", pgettext_lazy("webhook delivery", "delivered")
+        FAILED = "failed", pgettext_lazy("webhook delivery", "failed")
+
+    event = models.ForeignKey(
+        WebhookEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # attempts since the first try or the last Redeliver: the backoff and the retry window follow them
+    tries = models.PositiveIntegerField(default=0)
+    first_try_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    last_latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
+    last_error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-pk"]
+        default_permissions = ("view",)
+        permissions = [("redeliver_webhookdelivery", _("Can redeliver a webhook"))]
+        constraints = [models.UniqueConstraint(fields=["event", "endpoint"], name="webhook_delivery_once_per_endpoint")]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event.event_type} → {self.endpoint.url}"
+
+
+class WebhookAttempt(models.Model):
+    """One request to an endpoint and how it went: the delivery log."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("delivery")
+    )
+    at = models.DateTimeField(_("when"))
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(_("latency (ms)"))
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
+        ordering = ["-at", "-pk"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error[:40]}"

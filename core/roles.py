@@ -71,12 +71,14 @@ MANAGER_SETTINGS = [
 MANAGER_EXTRA = {
     "analytics.view_dashboards",
     "support.view_all_cases",
+    # sending a webhook again under its own id is harmless to a receiver that drops repeats
+    "core.redeliver_webhookdelivery",
     *(f"{app}.{action}_{model}" for app, model in MANAGER_SETTINGS for action in ("add", "change", "delete", "view")),
 }
 
 # The keys to the API stay with the admins, like the staff accounts: core is a project app for the
-# reads managers get, but its API clients are not.
-ADMIN_ONLY = {"core.view_apiclient"}
+# reads managers get, but its API clients and their webhook endpoints (with signing secrets) are not.
+ADMIN_ONLY = {"core.view_apiclient", "core.view_webhookendpoint"}
 
 
 def roles_sync() -> None:

@@ -15,13 +15,17 @@ worker, a Redis server of its own (so stopping it touches nothing else) and Post
              come due. Once it is back, the sweeps hand them to a worker: 200 follow-up questions and
              200 invitations reach the mail server, none twice, even though the sweeps run twice and
              every follow-up message is delivered a second time.
+5. webhooks: a shop's webhook receiver is down while 500 reviews are published through the API
+             (for the first half Redis is down too). Once it is back, every review.published event
+             reaches it, and none twice by webhook-id.
 
-Usage: .venv/bin/python drills/run.py [--only redis,worker,database,followups] [--json figures.json]
+Usage: .venv/bin/python drills/run.py [--only redis,worker,database,followups,webhooks] [--json figures.json]
 Exits non-zero if a drill loses, duplicates or half-writes anything. Stops by itself.
 """
 
 import argparse
 import http.client
+import http.server
 import json
 import os
 import shutil
@@ -61,6 +65,8 @@ ENV = {
     # the follow-up and invitation sweeps take everything unsent at once, not what waited 5 minutes
     "SUPPORT_FOLLOWUP_SWEEP_MINUTES": "0",
     "SURVEY_UNSENT_SWEEP_MINUTES": "0",
+    # a failed webhook is retried after 1 s, 4 s, 16 s… instead of 10 s, 40 s, 160 s…
+    "WEBHOOKS_RETRY_FIRST_SECONDS": "1",
 }
 os.environ.update({key: ENV[key] for key in ENV if key not in ("PATH",)})
 
@@ -129,7 +135,8 @@ class Web:
 
 
 class Worker:
-    def __init__(self, **env: str) -> None:
+    def __init__(self, queues: str = "celery,nlp", **env: str) -> None:
+        self.queues = queues
         self.process: subprocess.Popen | None = None
         self.env = {**ENV, **env}
 
@@ -144,7 +151,7 @@ class Worker:
                 "config",
                 "worker",
                 "-Q",
-                "celery,nlp",
+                self.queues,
                 "--concurrency",
                 "1",
                 "--without-heartbeat",
@@ -500,6 +507,123 @@ def drill_database_lost(redis: Redis, web: Web, seconds: float = 8.0) -> dict:
     }
 
 
+class Receiver:
+    """A shop's webhook receiver on 127.0.0.1: when down, nothing listens on its port (connections
+    are refused); when up, it answers 204 and records every webhook-id it gets."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.ids: list[str] = []
+        self.server: http.server.ThreadingHTTPServer | None = None
+
+    def start(self) -> None:
+        ids = self.ids
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                ids.append(self.headers["webhook-id"])
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+def webhook_counts() -> dict[str, int]:
+    from django.db import connection
+    from django.db.models import Count
+
+    from core.models import WebhookAttempt, WebhookDelivery, WebhookEvent
+
+    connection.close_if_unusable_or_obsolete()
+    return {
+        "events": WebhookEvent.objects.filter(event_type="review.published").count(),
+        **{status: n for status, n in WebhookDelivery.objects.values_list("status").annotate(n=Count("pk")).order_by()},
+        "failed_attempts": WebhookAttempt.objects.exclude(status_code=204).count(),
+    }
+
+
+def drill_webhooks_receiver_down(redis: Redis, web: Web, events: int = 500, batch: int = 50) -> dict:
+    print("Drill 4 — a webhook receiver down while reviews are published, then back", flush=True)
+    from core.api_clients import api_client_create
+    from core.models import Scope, WebhookEndpoint
+
+    source = "drill-webhooks"
+    receiver = Receiver()
+    client, secret = api_client_create(name="drills", scopes=[Scope.FEEDBACK_READ, Scope.FEEDBACK_WRITE])
+    url = f"http://127.0.0.1:{receiver.port}/voz"
+    WebhookEndpoint.objects.create(client=client, url=url, events=["review.published"])
+    web.start()
+    # the reviews' analysis is another drill's business: their NLP batches wait in Redis
+    worker = Worker(queues="celery")
+
+    def publish(start: int) -> tuple[int, int]:
+        items = [review(source, n) for n in range(start, start + batch)]
+        status, body, _t = request(web.port, "POST", "/api/v1/reviews/bulk/", secret, {"items": items})
+        return status, sum(1 for result in body.get("results", []) if result.get("status") == "created")
+
+    try:
+        step(f"receiver and Redis down; {events // 2} reviews sent in batches of {batch}")
+        sending = time.monotonic()
+        results = in_threads(list(range(0, events // 2, batch)), publish, threads=2)
+        during_redis = webhook_counts()
+        redis.start()
+        worker.start()
+        step(f"Redis and the worker back, receiver still down; {events - events // 2} more reviews")
+        results += in_threads(list(range(events // 2, events, batch)), publish, threads=2)
+        sending = time.monotonic() - sending
+        send_webhooks_sweep()
+        wait_until(lambda: webhook_counts()["failed_attempts"] > 0, 30)  # the worker found it down
+        while_down = webhook_counts()
+        receiver.start()
+        step("receiver back; beat's run (sent by hand, as beat would every minute) sends what waited")
+        started = time.monotonic()
+
+        def all_delivered() -> bool:
+            send_webhooks_sweep()
+            return webhook_counts().get("delivered", 0) >= events
+
+        wait_until(all_delivered, 120, interval=1)
+        catch_up = time.monotonic() - started
+        time.sleep(2)  # anything sent twice would arrive now
+        after = webhook_counts()
+    finally:
+        receiver.stop()
+        worker.stop()
+        web.stop()
+        redis.stop()
+    return {
+        "reviews_published": sum(created for status, created in results if status == 200),
+        "events": after["events"],
+        "events_while_redis_down": during_redis["events"],
+        "deliveries_while_redis_down": sum(during_redis.get(s, 0) for s in ("pending", "delivered", "failed")),
+        "failed_attempts_while_receiver_down": while_down["failed_attempts"],
+        "received": len(receiver.ids),
+        "distinct_webhook_ids": len(set(receiver.ids)),
+        "duplicates": len(receiver.ids) - len(set(receiver.ids)),
+        "delivered": after.get("delivered", 0),
+        "lost": events - len(set(receiver.ids)),
+        "sending_seconds": round(sending, 1),
+        "catch_up_seconds": round(catch_up, 1),
+    }
+
+
+def send_webhooks_sweep() -> None:
+    from config.celery import app
+
+    app.send_task("core.webhooks_deliver")
+
+
 def _storm_orders() -> dict[str, int]:
     """The drill's orders with their number of lines (3 when complete)."""
     from django.db.models import Count
@@ -649,7 +773,7 @@ def _mailed(outbox: Path) -> list[tuple[str, str]]:
 def reset() -> None:
     from django.core.management import call_command
 
-    from core.models import ApiClient
+    from core.models import ApiClient, WebhookEvent
     from customers.models import Customer, Order
     from feedback.models import FeedbackItem
     from reviews.models import Review
@@ -661,7 +785,8 @@ def reset() -> None:
     Review.objects.all().delete()
     Order.objects.filter(external_id__startswith="DRILL-").delete()
     Customer.objects.filter(external_id__startswith="DRILL-").delete()
-    ApiClient.objects.filter(name="drills").delete()
+    ApiClient.objects.filter(name="drills").delete()  # with its webhook endpoints and their deliveries
+    WebhookEvent.objects.all().delete()
 
 
 def verdict(name: str, figures: dict) -> bool:
@@ -686,6 +811,12 @@ def verdict(name: str, figures: dict) -> bool:
             and figures["followups_sent_while_redis_down"] == 0
             and figures["invitations_pending_while_redis_down"] == figures["invitations"]
         )
+    elif name == "webhooks":
+        ok = (
+            figures["reviews_published"] == figures["events"] == figures["received"] == figures["delivered"]
+            and figures["lost"] == 0
+            and figures["duplicates"] == 0
+        )
     else:
         ok = figures["lost"] == 0 and figures["duplicates"] == 0 and figures.get("errors", 0) == 0
     return ok
@@ -693,7 +824,7 @@ def verdict(name: str, figures: dict) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="redis,worker,database,followups")
+    parser.add_argument("--only", default="redis,worker,database,followups,webhooks")
     parser.add_argument("--json", help="Also write the figures to this file.")
     args = parser.parse_args()
 
@@ -709,6 +840,7 @@ def main() -> int:
         "worker": drill_worker_killed,
         "database": drill_database_lost,
         "followups": drill_followups_after_outage,
+        "webhooks": drill_webhooks_receiver_down,
     }
     figures, ok = {}, True
     for name in args.only.split(","):

@@ -7,6 +7,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.bulk import UpsertResult
+from core.models import WebhookEventType
+from core.webhooks import iso, webhook_events_record
 from customers.models import Customer, Order
 from feedback.models import FeedbackItem, InboundMessage
 from feedback.pipeline import feedback_analysis_enqueue
@@ -39,14 +41,18 @@ def feedback_items_upsert(*, link: str, items: list[FeedbackItem]) -> list[Feedb
     from core.changes import Source, changes_record
 
     # A reworded item leaves the analysed set until it is analysed again: its old day changes too.
-    previous_days = FeedbackItem.objects.filter(
-        **{f"{link}_id__in": [getattr(item, f"{link}_id") for item in items]}
-    ).values_list("received_at", flat=True)
-    changes_record(Source.FEEDBACK, [*previous_days, *(item.received_at for item in items)])
+    previous = dict(
+        FeedbackItem.objects.filter(**{f"{link}_id__in": [getattr(item, f"{link}_id") for item in items]}).values_list(
+            f"{link}_id", "received_at"
+        )
+    )
+    changes_record(Source.FEEDBACK, [*previous.values(), *(item.received_at for item in items)])
     saved = FeedbackItem.objects.bulk_create(
         items, update_conflicts=True, unique_fields=[link], update_fields=SOURCE_FIELDS + list(ANALYSIS_RESET)
     )
     feedback_analysis_enqueue([item.pk for item in saved])
+    created = [item for item in saved if getattr(item, f"{link}_id") not in previous]
+    webhook_events_record(WebhookEventType.FEEDBACK_CREATED, lambda: feedback_created_data(created))
     return saved
 
 
@@ -201,3 +207,30 @@ def _feedback_item_of(message: InboundMessage) -> FeedbackItem:
         source=message.source,
         page_url=message.url[:500],
     )
+
+
+def feedback_created_data(items: Sequence[FeedbackItem]) -> list[dict]:
+    """The data of feedback.created events (version 1): the shop's own feedback, not a rival's.
+
+    surveys.services writes the same shape for survey comments in SQL; a test holds them together.
+    """
+    items = [item for item in items if item.brand_id is None]
+    customers = dict(
+        Customer.objects.filter(pk__in={i.customer_id for i in items if i.customer_id}).values_list("pk", "external_id")
+    )
+    orders = dict(
+        Order.objects.filter(pk__in={i.order_id for i in items if i.order_id}).values_list("pk", "external_id")
+    )
+    return [
+        {
+            "id": item.pk,
+            "channel": item.channel,
+            "source": item.source,
+            "text": item.text,
+            "language": item.language,
+            "received_at": iso(item.received_at),
+            "customer": customers.get(item.customer_id),
+            "order": orders.get(item.order_id),
+        }
+        for item in items
+    ]

@@ -12,7 +12,9 @@ from core.audit import audit
 from core.bulk import UpsertResult
 from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
+from core.models import WebhookEventType
 from core.queueing import enqueue
+from core.webhooks import iso, webhook_events_record
 from customers.models import Customer, Order, Product
 from feedback.models import FeedbackItem
 from feedback.services import feedback_items_upsert
@@ -221,15 +223,41 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
                 "updated_at",
             ],
         )
+        published = []
         for (index, _, review), stored in zip(rows, saved, strict=True):
-            created = (review.source, review.external_id) not in existing
-            results[index] = UpsertResult("created" if created else "updated", stored)
+            previous = existing.get((review.source, review.external_id))
+            results[index] = UpsertResult("updated" if previous else "created", stored)
+            if review.status == Review.Status.PUBLISHED and (previous is None or previous.status != review.status):
+                published.append(stored)
+        webhook_events_record(WebhookEventType.REVIEW_PUBLISHED, lambda: review_published_data(published), now=now)
         _feedback_items_for_reviews([stored for (_, changed, _), stored in zip(rows, saved, strict=True) if changed])
         changes_record(
             Source.REVIEWS,
             [review.created_at for review in existing.values()] + [review.created_at for _, _, review in rows],
         )
     return results  # type: ignore[return-value]
+
+
+def review_published_data(reviews: Sequence[Review]) -> list[dict]:
+    """The data of review.published events (version 1): the shop's own reviews, as shown in public."""
+    reviews = [review for review in reviews if review.brand_id is None]
+    skus = dict(Product.objects.filter(pk__in={r.product_id for r in reviews if r.product_id}).values_list("pk", "sku"))
+    return [
+        {
+            "id": review.pk,
+            "source": review.source,
+            "external_id": review.external_id,
+            "product_sku": skus.get(review.product_id),
+            "rating": review.rating,
+            "title": review.title,
+            "body": review.body,
+            "author_name": review.author_name,
+            "language": review.language,
+            "is_verified_buyer": review.is_verified_buyer,
+            "created_at": iso(review.created_at),
+        }
+        for review in reviews
+    ]
 
 
 def _feedback_items_for_reviews(reviews: list[Review]) -> None:
@@ -258,9 +286,12 @@ def review_moderate(*, review: Review, status: str, reason: str = "", user=None)
     if status not in Review.Status.values:
         raise ApplicationError(f"Unknown status {status!r}.", extra={"status": ["Not a valid choice."]})
     review = Review.objects.select_for_update().get(pk=review.pk)
+    was_published = review.status == Review.Status.PUBLISHED
     review.status, review.moderation_reason, review.moderated_by = status, reason, user
     review.save(update_fields=["status", "moderation_reason", "moderated_by", "updated_at"])
     changes_record(Source.REVIEWS, [review.created_at])
+    if status == Review.Status.PUBLISHED and not was_published:
+        webhook_events_record(WebhookEventType.REVIEW_PUBLISHED, lambda: review_published_data([review]))
     audit("review.moderate", review, actor=user, people_only=True, details={"status": status, "reason": reason})
     return review
 

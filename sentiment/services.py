@@ -11,7 +11,9 @@ from django.utils import timezone
 from core.audit import audit
 from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
+from core.models import WebhookEventType
 from core.prepared import execute_prepared, insert_columns
+from core.webhooks import iso, webhook_events_record
 from feedback.models import FeedbackItem, Sentiment
 from feedback.pipeline import feedback_analysed_announce, feedback_analysis_enqueue
 from sentiment import selectors
@@ -91,7 +93,16 @@ def feedback_analyse_batch(*, ids: Sequence[int], force: bool = False) -> int:
             item.pk: item
             for item in FeedbackItem.objects.select_for_update()
             .filter(pk__in=[item.pk for item in items])
-            .only("pk", "text", "language", "analysis_status", "model_version", "taxonomy_version", "received_at")
+            .only(
+                "pk",
+                "text",
+                "language",
+                "analysis_status",
+                "model_version",
+                "taxonomy_version",
+                "received_at",
+                "brand_id",
+            )
         }
         to_write: list[tuple[FeedbackItem, TextAnalysis | None]] = []
         for item, result in zip(items, results, strict=True):
@@ -106,7 +117,28 @@ def feedback_analyse_batch(*, ids: Sequence[int], force: bool = False) -> int:
         changes_record(Source.FEEDBACK, [item.received_at for item, _result in to_write])
         analysed_ids = [item.pk for item, result in to_write if result is not None]
         feedback_analysed_announce(analysed_ids)
+        webhook_events_record(WebhookEventType.FEEDBACK_ANALYSED, lambda: feedback_analysed_data(to_write), now=now)
     return len(to_write)
+
+
+def feedback_analysed_data(analysed: Sequence[tuple[FeedbackItem, TextAnalysis | None]]) -> list[dict]:
+    """The data of feedback.analysed events (version 1), for the shop's own feedback."""
+    return [
+        {
+            "id": item.pk,
+            "language": result.language,
+            "sentiment": {
+                "label": result.label,
+                "score": float(result.score),
+                "confidence": float(result.confidence),
+            },
+            "topics": [{"slug": topic.slug, "sentiment": topic.label} for topic in result.topics],
+            "model_version": item.model_version,
+            "analysed_at": iso(item.analysed_at),
+        }
+        for item, result in analysed
+        if result is not None and item.brand_id is None
+    ]
 
 
 def _analyse_tolerating_bad_items(analyzer, items: list[FeedbackItem]) -> list[TextAnalysis | None]:

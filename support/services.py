@@ -11,6 +11,8 @@ from django.utils.translation import gettext
 from core.audit import audit
 from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
+from core.models import WebhookEventType
+from core.webhooks import iso, webhook_event_record
 from feedback.models import FeedbackItem
 from support import business_time, notify, sla
 from support.models import (
@@ -283,6 +285,7 @@ def case_followup_answer(*, case: Case, score: int, now: datetime | None = None)
     case.followup_score = score
     case.save(update_fields=["followup_score"])
     _event(case, "followup_answered", at=now, score=score)
+    _announce(case, "followup_answered")
     if score > FOLLOWUP_UNHAPPY_AT_MOST:
         return case
     reopen_within = timedelta(days=settings.SUPPORT_FOLLOWUP_REOPEN_DAYS)
@@ -322,7 +325,35 @@ def _case_open_follow_on(case: Case, *, score: int, now: datetime) -> Case:
     _event(follow_on, "opened_from_followup", at=now, previous_case=case.pk, score=score)
     _event(case, "follow_on_opened", at=now, new_case=follow_on.pk, score=score)
     case_sla_refresh(follow_on, now=now)
+    _announce(follow_on)
     return follow_on
+
+
+def case_webhook_data(case: Case) -> dict:
+    """A case as webhook events tell it (version 1): what the cases API lists, by reference."""
+    return {
+        "id": case.pk,
+        "subject": case.subject,
+        "status": case.status,
+        "priority": case.priority,
+        "channels": list(case.channels),
+        "customer": case.customer.external_id if case.customer_id else None,
+        "team": case.team.slug if case.team_id else None,
+        "assignee": case.assignee.get_username() if case.assignee_id else None,
+        "opened_at": iso(case.opened_at),
+        "first_response_at": iso(case.first_response_at),
+        "resolved_at": iso(case.resolved_at),
+        "closed_at": iso(case.closed_at),
+        "sla_due_at": iso(case.sla_due_at),
+    }
+
+
+def _announce(case: Case, change: str = "") -> None:
+    """case.created (no change named) or case.updated, with the case as it is after the change."""
+    if change:
+        webhook_event_record(WebhookEventType.CASE_UPDATED, lambda: {**case_webhook_data(case), "change": change})
+    else:
+        webhook_event_record(WebhookEventType.CASE_CREATED, lambda: case_webhook_data(case))
 
 
 def _event(case: Case, kind: str, actor=None, *, at: datetime | None = None, **data) -> None:
@@ -413,6 +444,9 @@ def cases_open_for_feedback(*, ids: Sequence[int], now: datetime | None = None) 
         touched[case.pk] = case
     for case in opened:
         notify.case_opened_announce(case=case, now=now)
+    opened_ids = {case.pk for case in opened}
+    for case in touched.values():
+        _announce(case, "" if case.pk in opened_ids else "complaint_attached")
     return list(touched.values())
 
 
@@ -453,6 +487,7 @@ def case_open_manual(
     _event(case, "opened_by_hand", actor, at=now)
     case_sla_refresh(case, now=now)
     notify.case_opened_announce(case=case, actor=actor, now=now)
+    _announce(case)
     return case
 
 
@@ -505,6 +540,7 @@ def case_reply(*, case: Case, text: str, author, now: datetime | None = None) ->
     case.save()
     _event(case, "replied", author, at=now, message=message.pk)
     case_sla_refresh(case, now=now)
+    _announce(case, "replied")
     transaction.on_commit(lambda: _enqueue("case_reply_email", message.pk))
     return message
 
@@ -535,6 +571,7 @@ def case_customer_message(*, case: Case, text: str, now: datetime | None = None)
     case.awaiting_response_since = case.awaiting_response_since or now
     case.save()
     case_sla_refresh(case, now=now)
+    _announce(case, "customer_message")
     return message
 
 
@@ -578,6 +615,7 @@ def case_set_status(*, case: Case, status: str, actor=None, now: datetime | None
     case.status = status
     case.save()
     case_sla_refresh(case, now=now)
+    _announce(case, "status")
     return case
 
 
@@ -592,6 +630,7 @@ def case_set_priority(*, case: Case, priority: str, actor) -> Case:
     case.policy = sla_policy_for(priority=priority, channels=case.channels, team=case.team)
     case.save()
     case_sla_refresh(case)
+    _announce(case, "priority")
     return case
 
 
@@ -611,6 +650,7 @@ def case_assign(*, case: Case, assignee=None, team: Team | None = None, actor=No
         case.policy = sla_policy_for(priority=case.priority, channels=case.channels, team=team)
     case.save()
     case_sla_refresh(case)
+    _announce(case, "assigned")
     return case
 
 
@@ -648,6 +688,18 @@ def sla_check(*, now: datetime | None = None) -> int:
                         case=case, target=state.name, kind=kind, due_at=state.due_at or now, sent_at=now
                     )
                     notify.sla_notice_announce(notice=notice, now=now)
+                    # with the notice that makes it happen once
+                    webhook_event_record(
+                        WebhookEventType.CASE_SLA_BREACHED
+                        if kind == SLANotice.Kind.BREACH
+                        else WebhookEventType.CASE_SLA_WARNING,
+                        lambda case=case, state=state: {
+                            "case": case_webhook_data(case),
+                            "target": state.name,
+                            "due_at": iso(state.due_at),
+                        },
+                        now=now,
+                    )
             except IntegrityError:
                 continue  # already announced
             _event(case, f"sla_{kind}", target=state.name)

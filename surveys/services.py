@@ -18,9 +18,11 @@ from core.exceptions import ApplicationError
 from core.mail_threading import message_id, reply_address
 from core.prepared import Statement, fetchone_prepared, statements_run
 from core.queueing import enqueue
+from core.webhooks import webhooks_deliver_after_commit
 from customers.models import Customer, Order
 from feedback.pipeline import feedback_analysis_enqueue
 from surveys.comments import feedback_items_statement
+from surveys.events import comments_created_statement, survey_answered_statement
 from surveys.models import Answer, Invitation, Question, Response, Survey
 
 logger = logging.getLogger(__name__)
@@ -599,11 +601,22 @@ def _response_store(invitation, kept, questions, language, user_agent, now) -> R
     if has_comments:
         statements.append(feedback_items_statement(invitation=invitation, user_agent=response.user_agent))
     statements.append(changes_statement(Source.ANSWERS, [now]))
+    statements.append(
+        survey_answered_statement(invitation=invitation, answers=kept, questions=by_id, language=language, now=now)
+    )
+    if has_comments:
+        statements.append(
+            comments_created_statement(
+                invitation=invitation, user_agent=response.user_agent, language=language, now=now
+            )
+        )
     returned = statements_run(*statements)
     ((response.pk,),) = returned[1]
     response._state.adding, response._state.db = False, connection.alias
+    events = returned[-1] + (returned[-2] if has_comments else [])
+    webhooks_deliver_after_commit([event_id for (event_id,) in events])
     if has_comments:
-        items = returned[-2]  # the change's insert comes last
+        items = returned[3 if answers else 2]  # after the claim, the response and the answers
         feedback_analysis_enqueue([item_id for (item_id,) in items])
     return response
 

@@ -319,6 +319,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.shop_privacy_requests_sweep",
         "schedule": timedelta(minutes=10),
     },
+    # sends due webhooks, including those whose wake-up never reached Redis
+    "core.webhooks_deliver": {
+        "task": "core.webhooks_deliver",
+        "schedule": timedelta(minutes=1),
+    },
     "sentiment.analyse_pending_feedback": {
         "task": "sentiment.tasks.analyse_pending_feedback",
         "schedule": timedelta(minutes=5),
@@ -365,6 +370,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
+    # 3.1: the first version with a "webhooks" section, which documents what Voz POSTs to the shop
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "core.webhook_schema.WEBHOOKS",
     "TITLE": "Voz API",
     "DESCRIPTION": "Voice-of-customer platform for online shops.",
     "VERSION": "1.0.0",
@@ -401,6 +409,10 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "change"
 REVIEWS_BAYES_PRIOR_WEIGHT = env.int("REVIEWS_BAYES_PRIOR_WEIGHT", default=10)
 REVIEWS_BAYES_PRIOR_MEAN = env.float("REVIEWS_BAYES_PRIOR_MEAN", default=3.5)
 # Social webhooks: requests signed longer ago than this are refused (replays).
+# Outbound webhooks: events committed within this many milliseconds wake the sender once.
+WEBHOOKS_HANDOVER_DELAY_MS = env.int("WEBHOOKS_HANDOVER_DELAY_MS", default=200)
+# The first retry of a failed delivery; each next one waits four times longer (at most 12 h).
+WEBHOOKS_RETRY_FIRST_SECONDS = env.int("WEBHOOKS_RETRY_FIRST_SECONDS", default=10)
 SOCIAL_WEBHOOK_MAX_AGE_SECONDS = env.int("SOCIAL_WEBHOOK_MAX_AGE_SECONDS", default=300)
 # After a secret rotation the previous secret stays valid this long.
 SOCIAL_SECRET_ROTATION_GRACE_HOURS = env.int("SOCIAL_SECRET_ROTATION_GRACE_HOURS", default=24)

@@ -59,4 +59,16 @@ def test_a_lost_database_connection_is_a_503_never_half_written_and_recovers(fig
     assert database["lost_after_success"] == 0
     assert database["retried_503_succeeded"] == database["service_unavailable_503"]
     assert database["recovered"] == database["recovery_requests"]
+
+
+def test_a_webhook_receiver_down_for_500_events_gets_each_once_when_it_is_back(figures):
+    webhooks = figures[0]["webhooks"]
+    assert webhooks["reviews_published"] == webhooks["events"] == 500
+    assert webhooks["events_while_redis_down"] == 250 and webhooks["deliveries_while_redis_down"] == 0
+    assert webhooks["failed_attempts_while_receiver_down"] > 0  # it really was down, and was tried
+    assert webhooks["received"] == webhooks["distinct_webhook_ids"] == webhooks["delivered"] == 500
+    assert (webhooks["lost"], webhooks["duplicates"]) == (0, 0)
+
+
+def test_every_drill_passes(figures):
     assert figures[1] == 0
