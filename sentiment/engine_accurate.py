@@ -29,7 +29,7 @@ from sentiment.engine import (
     _summarise,
 )
 from sentiment.language import detect_language
-from sentiment.ml.accurate import TOPICS, AccurateModel, Bundle, topic_clauses
+from sentiment.ml.accurate import TOPICS, AccurateModel, Bundle
 from sentiment.ml.encoder import Encoder
 
 for _name in (
@@ -167,15 +167,33 @@ class AspectsComponent(_BatchComponent):
         model = self.model
         spans, doc_rows, partial, topic_index = [], [], [], []
         plans = []
+        # Which clause a topic is in, when its patterns did not say: every clause of the batch is
+        # scored against every topic in one call.
+        clause_owner, clause_texts = [], []
+        for position, doc in enumerate(docs):
+            lay = doc._.voz_layout
+            if len(lay.clauses) > 1:
+                for start, end, _ in lay.clauses:
+                    clause_owner.append(position)
+                    clause_texts.append(doc[start:end].text)
+        clause_scores = (
+            model.topic_text_scores(model.featurizer.transform(clause_texts, [self.lang] * len(clause_texts)))
+            if clause_texts
+            else np.zeros((0, len(TOPICS)))
+        )
+        first_clause = {}
+        for row, position in enumerate(clause_owner):
+            first_clause.setdefault(position, row)
         for position, doc in enumerate(docs):
             lay: Layout = doc._.voz_layout
             plan = {"topics": [], "sentences": []}
             for slug, _probability in doc._.voz_topics or []:
+                chosen = lay.topic_clauses(slug)
+                if not chosen and slug in TOPICS and len(lay.clauses) > 1:
+                    first = first_clause[position]
+                    scores = clause_scores[first : first + len(lay.clauses), TOPICS.index(slug)]
+                    chosen = [int(np.argmax(scores))]
                 t = TOPICS.index(slug) if slug in TOPICS else None
-                if t is not None:
-                    chosen = topic_clauses(lay, slug, model.topics, model.featurizer, t)
-                else:
-                    chosen = lay.topic_clauses(slug)
                 matches = _matched_words(lay, slug)
                 if len(lay.clauses) <= 1 or not chosen or len(chosen) >= len(lay.clauses):
                     plan["topics"].append((slug, None, matches, chosen))
@@ -286,7 +304,7 @@ class AccurateAnalyzer(Analyzer):
             self.pipelines[lang] = nlp
 
     def analyze(
-        self, texts: list[str], languages: list[str | None] | None = None, batch_size: int = 64
+        self, texts: list[str], languages: list[str | None] | None = None, batch_size: int = 256
     ) -> list[TextAnalysis]:
         languages = languages or [None] * len(texts)
         texts = [text if isinstance(text, str) else "" for text in texts]
