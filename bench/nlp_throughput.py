@@ -30,6 +30,8 @@ from bench.servers import ensure_database  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/voz_bench")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
+# This bench measures the fast tier (the accurate one has bench/nlp_accurate.py).
+os.environ.setdefault("VOZ_NLP_TIER", "fast")
 
 
 def realistic_texts(count: int, seed: int = 7) -> list[tuple[str, str]]:

@@ -130,6 +130,8 @@ class FeedbackItem(models.Model):
     analysis_status = models.CharField(
         _("analysis status"), max_length=10, choices=AnalysisStatus.choices, default=AnalysisStatus.PENDING
     )
+    # Why the analysis of this item failed (after its retries), so staff can see it and re-run it.
+    analysis_error = models.CharField(_("analysis error"), max_length=300, blank=True, default="", db_default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     # The current analysis, copied here so that lists, filters and dashboards need no join;

@@ -145,6 +145,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         "model_version",
         "taxonomy_version",
         "analysed_at",
+        "analysis_error",
         "sentiment_gold",
         "sentiment_corrected_by",
         "sentiment_corrected_at",

@@ -104,6 +104,28 @@ class TopicResult:
 
 
 @dataclass
+class Layout:
+    """Where things are in one doc: sentences, clauses (cut at contrastive connectives) and the
+    token spans each topic's patterns matched."""
+
+    lang: str
+    doc: Doc
+    sentences: list[tuple[int, int]]
+    clauses: list[tuple[int, int, int]]  # start token, end token, sentence index
+    hits: dict[str, list[tuple[int, int]]]
+
+    def topic_clauses(self, slug: str) -> list[int]:
+        chosen = []
+        for start, end in self.hits.get(slug, ()):
+            for index, (c_start, c_end, _) in enumerate(self.clauses):
+                if c_start <= start < c_end or start <= c_start < end:
+                    if index not in chosen:
+                        chosen.append(index)
+                    break
+        return sorted(chosen)
+
+
+@dataclass
 class TextAnalysis:
     language: str
     language_confidence: float
@@ -381,6 +403,19 @@ class Analyzer:
                 )
             )
         return analyses
+
+    def layout(self, lang: str, doc: Doc) -> Layout:
+        sentences = [(sent.start, sent.end) for sent in doc.sents if sent.text.strip()] if len(doc) else []
+        clauses = [
+            (start, end, index)
+            for index, (s_start, s_end) in enumerate(sentences)
+            for start, end in self._clauses(lang, doc, s_start, s_end)
+        ]
+        hits: dict[str, list[tuple[int, int]]] = {}
+        vocab_strings = doc.vocab.strings
+        for match_id, start, end in self._matchers[lang](doc) if len(doc) else ():
+            hits.setdefault(vocab_strings[match_id], []).append((start, end))
+        return Layout(lang, doc, sentences, clauses, hits)
 
     def _clauses(self, lang: str, doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
         cuts = [

@@ -68,8 +68,22 @@ def artifact_path(model: SentimentModel) -> Path:
     return Path(settings.VOZ_MODEL_DIR) / model.artifact
 
 
+TIERS = ("fast", "accurate")
+
+
+def tier_model_path() -> str:
+    """SENTIMENT_MODEL_PATH when set, else the artifact of the tier VOZ_NLP_TIER names."""
+    if settings.SENTIMENT_MODEL_PATH:
+        return str(settings.SENTIMENT_MODEL_PATH)
+    tier = settings.VOZ_NLP_TIER
+    if tier not in TIERS:
+        raise ValueError(f"VOZ_NLP_TIER must be one of {', '.join(TIERS)}, not {tier!r}")
+    return str(settings.SENTIMENT_ACCURATE_MODEL_PATH if tier == "accurate" else settings.SENTIMENT_FAST_MODEL_PATH)
+
+
 def shipped_model_path() -> Path:
-    return Path(settings.SENTIMENT_MODEL_PATH)
+    """The model this release ships for the configured tier."""
+    return Path(tier_model_path())
 
 
 # ---------------------------------------------------------------------------------------

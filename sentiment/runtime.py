@@ -3,7 +3,9 @@ another model becomes active.
 
 Loading the model and building the spaCy pipelines takes a moment and a few hundred MB, so
 it happens lazily on first use in a worker (or in the web process when tasks run eagerly),
-never at import time.
+never at import time. Which analyzer is built follows the artifact: an accurate model gets
+the accurate pipeline (embeddings and heads), a fast one the n-gram pipeline. Which model is
+active is the registry's (sentiment.learning); the one a release ships follows VOZ_NLP_TIER.
 """
 
 import logging
@@ -17,6 +19,8 @@ logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _analyzer: Analyzer | None = None
 
+active_model_path = learning.tier_model_path
+
 
 def topic_specs(topics) -> list[TopicSpec]:
     return [
@@ -29,11 +33,19 @@ def topic_specs(topics) -> list[TopicSpec]:
     ]
 
 
+def build_analyzer(model, topics: list[TopicSpec], taxonomy_version: str) -> Analyzer:
+    if getattr(model, "kind", "fast") == "accurate":
+        from sentiment.engine_accurate import AccurateAnalyzer
+
+        return AccurateAnalyzer(model, topics, taxonomy_version)
+    return Analyzer(model, topics, taxonomy_version)
+
+
 def _active_model():
     """The registry's active model, loaded (cached per path). The shipped one is registered on first use."""
     active = selectors.model_active()
     if active is None or _analyzer is None:
-        # first use in this process: a release may ship a newer model than the one registered
+        # first use in this process: a release (or another tier) may ship a model not yet registered
         learning.model_shipped_register()
         active = selectors.model_active()
     try:
@@ -49,20 +61,17 @@ def get_analyzer() -> Analyzer:
 
     Two small queries per call tell whether the taxonomy changed or another model was
     activated, so an edit or a switch in the admin takes effect on the next batch without
-    restarting any worker.
+    restarting any worker (a switch builds the analyzer anew: the model's kind may differ).
     """
     global _analyzer
     topics = selectors.taxonomy_active()
     version = selectors.taxonomy_version(topics)
     model = _active_model()
     with _lock:
-        if _analyzer is None:
-            _analyzer = Analyzer(model, topic_specs(topics), taxonomy_version=version)
-            return _analyzer
-        if _analyzer.taxonomy_version != version:
+        if _analyzer is None or _analyzer.model_version != model.version:
+            _analyzer = build_analyzer(model, topic_specs(topics), version)
+        elif _analyzer.taxonomy_version != version:
             _analyzer.set_topics(topic_specs(topics), version)
-        if _analyzer.model_version != model.version:
-            _analyzer.set_model(model)
         return _analyzer
 
 

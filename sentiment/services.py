@@ -34,7 +34,10 @@ ITEM_ANALYSIS_FIELDS = [
     "taxonomy_version",
     "analysed_at",
     "analysis_status",
+    "analysis_error",
 ]
+# A text that breaks the analyzer is tried this many times on its own before it is marked failed.
+ITEM_ATTEMPTS = 2
 
 
 def chunked(ids: Sequence[int], size: int) -> Iterable[list[int]]:
@@ -104,7 +107,7 @@ def feedback_analyse_batch(*, ids: Sequence[int], force: bool = False) -> int:
                 "brand_id",
             )
         }
-        to_write: list[tuple[FeedbackItem, TextAnalysis | None]] = []
+        to_write: list[tuple[FeedbackItem, TextAnalysis | str]] = []
         for item, result in zip(items, results, strict=True):
             current = locked.get(item.pk)
             # Gone, or edited since we read it (its new text is queued on its own), or done meanwhile.
@@ -115,13 +118,13 @@ def feedback_analyse_batch(*, ids: Sequence[int], force: bool = False) -> int:
             return 0
         _store_results(to_write, topic_ids, model_version, taxonomy_version, now)
         changes_record(Source.FEEDBACK, [item.received_at for item, _result in to_write])
-        analysed_ids = [item.pk for item, result in to_write if result is not None]
+        analysed_ids = [item.pk for item, result in to_write if not isinstance(result, str)]
         feedback_analysed_announce(analysed_ids)
         webhook_events_record(WebhookEventType.FEEDBACK_ANALYSED, lambda: feedback_analysed_data(to_write), now=now)
     return len(to_write)
 
 
-def feedback_analysed_data(analysed: Sequence[tuple[FeedbackItem, TextAnalysis | None]]) -> list[dict]:
+def feedback_analysed_data(analysed: Sequence[tuple[FeedbackItem, TextAnalysis | str]]) -> list[dict]:
     """The data of feedback.analysed events (version 1), for the shop's own feedback."""
     return [
         {
@@ -137,11 +140,12 @@ def feedback_analysed_data(analysed: Sequence[tuple[FeedbackItem, TextAnalysis |
             "analysed_at": iso(item.analysed_at),
         }
         for item, result in analysed
-        if result is not None and item.brand_id is None
+        if not isinstance(result, str) and item.brand_id is None
     ]
 
 
-def _analyse_tolerating_bad_items(analyzer, items: list[FeedbackItem]) -> list[TextAnalysis | None]:
+def _analyse_tolerating_bad_items(analyzer, items: list[FeedbackItem]) -> list[TextAnalysis | str]:
+    """The analysis of each item, or, for an item that failed every attempt, the reason."""
     texts = [item.text for item in items]
     hints = [_language_hint(item) for item in items]
     try:
@@ -150,25 +154,30 @@ def _analyse_tolerating_bad_items(analyzer, items: list[FeedbackItem]) -> list[T
         # One pathological text must not keep a whole batch pending forever: retry one by one
         # and mark only the culprits as failed.
         logger.exception("Batch analysis failed; analysing %d items one by one", len(items))
-    results: list[TextAnalysis | None] = []
-    for text, hint in zip(texts, hints, strict=True):
-        try:
-            results.append(analyzer.analyze([text], [hint])[0])
-        except Exception:
-            logger.exception("Analysis of one feedback item failed")
-            results.append(None)
+    results: list[TextAnalysis | str] = []
+    for item, text, hint in zip(items, texts, hints, strict=True):
+        reason = ""
+        for _attempt in range(ITEM_ATTEMPTS):
+            try:
+                results.append(analyzer.analyze([text], [hint])[0])
+                break
+            except Exception as error:
+                reason = f"{type(error).__name__}: {error}"[:300]
+        else:
+            logger.error("Analysis of feedback item %s failed %d times: %s", item.pk, ITEM_ATTEMPTS, reason)
+            results.append(reason)
     return results
 
 
 def _store_results(
-    to_write: list[tuple[FeedbackItem, TextAnalysis | None]],
+    to_write: list[tuple[FeedbackItem, TextAnalysis | str]],
     topic_ids: dict[str, int],
     model_version: str,
     taxonomy_version: str,
     now,
 ) -> None:
-    analysed = [(item, result) for item, result in to_write if result is not None]
-    failed = [item for item, result in to_write if result is None]
+    analysed = [(item, result) for item, result in to_write if not isinstance(result, str)]
+    failed = [(item, result) for item, result in to_write if isinstance(result, str)]
     analysed_ids = [item.pk for item, _ in analysed]
 
     if analysed_ids:
@@ -214,8 +223,10 @@ def _store_results(
         item.taxonomy_version = taxonomy_version
         item.analysed_at = now
         item.analysis_status = FeedbackItem.AnalysisStatus.DONE
-    for item in failed:
+        item.analysis_error = ""
+    for item, reason in failed:
         item.analysis_status = FeedbackItem.AnalysisStatus.FAILED
+        item.analysis_error = reason
         item.analysed_at = now
     insert_columns(FeedbackAnalysis, analyses)
     insert_columns(FeedbackTopic, mentions)
@@ -271,6 +282,7 @@ _SQL_TYPES = {
     "taxonomy_version": "text",
     "analysed_at": "timestamptz",
     "analysis_status": "text",
+    "analysis_error": "text",
 }
 
 

@@ -338,10 +338,19 @@ if INBOUND_IMAP_HOST:
 CELERY_TASK_ROUTES = {"sentiment.tasks.*": {"queue": "nlp"}, "feedback.analyse": {"queue": "nlp"}}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 
-# NLP: the sentiment model is trained by `manage.py train_sentiment` and shipped in the repository.
-SENTIMENT_MODEL_PATH = env(
-    "SENTIMENT_MODEL_PATH", default=str(BASE_DIR / "sentiment" / "artifacts" / "sentiment-model.npz")
+# NLP: two tiers, both trained in the repository (`manage.py train_sentiment`, `train_accurate`)
+# and shipped in it. "accurate" (default): sentence embeddings + linear heads, about 30 items/s
+# per worker. "fast": n-gram model, thousands of items/s per core, for very large backfills.
+VOZ_NLP_TIER = env("VOZ_NLP_TIER", default="accurate")
+SENTIMENT_FAST_MODEL_PATH = env(
+    "SENTIMENT_FAST_MODEL_PATH", default=str(BASE_DIR / "sentiment" / "artifacts" / "sentiment-model.npz")
 )
+SENTIMENT_ACCURATE_MODEL_PATH = env(
+    "SENTIMENT_ACCURATE_MODEL_PATH",
+    default=str(BASE_DIR / "sentiment" / "artifacts" / "accurate-1-0f16587e-d981d62808.npz"),
+)
+# The active model, when set, wins over the tier (a model registry points it at another artifact).
+SENTIMENT_MODEL_PATH = env("SENTIMENT_MODEL_PATH", default="")
 # The labelled datasets live beside the project (../shared/data) unless told otherwise.
 SENTIMENT_DATA_DIR = env("SENTIMENT_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data"))
 SENTIMENT_BATCH_SIZE = env.int("SENTIMENT_BATCH_SIZE", default=200)

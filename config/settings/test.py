@@ -52,6 +52,10 @@ CACHES = {
     )
 }
 
+# Most tests only need some analysis to happen; the fast tier keeps the suite quick. The tests of
+# the accurate tier switch to it themselves.
+VOZ_NLP_TIER = env("VOZ_NLP_TIER", default="fast")
+
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -253,3 +253,44 @@ def concat(datasets) -> tuple[list[str], list[str]]:
         texts.extend(ds.texts)
         labels.extend(ds.labels)
     return texts, labels
+
+
+# ---------------------------------------------------------------------------------------
+# In-domain shop texts with topics and aspects (voz_ecommerce_train, the team's written set)
+# ---------------------------------------------------------------------------------------
+WRITTEN_DIR = Path(__file__).resolve().parents[1] / "data" / "written"
+HELD_OUT_SEED = "voz-written-heldout-13"
+HELD_OUT_PERCENT = 20
+
+
+def is_held_out(item_id: str) -> bool:
+    """A fixed fifth of the written texts is kept for the final evaluation only. The rule looks at
+    the id alone, so it does not move when a file grows; the ids are listed in heldout_ids.txt."""
+    import hashlib
+
+    return int(hashlib.sha256(f"{HELD_OUT_SEED}:{item_id}".encode()).hexdigest(), 16) % 100 < HELD_OUT_PERCENT
+
+
+def read_jsonl(path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def load_written(split: str = "train", directory=None) -> list[dict]:
+    """The written set's records; `split` is "train", "heldout" or "all". Each record gets a
+    `source` naming its writer (the file)."""
+    directory = Path(directory or WRITTEN_DIR)
+    out = []
+    for path in sorted(directory.glob("*.jsonl")):
+        name = path.stem
+        for rec in read_jsonl(path):
+            held = is_held_out(rec["id"])
+            if split == "all" or (split == "heldout") == held:
+                out.append({**rec, "source": name})
+    return out
+
+
+def load_voz_train(path=None) -> list[dict]:
+    """voz_ecommerce_train (1,200 texts, three writers: ids a-*, b-*, c-*)."""
+    rows = read_jsonl(data_dir(path) / "voz_ecommerce_train" / "feedback.jsonl")
+    return [{**rec, "source": "voz-" + rec["id"].split("-")[0]} for rec in rows]

@@ -346,6 +346,8 @@ def train_lang(lang: str, texts, labels, config: TrainConfig | None = None) -> t
 # Bundle of languages + artifact I/O
 # ---------------------------------------------------------------------------------------
 class SentimentModel:
+    kind = "fast"
+
     def __init__(self, models: dict[str, LangModel], meta: dict | None = None):
         self.models = models
         self.meta = meta or {}
@@ -409,7 +411,8 @@ class SentimentModel:
 
     @classmethod
     def load(cls, path) -> SentimentModel:
-        with np.load(Path(path), allow_pickle=False) as z:
+        # a path, or a file object (the accurate artifact carries a fast model inside it)
+        with np.load(path if hasattr(path, "read") else Path(path), allow_pickle=False) as z:
             header = json.loads(bytes(z["header"]).decode("utf-8"))
             if header.get("format") != FORMAT_NAME:
                 raise ValueError(f"not a {FORMAT_NAME} artifact: {header.get('format')!r}")
@@ -512,14 +515,27 @@ def train(
     return sm
 
 
-_CACHE: dict[str, SentimentModel] = {}
+_CACHE: dict[str, object] = {}
 
 
-def load_model(path) -> SentimentModel:
-    """Load once per process (e.g. per Celery worker) and reuse."""
+def artifact_format(path) -> str:
+    with np.load(Path(path), allow_pickle=False) as z:
+        return json.loads(bytes(z["header"]).decode("utf-8")).get("format", "")
+
+
+def load_model(path):
+    """Load an artifact once per process (e.g. per Celery worker) and reuse it.
+
+    Dispatches on the artifact's format: the fast n-gram model (`SentimentModel`) or the
+    accurate tier's model (`accurate.AccurateModel`); both expose `.version`."""
     key = str(Path(path).resolve())
     if key not in _CACHE:
-        _CACHE[key] = SentimentModel.load(path)
+        if artifact_format(path) == FORMAT_NAME:
+            _CACHE[key] = SentimentModel.load(path)
+        else:
+            from .accurate import AccurateModel  # imports this module: loaded on demand
+
+            _CACHE[key] = AccurateModel.load(path)
     return _CACHE[key]
 
 

@@ -16,7 +16,7 @@ def default_specs() -> list[TopicSpec]:
 
 @pytest.fixture(scope="module")
 def analyzer() -> Analyzer:
-    return Analyzer(load_model(settings.SENTIMENT_MODEL_PATH), default_specs(), "default")
+    return Analyzer(load_model(settings.SENTIMENT_FAST_MODEL_PATH), default_specs(), "default")
 
 
 def analyse(analyzer, text, lang=None):

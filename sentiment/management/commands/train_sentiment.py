@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--data", default=settings.SENTIMENT_DATA_DIR, help="Folder of the labelled datasets.")
-        parser.add_argument("--output", default=settings.SENTIMENT_MODEL_PATH, help="Where to write the model.")
+        parser.add_argument("--output", default=settings.SENTIMENT_FAST_MODEL_PATH, help="Where to write the model.")
         parser.add_argument(
             "--report", default=None, help="Where to write the report (default: REPORT.md beside the model)."
         )
