@@ -32,11 +32,17 @@ class Command(BaseCommand):
         parser.add_argument("--in-domain-weight", type=float, default=None)
         parser.add_argument("--no-eval", action="store_true", help="Skip the figures (public, held-out, dev).")
         parser.add_argument("--report", default=None, help="Also write the figures to this Markdown file.")
+        parser.add_argument(
+            "--evaluate", default=None, metavar="ARTIFACT", help="Do not train: print the figures of this artifact."
+        )
 
     def handle(self, *args, **options):
         data_path = Path(options["data"])
         if not data_path.is_dir():
             raise CommandError(f"No dataset folder at {data_path}")
+        if options["evaluate"]:
+            self._evaluate(Path(options["evaluate"]), data_path, options)
+            return
         started = time.perf_counter()
         config = accurate.AccurateConfig(seed=options["seed"])
         if options["in_domain_weight"] is not None:
@@ -66,8 +72,10 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"Out-of-fold (leave-one-writer-out) figures: {model.meta['metrics']}")
-        if options["no_eval"]:
-            return
+        if not options["no_eval"]:
+            self._evaluate(path, data_path, options)
+
+    def _evaluate(self, path: Path, data_path: Path, options) -> None:
         from sentiment.engine import TopicSpec
         from sentiment.engine_accurate import AccurateAnalyzer
         from sentiment.taxonomy_default import DEFAULT_TOPICS
