@@ -18,6 +18,7 @@ from sentiment.ml.model import load_model
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _analyzer: Analyzer | None = None
+_registered_path: str | None = None  # the shipped model this process last registered
 
 active_model_path = learning.tier_model_path
 
@@ -43,10 +44,13 @@ def build_analyzer(model, topics: list[TopicSpec], taxonomy_version: str) -> Ana
 
 def _active_model():
     """The registry's active model, loaded (cached per path). The shipped one is registered on first use."""
+    global _registered_path
+    shipped = str(learning.shipped_model_path())
     active = selectors.model_active()
-    if active is None or _analyzer is None:
-        # first use in this process: a release (or another tier) may ship a model not yet registered
+    if active is None or _analyzer is None or shipped != _registered_path:
+        # first use in this process, or the tier changed: a release may ship a model not yet registered
         learning.model_shipped_register()
+        _registered_path = shipped
         active = selectors.model_active()
     try:
         return load_model(learning.artifact_path(active))
@@ -61,18 +65,27 @@ def get_analyzer() -> Analyzer:
 
     Two small queries per call tell whether the taxonomy changed or another model was
     activated, so an edit or a switch in the admin takes effect on the next batch without
-    restarting any worker (a switch builds the analyzer anew: the model's kind may differ).
+    restarting any worker (a switch to a model of the other kind builds the analyzer anew).
     """
     global _analyzer
     topics = selectors.taxonomy_active()
     version = selectors.taxonomy_version(topics)
     model = _active_model()
     with _lock:
-        if _analyzer is None or _analyzer.model_version != model.version:
+        switched = _analyzer is not None and _analyzer.model_version != model.version
+        # the accurate pipeline's components hold their model: another one means another pipeline
+        if _analyzer is None or _kind(_analyzer.model) != _kind(model) or (switched and _kind(model) == "accurate"):
             _analyzer = build_analyzer(model, topic_specs(topics), version)
-        elif _analyzer.taxonomy_version != version:
+            return _analyzer
+        if _analyzer.taxonomy_version != version:
             _analyzer.set_topics(topic_specs(topics), version)
+        if _analyzer.model_version != model.version:
+            _analyzer.set_model(model)
         return _analyzer
+
+
+def _kind(model) -> str:
+    return getattr(model, "kind", "fast")
 
 
 def current_model_version() -> str:
