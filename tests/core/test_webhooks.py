@@ -454,6 +454,11 @@ def test_what_the_services_record_matches_the_documented_payloads(receiver, djan
     support.sla_check(now=case.sla_warning_at + timedelta(minutes=1))
     support.sla_check(now=case.sla_due_at + timedelta(days=1))
     # alert.fired
+    # (a threshold rule needs a sample with an interval: ten answers, and an NPS under 101 for sure)
+    for _answer in range(10):
+        voter = InvitationFactory()
+        questions = {q.code: q.pk for q in voter.survey.questions.all()}
+        surveys.response_submit(invitation=voter, answers={questions["nps"]: 3, questions["delivery_csat"]: 2}, language="es")
     AlertRule.objects.create(name="NPS bajo", kind="nps_below", threshold=101)
     alerts.alerts_check()
 

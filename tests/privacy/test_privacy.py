@@ -268,7 +268,13 @@ def test_behind_the_shops_proxy_the_audit_log_records_the_staff_members_address(
 
     client.post(
         "/admin/support/team/add/",
-        {"name": "Devoluciones", "slug": "devoluciones"},
+        {
+            "name": "Devoluciones",
+            "slug": "devoluciones",
+            # the team's chat channels, an inline with none filled in
+            "chat_webhooks-TOTAL_FORMS": "0",
+            "chat_webhooks-INITIAL_FORMS": "0",
+        },
         REMOTE_ADDR="10.0.0.254",
         HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.9",  # a made-up hop, then the proxy's
     )

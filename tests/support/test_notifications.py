@@ -577,7 +577,7 @@ def test_each_person_sees_and_opens_only_their_own_notifications(make_person, te
     assert theirs.read_at is None
     client.force_login(ana)
     own = client.get("/support/notifications/").content.decode()
-    assert f"Nueva queja: caso #{case.pk}" in own and "Correo: Pendiente" in own
+    assert f"Nueva queja: caso #{case.pk}" in own and "Correo electrónico: Pendiente" in own
     opened = client.post(f"/support/notifications/{theirs.pk}/open/")
     theirs.refresh_from_db()
     assert opened.status_code == 302 and opened["Location"] == f"/support/cases/{case.pk}/"
