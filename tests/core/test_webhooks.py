@@ -458,7 +458,9 @@ def test_what_the_services_record_matches_the_documented_payloads(receiver, djan
     for _answer in range(10):
         voter = InvitationFactory()
         questions = {q.code: q.pk for q in voter.survey.questions.all()}
-        surveys.response_submit(invitation=voter, answers={questions["nps"]: 3, questions["delivery_csat"]: 2}, language="es")
+        surveys.response_submit(
+            invitation=voter, answers={questions["nps"]: 3, questions["delivery_csat"]: 2}, language="es"
+        )
     AlertRule.objects.create(name="NPS bajo", kind="nps_below", threshold=101)
     alerts.alerts_check()
 
