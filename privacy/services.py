@@ -4,21 +4,36 @@ It reaches into customers, surveys, reviews, feedback, sentiment and support ali
 all of them rather than in customers, which the rest build on.
 """
 
+import re
 import uuid
 from dataclasses import dataclass
 
+from django.contrib.admin.models import LogEntry
 from django.db import transaction
-from django.db.models import CharField, Q, Value
+from django.db.models import CharField, Q, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from core.audit import audit
 from core.exceptions import ApplicationError
+from core.models import AuditEvent, WebhookAttempt, WebhookDelivery, WebhookEvent
 from customers.models import Customer
 from feedback.models import FeedbackItem, InboundAttachment, InboundMessage
+from integrations.models import ConnectorOrder, PrivacyRequest
+from integrations.models import WebhookDelivery as ShopDelivery
+from onsite.models import WebFeedback
 from reviews.models import Review, ReviewReply
 from sentiment.models import FeedbackAnalysis, FeedbackTopic
-from support.models import EMAIL_AUTHOR_PREFIX, Case, CaseMessage
+from social.models import Mention
+from support.models import (
+    EMAIL_AUTHOR_PREFIX,
+    Case,
+    CaseEvent,
+    CaseMessage,
+    Notification,
+    NotificationDelivery,
+    WinBackEmail,
+)
 from surveys.models import Answer, Invitation, Response
 
 
@@ -32,6 +47,10 @@ class ErasureReport:
     messages_erased: int = 0
     cases_erased: int = 0
     invitations_revoked: int = 0
+    web_feedback_erased: int = 0
+    mentions_erased: int = 0
+    emails_erased: int = 0
+    traces_erased: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -57,6 +76,8 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
     now = timezone.now()
     report = ErasureReport(customer_id=customer.pk, orders_kept=customer.orders.count())
     original_email = customer.email
+    # what others wrote about them (staff, the audit log, outgoing webhooks) is searched for these
+    traces = _Traces.of(customer)
 
     reviews = Review.objects.filter(
         Q(customer=customer) | Q(author_email__iexact=original_email, customer__isnull=True)
@@ -71,8 +92,9 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
         Q(customer=customer) | Q(author_email__iexact=original_email, customer__isnull=True)
     )
     message_ids = list(messages.values_list("pk", flat=True))
+    # the Message-ID names the sender's mail server, sometimes the sender
     report.messages_erased = InboundMessage.objects.filter(pk__in=message_ids).update(
-        author_name="", author_email="", subject="", text="", url="", customer=customer
+        author_name="", author_email="", subject="", text="", url="", customer=customer, external_id=_erased_pk()
     )
     attachments = list(InboundAttachment.objects.filter(message_id__in=message_ids))
     for attachment in attachments:
@@ -84,14 +106,29 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
     responses.update(user_agent="")
     report.answers_erased = Answer.objects.filter(response__in=responses).exclude(text="").update(text="")
 
+    # widget comments: those matched to them, and those they left their email address on
+    theirs = FeedbackItem.objects.filter(Q(customer=customer) | Q(case__customer=customer))
+    web_feedback_ids = set(theirs.filter(web_feedback__isnull=False).values_list("web_feedback_id", flat=True))
+    web_feedback_ids |= set(WebFeedback.objects.filter(email__iexact=original_email).values_list("pk", flat=True))
+    report.web_feedback_erased = WebFeedback.objects.filter(pk__in=web_feedback_ids).update(
+        comment="", email="", page_url="", referrer=""
+    )
+    # a public post's id and link lead back to its author
+    mention_ids = list(theirs.filter(mention__isnull=False).values_list("mention_id", flat=True))
+    report.mentions_erased = Mention.objects.filter(pk__in=mention_ids).update(
+        text="", author_handle="", url="", external_id=_erased_pk()
+    )
+
     items = FeedbackItem.objects.filter(
         Q(customer=customer)
         | Q(review_id__in=review_ids)
         | Q(survey_answer__response__customer=customer)
         | Q(inbound_message_id__in=message_ids)
+        | Q(web_feedback_id__in=web_feedback_ids)
+        | Q(mention_id__in=mention_ids)
     )
     item_ids = list(items.values_list("pk", flat=True))
-    report.feedback_erased = FeedbackItem.objects.filter(pk__in=item_ids).update(text="", erased_at=now)
+    report.feedback_erased = FeedbackItem.objects.filter(pk__in=item_ids).update(text="", page_url="", erased_at=now)
     FeedbackTopic.objects.filter(feedback_id__in=item_ids).update(matches=[])
     analyses = list(FeedbackAnalysis.objects.filter(feedback_id__in=item_ids).only("pk", "sentences", "topics"))
     for analysis in analyses:
@@ -104,9 +141,10 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
     CaseMessage.objects.filter(case__in=Case.objects.filter(written_from)).update(text="")
     Case.objects.filter(written_from).update(customer=customer)
     report.cases_erased = Case.objects.filter(customer=customer).update(
-        subject=Concat(Value("#"), Cast("pk", output_field=CharField())), social_author=""
+        subject=Concat(Value("#"), Cast("pk", output_field=CharField())), social_author="", priority_reason=""
     )
     CaseMessage.objects.filter(case__customer=customer).update(text="")
+    report.emails_erased = WinBackEmail.objects.filter(customer=customer).update(subject="", body="")
 
     # a new public id voids every survey link already sent
     invitations = list(Invitation.objects.filter(customer=customer).only("pk", "status"))
@@ -121,14 +159,116 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
     )
     report.invitations_revoked = len(invitations)
 
+    # the order numbers are the shop's way back to the person; the orders themselves (dates, totals) stay
+    ConnectorOrder.objects.filter(order__customer=customer).update(platform_order_id=_erased_pk())
+    customer.orders.update(external_id=_erased_pk())
+
+    report.traces_erased = traces.erase_everywhere()
+
     customer.external_id = f"erased-{customer.pk}"
     customer.email = f"erased-{customer.pk}@erased.invalid"
     customer.name = ""
     customer.attributes = {}
     customer.erased_at = now
     customer.save(update_fields=["external_id", "email", "name", "attributes", "erased_at"])
-    audit("customer.erase", customer, actor=actor, summary=reason[:500], details=report.as_dict())
+    audit("customer.erase", customer, actor=actor, summary=traces.redact(reason[:500]), details=report.as_dict())
     return report
+
+
+def _erased_pk():
+    return Concat(Value("erased-"), Cast("pk", output_field=CharField()))
+
+
+# Particles of Spanish and Portuguese names: too common to be searched for on their own.
+_NAME_PARTICLES = {"de", "del", "la", "las", "los", "da", "do", "dos", "das", "van", "von", "y", "e", "i"}
+REDACTED = "[…]"
+
+
+@dataclass
+class _Traces:
+    """What names the customer, to be found in what others wrote: the staff's notes on other cases,
+    the audit log, the admin's log, notifications, outgoing webhook events and connector payloads.
+
+    Rows are found by the full values (a name, an email, an order number); within them each value,
+    and each part of the name, is replaced."""
+
+    replacements: list[tuple[str, str]]
+    searched: list[str]
+
+    @classmethod
+    def of(cls, customer: Customer) -> "_Traces":
+        values = [customer.name, customer.email, customer.external_id]
+        values += [value for value in customer.attributes.values() if isinstance(value, str | int) and value != ""]
+        values += list(customer.orders.values_list("external_id", flat=True))
+        values += list(
+            ConnectorOrder.objects.filter(order__customer=customer).values_list("platform_order_id", flat=True)
+        )
+        searched = sorted({str(value).strip() for value in values if len(str(value).strip()) >= 4}, key=len)[::-1]
+        replacements = [(value, REDACTED) for value in searched]
+        # the cases' subjects were the complaint's first words: they become the case number, as on the case
+        subjects = []
+        for pk, subject in Case.objects.filter(customer=customer).values_list("pk", "subject"):
+            if len(subject.strip()) >= 4 and subject != f"#{pk}":
+                subjects.append(subject.strip())
+                replacements.insert(0, (subject.strip(), f"#{pk}"))
+        parts = {
+            part
+            for part in re.split(r"[\s,.'-]+", customer.name)
+            if len(part) >= 3 and part.lower() not in _NAME_PARTICLES
+        }
+        replacements += [(part, REDACTED) for part in sorted(parts, key=len, reverse=True)]
+        return cls(replacements=replacements, searched=searched + subjects)
+
+    def redact(self, value):
+        if isinstance(value, str):
+            for old, new in self.replacements:
+                value = re.sub(rf"(?<!\w){re.escape(old)}(?!\w)", new, value, flags=re.IGNORECASE)
+            return value
+        if isinstance(value, dict):
+            return {key: self.redact(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.redact(item) for item in value]
+        return value
+
+    def rows_with(self, model, fields: list[str]):
+        """The rows of `model` whose text (JSON as text) holds any of the searched values."""
+        annotations = {f"_{field}_text": Cast(field, TextField()) for field in fields}
+        found = Q(pk__in=[])
+        for value in self.searched:
+            for field in fields:
+                found |= Q(**{f"_{field}_text__icontains": value})
+        return model.objects.annotate(**annotations).filter(found) if self.searched else model.objects.none()
+
+    def erase_everywhere(self) -> int:
+        changed = 0
+        for model, fields in [
+            (AuditEvent, ["summary", "details"]),
+            (LogEntry, ["object_repr", "change_message"]),
+            (Case, ["subject", "priority_reason"]),
+            (CaseMessage, ["text"]),
+            (CaseEvent, ["data"]),
+            (Notification, ["data"]),
+            (NotificationDelivery, ["last_error"]),
+            (WebhookEvent, ["data"]),
+            (WebhookDelivery, ["last_error"]),
+            (WebhookAttempt, ["error"]),
+        ]:
+            rows = list(self.rows_with(model, fields))
+            for row in rows:
+                for field in fields:
+                    setattr(row, field, self.redact(getattr(row, field)))
+            model.objects.bulk_update(rows, fields, batch_size=500)
+            changed += len(rows)
+        # a connector's raw delivery holds the whole order; one waiting to be processed is dropped
+        deliveries = self.rows_with(ShopDelivery, ["payload", "error"])
+        changed += deliveries.filter(processed_at__isnull=True).update(
+            payload=None, processed_at=timezone.now(), error="erased before processing"
+        )
+        changed += deliveries.update(payload=None, error="")
+        # an export made for an earlier data request, and the request itself
+        requests = self.rows_with(PrivacyRequest, ["email", "platform_customer_id", "platform_order_ids", "export"])
+        changed += requests.update(email="", platform_customer_id="", platform_order_ids=[], export=None)
+        return changed
 
 
 def customer_data_export(*, customer: Customer) -> dict:

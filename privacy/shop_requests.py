@@ -49,9 +49,13 @@ def shop_privacy_request_fulfil(*, request_id: int) -> bool:
                 request.connector.is_active = False
                 request.connector.save(update_fields=["is_active"])
                 request.outcome += " Connector deactivated."
-        request.email = ""  # the request itself keeps nothing personal once done
+        # the request itself keeps nothing personal once done
+        request.email = request.platform_customer_id = ""
+        request.platform_order_ids = []
         request.completed_at = timezone.now()
-        request.save(update_fields=["export", "outcome", "email", "completed_at"])
+        request.save(
+            update_fields=["export", "outcome", "email", "platform_customer_id", "platform_order_ids", "completed_at"]
+        )
     return True
 
 
