@@ -22,6 +22,7 @@ from feedback.models import FeedbackItem, InboundAttachment, InboundMessage
 from integrations.models import ConnectorOrder, PrivacyRequest
 from integrations.models import WebhookDelivery as ShopDelivery
 from onsite.models import WebFeedback
+from privacy.selectors import customer_data
 from reviews.models import Review, ReviewReply
 from sentiment.models import FeedbackAnalysis, FeedbackTopic
 from social.models import Mention
@@ -271,75 +272,12 @@ class _Traces:
         return changed
 
 
-def customer_data_export(*, customer: Customer) -> dict:
-    """What Voz holds about a customer (GDPR art. 15): profile, orders, survey answers, reviews,
-    feedback and what was written to and by them in cases. Internal notes are staff's, not theirs."""
-    orders = customer.orders.prefetch_related("items__product").order_by("placed_at")
-    responses = (
-        Response.objects.filter(customer=customer).select_related("survey").prefetch_related("answers__question")
-    )
-    iso = _iso
-    return {
-        "customer": {
-            "external_id": customer.external_id,
-            "email": customer.email,
-            "name": customer.name,
-            "preferred_language": customer.preferred_language,
-            "attributes": customer.attributes,
-            "created_at": iso(customer.created_at),
-            "erased_at": iso(customer.erased_at),
-        },
-        "orders": [
-            {
-                "external_id": order.external_id,
-                "placed_at": iso(order.placed_at),
-                "delivered_at": iso(order.delivered_at),
-                "cancelled_at": iso(order.cancelled_at),
-                "total": str(order.total),
-                "currency": order.currency,
-                "shipping_country": order.shipping_country,
-                "items": [
-                    {"sku": item.product.sku, "name": item.product.name, "quantity": item.quantity}
-                    for item in order.items.all()
-                ],
-            }
-            for order in orders
-        ],
-        "survey_answers": [
-            {
-                "survey": response.survey.slug,
-                "submitted_at": iso(response.submitted_at),
-                "answers": [
-                    {
-                        "question": answer.question.code,
-                        "number": answer.number,
-                        "text": answer.text,
-                        "choices": answer.choices,
-                    }
-                    for answer in response.answers.all()
-                ],
-            }
-            for response in responses
-        ],
-        "reviews": [
-            {"rating": review.rating, "title": review.title, "text": review.body, "written_at": iso(review.created_at)}
-            for review in Review.objects.filter(customer=customer)
-        ],
-        "feedback": [
-            {"channel": item.channel, "text": item.text, "received_at": iso(item.received_at)}
-            for item in FeedbackItem.objects.filter(customer=customer)
-        ],
-        "case_messages": [
-            {"case": message.case_id, "kind": message.kind, "text": message.text, "at": iso(message.created_at)}
-            for message in CaseMessage.objects.filter(case__customer=customer)
-            .exclude(kind=CaseMessage.Kind.NOTE)
-            .order_by("created_at")
-        ],
-    }
-
-
-def _iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
+def customer_data_export(*, customer: Customer, actor=None, reason: str = "") -> dict:
+    """A copy of everything Voz holds about the customer (GDPR art. 15 and 20), for staff, the API
+    or a shop's data request to hand over; each copy made is in the audit log."""
+    data = customer_data(customer)
+    audit("customer.export", customer, actor=actor, summary=reason[:500])
+    return data
 
 
 def _without_text(entry):

@@ -34,7 +34,7 @@ def shop_privacy_request_fulfil(*, request_id: int) -> bool:
         if request.kind == PrivacyRequest.Kind.DATA_REQUEST:
             request.export = {
                 "request": {"platform": request.connector.platform, "received_at": request.received_at.isoformat()},
-                "customers": [customer_data_export(customer=customer) for customer in customers],
+                "customers": [customer_data_export(customer=customer, reason=reason) for customer in customers],
             }
             request.outcome = f"Export ready: {len(customers)} customer(s)."
         else:

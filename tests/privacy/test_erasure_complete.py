@@ -20,7 +20,8 @@ from feedback.models import FeedbackItem, InboundAttachment, InboundMessage
 from integrations.models import Connector, ConnectorOrder, PrivacyRequest
 from integrations.models import WebhookDelivery as ShopDelivery
 from onsite.models import Site, WebFeedback
-from privacy.services import customer_data_export, customer_erase
+from privacy.selectors import customer_data
+from privacy.services import customer_erase
 from reviews.models import Review, ReviewReply
 from sentiment.models import FeedbackAnalysis
 from social.models import Mention
@@ -222,7 +223,7 @@ def a_customer_everywhere():
         email=EMAIL,
         platform_order_ids=ORDERS,
         completed_at=now - timedelta(days=3),
-        export={"customers": [customer_data_export(customer=customer)]},
+        export={"customers": [customer_data(customer)]},
     )
     return customer, message
 
