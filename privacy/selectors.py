@@ -196,3 +196,20 @@ def _plain(value):
     if isinstance(value, Decimal | UUID):
         return str(value)
     return value
+
+
+def customers_inactive_since(cutoff: datetime):
+    """Customers not yet erased who have done nothing since `cutoff`: no order, survey answer,
+    feedback, review, message or case, and no case still open."""
+    return (
+        Customer.objects.filter(erased_at__isnull=True, created_at__lt=cutoff)
+        .exclude(orders__placed_at__gte=cutoff)
+        .exclude(survey_responses__submitted_at__gte=cutoff)
+        .exclude(feedback_items__received_at__gte=cutoff)
+        .exclude(reviews__created_at__gte=cutoff)
+        .exclude(inbound_messages__sent_at__gte=cutoff)
+        .exclude(cases__opened_at__gte=cutoff)
+        .exclude(cases__last_response_at__gte=cutoff)
+        .exclude(cases__status__in=Case.OPEN_STATUSES)
+        .order_by("pk")
+    )
