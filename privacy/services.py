@@ -4,6 +4,7 @@ It reaches into customers, surveys, reviews, feedback, sentiment and support ali
 all of them rather than in customers, which the rest build on.
 """
 
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -183,6 +184,9 @@ def _erased_pk():
 # Particles of Spanish and Portuguese names: too common to be searched for on their own.
 _NAME_PARTICLES = {"de", "del", "la", "las", "los", "da", "do", "dos", "das", "van", "von", "y", "e", "i"}
 REDACTED = "[…]"
+# In the JSON of events, notifications and audit details, what a person wrote (feedback, a review,
+# an answer, a case's subject) sits under these keys; in a row about the customer they are blanked.
+_FREE_TEXT_KEYS = {"text", "body", "title", "subject", "comment", "value", "author_name", "priority_reason"}
 
 
 @dataclass
@@ -190,11 +194,13 @@ class _Traces:
     """What names the customer, to be found in what others wrote: the staff's notes on other cases,
     the audit log, the admin's log, notifications, outgoing webhook events and connector payloads.
 
-    Rows are found by the full values (a name, an email, an order number); within them each value,
-    and each part of the name, is replaced."""
+    Rows are found by the full values (a name, an email, an order number, their external id) and by
+    their link to the customer's cases; within them each value, and each part of the name, is
+    replaced, and in JSON what they wrote is blanked."""
 
-    replacements: list[tuple[str, str]]
     searched: list[str]
+    parts: list[str]
+    case_ids: list[int]
 
     @classmethod
     def of(cls, customer: Customer) -> "_Traces":
@@ -205,42 +211,58 @@ class _Traces:
             ConnectorOrder.objects.filter(order__customer=customer).values_list("platform_order_id", flat=True)
         )
         searched = sorted({str(value).strip() for value in values if len(str(value).strip()) >= 4}, key=len)[::-1]
-        replacements = [(value, REDACTED) for value in searched]
-        # the cases' subjects were the complaint's first words: they become the case number, as on the case
-        subjects = []
-        for pk, subject in Case.objects.filter(customer=customer).values_list("pk", "subject"):
-            if len(subject.strip()) >= 4 and subject != f"#{pk}":
-                subjects.append(subject.strip())
-                replacements.insert(0, (subject.strip(), f"#{pk}"))
-        parts = {
-            part
-            for part in re.split(r"[\s,.'-]+", customer.name)
-            if len(part) >= 3 and part.lower() not in _NAME_PARTICLES
-        }
-        replacements += [(part, REDACTED) for part in sorted(parts, key=len, reverse=True)]
-        return cls(replacements=replacements, searched=searched + subjects)
+        parts = {part for part in re.split(r"[\s,.'-]+", customer.name) if len(part) >= 3}
+        parts -= {part for part in parts if part.lower() in _NAME_PARTICLES}
+        written_from = Q(social_author=f"{EMAIL_AUTHOR_PREFIX}{customer.email.lower()}", customer__isnull=True)
+        case_ids = list(Case.objects.filter(Q(customer=customer) | written_from).values_list("pk", flat=True))
+        return cls(searched=searched, parts=sorted(parts, key=len, reverse=True), case_ids=case_ids)
 
-    def redact(self, value):
+    def _pattern(self, values: list[str]) -> re.Pattern | None:
+        if not values:
+            return None
+        alternatives = "|".join(re.escape(value) for value in values)
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+    def names_them(self, value) -> bool:
+        pattern = self._pattern(self.searched)
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        return bool(pattern and pattern.search(text))
+
+    def redact(self, value, *, blank_free_text: bool = False):
         if isinstance(value, str):
-            for old, new in self.replacements:
-                value = re.sub(rf"(?<!\w){re.escape(old)}(?!\w)", new, value, flags=re.IGNORECASE)
+            for pattern in (self._pattern(self.searched), self._pattern(self.parts)):
+                if pattern is not None:
+                    value = pattern.sub(REDACTED, value)
             return value
         if isinstance(value, dict):
-            return {key: self.redact(item) for key, item in value.items()}
+            return {
+                key: ""
+                if blank_free_text and key in _FREE_TEXT_KEYS and isinstance(item, str)
+                else self.redact(item, blank_free_text=blank_free_text)
+                for key, item in value.items()
+            }
         if isinstance(value, list):
-            return [self.redact(item) for item in value]
+            return [self.redact(item, blank_free_text=blank_free_text) for item in value]
         return value
 
-    def rows_with(self, model, fields: list[str]):
-        """The rows of `model` whose text (JSON as text) holds any of the searched values."""
+    def _rows_with(self, model, fields: list[str]):
+        """The rows of `model` whose text (JSON as text) may hold a searched value (checked exactly later)."""
         annotations = {f"_{field}_text": Cast(field, TextField()) for field in fields}
         found = Q(pk__in=[])
         for value in self.searched:
             for field in fields:
                 found |= Q(**{f"_{field}_text__icontains": value})
-        return model.objects.annotate(**annotations).filter(found) if self.searched else model.objects.none()
+        return model.objects.annotate(**annotations).filter(found)
 
     def erase_everywhere(self) -> int:
+        case_keys = [str(pk) for pk in self.case_ids]
+        about_their_cases = {
+            # the summary of a case's audit entry is "#<id> <subject>", and the subject was their words
+            AuditEvent: Q(target_type="support.case", target_id__in=case_keys),
+            CaseEvent: Q(case_id__in=self.case_ids),
+            Notification: Q(case_id__in=self.case_ids),
+            WebhookEvent: Q(event_type__startswith="case.", data__id__in=self.case_ids),
+        }
         changed = 0
         for model, fields in [
             (AuditEvent, ["summary", "details"]),
@@ -254,22 +276,39 @@ class _Traces:
             (WebhookDelivery, ["last_error"]),
             (WebhookAttempt, ["error"]),
         ]:
-            rows = list(self.rows_with(model, fields))
-            for row in rows:
+            rows = {row.pk: row for row in self._rows_with(model, fields) if self._names_them_in(row, fields)}
+            linked = about_their_cases.get(model)
+            if linked is not None and self.case_ids:
+                rows.update({row.pk: row for row in model.objects.filter(linked).exclude(pk__in=rows)})
+            for row in rows.values():
                 for field in fields:
-                    setattr(row, field, self.redact(getattr(row, field)))
-            model.objects.bulk_update(rows, fields, batch_size=500)
+                    setattr(row, field, self.redact(getattr(row, field), blank_free_text=True))
+                if model is AuditEvent and row.target_type == "support.case" and row.target_id in case_keys:
+                    row.summary = f"#{row.target_id}"
+            model.objects.bulk_update(list(rows.values()), fields, batch_size=500)
             changed += len(rows)
         # a connector's raw delivery holds the whole order; one waiting to be processed is dropped
-        deliveries = self.rows_with(ShopDelivery, ["payload", "error"])
-        changed += deliveries.filter(processed_at__isnull=True).update(
+        deliveries = [
+            row.pk
+            for row in self._rows_with(ShopDelivery, ["payload", "error"])
+            if self._names_them_in(row, ["payload", "error"])
+        ]
+        changed += ShopDelivery.objects.filter(pk__in=deliveries, processed_at__isnull=True).update(
             payload=None, processed_at=timezone.now(), error="erased before processing"
         )
-        changed += deliveries.update(payload=None, error="")
+        changed += ShopDelivery.objects.filter(pk__in=deliveries, processed_at__isnull=False).update(
+            payload=None, error=""
+        )
         # an export made for an earlier data request, and the request itself
-        requests = self.rows_with(PrivacyRequest, ["email", "platform_customer_id", "platform_order_ids", "export"])
-        changed += requests.update(email="", platform_customer_id="", platform_order_ids=[], export=None)
+        fields = ["email", "platform_customer_id", "platform_order_ids", "export"]
+        requests = [row.pk for row in self._rows_with(PrivacyRequest, fields) if self._names_them_in(row, fields)]
+        changed += PrivacyRequest.objects.filter(pk__in=requests).update(
+            email="", platform_customer_id="", platform_order_ids=[], export=None
+        )
         return changed
+
+    def _names_them_in(self, row, fields: list[str]) -> bool:
+        return any(self.names_them(getattr(row, field)) for field in fields)
 
 
 def customer_data_export(*, customer: Customer, actor=None, reason: str = "") -> dict:

@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.audit import audit
-from core.models import ApiClient, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from core.models import ApiClient, AuditEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from customers.models import Order
 from feedback.models import FeedbackItem, InboundAttachment, InboundMessage
 from integrations.models import Connector, ConnectorOrder, PrivacyRequest
@@ -260,3 +260,37 @@ def test_an_erased_customers_attachments_leave_the_storage():
 
     assert not storage.exists(stored_name)
     assert not InboundAttachment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_erasure_blanks_what_the_customer_wrote_in_events_and_leaves_other_customers_alone():
+    # given two customers whose ids differ by a digit, with cases of the same subject
+    ana, bea = CustomerFactory(external_id="CLI-100"), CustomerFactory(external_id="CLI-1000")
+    cases = {who: Case.objects.create(subject="Llegó roto", customer=who) for who in (ana, bea)}
+    events = {
+        who: WebhookEvent.objects.create(
+            msg_id=f"msg_{who.pk}",
+            event_type="feedback.created",
+            data=[{"customer": who.external_id, "text": "Mi caja llegó aplastada"}],
+        )
+        for who in (ana, bea)
+    }
+    for who, case in cases.items():
+        audit("case.opened", case, summary=str(case))
+        WebhookEvent.objects.create(
+            msg_id=f"case_{who.pk}", event_type="case.created", data={"id": case.pk, "subject": case.subject}
+        )
+
+    customer_erase(customer=ana)
+
+    # then Ana's words are gone from the events about her, and Bea's are all there
+    events[ana].refresh_from_db()
+    assert events[ana].data == [{"customer": "[…]", "text": ""}]
+    assert WebhookEvent.objects.get(msg_id=f"case_{ana.pk}").data["subject"] == ""
+    assert AuditEvent.objects.get(target_id=str(cases[ana].pk), action="case.opened").summary == f"#{cases[ana].pk}"
+    events[bea].refresh_from_db()
+    assert events[bea].data == [{"customer": "CLI-1000", "text": "Mi caja llegó aplastada"}]
+    assert WebhookEvent.objects.get(msg_id=f"case_{bea.pk}").data["subject"] == "Llegó roto"
+    assert AuditEvent.objects.get(target_id=str(cases[bea].pk)).summary == f"#{cases[bea].pk} Llegó roto"
+    cases[bea].refresh_from_db()
+    assert cases[bea].subject == "Llegó roto"
