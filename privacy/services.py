@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from core.audit import audit
 from core.exceptions import ApplicationError
-from customers.models import Customer
+from customers.models import Customer, OutboundEmail
 from feedback.models import FeedbackItem, InboundAttachment, InboundMessage
 from reviews.models import Review, ReviewReply
 from sentiment.models import FeedbackAnalysis, FeedbackTopic
-from support.models import EMAIL_AUTHOR_PREFIX, Case, CaseMessage
+from support.models import EMAIL_AUTHOR_PREFIX, Case, CaseMessage, WinBackEmail
 from surveys.models import Answer, Invitation, Response
 
 
@@ -120,6 +120,13 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
         invitations, ["public_id", "status", "last_error", "page_url", "referrer", "visitor_id"], batch_size=500
     )
     report.invitations_revoked = len(invitations)
+
+    # what was emailed to them: the address and the texts go, the kind and the dates stay; the
+    # suppression list keeps only a keyed hash of the address (customers.emailing), on purpose
+    OutboundEmail.objects.filter(customer=customer).update(
+        to_email="", subject="", body_text="", body_html="", headers={}, reply_to=""
+    )
+    WinBackEmail.objects.filter(customer=customer).update(subject="", body="")
 
     customer.external_id = f"erased-{customer.pk}"
     customer.email = f"erased-{customer.pk}@erased.invalid"
