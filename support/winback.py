@@ -232,7 +232,11 @@ def winback_rule_run(*, now: datetime | None = None) -> int:
     return written
 
 
+@transaction.atomic
 def winback_template_update(*, template: WinBackTemplate, data: dict, actor=None) -> WinBackTemplate:
+    """Save a manager's edit of the text; audited with the fields that changed."""
+    # read again: a bound ModelForm has already copied its data onto the instance it was given
+    template = WinBackTemplate.objects.select_for_update().get(pk=template.pk)
     changed = [name for name, value in data.items() if getattr(template, name) != value]
     for name in changed:
         setattr(template, name, data[name])

@@ -356,8 +356,8 @@ def test_every_url_has_its_access_decided():
 @pytest.fixture
 def world(db, django_user_model, api_token_for):
     from analytics.digests import unsubscribe_token
-    from customers.emailing import unsubscribe_token as customer_unsubscribe_token
     from core.models import Scope
+    from customers.emailing import unsubscribe_token as customer_unsubscribe_token
     from feedback.services import MessageData, messages_upsert
     from reviews.models import Review
     from social.models import Mention
