@@ -373,3 +373,32 @@ def test_a_kind_sent_on_consent_is_refused_without_it_whatever_the_path():
             context={},
         )
     assert refused.value.reason == "no_consent" and mail.outbox == []
+
+
+def test_a_mail_clients_mailto_unsubscribe_carries_the_token_and_unsubscribes(settings):
+    from email.message import EmailMessage
+    from urllib.parse import parse_qs
+
+    from support.inbound_email import inbound_email_receive
+
+    settings.VOZ_UNSUBSCRIBE_MAILTO = "baja@tienda.example"
+    customer = CustomerFactory(email="ana@example.com")
+    other = CustomerFactory(email="eva@example.com")
+    survey_services.invitation_send(invitation_id=pending_invitation(customer).pk)
+    mailto = re.search(r"<mailto:([^>]+)>", mail.outbox[-1].extra_headers["List-Unsubscribe"]).group(1)
+    subject = parse_qs(mailto.split("?", 1)[1])["subject"][0]
+
+    def write(sender: str, subject: str, message_id: str):
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = sender, "Baja <BAJA@tienda.example>", subject
+        message["Message-ID"] = message_id
+        message.set_content("")
+        return inbound_email_receive(message=message, source="imap")
+
+    forged = write("eva@example.com", "unsubscribe", "<forged@example.com>")  # no token: nobody is unsubscribed
+    taken = write("ana@example.com", subject, "<unsub-1@example.com>")
+
+    assert (forged.status, taken.status) == ("ignored", "unsubscribed")
+    customer.refresh_from_db()
+    other.refresh_from_db()
+    assert customer.unsubscribed_at is not None and other.unsubscribed_at is None
