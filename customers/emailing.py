@@ -439,7 +439,7 @@ def tracking_event_record(*, report: TrackingReport, now: datetime | None = None
         reject_reason=report.reject_reason,
         esp_event=report.esp_event,
     )
-    if outcome is None or not report.recipient:
+    if outcome is None or "@" not in report.recipient:
         return "ignored"
     outbound = _outbound_for(report, now)
     note = f"{report.provider}: {report.event_type} {report.description}".strip()[:300]

@@ -112,7 +112,7 @@ def email_tracking_webhook(request, provider: str):
             report=emailing.TrackingReport(
                 provider=provider,
                 event_type=str(event.event_type or ""),
-                recipient=event.recipient or "",
+                recipient=str(event.recipient or ""),
                 message_id=str(event.message_id or ""),
                 metadata=event.metadata if isinstance(event.metadata, dict) else {},
                 reject_reason=str(event.reject_reason) if event.reject_reason else None,

@@ -247,3 +247,20 @@ def test_without_a_webhook_secret_the_tracking_webhooks_are_off(client):
     response = client.post("/anymail/postmark/tracking/", "{}", content_type="application/json")
 
     assert response.status_code == 404
+
+
+def test_a_signed_report_with_odd_values_is_answered_without_a_server_error(client):
+    invited("ana@example.com")
+
+    weird = mailgun(client, {"event": "failed", "severity": "permanent", "recipient": 12345, "timestamp": "x"})
+    missing = mailgun(client, {"severity": "permanent"})
+
+    assert weird.status_code in (200, 400) and missing.status_code == 400
+    assert not EmailSuppression.objects.exists()
+
+
+def test_a_report_about_something_that_is_not_an_address_suppresses_nothing(client):
+    response = postmark(client, {"RecordType": "Bounce", "Type": "HardBounce", "Email": "not an address"})
+
+    assert response.status_code == 200 and response.json() == {"taken": ["ignored"]}
+    assert not EmailSuppression.objects.exists()
