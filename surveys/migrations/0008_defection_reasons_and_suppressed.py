@@ -34,7 +34,7 @@ def create_defection_reasons(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0006_alter_invitation_status'),
+        ('surveys', '0007_default_survey_asks_effort'),
     ]
 
     operations = [
