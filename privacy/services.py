@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.audit import audit
 from core.exceptions import ApplicationError
 from core.models import AuditEvent, WebhookAttempt, WebhookDelivery, WebhookEvent
-from customers.models import Customer
+from customers.models import Customer, OutboundEmail
 from feedback.models import FeedbackItem, InboundAttachment, InboundMessage
 from integrations.models import ConnectorOrder, PrivacyRequest
 from integrations.models import WebhookDelivery as ShopDelivery
@@ -164,6 +164,13 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
     # the order numbers are the shop's way back to the person; the orders themselves (dates, totals) stay
     ConnectorOrder.objects.filter(order__customer=customer).update(platform_order_id=_erased_pk())
     customer.orders.update(external_id=_erased_pk())
+
+    # what was emailed to them: the address and the texts go, the kind and the dates stay; the
+    # suppression list keeps only a keyed hash of the address (customers.emailing), on purpose
+    OutboundEmail.objects.filter(customer=customer).update(
+        to_email="", subject="", body_text="", body_html="", headers={}, reply_to=""
+    )
+    WinBackEmail.objects.filter(customer=customer).update(subject="", body="")
 
     report.traces_erased = traces.erase_everywhere()
 

@@ -1,8 +1,10 @@
+import string
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from support.models import Case, Priority, Team
+from support.models import Case, Priority, Team, WinBackTemplate
 
 
 class MessageForm(forms.Form):
@@ -33,3 +35,32 @@ class BulkForm(forms.Form):
     def __init__(self, *args, visible, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cases"].queryset = visible
+
+
+class WinBackTemplateForm(forms.ModelForm):
+    """The win-back text managers edit; {name}, {topic} and {shop} are filled in per customer."""
+
+    PLACEHOLDERS = {"name", "topic", "shop"}
+
+    class Meta:
+        model = WinBackTemplate
+        fields = ["subject_es", "body_es", "subject_en", "body_en"]
+        widgets = {"body_es": forms.Textarea(attrs={"rows": 8}), "body_en": forms.Textarea(attrs={"rows": 8})}
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.Meta.fields:
+            value = cleaned.get(name) or ""
+            try:
+                used = {field for _text, field, _spec, _conv in string.Formatter().parse(value) if field is not None}
+            except ValueError:
+                self.add_error(name, _("Unbalanced braces: write {name}, {topic} or {shop}, or leave braces out."))
+                continue
+            unknown = used - self.PLACEHOLDERS
+            if unknown:
+                self.add_error(
+                    name,
+                    _("Unknown placeholder %(names)s: use {name}, {topic} or {shop}.")
+                    % {"names": ", ".join(f"{{{field}}}" for field in sorted(unknown))},
+                )
+        return cleaned

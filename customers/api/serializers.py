@@ -39,6 +39,14 @@ class CustomerInputSerializer(StrictSerializer):
         choices=[code for code, _name in settings.LANGUAGES], required=False, allow_blank=True, default=""
     )
     attributes = AttributesField(required=False, default=dict, help_text=ATTRIBUTES_HELP)
+    accepts_marketing = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Whether the customer agreed, in the shop, to marketing email (win-backs need it). true grants, "
+        "false withdraws consent the shop gave before; an unsubscribe through Voz's link is never undone by "
+        "it. Omitted or null: unchanged.",
+    )
 
 
 class CustomerAttributesSerializer(serializers.Serializer):

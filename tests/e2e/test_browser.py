@@ -353,6 +353,7 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
     from django.utils import timezone
 
     from core.roles import MANAGERS
+    from customers.emailing import unsubscribe_token
     from support import services
     from support.models import Case, Team
     from tests.analytics.test_analytics import answered
@@ -376,6 +377,9 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
     page.get_by_role("button", name="Enviar mis respuestas").click()
     page.wait_for_url("**/thanks/**")
     violations["thanks"] = axe_violations(page)
+    customer = invitation.customer
+    page.goto(f"{live_server.url}/u/{unsubscribe_token(customer=customer, address=customer.email, language='es')}/")
+    violations["unsubscribe"] = axe_violations(page)
 
     # staff: the inbox, a case, the feed, every dashboard
     manager = django_user_model.objects.create_user(username="gerente", password="clave-segura-1", is_staff=True)
@@ -404,6 +408,7 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
         "inbox": "/support/",
         "case": f"/support/cases/{Case.objects.get().pk}/",
         "feed": "/feedback/",
+        "win-back": "/support/winback/",
         **{f"dashboard {view}": f"/dashboards/{view}/" for view in ("satisfaction", "topics", "service", "retention")},
     }
     for name, path in staff_pages.items():
@@ -411,4 +416,4 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
         violations[name] = axe_violations(page)
 
     assert {name: found for name, found in violations.items() if found} == {}
-    assert len(violations) == 3 + len(staff_pages)
+    assert len(violations) == 4 + len(staff_pages)
