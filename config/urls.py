@@ -18,6 +18,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("s/", include("surveys.urls")),
+    path("surveys/", include("surveys.editor_urls")),
     path("feedback/", include("sentiment.urls")),
     path("support/", include("support.urls")),
     path("dashboards/competitors/", include("analytics.competitor_urls")),

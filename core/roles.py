@@ -66,6 +66,10 @@ MANAGER_SETTINGS = [
     ("support", "winbacktemplate"),
     ("support", "cannedreply"),
     ("integrations", "connector"),
+    # the survey editor (surveys.editor_views): managers shape what customers are asked
+    ("surveys", "survey"),
+    ("surveys", "question"),
+    ("surveys", "choice"),
 ]
 
 MANAGER_EXTRA = {
