@@ -367,3 +367,16 @@ def test_the_first_view_of_the_survey_page_records_the_opening(client):
 
     assert first is not None and invitation.opened_at == first
     assert funnel_total(survey_id=invitation.survey_id).opened == 1
+
+
+def test_the_satisfaction_dashboard_shows_the_response_funnel(manager, funnel_data):
+    page = manager.get("/dashboards/satisfaction/")
+    emailed = manager.get("/dashboards/satisfaction/?channel=survey")
+    reviews = manager.get("/dashboards/satisfaction/?channel=review")
+
+    assert page.status_code == 200
+    steps = [(key, count) for key, _label, count, _share in page.context["response_funnel"]["steps"]]
+    assert steps == [("invited", 12), ("opened", 8), ("answered", 4)]
+    assert 'id="response-funnel"' in page.content.decode()
+    assert emailed.context["response_funnel"]["funnel"].answered == 3
+    assert reviews.context["response_funnel"] is None  # nobody is invited to write a review here
