@@ -21,6 +21,8 @@ urlpatterns = [
     path("surveys/", include("surveys.editor_urls")),
     path("feedback/", include("sentiment.urls")),
     path("support/", include("support.urls")),
+    path("customers/", include("support.customer_urls")),
+    path("customers/", include("privacy.erasure_urls")),
     path("dashboards/competitors/", include("analytics.competitor_urls")),
     path("dashboards/", include("analytics.urls")),
     path("f/<str:token>/", support_public_views.followup, name="support-followup"),

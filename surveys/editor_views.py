@@ -62,7 +62,7 @@ def survey_list(request):
 @require_http_methods(["GET", "POST"])
 @_editor
 def survey_create(request):
-    form = SurveySettingsForm(request.POST or None)
+    form = SurveySettingsForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         survey = editing.survey_save(survey=form.save(commit=False))
         messages.success(request, _("Survey created. Add its questions."))
@@ -90,7 +90,7 @@ def _edit_context(survey: Survey, **extra) -> dict:
 @_editor
 def survey_edit(request, pk: int):
     survey = get_object_or_404(Survey, pk=pk)
-    settings_form = SurveySettingsForm(request.POST or None, instance=survey)
+    settings_form = SurveySettingsForm(request.POST if request.method == "POST" else None, instance=survey)
     if request.method == "POST":
         if settings_form.is_valid():
             editing.survey_save(survey=settings_form.save(commit=False))
@@ -139,7 +139,7 @@ def _current_question(survey_pk: int, question_pk: int) -> Question:
 def question_edit(request, pk: int, question_pk: int):
     question = _current_question(pk, question_pk)
     sources = [q for q in editing.survey_questions_current(question.survey) if q.position < question.position]
-    form = QuestionForm(request.POST or None, sources=sources, question=question)
+    form = QuestionForm(request.POST if request.method == "POST" else None, sources=sources, question=question)
     if request.method == "POST" and form.is_valid():
         try:
             editing.question_update(question=question, data=form.question_data())
