@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from analytics import metrics, selectors
 from analytics.forms import (
@@ -143,9 +143,9 @@ def response_funnel(filters) -> dict | None:
     return {
         "funnel": funnel,
         "steps": [
-            ("invited", gettext("Invited"), funnel.invited, 100 if funnel.invited else 0),
-            ("opened", gettext("Opened"), funnel.opened, funnel.opened_rate or 0),
-            ("answered", gettext("Answered"), funnel.answered, funnel.response_rate or 0),
+            ("invited", pgettext("survey funnel", "Invited"), funnel.invited, 100 if funnel.invited else 0),
+            ("opened", pgettext("survey funnel", "Opened"), funnel.opened, funnel.opened_rate or 0),
+            ("answered", pgettext("survey funnel", "Answered"), funnel.answered, funnel.response_rate or 0),
         ],
     }
 

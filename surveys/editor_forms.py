@@ -49,7 +49,7 @@ class QuestionForm(forms.Form):
         label=_("Value"),
         max_length=60,
         required=False,
-        help_text=_("A number for scales (e.g. 6 for “NPS is at most 6”), a choice's value for choices."),
+        help_text=_("A number for scales (e.g. 6 for “NPS is at most 6”), a choice's label for choices."),
     )
 
     def __init__(self, *args, sources: list[Question], question: Question | None = None, **kwargs):
