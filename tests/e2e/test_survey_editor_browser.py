@@ -129,3 +129,28 @@ def test_the_preview_fits_a_phone_in_both_languages(live_server, manager_page, s
     page.goto(f"{live_server.url}/surveys/{survey.pk}/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.problems == []
+
+
+def test_the_editor_and_the_customer_page_pass_the_accessibility_checks(live_server, manager_page, survey):
+    from tests.e2e.test_browser import axe_violations
+    from tests.factories import FeedbackItemFactory, OrderFactory
+
+    item = FeedbackItemFactory(text="El paquete llegó abierto", sentiment="negative", analysis_status="done")
+    OrderFactory(customer=item.customer)
+    page = manager_page
+    pages = {
+        "survey list": "/surveys/",
+        "survey editor": f"/surveys/{survey.pk}/",
+        "survey preview": f"/surveys/{survey.pk}/preview/?lang=es",
+        "customers": "/customers/?q=",
+        "customer": f"/customers/{item.customer_id}/",
+    }
+    violations = {}
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for name, path in pages.items():
+            page.goto(f"{live_server.url}{path}")
+            violations[f"{name} @ {width}"] = axe_violations(page)
+
+    assert {name: found for name, found in violations.items() if found} == {}
+    assert page.problems == []

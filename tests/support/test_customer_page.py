@@ -278,3 +278,11 @@ def test_erasure_asks_for_confirmation_and_only_admins_may(client, agent, custom
 
     assert done.status_code == 302
     assert Customer.objects.get(pk=customer.pk).erased_at is not None
+
+
+def test_the_export_button_shows_only_once_the_export_url_exists(agent, customer, settings):
+    assert "export.json" not in agent.get(f"/customers/{customer.pk}/").content.decode()
+
+    settings.ROOT_URLCONF = "tests.support.urls_with_customer_export"
+
+    assert f'href="/customers/{customer.pk}/export.json"' in agent.get(f"/customers/{customer.pk}/").content.decode()
