@@ -68,8 +68,6 @@ MANAGER_SETTINGS = [
     ("integrations", "connector"),
     # the survey editor (surveys.editor_views): managers shape what customers are asked
     ("surveys", "survey"),
-    ("surveys", "question"),
-    ("surveys", "choice"),
 ]
 
 MANAGER_EXTRA = {

@@ -381,3 +381,29 @@ def test_the_satisfaction_dashboard_shows_the_response_funnel(manager, funnel_da
     assert 'id="response-funnel"' in page.content.decode()
     assert emailed.context["response_funnel"]["funnel"].answered == 3
     assert reviews.context["response_funnel"] is None  # nobody is invited to write a review here
+
+
+def test_a_manager_creates_a_survey_and_reads_surveys_in_the_admin_without_changing_them(manager):
+    response = manager.post(
+        "/surveys/new/",
+        {
+            "slug": "despues-de-la-visita",
+            "title_es": "Tras tu visita",
+            "title_en": "After your visit",
+            "trigger": "manual",
+        },
+    )
+
+    survey = Survey.objects.get(slug="despues-de-la-visita")
+    assert response.status_code == 302 and response["Location"] == f"/surveys/{survey.pk}/"
+    assert manager.get(f"/admin/surveys/survey/{survey.pk}/change/").status_code == 200  # to read
+    manager.post(f"/admin/surveys/survey/{survey.pk}/change/", {"slug": "x", "title_es": "x", "title_en": "x"})
+    survey.refresh_from_db()
+    assert survey.slug == "despues-de-la-visita"
+
+
+def test_a_survey_without_titles_is_refused(manager):
+    response = manager.post("/surveys/new/", {"slug": "sin-titulo", "trigger": "manual"})
+
+    assert response.status_code == 400
+    assert not Survey.objects.filter(slug="sin-titulo").exists()
