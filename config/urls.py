@@ -29,6 +29,7 @@ urlpatterns = [
     path("w/", include("onsite.urls")),
     path("email/inbound/<str:provider>/", support_inbound_views.inbound_email_webhook, name="inbound-email"),
     path("integrations/", include("integrations.urls")),
+    path("customers/", include("privacy.urls")),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("privacy.api.urls")),
     path("api/v1/", include("sentiment.api.urls")),

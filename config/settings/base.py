@@ -315,6 +315,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.deliveries_requeue",
         "schedule": timedelta(minutes=5),
     },
+    # no-op while VOZ_DATA_RETENTION_DAYS is 0 (off)
+    "privacy.inactive_customers_anonymise": {
+        "task": "privacy.tasks.inactive_customers_anonymise",
+        "schedule": crontab(minute=45, hour=3),
+    },
     "privacy.shop_privacy_requests_sweep": {
         "task": "privacy.tasks.shop_privacy_requests_sweep",
         "schedule": timedelta(minutes=10),
@@ -428,6 +433,11 @@ SOCIAL_SECRET_ROTATION_GRACE_HOURS = env.int("SOCIAL_SECRET_ROTATION_GRACE_HOURS
 
 # The shop as customers see it in survey pages and emails.
 VOZ_SHOP_NAME = env("VOZ_SHOP_NAME", default="Tienda Demo")
+# The shop's privacy policy, linked from every survey page's notice of who collects the answers and why.
+VOZ_PRIVACY_POLICY_URL = env("VOZ_PRIVACY_POLICY_URL", default="")
+# Days without an order, a survey answer, a review, a message or a case after which a customer's
+# personal data and free text are anonymised by the nightly task (numbers stay); 0 keeps them.
+VOZ_DATA_RETENTION_DAYS = env.int("VOZ_DATA_RETENTION_DAYS", default=0)
 LOGIN_URL = "admin:login"
 VOZ_PUBLIC_BASE_URL = env("VOZ_PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

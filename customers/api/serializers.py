@@ -194,3 +194,10 @@ class ErasureReportSerializer(serializers.Serializer):
     messages_erased = serializers.IntegerField()
     cases_erased = serializers.IntegerField()
     invitations_revoked = serializers.IntegerField()
+    web_feedback_erased = serializers.IntegerField()
+    mentions_erased = serializers.IntegerField()
+    emails_erased = serializers.IntegerField()
+    traces_erased = serializers.IntegerField(
+        help_text="Rows written by others that named the customer (audit log, notes, notifications, webhooks), "
+        "with the names and numbers replaced."
+    )

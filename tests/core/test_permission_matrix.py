@@ -205,6 +205,16 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         "/api/v1/customers/nobody/erase/",
         {**API_DENIED, "agent": 403, "manager": 403, "admin": 404, "token_all": 404, "token_feedback": 403},
     ),
+    "customer-export": (
+        "GET",
+        "/api/v1/customers/nobody/export/",
+        {**API_DENIED, "agent": 403, "manager": 404, "admin": 404, "token_all": 404, "token_feedback": 403},
+    ),
+    "privacy:customer-export": (
+        "GET",
+        "/customers/{customer}/export.json",
+        {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200},
+    ),
     "feedback-list": (
         "GET",
         "/api/v1/feedback/",
@@ -482,6 +492,7 @@ def world(db, django_user_model, api_token_for):
             "shop_connector": shop.pk,
             "shopify": shop.public_id,
             "woocommerce": woo.public_id,
+            "customer": invitation.customer.pk,
         },
     }
 

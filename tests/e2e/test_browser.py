@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from surveys.models import Invitation, Response
-from tests.factories import CustomerFactory, InvitationFactory
+from tests.factories import CustomerFactory, InvitationFactory, OrderFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -212,6 +212,10 @@ def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_ser
     manager.groups.add(Group.objects.get(name=MANAGERS))
     for weeks, (nps, csat) in enumerate([(10, 5), (9, 4), (3, 2), (8, 4)]):
         answered(nps, csat, timezone.now() - timedelta(days=3 + 7 * weeks))
+    # a year of monthly cohorts makes the cohort table wider than a phone: it must scroll inside
+    # its own box, not widen the page
+    for months in range(12):
+        OrderFactory(placed_at=timezone.now() - timedelta(days=30 * months + 2))
     page = phone
     page.context.set_extra_http_headers({"Accept-Language": "es-ES,es;q=0.9"})
     problems = []
@@ -229,6 +233,10 @@ def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_ser
         page.wait_for_function("() => [...document.querySelectorAll('canvas')].some(c => c.width > 0)")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, view
         page.screenshot(path=SCREENSHOTS / f"dashboard-{view}-es-390.png", full_page=True)
+    # the formulas page and the digest preview hold long formulas and an email's tables
+    for view in ("metrics", "digest"):
+        page.goto(f"{live_server.url}/dashboards/{view}/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, view
     assert page.locator("html").get_attribute("lang") == "es"
 
     with page.expect_navigation():
@@ -383,6 +391,10 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
     services.cases_open_for_feedback(ids=[item.pk])
     for weeks, (nps, csat) in enumerate([(10, 5), (9, 4), (3, 2), (8, 4)]):
         answered(nps, csat, timezone.now() - timedelta(days=3 + 7 * weeks))
+    # a year of monthly cohorts makes the cohort table wider than a phone: it must scroll inside
+    # its own box, not widen the page
+    for months in range(12):
+        OrderFactory(placed_at=timezone.now() - timedelta(days=30 * months + 2))
     page.goto(f"{live_server.url}/admin/login/?next=/support/")
     page.fill("#id_username", "gerente")
     page.fill("#id_password", "clave-segura-1")

@@ -17,7 +17,7 @@ def answers_keep_their_question_text(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0006_alter_invitation_status'),
+        ('surveys', '0007_default_survey_asks_effort'),
     ]
 
     operations = [
