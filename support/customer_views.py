@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.personal_data import may_see_personal_data
 from customers.models import Customer
 from customers.selectors import customers_search
 from feedback.models import FeedbackItem
@@ -18,18 +19,13 @@ from support import customer_selectors as selectors
 ORDERS_PER_PAGE = 10
 FEEDBACK_PER_PAGE = 20
 
-# The personal-data export (privacy) names its URL one of these; the button shows once it exists.
-EXPORT_URL_NAMES = ("privacy:customer-export", "customer-export", "customers:export")
-
 
 def _export_url(customer: Customer) -> str:
-    for name in EXPORT_URL_NAMES:
-        for kwargs in ({"pk": customer.pk}, {"customer_id": customer.pk}, {"external_id": customer.external_id}):
-            try:
-                return reverse(name, kwargs=kwargs)
-            except NoReverseMatch:
-                continue
-    return ""
+    """The personal-data download (privacy.urls); no button where that app is not installed."""
+    try:
+        return reverse("privacy:customer-export", kwargs={"pk": customer.pk})
+    except NoReverseMatch:
+        return ""
 
 
 @require_GET
@@ -67,7 +63,8 @@ def _customer_page(request, customer: Customer, *, status: int = 200):
             "suggestions": selectors.customer_link_suggestions(customer) if may_link else [],
             "may_link": may_link,
             "hand_linked_channels": {channel.value for channel in HAND_LINKED_CHANNELS},
-            "export_url": _export_url(customer),
+            # the export holds personal data: only for those who may see it (privacy.views says so too)
+            "export_url": _export_url(customer) if may_see_personal_data(request) else "",
             "may_erase": request.user.has_perm("customers.erase_customer") and customer.erased_at is None,
         },
         status=status,

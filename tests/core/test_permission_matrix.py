@@ -472,7 +472,6 @@ def world(db, django_user_model, api_token_for):
         "ids": {
             "token": invitation.token,
             "survey": invitation.survey_id,
-            "customer": invitation.customer_id,
             "question": invitation.survey.questions.first().pk,
             "followup": followup_token(case),
             "digest": unsubscribe_token(manager, "weekly"),

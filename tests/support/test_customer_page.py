@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.utils import timezone
 
 from core.roles import AGENTS, MANAGERS
@@ -280,9 +281,18 @@ def test_erasure_asks_for_confirmation_and_only_admins_may(client, agent, custom
     assert Customer.objects.get(pk=customer.pk).erased_at is not None
 
 
-def test_the_export_button_shows_only_once_the_export_url_exists(agent, customer, settings):
-    assert "export.json" not in agent.get(f"/customers/{customer.pk}/").content.decode()
+def test_the_export_button_is_for_who_may_see_personal_data_and_only_where_the_export_exists(
+    agent, customer, django_user_model, settings
+):
+    manager = django_user_model.objects.create_user("manager", password="x", is_staff=True)
+    manager.groups.add(Group.objects.get(name=MANAGERS))
+    client = Client()
+    client.force_login(manager)
+    export = f'href="/customers/{customer.pk}/export.json"'
 
-    settings.ROOT_URLCONF = "tests.support.urls_with_customer_export"
+    assert export in client.get(f"/customers/{customer.pk}/").content.decode()
+    assert export not in agent.get(f"/customers/{customer.pk}/").content.decode()  # agents: no personal data
 
-    assert f'href="/customers/{customer.pk}/export.json"' in agent.get(f"/customers/{customer.pk}/").content.decode()
+    settings.ROOT_URLCONF = "tests.support.urls_without_customer_export"
+
+    assert "export.json" not in client.get(f"/customers/{customer.pk}/").content.decode()
