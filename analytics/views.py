@@ -1,13 +1,13 @@
 import csv
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from analytics import metrics, selectors
 from analytics.forms import (
@@ -19,6 +19,7 @@ from analytics.forms import (
 )
 from feedback.models import FeedbackItem
 from sentiment.models import Topic
+from surveys.selectors import funnel_total
 
 SERIES_KEYS = (
     "nps",
@@ -126,6 +127,29 @@ def dashboard_page(request, template: str, form, *more_forms, **context) -> Http
     return render(request, template, {"nav": "dashboards", "form": form, **context}, status=400 if invalid else 200)
 
 
+# The dashboard's channel filter names feedback channels; a survey's comments are "survey" when it
+# was emailed and "web" when the website offered it. Other channels invite nobody.
+FUNNEL_CHANNEL_OF = {"": "", FeedbackItem.Channel.SURVEY: "email", FeedbackItem.Channel.WEB: "web"}
+
+
+def response_funnel(filters) -> dict | None:
+    """Invited → opened → answered for the invitations sent in the dashboard's window, for its chart."""
+    if filters.channel not in FUNNEL_CHANNEL_OF:
+        return None
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(filters.start, time.min, tzinfo=zone)
+    until = datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=zone)
+    funnel = funnel_total(since=since, until=until, channel=FUNNEL_CHANNEL_OF[filters.channel])
+    return {
+        "funnel": funnel,
+        "steps": [
+            ("invited", pgettext("survey funnel", "Invited"), funnel.invited, 100 if funnel.invited else 0),
+            ("opened", pgettext("survey funnel", "Opened"), funnel.opened, funnel.opened_rate or 0),
+            ("answered", pgettext("survey funnel", "Answered"), funnel.answered, funnel.response_rate or 0),
+        ],
+    }
+
+
 def satisfaction(request):
     form = SatisfactionFilterForm(request.GET or None)
     filters = form.to_filters()
@@ -151,6 +175,7 @@ def satisfaction(request):
         },
         rows=[with_interval_notes(row) for row in series],
         min_answers=metrics.MIN_ANSWERS,
+        response_funnel=response_funnel(filters),
     )
 
 

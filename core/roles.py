@@ -67,6 +67,8 @@ MANAGER_SETTINGS = [
     ("surveys", "defectionreason"),
     ("support", "cannedreply"),
     ("integrations", "connector"),
+    # the survey editor (surveys.editor_views): managers shape what customers are asked
+    ("surveys", "survey"),
 ]
 
 MANAGER_EXTRA = {

@@ -68,6 +68,11 @@ class FeedbackItem(models.Model):
         related_name="feedback_items",
         verbose_name=_("order"),
     )
+    # Staff linked this item to its customer, or unlinked it, by hand: the source sent again (a
+    # mention edited, a message redelivered) keeps their decision instead of matching anew.
+    customer_set_by_staff = models.BooleanField(
+        _("customer set by staff"), default=False, db_default=False, editable=False
+    )
     survey_answer = models.OneToOneField(
         "surveys.Answer",
         on_delete=models.CASCADE,

@@ -5,12 +5,15 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from core.audit import audit
 from core.bulk import UpsertResult
+from core.exceptions import ApplicationError
 from core.models import WebhookEventType
 from core.webhooks import iso, webhook_events_record
 from customers.models import Customer, Order
-from feedback.models import FeedbackItem, InboundMessage
+from feedback.models import MESSAGE_CHANNELS, FeedbackItem, InboundMessage
 from feedback.pipeline import feedback_analysis_enqueue
 
 SOURCE_FIELDS = [
@@ -47,6 +50,15 @@ def feedback_items_upsert(*, link: str, items: list[FeedbackItem]) -> list[Feedb
         )
     )
     changes_record(Source.FEEDBACK, [*previous.values(), *(item.received_at for item in items)])
+    decided_by_staff = {
+        source_id: (customer_id, order_id)
+        for source_id, customer_id, order_id in FeedbackItem.objects.filter(
+            **{f"{link}_id__in": [getattr(item, f"{link}_id") for item in items]}, customer_set_by_staff=True
+        ).values_list(f"{link}_id", "customer_id", "order_id")
+    }
+    for item in items:
+        if getattr(item, f"{link}_id") in decided_by_staff:
+            item.customer_id, item.order_id = decided_by_staff[getattr(item, f"{link}_id")]
     saved = FeedbackItem.objects.bulk_create(
         items, update_conflicts=True, unique_fields=[link], update_fields=SOURCE_FIELDS + list(ANALYSIS_RESET)
     )
@@ -234,3 +246,37 @@ def feedback_created_data(items: Sequence[FeedbackItem]) -> list[dict]:
         }
         for item in items
     ]
+
+
+class FeedbackLinkRefused(ApplicationError):
+    code = "feedback_link_refused"
+
+
+# Where a customer is known only by matching clues (an email, an order number, a handle), staff
+# may correct the match; surveys and reviews belong to their invitation's or order's customer.
+HAND_LINKED_CHANNELS = {FeedbackItem.Channel.SOCIAL, FeedbackItem.Channel.WEB, *MESSAGE_CHANNELS}
+
+
+@transaction.atomic
+def feedback_item_customer_set(*, item: FeedbackItem, customer: Customer | None, actor=None) -> FeedbackItem:
+    """Link a piece of feedback to a customer by hand, or unlink it (customer None)."""
+    item = FeedbackItem.objects.select_for_update().get(pk=item.pk)
+    if item.channel not in HAND_LINKED_CHANNELS:
+        raise FeedbackLinkRefused(gettext("Survey answers and reviews belong to the customer of their order."))
+    if item.brand_id is not None:
+        raise FeedbackLinkRefused(gettext("A competitor's mention is not a customer's feedback."))
+    if customer is not None and customer.erased_at is not None:
+        raise FeedbackLinkRefused(gettext("This customer's personal data was erased."))
+    previous = item.customer_id
+    item.customer = customer
+    if customer is None or (item.order_id and item.order.customer_id != customer.pk):
+        item.order = None
+    item.customer_set_by_staff = True
+    item.save(update_fields=["customer", "order", "customer_set_by_staff"])
+    audit(
+        "feedback.customer_link" if customer is not None else "feedback.customer_unlink",
+        item,
+        actor=actor,
+        details={"customer": customer.pk if customer is not None else None, "previous": previous},
+    )
+    return item

@@ -9,6 +9,7 @@ from core.devices import device_class
 from core.exceptions import ApplicationError
 from core.visits import traffic_source
 from customers.models import Customer
+from customers.selectors import customer_match
 from feedback.models import FeedbackItem
 from feedback.services import feedback_items_upsert
 from onsite.models import Intercept, Site, WebFeedback
@@ -45,11 +46,15 @@ def web_feedback_submit(*, site: Site, data: WebFeedbackData, user_agent: str = 
         country=data.country,
     )
     if data.comment:
+        # the visitor may leave an email or write an order number: then we know who they are
+        match = customer_match(email=data.email, text=data.comment)
         feedback_items_upsert(
             link="web_feedback",
             items=[
                 FeedbackItem(
                     channel=FeedbackItem.Channel.WEB,
+                    customer_id=match.customer_id if match else None,
+                    order_id=match.order_id if match else None,
                     text=data.comment,
                     language=data.language,
                     web_feedback=feedback,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from brands.models import Brand
 from brands.services import brand_detect
 from core.bulk import UpsertResult
+from customers.selectors import CustomerMatch, customer_match
 from feedback.models import FeedbackItem
 from feedback.services import feedback_items_upsert
 from social.models import Connector, Mention
@@ -113,10 +114,18 @@ def mentions_upsert(
     return results  # type: ignore[return-value]
 
 
+def _mention_customer(mention: Mention) -> CustomerMatch | None:
+    # a rival's mention is about them, never one of the shop's customers' feedback
+    if mention.brand_id is not None:
+        return None
+    return customer_match(text=mention.text, handle=mention.author_handle, platform=mention.platform)
+
+
 def _feedback_items_for_mentions(mentions: list[Mention]) -> None:
-    feedback_items_upsert(
-        link="mention",
-        items=[
+    items = []
+    for mention in mentions:
+        match = _mention_customer(mention)
+        items.append(
             FeedbackItem(
                 channel=FeedbackItem.Channel.SOCIAL,
                 mention_id=mention.pk,
@@ -126,10 +135,11 @@ def _feedback_items_for_mentions(mentions: list[Mention]) -> None:
                 source=mention.platform,
                 page_url=mention.url[:500],
                 brand_id=mention.brand_id,
+                customer_id=match.customer_id if match else None,
+                order_id=match.order_id if match else None,
             )
-            for mention in mentions
-        ],
-    )
+        )
+    feedback_items_upsert(link="mention", items=items)
 
 
 def connector_create(*, name: str, platform: str) -> tuple[Connector, str]:

@@ -73,7 +73,8 @@ def case_timeline(case: Case) -> list[dict]:
     entries: list[dict] = []
     customer = case.customer
     if customer is not None:
-        for order in customer.orders.prefetch_related("items__product").order_by("placed_at")[:50]:
+        # the latest orders (a long history is on the customer page, page by page)
+        for order in customer.orders.prefetch_related("items__product").order_by("-placed_at")[:50]:
             entries.append({"at": order.placed_at, "kind": "order", "order": order})
         for earlier in customer.cases.exclude(pk=case.pk).order_by("opened_at"):
             entries.append({"at": earlier.opened_at, "kind": "earlier_case", "case": earlier})

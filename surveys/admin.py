@@ -29,6 +29,17 @@ class SurveyAdmin(admin.ModelAdmin):
     search_fields = ["slug", "title_es", "title_en"]
     inlines = [QuestionInline]
 
+    # Managers may change surveys, in the survey editor (/surveys/), which versions an answered
+    # survey; here they only read them, and admins keep the raw form.
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
 
 class ChoiceInline(admin.TabularInline):
     model = Choice

@@ -71,6 +71,9 @@ class Survey(models.Model):
         default=default_reminder_after,
         help_text=_("One reminder this long after sending if unanswered. Empty: no reminder."),
     )
+    # Goes up when a survey that was answered in its current form is edited: every response names
+    # the version it answered, so figures can be read per version of the questions.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -138,6 +141,9 @@ class Question(models.Model):
     show_if_value = models.CharField(
         _("value"), max_length=60, blank=True, help_text=_("A number for scales, a choice value for choices.")
     )
+    # A question removed from a survey after customers answered it stays, out of the survey, so
+    # that its answers keep their question; one never answered is deleted.
+    retired_at = models.DateTimeField(_("removed from the survey"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("question")
@@ -316,6 +322,7 @@ class Response(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
+    survey_version = models.PositiveIntegerField(_("survey version"), default=1, db_default=1)
 
     class Meta:
         verbose_name = _("response")
@@ -333,6 +340,13 @@ class Answer(models.Model):
     number = models.SmallIntegerField(_("number"), null=True, blank=True)
     text = models.TextField(_("text"), blank=True)
     choices = models.JSONField(_("choices"), default=list, blank=True)
+    # The question as the customer read it: a manager may reword the question afterwards.
+    prompt_es = models.CharField(
+        _("question answered (Spanish)"), max_length=400, blank=True, default="", db_default=""
+    )
+    prompt_en = models.CharField(
+        _("question answered (English)"), max_length=400, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("answer")
@@ -343,6 +357,10 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question.code}: {self.display_value}"
+
+    def prompt(self, language: str | None = None) -> str:
+        """The question this answer answered, in the words the customer read."""
+        return Translated.pick(self, "prompt", language) or self.question.prompt(language)
 
     @property
     def display_value(self) -> str:

@@ -462,7 +462,10 @@ def survey_questions(survey: Survey) -> list[Question]:
     if cached is not None and time.monotonic() - cached[0] < QUESTIONS_TTL:
         return cached[1]
     questions = list(
-        survey.questions.select_related("show_if_question").prefetch_related("choices").order_by("position", "pk")
+        survey.questions.filter(retired_at__isnull=True)
+        .select_related("show_if_question")
+        .prefetch_related("choices")
+        .order_by("position", "pk")
     )
     _questions_memo[survey.pk] = (time.monotonic(), questions)
     return questions
@@ -555,16 +558,16 @@ _CLAIM_SQL = (
 # before it claimed, or to none: the column refuses NULL, and that fails the whole submission.
 _RESPONSE_SQL = (
     f"INSERT INTO {Response._meta.db_table}"
-    " (invitation_id, survey_id, customer_id, order_id, submitted_at, language, user_agent)"
+    " (invitation_id, survey_id, customer_id, order_id, submitted_at, language, user_agent, survey_version)"
     f" VALUES ((SELECT id FROM {Invitation._meta.db_table} WHERE id = %s AND status = %s AND answered_at = %s),"
-    " %s, %s, %s, %s, %s, %s) RETURNING id"
+    f" %s, %s, %s, %s, %s, %s, (SELECT version FROM {Survey._meta.db_table} WHERE id = %s)) RETURNING id"
 )
 
 
 @lru_cache(maxsize=32)
 def _answers_sql(count: int) -> str:
-    row = f"((SELECT id FROM {Response._meta.db_table} WHERE invitation_id = %s), %s, %s, %s, %s)"
-    return "INSERT INTO {} (response_id, question_id, number, text, choices) VALUES {}".format(
+    row = f"((SELECT id FROM {Response._meta.db_table} WHERE invitation_id = %s), %s, %s, %s, %s, %s, %s)"
+    return "INSERT INTO {} (response_id, question_id, number, text, choices, prompt_es, prompt_en) VALUES {}".format(
         Answer._meta.db_table, ", ".join([row] * count)
     )
 
@@ -596,7 +599,9 @@ def _response_store(invitation, kept, questions, language, user_agent, now) -> R
         text = value if isinstance(value, str) and question.kind == Question.Kind.OPEN_TEXT else ""
         choices = (value if isinstance(value, list) else [value]) if question.has_choices else []
         number = value if isinstance(value, int) else None
+        # the wording the customer was shown, which a later edit of the survey does not change
         answers += [invitation.pk, question_id, number, text, choices_field.get_db_prep_save(choices, connection)]
+        answers += [question.prompt_es, question.prompt_en]
         has_comments = has_comments or bool(text)
     statements = [
         Statement(_CLAIM_SQL, [answered, moment, invitation.pk, moment, answered, expired]),
@@ -610,6 +615,7 @@ def _response_store(invitation, kept, questions, language, user_agent, now) -> R
                 moment,
                 language,
                 response.user_agent,
+                invitation.survey_id,
             ],
         ),
     ]

@@ -7,6 +7,7 @@ import pytest
 # xdist's module-wise schedulers merge the fuzz cases, which share one node id, into a single test.
 MODULES_KEPT_WHOLE = {
     "tests/e2e/test_browser.py",
+    "tests/e2e/test_survey_editor_browser.py",
     "tests/drills/test_drills.py",
     "tests/demo/test_demo_shop.py",
 }

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -109,10 +110,22 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
     email = serializers.SerializerMethodField()
     name = serializers.SerializerMethodField()
     attributes = serializers.SerializerMethodField()
+    staff_url = serializers.SerializerMethodField(
+        help_text="The customer's page for the shop's staff: every channel's feedback, cases and orders."
+    )
 
     class Meta:
         model = Customer
-        fields = ["external_id", "email", "name", "preferred_language", "attributes", "created_at", "erased_at"]
+        fields = [
+            "external_id",
+            "email",
+            "name",
+            "preferred_language",
+            "attributes",
+            "created_at",
+            "erased_at",
+            "staff_url",
+        ]
         read_only_fields = fields
 
     def _personal(self, value: str) -> str | None:
@@ -136,6 +149,11 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
     )
     def get_attributes(self, customer: Customer) -> dict | None:
         return customer.attributes if self.context.get("personal_data") else None
+
+    def get_staff_url(self, customer: Customer) -> str:
+        path = reverse("customers:detail", kwargs={"pk": customer.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else settings.VOZ_PUBLIC_BASE_URL + path
 
 
 class OrderItemOutputSerializer(serializers.ModelSerializer):

@@ -59,7 +59,7 @@ class CustomerDetailView(APIView):
         return get_object_or_404(Customer, external_id=external_id)
 
     def _body(self, request, customer):
-        context = {"personal_data": may_see_personal_data(request)}
+        context = {"personal_data": may_see_personal_data(request), "request": request}
         return Response(CustomerOutputSerializer(customer, context=context).data)
 
     @extend_schema(responses=CustomerOutputSerializer, summary="A customer's profile")

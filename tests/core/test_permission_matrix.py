@@ -37,6 +37,57 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
     "onsite:feedback": ("POST", "/w/site_unknown/feedback/", dict.fromkeys(ROLES, 404)),
     "onsite:intercepts": ("GET", "/w/site_unknown/intercepts/", dict.fromkeys(ROLES, 404)),
     "onsite:intercept_offer": ("POST", "/w/site_unknown/intercepts/1/offer/", dict.fromkeys(ROLES, 404)),
+    # The survey editor is the managers' (and admins'): agents work answers, not the questions.
+    **{
+        f"survey-editor:{name}": ("GET", path, {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200})
+        for name, path in (
+            ("list", "/surveys/"),
+            ("create", "/surveys/new/"),
+            ("edit", "/surveys/{survey}/"),
+            ("preview", "/surveys/{survey}/preview/"),
+            ("question-edit", "/surveys/{survey}/questions/{question}/"),
+        )
+    },
+    # posted empty: nothing named, nothing changed
+    **{
+        f"survey-editor:{name}": ("POST", path, {**PAGE_STAFF, "agent": 403, "manager": 400, "admin": 400})
+        for name, path in (
+            ("question-add", "/surveys/{survey}/questions/"),
+            ("questions-order", "/surveys/{survey}/questions/order/"),
+        )
+    },
+    # an unknown question: the matrix must not remove the survey's
+    "survey-editor:question-remove": (
+        "POST",
+        "/surveys/{survey}/questions/999999/remove/",
+        {**PAGE_STAFF, "agent": 403, "manager": 404, "admin": 404},
+    ),
+    # The customer page: everyone who works cases (agents too); linking feedback by hand is theirs
+    # as well, erasing is the admins' alone.
+    "customers:list": ("GET", "/customers/", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),
+    "customers:detail": (
+        "GET",
+        "/customers/{customer}/",
+        {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200},
+    ),
+    # posted empty: no feedback named
+    "customers:feedback-link": (
+        "POST",
+        "/customers/{customer}/feedback/link/",
+        {**PAGE_STAFF, "agent": 400, "manager": 400, "admin": 400},
+    ),
+    # an item that is not this customer's
+    "customers:feedback-unlink": (
+        "POST",
+        "/customers/{customer}/feedback/999999/unlink/",
+        {**PAGE_STAFF, "agent": 404, "manager": 404, "admin": 404},
+    ),
+    # posted empty: not confirmed, nobody erased
+    "erasure:confirm": (
+        "POST",
+        "/customers/{customer}/erase/",
+        {**PAGE_STAFF, "agent": 403, "manager": 403, "admin": 400},
+    ),
     "feedback:feed": ("GET", "/feedback/", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),
     "feedback:feed-export": ("GET", "/feedback/export.csv", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),
     "support:inbox": ("GET", "/support/", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),
@@ -427,6 +478,8 @@ def world(db, django_user_model, api_token_for):
         },
         "ids": {
             "token": invitation.token,
+            "survey": invitation.survey_id,
+            "question": invitation.survey.questions.first().pk,
             "followup": followup_token(case),
             "digest": unsubscribe_token(manager, "weekly"),
             "unsubscribe": customer_unsubscribe_token(

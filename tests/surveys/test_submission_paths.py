@@ -93,6 +93,7 @@ def test_an_emailed_survey_answer_stores_the_response_its_answers_and_a_feedback
         "customer": invitation.customer_id,
         "language": "es",
         "user_agent": PHONE,
+        "survey_version": 1,
     }
     assert len(saved["answers"]) == len(answers_for(invitation.survey))
     comments = [text for _question, _number, text, _choices in saved["answers"] if text]
