@@ -24,6 +24,8 @@ def scope_labels(rule: AlertRule) -> list[str]:
     labels = []
     if rule.topic_id:
         labels.append(gettext("Topic: %(value)s") % {"value": rule.topic.name(language)})
+    elif rule.each_topic and rule.kind == AlertRule.Kind.NEGATIVE_SPIKE:
+        labels.append(gettext("Each topic apart"))
     if rule.channel:
         channel = dict(FeedbackItem.Channel.choices).get(rule.channel, rule.channel)
         labels.append(gettext("Channel: %(value)s") % {"value": channel})

@@ -105,6 +105,19 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         "/dashboards/metrics/",
         {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200},
     ),
+    # saved answers: agents insert them in a case, managers keep them
+    **{
+        name: ("GET", path, {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200})
+        for name, path in (
+            ("support:canned-replies", "/support/canned/"),
+            ("support:canned-reply", "/support/canned/{canned_reply}/"),
+        )
+    },
+    "support:canned-reply-delete": (
+        "POST",
+        "/support/canned/{canned_reply}/delete/",
+        {**PAGE_STAFF, "agent": 403, "manager": 302, "admin": 404},  # the manager has just deleted it
+    ),
     # alert rules and alerts: the managers' (agents have no alert permission at all)
     **{
         name: ("GET", path, {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200})
@@ -376,7 +389,7 @@ def world(db, django_user_model, api_token_for):
     from reviews.models import Review
     from social.models import Mention
     from social.services import connector_create
-    from support.models import ChatWebhook, Notification, Team
+    from support.models import CannedReply, ChatWebhook, Notification, Team
     from support.notifications import followup_token
     from support.services import case_open_manual
     from surveys.services import response_submit
@@ -446,6 +459,7 @@ def world(db, django_user_model, api_token_for):
             "notification": notification.pk,
             "delivery": notification.deliveries.get().pk,  # failed: the agent has no email address
             "webhook": webhook.pk,
+            "canned_reply": CannedReply.objects.create(title="x", language="es", text="Hola").pk,
             "alert_rule": AlertRule.objects.get(kind="negative_spike").pk,
             "alert": AlertEpisode.objects.create(
                 rule=AlertRule.objects.get(kind="nps_below"), started_at=timezone.now(), value=-40
