@@ -123,7 +123,8 @@ def _form_for_signal_change(request, rule: AlertRule | None) -> AlertRuleForm:
     kind = initial.get("kind")
     if kind in ALERT_DEFAULT_THRESHOLD and (rule is None or rule.kind != kind):
         initial["threshold"] = ALERT_DEFAULT_THRESHOLD[kind]
-    initial["is_active"] = initial.get("is_active") == "on"
+    for checkbox in ("is_active", "each_topic"):  # an unticked box is not sent at all
+        initial[checkbox] = initial.get(checkbox) == "on"
     return AlertRuleForm(initial=initial, instance=rule)
 
 

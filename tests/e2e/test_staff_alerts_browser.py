@@ -71,8 +71,8 @@ def test_a_manager_builds_an_sla_rule_on_a_phone(live_server, phone, django_user
     row = page.locator(f"#alert-rule-{rule.pk}")
     assert "Canal: Chat" in row.inner_text()
     # switching it off swaps the row in place
-    row.get_by_role("button", name="Desactivar").click()
-    page.wait_for_function(f"document.querySelector('#alert-rule-{rule.pk}').innerText.includes('Activar')")
+    row.get_by_role("button", name="Desactivar SLA del chat", exact=True).click()
+    row.get_by_role("button", name="Activar SLA del chat", exact=True).wait_for()
     assert not AlertRule.objects.get(pk=rule.pk).is_active
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=SCREENSHOTS / "alert-rules-es-390.png", full_page=True)
