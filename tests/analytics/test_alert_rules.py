@@ -500,3 +500,18 @@ def test_agents_cannot_see_or_change_rules_and_anonymous_people_are_sent_to_log_
     assert agent_gets == [403, 403, 403] and agent_posts == [403, 403, 403]
     assert AlertRule.objects.get(pk=rule.pk).is_active and AlertRule.objects.count() == 3
     assert 'href="/dashboards/alerts/"' not in navigation
+
+
+def test_the_bell_opens_the_alerts_page(no_default_rules, client, manager):
+    from support.models import Notification
+
+    quiet_history(NOW)
+    spike()
+    complaints(6)
+    alerts.alerts_check(now=NOW)
+    episode = AlertEpisode.objects.get()
+    (notification,) = Notification.objects.filter(recipient=manager, event="alert")
+
+    opened = client.post(f"/support/notifications/{notification.pk}/open/")
+
+    assert opened.status_code == 302 and opened["Location"] == f"/dashboards/alerts/fired/{episode.pk}/"
