@@ -196,7 +196,17 @@ def alert_rule_delete(request, pk: int):
 def alert_detail(request, pk: int):
     """One alert: what fired, over which window, and the feedback items or cases behind it."""
     episode = get_object_or_404(AlertEpisode.objects.select_related("rule__topic", "rule__brand"), pk=pk)
-    feedback = episode.feedback.select_related("customer", "case", "brand").order_by("-received_at")
+    language = (translation.get_language() or "es")[:2]
+    feedback = [
+        # each item with what it said negatively about: which topic spiked, for a rule on every topic
+        {
+            "item": item,
+            "topics": [m.topic.name(language) for m in item.topic_mentions.all() if m.sentiment == "negative"],
+        }
+        for item in episode.feedback.select_related("customer", "case", "brand")
+        .prefetch_related("topic_mentions__topic")
+        .order_by("-received_at")
+    ]
     cases = episode.cases.select_related("customer").order_by("-opened_at")
     shown = len(feedback) + len(cases)
     context = {

@@ -76,7 +76,7 @@ def test_a_fresh_install_has_the_three_default_rules_switched_on():
     assert rules["nps_below"].name == "NPS semanal por debajo de 0"  # named in the shop's language
 
 
-def test_the_default_spike_rule_fires_for_one_topic_that_the_total_would_hide():
+def test_the_default_spike_rule_fires_for_one_topic_that_the_total_would_hide(client, manager):
     quiet_history(NOW)
     for day in range(1, 29):
         complaints(6, when=NOW - timedelta(days=day, hours=2))  # six complaints a day, about nothing in particular
@@ -89,6 +89,9 @@ def test_the_default_spike_rule_fires_for_one_topic_that_the_total_would_hide():
     assert alerts.alerts_check(now=NOW) == 1
     episode = rule.episodes.get()
     assert set(episode.feedback.all()) == set(delivery)
+    # its page says which topic spiked
+    page = client.get(f"/dashboards/alerts/fired/{episode.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert page.count('<span class="topic negative">Entrega</span>') == 7
 
 
 # ---------------------------------------------------------------------------------------
