@@ -24,6 +24,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import statistics
@@ -162,6 +163,9 @@ def main() -> None:
 
     django.setup()
     import httpx
+
+    # a line per request would bury the per-platform summary under a thousand burst requests
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     from django.utils import timezone
 
     from bench.prestashop_stub import PrestaShopStub, fixtures_load

@@ -25,12 +25,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.nlp_throughput import peak_rss_mb, realistic_texts, wait_until  # noqa: E402
+from bench.nlp_throughput import (  # noqa: E402
+    items_store,
+    nlp_worker_start,
+    nlp_worker_warm,
+    peak_rss_mb,
+    realistic_texts,
+    wait_until,
+)
 from bench.servers import ensure_database  # noqa: E402
 
 os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/voz_bench_accurate"
-os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/12"
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
 os.environ["VOZ_NLP_TIER"] = "accurate"
 
 # Two figures: the model itself (artifact + encoder weights), and the whole analyzer ready to
@@ -70,7 +77,6 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
 
-    from config.celery import app
     from feedback.models import FeedbackItem
     from sentiment.ml.encoder import Encoder
     from sentiment.services import chunked
@@ -88,43 +94,11 @@ def main() -> int:
     if load.returncode:
         print(load.stderr[-2000:])
 
-    FeedbackItem.objects.all().delete()
-    ids = [
-        item.pk
-        for item in FeedbackItem.objects.bulk_create(
-            [FeedbackItem(channel="survey", text=text, language=language) for language, text in texts],
-            batch_size=2000,
-        )
-    ]
-    with app.connection_for_write() as connection:
-        connection.default_channel.client.flushdb()
-
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "nlp",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "CELERY_WORKER_CONCURRENCY": "1"},
-    )
+    ids = items_store(texts)
+    worker = nlp_worker_start()
     encoder_rates, celery_rates = [], []
     try:
-        warm, rest = ids[: args.batch_size], ids[args.batch_size :]
-        analyse_feedback.delay(warm)
-        wait_until(lambda: FeedbackItem.objects.filter(pk__in=warm, analysis_status="done").count() == len(warm))
+        rest = nlp_worker_warm(ids, args.batch_size)
         encoder = Encoder()
         encoder.embed(["warm up"])
         bench_texts = [text for _, text in texts[args.batch_size :]]

@@ -78,7 +78,6 @@ def main() -> int:
 
     import spacy
 
-    from config.celery import app
     from feedback.models import FeedbackItem
     from sentiment.services import chunked
     from sentiment.tasks import analyse_feedback
@@ -93,44 +92,10 @@ def main() -> int:
         tokenizers[language](text)
     tokenizer_rate = len(texts) / (time.perf_counter() - started)
 
-    FeedbackItem.objects.all().delete()
-    ids = [
-        item.pk
-        for item in FeedbackItem.objects.bulk_create(
-            [FeedbackItem(channel="survey", text=text, language=language) for language, text in texts],
-            batch_size=2000,
-        )
-    ]
-    with app.connection_for_write() as connection:
-        connection.default_channel.client.flushdb()
-
-    env = {**os.environ, "CELERY_WORKER_CONCURRENCY": "1"}
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "nlp",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    ids = items_store(texts)
+    worker = nlp_worker_start()
     try:
-        # Warm the worker (model and pipelines load on its first batch), then time the rest.
-        warm, rest = ids[: args.batch_size], ids[args.batch_size :]
-        analyse_feedback.delay(warm)
-        wait_until(lambda: FeedbackItem.objects.filter(pk__in=warm, analysis_status="done").count() == len(warm))
+        rest = nlp_worker_warm(ids, args.batch_size)
         started = time.perf_counter()
         for batch in chunked(rest, args.batch_size):
             analyse_feedback.delay(batch)
@@ -156,6 +121,45 @@ def main() -> int:
         f"<= 600 MB RSS -> {'met' if rss <= 600 else 'NOT met'}"
     )
     return 0
+
+
+def items_store(texts: list[tuple[str, str]]) -> list[int]:
+    """Pending feedback items for `texts` (the only ones in the database), with an empty queue."""
+    from config.celery import app
+    from feedback.models import FeedbackItem
+
+    FeedbackItem.objects.all().delete()
+    ids = [
+        item.pk
+        for item in FeedbackItem.objects.bulk_create(
+            [FeedbackItem(channel="survey", text=text, language=language) for language, text in texts],
+            batch_size=2000,
+        )
+    ]
+    with app.connection_for_write() as connection:
+        connection.default_channel.client.flushdb()
+    return ids
+
+
+def nlp_worker_start() -> subprocess.Popen:
+    """One Celery worker process on the nlp queue, one task at a time, as a deployment runs it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "nlp", "--pool", "solo"]
+        + ["--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT,
+        env={**os.environ, "CELERY_WORKER_CONCURRENCY": "1"},
+    )
+
+
+def nlp_worker_warm(ids: list[int], batch_size: int) -> list[int]:
+    """Analyse the first batch (the worker loads its model and pipelines then); the ids left to time."""
+    from feedback.models import FeedbackItem
+    from sentiment.tasks import analyse_feedback
+
+    warm = ids[:batch_size]
+    analyse_feedback.delay(warm)
+    wait_until(lambda: FeedbackItem.objects.filter(pk__in=warm, analysis_status="done").count() == len(warm))
+    return ids[batch_size:]
 
 
 def wait_until(condition, timeout: float = 300) -> None:

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from customers import views as customers_views
 from support import inbound_views as support_inbound_views
 from support import public_views as support_public_views
 
@@ -25,7 +26,11 @@ urlpatterns = [
     path("f/<str:token>/", support_public_views.followup, name="support-followup"),
     path("w/", include("onsite.urls")),
     path("email/inbound/<str:provider>/", support_inbound_views.inbound_email_webhook, name="inbound-email"),
+    # the customer's one-click unsubscribe (a signed key, no login) and the providers' delivery reports
+    path("u/<str:token>/", customers_views.unsubscribe, name="unsubscribe"),
+    path("anymail/<str:provider>/tracking/", customers_views.email_tracking_webhook, name="email-tracking"),
     path("integrations/", include("integrations.urls")),
+    path("customers/", include("privacy.urls")),
     path("api/v1/", include("customers.api.urls")),
     path("api/v1/", include("privacy.api.urls")),
     path("api/v1/", include("sentiment.api.urls")),

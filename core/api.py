@@ -13,6 +13,11 @@ from core.exceptions import ApplicationError
 logger = logging.getLogger(__name__)
 
 
+def invalid_input() -> str:
+    """The 'Invalid input.' of a 400, in the request's language (DRF ships its translations)."""
+    return str(exceptions.ValidationError.default_detail)
+
+
 def exception_handler(exc, context):
     """Every API error has one shape: {"type", "detail", "errors": {field: [messages]}}."""
     if isinstance(exc, OperationalError | InterfaceError):
@@ -43,7 +48,7 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
-        response.data = {"type": "validation_error", "detail": "Invalid input.", "errors": errors}
+        response.data = {"type": "validation_error", "detail": invalid_input(), "errors": errors}
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
         response.data = {

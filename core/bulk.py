@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import invalid_input
 from core.pagination import newest_first_cursor
 
 
@@ -122,7 +123,7 @@ class UpsertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         (result,) = self.upsert([serializer.to_data()])
         if result.status == "error":
             return Response(
-                {"type": "validation_error", "detail": "Invalid input.", "errors": result.errors},
+                {"type": "validation_error", "detail": invalid_input(), "errors": result.errors},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         stored = self.get_queryset().get(pk=result.obj.pk)

@@ -64,6 +64,7 @@ MANAGER_SETTINGS = [
     ("customers", "savedsegment"),
     ("brands", "brand"),
     ("support", "winbacktemplate"),
+    ("surveys", "defectionreason"),
     ("support", "cannedreply"),
     ("integrations", "connector"),
 ]

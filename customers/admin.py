@@ -101,9 +101,24 @@ class OrderInline(admin.TabularInline):
 class CustomerAdmin(FileImportExportMixin, admin.ModelAdmin):
     resource_classes = [CustomerResource]
     list_display = ["external_id", "name", "email", "preferred_language", "order_count", "created_at", "erased_at"]
-    list_filter = ["preferred_language", "created_at", ("erased_at", admin.EmptyFieldListFilter)]
+    list_filter = [
+        "preferred_language",
+        "marketing_consent",
+        "created_at",
+        ("unsubscribed_at", admin.EmptyFieldListFilter),
+        ("erased_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["external_id", "email", "name"]
-    readonly_fields = ["created_at", "erased_at", "related_links"]
+    # consent changes only as the customer or the shop states it (customers.emailing), audited there
+    readonly_fields = [
+        "created_at",
+        "erased_at",
+        "marketing_consent",
+        "marketing_consent_source",
+        "marketing_consent_at",
+        "unsubscribed_at",
+        "related_links",
+    ]
     inlines = [OrderInline]
 
     def get_queryset(self, request):

@@ -10,6 +10,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class MarketingConsent(models.TextChoices):
+    UNKNOWN = "unknown", _("Not asked")
+    GRANTED = "granted", _("Given")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ConsentSource(models.TextChoices):
+    SHOP = "shop", _("Imported from the shop")
+    SURVEY_PAGE = "survey_page", _("Given on the survey page")
+    UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
+    BOUNCE = "bounce", _("Bounce or spam complaint")
+
+
 class Customer(models.Model):
     external_id = models.CharField(_("external id"), max_length=100, unique=True)
     email = models.EmailField(_("email"), max_length=254)
@@ -30,6 +43,21 @@ class Customer(models.Model):
     # Saved segments over attributes change members when attributes change; whatever keeps figures
     # per segment compares this with when it computed them.
     attributes_changed_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    # Consent to marketing email (win-back). Its history is the audit trail ("customer.consent").
+    marketing_consent = models.CharField(
+        _("marketing consent"),
+        max_length=10,
+        choices=MarketingConsent.choices,
+        default=MarketingConsent.UNKNOWN,
+        db_default=MarketingConsent.UNKNOWN,
+    )
+    marketing_consent_source = models.CharField(
+        _("consent source"), max_length=20, choices=ConsentSource.choices, blank=True, default="", db_default=""
+    )
+    marketing_consent_at = models.DateTimeField(_("consent changed at"), null=True, blank=True)
+    # Set by the unsubscribe link: no survey, reminder, review request or win-back goes out any more,
+    # whatever the consent says; only a new opt-in on the survey page lifts it.
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer")
@@ -271,3 +299,75 @@ class SavedSegment(models.Model):
                 spent=models.Sum("orders__total"),
             ).filter(**bounds)
         return customers
+
+
+class EmailSuppression(models.Model):
+    """An address no customer email may go to: unsubscribed, hard-bounced or reported as spam.
+
+    Keyed by a keyed hash of the normalised address (customers.emailing.address_hash), not by the
+    address: the row survives the customer's erasure without keeping who they were, and an address
+    imported again later is still recognised and left alone.
+    """
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        HARD_BOUNCE = "hard_bounce", _("Hard bounce")
+        COMPLAINT = "complaint", _("Spam complaint")
+
+    address_hash = models.CharField(_("address (keyed hash)"), max_length=64, unique=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    provider = models.CharField(_("reported by"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("email suppression")
+        verbose_name_plural = _("email suppressions")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:12]}… {self.reason}"
+
+
+class OutboundEmail(models.Model):
+    """A customer email as sent, kept so a soft bounce can be sent again as it was and a provider's
+    report (bounce, complaint, delivery) finds what it is about. Bodies are blanked on erasure."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        SOFT_BOUNCED = "soft_bounced", _("Soft bounce, to retry")
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Spam complaint")
+        FAILED = "failed", _("Given up")
+
+    kind = models.CharField(_("kind"), max_length=30)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outbound_emails",
+        verbose_name=_("customer"),
+    )
+    address_hash = models.CharField(max_length=64, db_index=True)
+    to_email = models.CharField(_("to"), max_length=254)
+    from_email = models.CharField(_("from"), max_length=254)
+    reply_to = models.CharField(_("reply to"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SENT)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    retry_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_event = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("customer email")
+        verbose_name_plural = _("customer emails")
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} {self.status}"

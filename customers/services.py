@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
 from core.queueing import enqueue
-from customers.models import Customer, Order, OrderItem, Product
+from customers.models import ConsentSource, Customer, MarketingConsent, Order, OrderItem, Product
 
 
 class OrderRejected(ApplicationError):
@@ -31,6 +31,8 @@ class CustomerData:
     preferred_language: str = ""
     # merged into the stored ones; a key sent as None or "" is removed
     attributes: dict[str, str | None] = field(default_factory=dict)
+    # the shop's record of marketing consent (customers.emailing.consent_record); None: not said
+    accepts_marketing: bool | None = None
 
 
 class CustomerAttributesInvalid(ApplicationError):
@@ -141,6 +143,13 @@ def customer_upsert(*, data: CustomerData) -> Customer:
             changed += ["attributes", "attributes_changed_at"]
         if changed:
             customer.save(update_fields=changed)
+    if data.accepts_marketing is not None and data.accepts_marketing != (
+        customer.marketing_consent == MarketingConsent.GRANTED
+    ):
+        from customers.emailing import consent_record
+
+        consent_record(customer=customer, granted=data.accepts_marketing, source=ConsentSource.SHOP)
+        customer.refresh_from_db(fields=["marketing_consent", "marketing_consent_source", "marketing_consent_at"])
     return customer
 
 

@@ -796,11 +796,25 @@ def _delivery_csat(rng: random.Random, *, speed: str, said: str | None, is_detra
     return max(1, min(5, base + shift))
 
 
+# Most people answer an optional scale question right after the required ones.
+EFFORT_ANSWER_RATE = 0.8
+
+
+def _order_effort(rng: random.Random, *, nps: int) -> int:
+    """1 (very difficult) to 7 (very easy): ordering is easy for most, and hard orders make detractors."""
+    if nps <= 6:
+        return rng.choices(range(1, 8), weights=(10, 12, 14, 16, 18, 16, 14))[0]
+    if nps <= 8:
+        return rng.choices(range(3, 8), weights=(6, 14, 30, 30, 20))[0]
+    return rng.choices(range(4, 8), weights=(4, 10, 36, 50))[0]
+
+
 def _responses_submit(
     plans: list[_PlannedInvitation],
     invitations: list[Invitation],
     *,
     rng: random.Random,
+    effort_rng: random.Random,
     survey: Survey,
     planned_orders: list[_PlannedOrder],
     progress: Progress,
@@ -825,6 +839,7 @@ def _responses_submit(
         for plan, invitation in answered
     ]
     composed.sort(key=lambda row: row[0].submitted_at)
+    effort = questions.get("order_effort")
     done = 0
     for chunk in _chunks(composed, RESPONSE_CHUNK):
         with transaction.atomic():
@@ -839,6 +854,8 @@ def _responses_submit(
                     answers[questions["improve"].pk] = planned.improve
                 if planned.comment:
                     answers[questions["comment"].pk] = planned.comment
+                if effort is not None and effort_rng.random() < EFFORT_ANSWER_RATE:
+                    answers[effort.pk] = _order_effort(effort_rng, nps=planned.nps)
                 response_submit(
                     invitation=invitation,
                     answers=answers,
@@ -1420,7 +1437,17 @@ def seed_demo(
         planned_orders=planned_orders,
         progress=report,
     )
-    _responses_submit(plans, invitations, rng=rng, survey=survey, planned_orders=planned_orders, progress=report)
+    # the effort answers draw from a generator of their own, so the rest of the demo (and the
+    # figures its tests know) stays what it was before the survey asked about effort
+    _responses_submit(
+        plans,
+        invitations,
+        rng=rng,
+        effort_rng=random.Random(seed + 4),
+        survey=survey,
+        planned_orders=planned_orders,
+        progress=report,
+    )
     _reviews_and_mentions_store(rng, planned=planned_orders, people=people, cutoff=cutoff, progress=report)
     with transaction.atomic():
         _cases_settle(rng, cutoff=cutoff, progress=report)

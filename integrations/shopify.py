@@ -33,6 +33,22 @@ PRIVACY_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
 SUBSCRIBED_TOPICS = (*ORDER_TOPICS[:4], REFUND_TOPIC, *PRIVACY_TOPICS)
 
 
+# Shopify's email_marketing_consent.state; "pending" (double opt-in not confirmed) is not consent yet
+CONSENT_STATES = {"subscribed": True, "not_subscribed": False, "unsubscribed": False}
+
+
+def marketing_consent_of(payload: dict, customer: dict) -> bool | None:
+    """The customer's email marketing consent as Shopify states it, most specific first: the
+    customer's email_marketing_consent, then its older accepts_marketing, then the checkout's box."""
+    consent = customer.get("email_marketing_consent")
+    if isinstance(consent, dict) and consent.get("state") in CONSENT_STATES:
+        return CONSENT_STATES[consent["state"]]
+    for value in (customer.get("accepts_marketing"), payload.get("buyer_accepts_marketing")):
+        if isinstance(value, bool):
+            return value
+    return None
+
+
 def order_read(payload: dict, *, prefix: str) -> ReceivedOrder:
     payload = as_dict(payload, "The order")
     order_id = str(require(payload, "id"))
@@ -83,6 +99,7 @@ def order_read(payload: dict, *, prefix: str) -> ReceivedOrder:
             email=email,
             name=name,
             preferred_language=language_of(payload.get("customer_locale") or customer.get("locale")),
+            accepts_marketing=marketing_consent_of(payload, customer),
         ),
         placed_at=placed_at,
         delivered_at=max(delivered_at, placed_at) if delivered_at else None,

@@ -7,9 +7,11 @@ from django import forms
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.api import invalid_input
 from core.visits import visitor_country
 from onsite import services
 from onsite.models import Site
@@ -31,7 +33,7 @@ class WebFeedbackForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("rating") is None and not cleaned.get("comment"):
-            raise forms.ValidationError("Send a rating or a comment.")
+            raise forms.ValidationError(gettext("Send a rating or a comment."))
         return cleaned
 
 
@@ -95,7 +97,7 @@ def feedback_submit(request, public_key: str):
         return refusal
     form = WebFeedbackForm(payload)
     if not form.is_valid():
-        return _error(400, "validation_error", "Invalid input.", _form_errors(form), origin=origin)
+        return _error(400, "validation_error", invalid_input(), _form_errors(form), origin=origin)
     data = form.cleaned_data
     if data["website"]:
         return _cors(JsonResponse({"ok": True}, status=201), origin)  # a bot: thank it, keep nothing
@@ -161,7 +163,7 @@ def intercept_offer(request, public_key: str, intercept_id: int):
         return refusal
     form = InterceptOfferForm(payload)
     if not form.is_valid():
-        return _error(400, "validation_error", "Invalid input.", _form_errors(form), origin=origin)
+        return _error(400, "validation_error", invalid_input(), _form_errors(form), origin=origin)
     data = form.cleaned_data
     language = data["language"] or site.language
     try:

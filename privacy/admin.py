@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from core.personal_data import may_see_personal_data
 from customers.admin import CustomerAdmin
 from customers.models import Customer
 from privacy.services import customer_erase
@@ -11,6 +12,12 @@ class ErasableCustomerAdmin(CustomerAdmin):
     """The customers' admin with the erase action: erasure reaches into every app, so customers cannot offer it."""
 
     actions = ["erase_personal_data"]
+    # with the button that downloads the customer's data (privacy:customer-export)
+    change_form_template = "admin/customers/customer/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_export_personal_data": may_see_personal_data(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_erase_permission(self, request) -> bool:
         return request.user.has_perm("customers.erase_customer")

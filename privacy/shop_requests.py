@@ -34,7 +34,7 @@ def shop_privacy_request_fulfil(*, request_id: int) -> bool:
         if request.kind == PrivacyRequest.Kind.DATA_REQUEST:
             request.export = {
                 "request": {"platform": request.connector.platform, "received_at": request.received_at.isoformat()},
-                "customers": [customer_data_export(customer=customer) for customer in customers],
+                "customers": [customer_data_export(customer=customer, reason=reason) for customer in customers],
             }
             request.outcome = f"Export ready: {len(customers)} customer(s)."
         else:
@@ -49,9 +49,13 @@ def shop_privacy_request_fulfil(*, request_id: int) -> bool:
                 request.connector.is_active = False
                 request.connector.save(update_fields=["is_active"])
                 request.outcome += " Connector deactivated."
-        request.email = ""  # the request itself keeps nothing personal once done
+        # the request itself keeps nothing personal once done
+        request.email = request.platform_customer_id = ""
+        request.platform_order_ids = []
         request.completed_at = timezone.now()
-        request.save(update_fields=["export", "outcome", "email", "completed_at"])
+        request.save(
+            update_fields=["export", "outcome", "email", "platform_customer_id", "platform_order_ids", "completed_at"]
+        )
     return True
 
 

@@ -20,3 +20,13 @@ def shop_privacy_requests_sweep() -> int:
     for request_id in pending:
         enqueue(shop_privacy_request_fulfil, request_id)
     return len(pending)
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(OperationalError,), retry_backoff=True)
+def inactive_customers_anonymise() -> int:
+    """Nightly; nothing while VOZ_DATA_RETENTION_DAYS is 0. A customer already erased is skipped, so a
+    retry or a second run the same night changes nothing more."""
+    from privacy.retention import inactive_customers_anonymise as anonymise
+
+    report = anonymise()
+    return report.customers if report else 0

@@ -97,6 +97,8 @@ class ReviewReply(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    # why the reviewer was not emailed (unsubscribed, bounced: customers.emailing), so nobody retries
+    email_refused = models.CharField(_("not emailed because"), max_length=40, blank=True, default="")
 
     class Meta:
         verbose_name = _("public reply")

@@ -319,9 +319,10 @@ def _enqueue_reply_email(reply_id: int) -> None:
 
 def review_reply_email_send(*, reply_id: int) -> bool:
     """Email the reply to the reviewer in their language; idempotent (sent at most once)."""
-    from django.core.mail import EmailMultiAlternatives
     from django.template.loader import render_to_string
     from django.utils import translation
+
+    from customers.emailing import EmailKind, EmailNotAllowed, customer_email_send
 
     with transaction.atomic():
         reply = (
@@ -344,11 +345,23 @@ def review_reply_email_send(*, reply_id: int) -> bool:
             )
         )
         with translation.override(language):
-            context = {"review": review, "reply": reply, "shop_name": settings.VOZ_SHOP_NAME}
-            subject = render_to_string("reviews/email/reply_subject.txt", context).strip()
-            message = EmailMultiAlternatives(subject, render_to_string("reviews/email/reply.txt", context), to=[email])
-            message.attach_alternative(render_to_string("reviews/email/reply.html", context), "text/html")
-        message.send()
+            subject = render_to_string(
+                "reviews/email/reply_subject.txt", {"review": review, "shop_name": settings.VOZ_SHOP_NAME}
+            ).strip()
+        try:
+            customer_email_send(
+                kind=EmailKind.REVIEW_REPLY,
+                customer=review.customer,
+                to=email,
+                language=language,
+                subject=subject,
+                template="reviews/email/reply",
+                context={"review": review, "reply": reply},
+            )
+        except EmailNotAllowed as refused:
+            reply.email_refused = refused.reason
+            reply.save(update_fields=["email_refused"])
+            return False
         reply.emailed_at = timezone.now()
         reply.save(update_fields=["emailed_at"])
     return True
@@ -357,7 +370,7 @@ def review_reply_email_send(*, reply_id: int) -> bool:
 def review_replies_email_unsent() -> int:
     """Queue the emails of replies that were never sent (the broker may have been down)."""
     ids = list(
-        ReviewReply.objects.filter(emailed_at__isnull=True)
+        ReviewReply.objects.filter(emailed_at__isnull=True, email_refused="")
         .exclude(review__author_email="", review__customer__isnull=True)
         .values_list("pk", flat=True)
     )

@@ -1,8 +1,10 @@
+import string
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from support.models import CannedReply, Case, Priority, Team
+from support.models import CannedReply, Case, Priority, Team, WinBackTemplate
 
 
 class MessageForm(forms.Form):
@@ -62,3 +64,32 @@ class CannedReplyForm(forms.ModelForm):
                 % {"names": ", ".join("{" + name + "}" for name in unknown)}
             )
         return text
+
+
+class WinBackTemplateForm(forms.ModelForm):
+    """The win-back text managers edit; {name}, {topic} and {shop} are filled in per customer."""
+
+    PLACEHOLDERS = {"name", "topic", "shop"}
+
+    class Meta:
+        model = WinBackTemplate
+        fields = ["subject_es", "body_es", "subject_en", "body_en"]
+        widgets = {"body_es": forms.Textarea(attrs={"rows": 8}), "body_en": forms.Textarea(attrs={"rows": 8})}
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.Meta.fields:
+            value = cleaned.get(name) or ""
+            try:
+                used = {field for _text, field, _spec, _conv in string.Formatter().parse(value) if field is not None}
+            except ValueError:
+                self.add_error(name, _("Unbalanced braces: write {name}, {topic} or {shop}, or leave braces out."))
+                continue
+            unknown = used - self.PLACEHOLDERS
+            if unknown:
+                self.add_error(
+                    name,
+                    _("Unknown placeholder %(names)s: use {name}, {topic} or {shop}.")
+                    % {"names": ", ".join(f"{{{field}}}" for field in sorted(unknown))},
+                )
+        return cleaned

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from core.mail_threading import thread_find
+from customers.emailing import unsubscribe, unsubscribe_read
 from customers.models import Customer
 from feedback.models import FeedbackItem, InboundAttachment, InboundMessage
 from feedback.services import MessageData, messages_upsert
@@ -60,7 +61,7 @@ class ParsedEmail:
 
 @dataclass
 class InboundOutcome:
-    status: str  # "case", "feedback", "duplicate" or "ignored"
+    status: str  # "case", "feedback", "duplicate", "unsubscribed" or "ignored"
     message: InboundMessage | None = None
     reason: str = ""
 
@@ -176,6 +177,8 @@ def inbound_email_receive(*, message: EmailMessage, source: str, now: datetime |
     if not parsed.from_email or parsed.from_email in _own_addresses():
         logger.info("Inbound email %s ignored: sent by Voz itself or without sender", parsed.message_id)
         return InboundOutcome("ignored", reason="no sender, or our own address")
+    if settings.VOZ_UNSUBSCRIBE_MAILTO and settings.VOZ_UNSUBSCRIBE_MAILTO.lower() in parsed.recipients:
+        return _unsubscribe_by_mail(parsed)
     text = _text_or_attachment_names(parsed)
     if not text:
         logger.info("Inbound email %s from %s ignored: nothing new in it", parsed.message_id, parsed.from_email)
@@ -192,6 +195,19 @@ def inbound_email_receive(*, message: EmailMessage, source: str, now: datetime |
     if thread is not None and thread.kind == "invitation":
         invitation = Invitation.objects.select_related("customer", "order").filter(pk=thread.pk).first()
     return _as_feedback(parsed, text, source, invitation, now)
+
+
+def _unsubscribe_by_mail(parsed: ParsedEmail) -> InboundOutcome:
+    """A mail client's List-Unsubscribe mailto: the subject carries the signed token of the email
+    it came from, so nobody unsubscribes someone else by writing in their name."""
+    for word in parsed.subject.split():
+        request = unsubscribe_read(word)
+        if request is not None:
+            unsubscribe(request=request)
+            logger.info("Inbound email %s: an unsubscribe by mail", parsed.message_id)
+            return InboundOutcome("unsubscribed", reason="unsubscribe by mail")
+    logger.info("Inbound email %s to the unsubscribe address without a valid token: ignored", parsed.message_id)
+    return InboundOutcome("ignored", reason="unsubscribe address, no valid token")
 
 
 @transaction.atomic

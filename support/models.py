@@ -395,6 +395,10 @@ class WinBackEmail(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    # written by the nightly rule (support.winback.winback_rule_run) rather than by a person
+    is_automatic = models.BooleanField(_("sent by the rule"), default=False, db_default=False)
+    # why it did not go out after all (the customer unsubscribed or bounced meanwhile)
+    not_sent_reason = models.CharField(_("not sent because"), max_length=40, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("win-back email")

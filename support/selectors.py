@@ -1,9 +1,11 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
-from support.models import Case
+from customers.models import Order
+from feedback.models import FeedbackItem
+from support.models import Case, CaseMessage, WinBackEmail
 
 INBOX_VIEWS = ("mine", "unassigned", "at_risk", "breached", "open", "all")
 
@@ -104,4 +106,60 @@ def service_csat(*, since: datetime | None = None) -> dict:
         "satisfied": satisfied,
         "csat": round(100 * satisfied / len(scores), 1) if scores else None,
         "mean": round(sum(scores) / len(scores), 2) if scores else None,
+    }
+
+
+WINBACK_PURCHASE_WINDOW = timedelta(days=90)
+
+
+def winback_results(*, now: datetime | None = None):
+    """Win-back emails with what came of them: did the customer reply (a message on the case, or
+    any new feedback from them after the send) and did they buy again within 90 days.
+
+    `bought_again` is None while the 90 days are still running and nothing was bought yet.
+    """
+    now = now or timezone.now()
+    window_end = ExpressionWrapper(
+        OuterRef("emailed_at") + Value(WINBACK_PURCHASE_WINDOW), output_field=DateTimeField()
+    )
+    return (
+        WinBackEmail.objects.select_related("customer", "case", "sent_by")
+        .annotate(
+            replied_on_case=Exists(
+                CaseMessage.objects.filter(
+                    case_id=OuterRef("case_id"), kind=CaseMessage.Kind.CUSTOMER, created_at__gt=OuterRef("emailed_at")
+                )
+            ),
+            new_feedback=Exists(
+                FeedbackItem.objects.filter(customer_id=OuterRef("customer_id"), created_at__gt=OuterRef("emailed_at"))
+            ),
+            bought=Exists(
+                Order.objects.filter(
+                    customer_id=OuterRef("customer_id"),
+                    cancelled_at__isnull=True,
+                    placed_at__gt=OuterRef("emailed_at"),
+                    placed_at__lte=window_end,
+                )
+            ),
+            window_over=Q(emailed_at__lte=now - WINBACK_PURCHASE_WINDOW),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def winback_totals(*, now: datetime | None = None) -> dict:
+    rows = winback_results(now=now).filter(emailed_at__isnull=False)
+    sent = rows.count()
+    replied = rows.filter(Q(replied_on_case=True) | Q(new_feedback=True)).count()
+    bought = rows.filter(bought=True).count()
+    decided = rows.filter(Q(bought=True) | Q(window_over=True)).count()
+    return {
+        "sent": sent,
+        "replied": replied,
+        "replied_share": 100 * replied / sent if sent else None,
+        "bought": bought,
+        "decided": decided,
+        "bought_share": 100 * bought / decided if decided else None,
+        "automatic": rows.filter(is_automatic=True).count(),
+        "not_sent": WinBackEmail.objects.exclude(not_sent_reason="").count(),
     }

@@ -62,6 +62,13 @@ def winback_emails_unsent() -> int:
     return len(winback_emails_dispatch_unsent())
 
 
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(OperationalError,), max_retries=3)
+def winback_rule_run() -> int:
+    from support.winback import winback_rule_run as run
+
+    return run()
+
+
 @shared_task(ignore_result=True)
 def mailbox_poll() -> int:
     from django.core.cache import cache

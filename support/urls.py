@@ -7,6 +7,7 @@ app_name = "support"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("bulk/", views.bulk, name="bulk"),
+    path("winback/", views.winback_page, name="winback"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/<str:action>/", views.case_act, name="case-act"),
     path("canned/", canned_views.canned_replies, name="canned-replies"),

@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -17,8 +18,8 @@ from feedback.models import FeedbackItem, Sentiment
 from sentiment.models import Topic
 from support import selectors, services
 from support.canned import canned_replies_for
-from support.forms import BulkForm, CaseUpdateForm, MessageForm
-from support.models import Case, Priority, Team
+from support.forms import BulkForm, CaseUpdateForm, MessageForm, WinBackTemplateForm
+from support.models import Case, Priority, Team, WinBackTemplate
 
 VIEW_LABELS = {
     "open": gettext_lazy("All open"),
@@ -202,3 +203,35 @@ def case_act(request, pk: int, action: str):
     except ApplicationError as error:
         messages.error(request, error.message)
     return redirect("support:case", pk=pk)
+
+
+@login_required
+@permission_required("support.change_winbacktemplate", raise_exception=True)
+def winback_page(request):
+    """Managers: every win-back email, whether it brought a reply or an order, and the text itself."""
+    from support.winback import winback_template_update
+
+    template = WinBackTemplate.objects.filter(is_active=True).first() or WinBackTemplate(is_active=True)
+    form = WinBackTemplateForm(request.POST or None, instance=template)
+    if request.method == "POST":
+        if form.is_valid():
+            if template.pk is None:
+                form.save()
+            else:
+                winback_template_update(template=template, data=form.cleaned_data, actor=request.user)
+            messages.success(request, _("Win-back text saved."))
+            return redirect("support:winback")
+        messages.error(request, _("Some values are not valid."))
+    page = Paginator(selectors.winback_results(), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "support/winback.html",
+        {
+            "nav": "winback",
+            "page": page,
+            "totals": selectors.winback_totals(),
+            "form": form,
+            "inactive_days": settings.WINBACK_RULE_INACTIVE_DAYS,
+        },
+        status=400 if form.errors else 200,
+    )

@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin import admin_link
-from surveys.models import Answer, Choice, Invitation, Question, Response, Survey
+from surveys import services
+from surveys.models import Answer, Choice, DefectionReason, Invitation, Question, Response, Survey
 
 
 class QuestionInline(admin.StackedInline):
@@ -137,3 +139,24 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(DefectionReason)
+class DefectionReasonAdmin(admin.ModelAdmin):
+    """Managers edit the reasons; the defection survey's question follows at once."""
+
+    list_display = ("label_es", "label_en", "value", "controllable", "position", "is_active")
+    list_editable = ("position", "is_active")
+    ordering = ("position", "pk")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(services.defection_reasons_apply)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(services.defection_reasons_apply)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(services.defection_reasons_apply)

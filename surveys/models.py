@@ -203,6 +203,8 @@ class Invitation(models.Model):
         EXPIRED = "expired", _("Expired")
         # the order was cancelled or refunded before the email went out
         CANCELLED = "cancelled", _("Cancelled")
+        # the customer unsubscribed, or their address bounced or reported spam (customers.emailing)
+        SUPPRESSED = "suppressed", _("Not sent: unsubscribed or bounced")
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("survey"))
@@ -349,3 +351,30 @@ class Answer(models.Model):
         if self.choices:
             return ", ".join(self.choices)
         return self.text
+
+
+class DefectionReason(models.Model):
+    """A reason a lapsed customer can give for leaving, as the defection survey offers it.
+
+    Managers edit them; the survey's question offers the active ones (surveys.services.
+    defection_reasons_apply), and the retention dashboard splits answers by `controllable`: what the
+    shop can change (service, price) from what it cannot (the customer moved away).
+    """
+
+    value = models.SlugField(_("code"), max_length=60, unique=True, help_text=_("Kept in answers; do not reuse."))
+    label_es = models.CharField(_("label (Spanish)"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200)
+    controllable = models.BooleanField(_("within our control"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("defection reason")
+        verbose_name_plural = _("defection reasons")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.label_es or self.value
+
+    def label(self, language: str | None = None) -> str:
+        return Translated.pick(self, "label", language)

@@ -5,10 +5,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,11 +17,12 @@ from core.mail_threading import message_id, reply_address
 from core.prepared import Statement, fetchone_prepared, statements_run
 from core.queueing import enqueue
 from core.webhooks import webhooks_deliver_after_commit
+from customers.emailing import EmailKind, EmailNotAllowed, customer_email_send
 from customers.models import Customer, Order
 from feedback.pipeline import feedback_analysis_enqueue
 from surveys.comments import feedback_items_statement
 from surveys.events import comments_created_statement, survey_answered_statement
-from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.models import Answer, Choice, DefectionReason, Invitation, Question, Response, Survey
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +90,7 @@ def invitations_schedule_due(*, now: datetime | None = None) -> list[Invitation]
             )
             # a shop may send an order without an email (a marketplace sale): stored, never surveyed
             .exclude(customer__email="")
+            .exclude(customer__unsubscribed_at__isnull=False)
             .exclude(Exists(already_invited))
             .order_by("customer_id", "-delivered_at")
             .values_list("customer_id", "pk")
@@ -196,38 +196,46 @@ def invitations_dispatch_unsent(*, now: datetime | None = None) -> list[int]:
 
 
 def _send_invitation_email(invitation: Invitation, *, is_reminder: bool) -> None:
+    """Raises EmailNotAllowed, sending nothing, when the customer may not get it (customers.emailing)."""
     language = invitation.language
+    is_defection = invitation.survey.slug == LAPSED_SURVEY_SLUG
     with translation.override(language):
-        context = {
+        if is_defection:
+            subject = gettext("We noticed you haven't been back — what changed?")
+        elif is_reminder:
+            subject = gettext("Reminder: how was your order from %(shop)s?") % {"shop": settings.VOZ_SHOP_NAME}
+        else:
+            subject = gettext("How was your order from %(shop)s?") % {"shop": settings.VOZ_SHOP_NAME}
+    if is_defection:
+        kind = EmailKind.DEFECTION_SURVEY
+    else:
+        kind = EmailKind.SURVEY_REMINDER if is_reminder else EmailKind.SURVEY_INVITATION
+    # A reply to the invitation reaches the shop's inbound mailbox and becomes feedback about the
+    # order (support.inbound_email): the Message-ID and the reply address name the invitation.
+    customer_email_send(
+        kind=kind,
+        customer=invitation.customer,
+        language=language,
+        subject=subject,
+        template="surveys/email/defection" if is_defection else "surveys/email/invitation",
+        context={
             "invitation": invitation,
             "customer": invitation.customer,
             "order": invitation.order,
             "survey_title": invitation.survey.title(language),
-            "shop_name": settings.VOZ_SHOP_NAME,
             "url": invitation.url,
             "is_reminder": is_reminder,
             "expires_at": invitation.expires_at,
-            "language": language,
-        }
-        if is_reminder:
-            subject = gettext("Reminder: how was your order from %(shop)s?") % {"shop": settings.VOZ_SHOP_NAME}
-        else:
-            subject = gettext("How was your order from %(shop)s?") % {"shop": settings.VOZ_SHOP_NAME}
-        text_body = render_to_string("surveys/email/invitation.txt", context)
-        html_body = render_to_string("surveys/email/invitation.html", context)
-    # A reply to the invitation reaches the shop's inbound mailbox and becomes feedback about the
-    # order (support.inbound_email): the Message-ID and the reply address name the invitation.
-    reply_to = reply_address("invitation", invitation.pk)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text_body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[invitation.customer.email],
-        reply_to=[reply_to] if reply_to else None,
-        headers={"Content-Language": language, "Message-ID": message_id("invitation", invitation.pk)},
+        },
+        reply_to=reply_address("invitation", invitation.pk),
+        message_id=message_id("invitation", invitation.pk),
     )
-    message.attach_alternative(html_body, "text/html")
-    message.send(fail_silently=False)
+
+
+def _mark_suppressed(invitation: Invitation, reason: str) -> None:
+    invitation.status = Invitation.Status.SUPPRESSED
+    invitation.last_error = f"not sent: {reason}"
+    invitation.save(update_fields=["status", "last_error"])
 
 
 def invitation_send(*, invitation_id: int, now: datetime | None = None) -> bool:
@@ -255,7 +263,11 @@ def invitation_send(*, invitation_id: int, now: datetime | None = None) -> bool:
                 invitation.status = Invitation.Status.EXPIRED
                 invitation.save(update_fields=["status"])
                 return False
-            _send_invitation_email(invitation, is_reminder=False)
+            try:
+                _send_invitation_email(invitation, is_reminder=False)
+            except EmailNotAllowed as refused:
+                _mark_suppressed(invitation, refused.reason)
+                return False
             invitation.status = Invitation.Status.SENT
             invitation.sent_at = now
             invitation.send_attempts += 1
@@ -302,7 +314,12 @@ def invitation_remind(*, invitation_id: int, now: datetime | None = None) -> boo
             or invitation.expires_at <= now
         ):
             return False
-        _send_invitation_email(invitation, is_reminder=True)
+        try:
+            _send_invitation_email(invitation, is_reminder=True)
+        except EmailNotAllowed as refused:
+            # the link already sent still works; nothing more goes to this customer
+            _mark_suppressed(invitation, refused.reason)
+            return False
         invitation.reminded_at = now
         invitation.save(update_fields=["reminded_at"])
         return True
@@ -640,6 +657,8 @@ def lapsed_customers_invite(*, inactive_days: int = 180, now: datetime | None = 
         .annotate(last=Max("placed_at"))
         .filter(last__lt=now - timedelta(days=inactive_days))
         .exclude(customer_id__in=asked)
+        .exclude(customer__unsubscribed_at__isnull=False)
+        .exclude(customer__erased_at__isnull=False)
         .order_by("last")[:limit]
     )
     created = 0
@@ -652,3 +671,28 @@ def lapsed_customers_invite(*, inactive_days: int = 180, now: datetime | None = 
         if _invitation_create_for_order(survey=survey, customer_id=row["customer_id"], order_id=order_id, now=now):
             created += 1
     return created
+
+
+DEFECTION_QUESTION_CODE = "defection_reason"
+
+
+@transaction.atomic
+def defection_reasons_apply() -> int:
+    """Make the defection survey's reason question offer the active reasons, in their order.
+
+    Answers keep the codes they were given, so a reason withdrawn later still counts in the
+    dashboards under its old code; returns how many reasons are offered.
+    """
+    question = Question.objects.filter(survey__slug=LAPSED_SURVEY_SLUG, code=DEFECTION_QUESTION_CODE).first()
+    if question is None:
+        return 0
+    reasons = list(DefectionReason.objects.filter(is_active=True))
+    question.choices.exclude(value__in=[reason.value for reason in reasons]).delete()
+    for position, reason in enumerate(reasons, start=1):
+        Choice.objects.update_or_create(
+            question=question,
+            value=reason.value,
+            defaults={"label_es": reason.label_es, "label_en": reason.label_en, "position": position},
+        )
+    survey_questions_forget()
+    return len(reasons)

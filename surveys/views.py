@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
+from customers.emailing import consent_record
+from customers.models import ConsentSource, Customer
 from surveys import review_requests, services
 from surveys.forms import ProductReviewsForm, SurveyAnswerForm
 from surveys.models import Invitation
@@ -98,6 +100,10 @@ def survey_answer(request, token: str, invitation: Invitation, language: str):
             except services.InvitationUnavailable:
                 return _unavailable(request, reason="expired", language=language, status=410)
             else:
+                if request.POST.get("marketing_consent") == "yes" and invitation.customer_id:
+                    consent_record(
+                        customer=Customer(pk=invitation.customer_id), granted=True, source=ConsentSource.SURVEY_PAGE
+                    )
                 return redirect(_thanks_url(token, language))
         else:
             # Tell the customer about every problem at once, not only the unparseable fields.
@@ -120,6 +126,7 @@ def survey_answer(request, token: str, invitation: Invitation, language: str):
             "title": invitation.survey.title(language),
             "intro": invitation.survey.intro(language),
             "form": form,
+            "consent_checked": request.method == "POST" and request.POST.get("marketing_consent") == "yes",
             **(
                 {"fields": _fields(form, questions)}
                 if form.is_bound

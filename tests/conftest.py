@@ -117,6 +117,7 @@ def shipped_rows_restore(*, after_flush: bool) -> None:
         import_module("reviews.migrations.0002_default_moderation_rules").create_rules(apps, None)
         import_module("support.migrations.0002_defaults").create_defaults(apps, None)
         import_module("surveys.migrations.0004_defection_survey").create_defection_survey(apps, None)
+        import_module("surveys.migrations.0008_defection_reasons_and_suppressed").create_defection_reasons(apps, None)
 
 
 @pytest.fixture(autouse=True)

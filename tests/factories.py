@@ -57,6 +57,7 @@ def default_survey() -> Survey:
         from django.apps import apps
 
         import_module("surveys.migrations.0002_default_post_purchase_survey").create_default_survey(apps, None)
+        import_module("surveys.migrations.0007_default_survey_asks_effort").add_effort_question(apps, None)
     return Survey.objects.get(slug="post-purchase")
 
 

@@ -12,7 +12,7 @@ from analytics.selectors.common import customers_in_segment
 from customers.models import Order
 from support.models import Case
 from support.services import case_sla_states
-from surveys.models import Answer, Question
+from surveys.models import Answer, DefectionReason, Question
 
 # Bumped whenever a figure's definition changes, so that snapshots computed the old way are rebuilt.
 RETENTION_DEFINITION = 2
@@ -231,11 +231,10 @@ def retention_figures(
     }
 
 
-CONTROLLABLE_REASONS = {"poor_service", "price", "better_offer"}
-
-
 def defection_reasons(*, since: datetime | None = None) -> dict:
-    """Why lapsed customers left, per month, split into what the shop controls and what it does not."""
+    """Why lapsed customers left, per month, split into what the shop controls and what it does not
+    (each reason's `controllable`, as managers set it)."""
+    controllable_reasons = set(DefectionReason.objects.filter(controllable=True).values_list("value", flat=True))
     answers = Answer.objects.filter(question__code="defection_reason", question__survey__slug="lapsed-customers")
     if since is not None:
         answers = answers.filter(response__submitted_at__gte=since)
@@ -248,7 +247,7 @@ def defection_reasons(*, since: datetime | None = None) -> dict:
             bucket[reason] = bucket.get(reason, 0) + 1
             totals[reason] = totals.get(reason, 0) + 1
     answered = sum(totals.values())
-    controllable = sum(count for reason, count in totals.items() if reason in CONTROLLABLE_REASONS)
+    controllable = sum(count for reason, count in totals.items() if reason in controllable_reasons)
     return {
         "totals": totals,
         "answers": answered,
@@ -256,8 +255,8 @@ def defection_reasons(*, since: datetime | None = None) -> dict:
         "by_month": [
             {
                 "month": month,
-                "controllable": sum(n for r, n in counts.items() if r in CONTROLLABLE_REASONS),
-                "uncontrollable": sum(n for r, n in counts.items() if r not in CONTROLLABLE_REASONS),
+                "controllable": sum(n for r, n in counts.items() if r in controllable_reasons),
+                "uncontrollable": sum(n for r, n in counts.items() if r not in controllable_reasons),
             }
             for month, counts in sorted(by_month.items())
         ],

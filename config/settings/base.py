@@ -189,6 +189,33 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Voz <no-reply@voz.localh
 if env("EMAIL_FILE_PATH", default=""):
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 
+# Emails to customers (survey invitations and reminders, review replies, defection surveys,
+# win-backs) come from the shop and answers go back to it. Win-backs and defection surveys ask the
+# customer to write back, so neither goes out from a no-reply address: a system check warns, and
+# sending them is refused (customers.emailing).
+VOZ_CUSTOMER_EMAIL_FROM = env("VOZ_CUSTOMER_EMAIL_FROM", default="") or DEFAULT_FROM_EMAIL
+VOZ_CUSTOMER_EMAIL_REPLY_TO = env("VOZ_CUSTOMER_EMAIL_REPLY_TO", default="")
+# The legal basis of each kind of customer email, all in one place (GDPR art. 6 and the ePrivacy
+# rules on marketing): "consent" goes only to customers who opted in; "legitimate_interest" to every
+# customer who has not unsubscribed. Override any of them as VOZ_EMAIL_LEGAL_BASIS=winback=consent,….
+# Whatever the basis, nobody unsubscribed, hard-bounced or who reported spam is emailed.
+VOZ_EMAIL_LEGAL_BASIS = {
+    "survey_invitation": "legitimate_interest",
+    "survey_reminder": "legitimate_interest",
+    "review_reply": "legitimate_interest",
+    "defection_survey": "legitimate_interest",
+    "winback": "consent",
+    **env.dict("VOZ_EMAIL_LEGAL_BASIS", default={}),
+}
+# An address for mail-client unsubscribes (List-Unsubscribe: <mailto:…>); the inbound mailbox takes
+# them (support.inbound_email). Empty: only the one-click link is offered.
+VOZ_UNSUBSCRIBE_MAILTO = env("VOZ_UNSUBSCRIBE_MAILTO", default="")
+# The key of the suppression list's address hashes. Empty: derived from SECRET_KEY, so rotating
+# SECRET_KEY forgets who unsubscribed or bounced: set this in production and never change it.
+VOZ_SUPPRESSION_HASH_KEY = env("VOZ_SUPPRESSION_HASH_KEY", default="")
+# A soft bounce (mailbox full, server busy) is sent again after these waits, then given up.
+EMAIL_SOFT_BOUNCE_RETRY_MINUTES = env.list("EMAIL_SOFT_BOUNCE_RETRY_MINUTES", cast=int, default=[60, 360])
+
 # Files that came in (inbound email attachments); served to staff through the admin only.
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 
@@ -306,6 +333,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "support.tasks.notification_deliveries_send_due",
         "schedule": timedelta(minutes=1),
     },
+    "customers.outbound_emails_retry_due": {
+        "task": "customers.tasks.outbound_emails_retry_due",
+        "schedule": timedelta(minutes=10),
+    },
+    # Win-back rule (issue 21), nightly: detractors nobody answered who stopped buying.
+    "support.winback_rule_run": {
+        "task": "support.tasks.winback_rule_run",
+        "schedule": crontab(minute=40, hour=4),
+    },
     # PrestaShop has no order webhooks: its orders are read every few minutes.
     "integrations.connectors_poll": {
         "task": "integrations.tasks.connectors_poll",
@@ -314,6 +350,11 @@ CELERY_BEAT_SCHEDULE = {
     "integrations.deliveries_requeue": {
         "task": "integrations.tasks.deliveries_requeue",
         "schedule": timedelta(minutes=5),
+    },
+    # no-op while VOZ_DATA_RETENTION_DAYS is 0 (off)
+    "privacy.inactive_customers_anonymise": {
+        "task": "privacy.tasks.inactive_customers_anonymise",
+        "schedule": crontab(minute=45, hour=3),
     },
     "privacy.shop_privacy_requests_sweep": {
         "task": "privacy.tasks.shop_privacy_requests_sweep",
@@ -428,6 +469,11 @@ SOCIAL_SECRET_ROTATION_GRACE_HOURS = env.int("SOCIAL_SECRET_ROTATION_GRACE_HOURS
 
 # The shop as customers see it in survey pages and emails.
 VOZ_SHOP_NAME = env("VOZ_SHOP_NAME", default="Tienda Demo")
+# The shop's privacy policy, linked from every survey page's notice of who collects the answers and why.
+VOZ_PRIVACY_POLICY_URL = env("VOZ_PRIVACY_POLICY_URL", default="")
+# Days without an order, a survey answer, a review, a message or a case after which a customer's
+# personal data and free text are anonymised by the nightly task (numbers stay); 0 keeps them.
+VOZ_DATA_RETENTION_DAYS = env.int("VOZ_DATA_RETENTION_DAYS", default=0)
 LOGIN_URL = "admin:login"
 VOZ_PUBLIC_BASE_URL = env("VOZ_PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -446,6 +492,12 @@ SURVEY_CUSTOMER_COOLDOWN_DAYS = env.int("SURVEY_CUSTOMER_COOLDOWN_DAYS", default
 SURVEY_MAX_LATENESS_DAYS = env.int("SURVEY_MAX_LATENESS_DAYS", default=7)
 # Invitations still unsent after this long are handed to the queue again (the broker may have been down).
 SURVEY_UNSENT_SWEEP_MINUTES = env.int("SURVEY_UNSENT_SWEEP_MINUTES", default=5)
+
+# Win-back rule: a detractor (NPS 0–6) whose feedback got no reply from us and who has not bought for
+# this many days gets the win-back email, if they consented to marketing email. Off with 0.
+WINBACK_RULE_INACTIVE_DAYS = env.int("WINBACK_RULE_INACTIVE_DAYS", default=60)
+# Detractor answers older than this are not acted on any more.
+WINBACK_RULE_LOOKBACK_DAYS = env.int("WINBACK_RULE_LOOKBACK_DAYS", default=180)
 
 # Support's follow-up question ("did we solve your problem?"): still unsent this long after the case
 # was resolved or closed, it is handed to the queue again (the broker may have been down).

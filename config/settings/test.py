@@ -57,6 +57,8 @@ CACHES = {
 VOZ_NLP_TIER = env("VOZ_NLP_TIER", default="fast")
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# the shop's own address: win-backs and defection surveys refuse a no-reply sender
+VOZ_CUSTOMER_EMAIL_FROM = "Tienda Demo <hola@tienda.example>"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

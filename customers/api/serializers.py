@@ -39,6 +39,14 @@ class CustomerInputSerializer(StrictSerializer):
         choices=[code for code, _name in settings.LANGUAGES], required=False, allow_blank=True, default=""
     )
     attributes = AttributesField(required=False, default=dict, help_text=ATTRIBUTES_HELP)
+    accepts_marketing = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Whether the customer agreed, in the shop, to marketing email (win-backs need it). true grants, "
+        "false withdraws consent the shop gave before; an unsubscribe through Voz's link is never undone by "
+        "it. Omitted or null: unchanged.",
+    )
 
 
 class CustomerAttributesSerializer(serializers.Serializer):
@@ -176,3 +184,10 @@ class ErasureReportSerializer(serializers.Serializer):
     messages_erased = serializers.IntegerField()
     cases_erased = serializers.IntegerField()
     invitations_revoked = serializers.IntegerField()
+    web_feedback_erased = serializers.IntegerField()
+    mentions_erased = serializers.IntegerField()
+    emails_erased = serializers.IntegerField()
+    traces_erased = serializers.IntegerField(
+        help_text="Rows written by others that named the customer (audit log, notes, notifications, webhooks), "
+        "with the names and numbers replaced."
+    )

@@ -5,7 +5,8 @@ from rest_framework.views import APIView
 
 from customers.api.serializers import CustomerEraseSerializer, ErasureReportSerializer
 from customers.models import Customer
-from privacy.services import customer_erase
+from privacy.api.serializers import CustomerExportSerializer
+from privacy.services import customer_data_export, customer_erase
 
 
 class CustomerEraseView(APIView):
@@ -33,3 +34,24 @@ class CustomerEraseView(APIView):
         data["customer"] = customer.external_id
         del data["customer_id"]
         return Response(ErasureReportSerializer(data).data)
+
+
+class CustomerExportView(APIView):
+    """The right of access and to portability: a copy of everything Voz holds about one customer."""
+
+    required_scopes = {"GET": "personal_data:read"}
+    staff_permissions = {"GET": "customers.view_personal_data"}
+
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(CustomerExportSerializer, description="The customer's data, as JSON"),
+            404: OpenApiResponse(description="No customer with this external id"),
+        },
+        summary="Export one customer's data (GDPR art. 15 and 20); each export is audited",
+    )
+    def get(self, request, external_id: str):
+        customer = get_object_or_404(Customer, external_id=external_id)
+        data = customer_data_export(customer=customer, actor=request.user, reason="API")
+        response = Response(data)
+        response["Content-Disposition"] = f'attachment; filename="voz-customer-{customer.pk}.json"'
+        return response

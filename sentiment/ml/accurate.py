@@ -42,7 +42,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 
 from . import datasets as D
 from . import lexicon
-from .model import LABELS, SentimentModel, mark_negation, normalize_text
+from .model import LABELS, SentimentModel, fit_on_occurring_columns, mark_negation, normalize_text
 
 FORMAT_NAME = "voz-sentiment-accurate"
 FORMAT_VERSION = 1
@@ -215,8 +215,8 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 def _fit_lr(X, y, weights, C: float, seed: int, binary: bool = False) -> tuple[np.ndarray, np.ndarray]:
     clf = LogisticRegression(C=C, max_iter=500, random_state=seed, tol=1e-3)
-    clf.fit(X, y, sample_weight=weights)
-    coef, intercept = clf.coef_.astype(np.float32), clf.intercept_.astype(np.float32)
+    coef = fit_on_occurring_columns(clf, X, y, sample_weight=weights)
+    intercept = clf.intercept_.astype(np.float32)
     if not binary and list(clf.classes_) != list(range(3)):
         # a class absent from a tiny training set: keep three rows so heads stay aligned
         full_c, full_i = np.zeros((3, coef.shape[1]), np.float32), np.full(3, -30.0, np.float32)

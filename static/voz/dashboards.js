@@ -90,7 +90,7 @@
       new Chart(document.getElementById("chart-retention"), {
         type: "line",
         data: { labels: chart.labels, datasets: [{
-          label: chart.rate_label, data: chart.rates, borderColor: "#1f5fbf", backgroundColor: "#1f5fbf", tension: 0.2,
+          label: chart.rate_label, data: chart.rates, borderColor: "#1f5fbf", backgroundColor: "#1f5fbf", tension: 0.2, cubicInterpolationMode: "monotone",
           pointBackgroundColor: chart.partial.map((p) => (p ? "#fff" : "#1f5fbf")),
           pointRadius: chart.partial.map((p) => (p ? 5 : 3)),
           segment: { borderDash: (ctx) => (partial(ctx.p1DataIndex) ? [6, 4] : undefined) },
@@ -148,7 +148,7 @@
       { label: "low", band: true, data: rows.map((r) => (r[intervalKey] ? r[intervalKey][0] : null)), borderWidth: 0, pointRadius: 0, pointHitRadius: 0, fill: false, spanGaps: false, yAxisID: axis },
       { label: "high", band: true, data: rows.map((r) => (r[intervalKey] ? r[intervalKey][1] : null)), borderWidth: 0, pointRadius: 0, pointHitRadius: 0, fill: "-1", spanGaps: false, backgroundColor: colour, yAxisID: axis },
     ];
-    const figure = (label, key, name, colour, axis, digits) => ({ label, data: pick(key), borderColor: colour, backgroundColor: colour, tension: 0.2, yAxisID: axis, interval: name, digits });
+    const figure = (label, key, name, colour, axis, digits) => ({ label, data: pick(key), borderColor: colour, backgroundColor: colour, tension: 0.2, cubicInterpolationMode: "monotone", yAxisID: axis, interval: name, digits });
     const fixed = (value, digits) => value.toLocaleString(document.documentElement.lang || undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
     const bandOptions = {
       legend: { position: "bottom", labels: { filter: (item, data) => !data.datasets[item.datasetIndex].band } },

@@ -164,7 +164,7 @@ def test_the_comparison_page_and_api(
     brands, client, api_token_for, django_user_model, django_capture_on_commit_callbacks
 ):
     own, rival, _other = brands
-    customer = CustomerFactory(name="Lucía Gómez")
+    customer = CustomerFactory(name="Lucía Gómez", marketing_consent="granted")  # win-backs need consent
     for n in range(20):
         said(f"nuestro {n}", sentiment="negative" if n < 8 else "positive", customer=customer if n == 0 else None)
     for n in range(10):
@@ -228,7 +228,7 @@ def test_a_winback_from_a_detractors_case_is_personal_logged_on_the_timeline_and
 ):
     from support.services import cases_open_for_feedback
 
-    english = CustomerFactory(name="Sarah Jones", preferred_language="en")
+    english = CustomerFactory(name="Sarah Jones", preferred_language="en", marketing_consent="granted")
     item = said("The parcel arrived two weeks late", customer=english)
     (case,) = cases_open_for_feedback(ids=[item.pk])
     agent = django_user_model.objects.create_user(username="agent", password="x", is_staff=True)
@@ -257,7 +257,7 @@ def test_a_winback_from_a_detractors_case_is_personal_logged_on_the_timeline_and
 def test_an_unsent_winback_is_swept_and_sent_once(django_capture_on_commit_callbacks):
     from support.winback import winback_emails_dispatch_unsent, winback_send
 
-    customer = CustomerFactory()
+    customer = CustomerFactory(marketing_consent="granted")
     email = winback_send(customer=customer, topic=None, now=timezone.now() - timedelta(hours=1))  # hand-over lost
     assert mail.outbox == []
 

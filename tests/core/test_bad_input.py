@@ -261,3 +261,24 @@ def test_after_the_broker_fails_requests_stop_waiting_for_it_and_try_again_later
     assert queueing.enqueue(task, [2]) is False and task.attempts == 1  # not tried: known down
     clock[0] += 2
     assert queueing.enqueue(task, [3]) is False and task.attempts == 2  # tried again after 10 s
+
+
+@pytest.mark.parametrize(
+    ("language", "detail", "rating_error"),
+    [
+        ("en", "Invalid input.", "A valid integer is required."),
+        ("es", "Entrada inválida.", "Introduzca un número entero válido."),
+    ],
+)
+def test_an_api_error_speaks_the_clients_language_in_its_detail_and_its_field_messages(
+    language, detail, rating_error, api_token_for
+):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('feedback:write')}")
+
+    body = client.post(
+        "/api/v1/reviews/", {"external_id": "r1", "rating": "five"}, format="json", HTTP_ACCEPT_LANGUAGE=language
+    ).json()
+
+    assert (body["type"], body["detail"]) == ("validation_error", detail)
+    assert body["errors"]["rating"] == [rating_error]

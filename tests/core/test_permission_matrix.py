@@ -187,6 +187,16 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         "/api/v1/customers/nobody/erase/",
         {**API_DENIED, "agent": 403, "manager": 403, "admin": 404, "token_all": 404, "token_feedback": 403},
     ),
+    "customer-export": (
+        "GET",
+        "/api/v1/customers/nobody/export/",
+        {**API_DENIED, "agent": 403, "manager": 404, "admin": 404, "token_all": 404, "token_feedback": 403},
+    ),
+    "privacy:customer-export": (
+        "GET",
+        "/customers/{customer}/export.json",
+        {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200},
+    ),
     "feedback-list": (
         "GET",
         "/api/v1/feedback/",
@@ -267,6 +277,12 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
     # Connectors authenticate by signature, not by role: an unsigned request is refused for everyone.
     # so do email providers' inbound webhooks (HTTP basic auth)
     "inbound-email": ("POST", "/email/inbound/postmark/", dict.fromkeys(ROLES, 401)),
+    # and their delivery reports (bounces, complaints): basic auth, and the provider's signature
+    "email-tracking": ("POST", "/anymail/postmark/tracking/", dict.fromkeys(ROLES, 401)),
+    # a customer's signed unsubscribe link is its own key; GET only asks (POST unsubscribes)
+    "unsubscribe": ("GET", "/u/{unsubscribe}/", dict.fromkeys(ROLES, 200)),
+    # the win-back page: managers (they edit its text), not agents
+    "support:winback": ("GET", "/support/winback/", {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200}),
     "social-webhook": ("POST", "/api/v1/webhooks/social/{connector}/", dict.fromkeys(ROLES, 401)),
     "shopify-webhook": ("POST", "/api/v1/connectors/shopify/{shopify}/", dict.fromkeys(ROLES, 401)),
     "woocommerce-webhook": ("POST", "/api/v1/connectors/woocommerce/{woocommerce}/", dict.fromkeys(ROLES, 401)),
@@ -385,6 +401,7 @@ def world(db, django_user_model, api_token_for):
     from analytics.digests import unsubscribe_token
     from analytics.models import AlertEpisode, AlertRule
     from core.models import Scope
+    from customers.emailing import unsubscribe_token as customer_unsubscribe_token
     from feedback.services import MessageData, messages_upsert
     from reviews.models import Review
     from social.models import Mention
@@ -446,6 +463,9 @@ def world(db, django_user_model, api_token_for):
             "token": invitation.token,
             "followup": followup_token(case),
             "digest": unsubscribe_token(manager, "weekly"),
+            "unsubscribe": customer_unsubscribe_token(
+                customer=invitation.customer, address=invitation.customer.email, language="es"
+            ),
             "case": case.pk,
             "other_case": other_case.pk,
             "order": invitation.order.external_id,
@@ -467,6 +487,7 @@ def world(db, django_user_model, api_token_for):
             "shop_connector": shop.pk,
             "shopify": shop.public_id,
             "woocommerce": woo.public_id,
+            "customer": invitation.customer.pk,
         },
     }
 

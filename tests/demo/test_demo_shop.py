@@ -133,6 +133,17 @@ def test_scores_agree_with_what_customers_wrote(demo):
             assert answers["delivery_csat"].number >= 4
 
 
+def test_most_customers_say_how_easy_the_order_was_and_detractors_found_it_harder(demo):
+    effort = {answer.response_id: answer.number for answer in Answer.objects.filter(question__kind=Question.Kind.CES)}
+    nps = dict(Answer.objects.filter(question__code="nps").values_list("response_id", "number"))
+    assert 0.7 <= len(effort) / len(nps) <= 0.9
+    assert set(effort.values()) <= set(range(1, 8))
+    mean = lambda numbers: sum(numbers) / len(numbers)  # noqa: E731
+    promoters = [effort[r] for r in effort if nps[r] >= 9]
+    detractors = [effort[r] for r in effort if nps[r] <= 6]
+    assert mean(detractors) + 1 < mean(promoters)
+
+
 def test_seeding_a_shop_that_has_customers_is_refused(demo):
     with pytest.raises(ApplicationError):
         seed_demo(seed=7, **SMALL)

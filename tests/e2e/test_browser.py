@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from surveys.models import Invitation, Response
-from tests.factories import CustomerFactory, InvitationFactory
+from tests.factories import CustomerFactory, InvitationFactory, OrderFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -212,6 +212,10 @@ def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_ser
     manager.groups.add(Group.objects.get(name=MANAGERS))
     for weeks, (nps, csat) in enumerate([(10, 5), (9, 4), (3, 2), (8, 4)]):
         answered(nps, csat, timezone.now() - timedelta(days=3 + 7 * weeks))
+    # a year of monthly cohorts makes the cohort table wider than a phone: it must scroll inside
+    # its own box, not widen the page
+    for months in range(12):
+        OrderFactory(placed_at=timezone.now() - timedelta(days=30 * months + 2))
     page = phone
     page.context.set_extra_http_headers({"Accept-Language": "es-ES,es;q=0.9"})
     problems = []
@@ -229,6 +233,10 @@ def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_ser
         page.wait_for_function("() => [...document.querySelectorAll('canvas')].some(c => c.width > 0)")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, view
         page.screenshot(path=SCREENSHOTS / f"dashboard-{view}-es-390.png", full_page=True)
+    # the formulas page and the digest preview hold long formulas and an email's tables
+    for view in ("metrics", "digest"):
+        page.goto(f"{live_server.url}/dashboards/{view}/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, view
     assert page.locator("html").get_attribute("lang") == "es"
 
     with page.expect_navigation():
@@ -345,6 +353,7 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
     from django.utils import timezone
 
     from core.roles import MANAGERS
+    from customers.emailing import unsubscribe_token
     from support import services
     from support.models import Case, Team
     from tests.analytics.test_analytics import answered
@@ -368,6 +377,9 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
     page.get_by_role("button", name="Enviar mis respuestas").click()
     page.wait_for_url("**/thanks/**")
     violations["thanks"] = axe_violations(page)
+    customer = invitation.customer
+    page.goto(f"{live_server.url}/u/{unsubscribe_token(customer=customer, address=customer.email, language='es')}/")
+    violations["unsubscribe"] = axe_violations(page)
 
     # staff: the inbox, a case, the feed, every dashboard
     manager = django_user_model.objects.create_user(username="gerente", password="clave-segura-1", is_staff=True)
@@ -383,6 +395,10 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
     services.cases_open_for_feedback(ids=[item.pk])
     for weeks, (nps, csat) in enumerate([(10, 5), (9, 4), (3, 2), (8, 4)]):
         answered(nps, csat, timezone.now() - timedelta(days=3 + 7 * weeks))
+    # a year of monthly cohorts makes the cohort table wider than a phone: it must scroll inside
+    # its own box, not widen the page
+    for months in range(12):
+        OrderFactory(placed_at=timezone.now() - timedelta(days=30 * months + 2))
     page.goto(f"{live_server.url}/admin/login/?next=/support/")
     page.fill("#id_username", "gerente")
     page.fill("#id_password", "clave-segura-1")
@@ -392,6 +408,7 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
         "inbox": "/support/",
         "case": f"/support/cases/{Case.objects.get().pk}/",
         "feed": "/feedback/",
+        "win-back": "/support/winback/",
         **{f"dashboard {view}": f"/dashboards/{view}/" for view in ("satisfaction", "topics", "service", "retention")},
     }
     for name, path in staff_pages.items():
@@ -399,4 +416,4 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
         violations[name] = axe_violations(page)
 
     assert {name: found for name, found in violations.items() if found} == {}
-    assert len(violations) == 3 + len(staff_pages)
+    assert len(violations) == 4 + len(staff_pages)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
+from core.models import AuditEvent
 from customers.models import Customer, Order
 from integrations.models import ConnectorOrder, PrivacyRequest, WebhookDelivery
 from surveys.models import Invitation
@@ -240,6 +241,8 @@ def test_a_customer_data_request_gives_the_owner_an_export_to_download(shopify_s
     [exported] = request.export["customers"]
     assert exported["customer"]["email"] == "lucia.fernandez@example.com"
     assert [order["total"] for order in exported["orders"]] == ["59.90"]
+    assert {"survey_answers", "reviews", "cases"} <= set(exported) and "emails_sent" in exported
+    assert AuditEvent.objects.get(action="customer.export").summary.startswith("Shopify")
     url = f"/integrations/{request.connector_id}/privacy/{request.pk}/export.json"
     assert staff("manager").get(url).json()["customers"][0]["customer"]["name"] == "Lucía Fernández"
     assert staff("agent").get(url).status_code == 403

@@ -103,7 +103,7 @@ def test_blank_pages_served_from_the_kept_markup_carry_nothing_of_another_custom
         assert first.order.external_id not in html and first.token not in html
         assert "Texto de la primera clienta" not in html
         assert "has-error" not in html and 'aria-invalid="true"' not in html
-        assert html.count('<fieldset class="question') == 5
+        assert html.count('<fieldset class="question') == second.survey.questions.count()
     # The second customer's own mistakes still come back with their page.
     again = post_answers(client, second, {"q_nps": "11"})
     assert "Elige un valor del 0 al 10." in again.content.decode()
