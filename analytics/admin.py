@@ -18,8 +18,12 @@ class AlertRuleAdmin(admin.ModelAdmin):
         "sigma",
         "min_volume",
         "min_baseline_days",
+        "cooldown_hours",
         "topic",
         "channel",
+        "product",
+        "segment",
+        "brand",
         "is_active",
     ]
     list_filter = ["kind", "is_active"]

@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from analytics import selectors
+from analytics.models import AlertRule
 from customers.models import Product
 from customers.segments import segment_choices
 from feedback.models import FeedbackItem
@@ -167,3 +168,164 @@ class WinBackRequestForm(forms.Form):
     customer = forms.IntegerField(min_value=1, max_value=2**63 - 1)
     topic = forms.SlugField(max_length=60, required=False)
     next = forms.CharField(max_length=2000, required=False)
+
+
+# the fields that mean something for one signal only (the scopes are in AlertRule.SCOPES)
+ALERT_SIGNAL_FIELDS = {
+    "threshold": (
+        AlertRule.Kind.NPS_BELOW,
+        AlertRule.Kind.CSAT_BELOW,
+        AlertRule.Kind.SLA_BREACH_RATE,
+    ),
+    "sigma": (AlertRule.Kind.NEGATIVE_SPIKE,),
+    "min_baseline_days": (AlertRule.Kind.NEGATIVE_SPIKE,),
+    "each_topic": (AlertRule.Kind.NEGATIVE_SPIKE,),
+}
+ALERT_SCOPE_FIELDS = ("topic", "channel", "product", "segment", "brand")
+# the threshold each signal starts with, when a manager picks it for a new rule
+ALERT_DEFAULT_THRESHOLD = {
+    AlertRule.Kind.NPS_BELOW: 0,
+    AlertRule.Kind.CSAT_BELOW: 70,
+    AlertRule.Kind.SLA_BREACH_RATE: 10,
+}
+ALERT_THRESHOLD_RANGE = {
+    AlertRule.Kind.NPS_BELOW: (-100, 100),
+    AlertRule.Kind.CSAT_BELOW: (0, 100),
+    AlertRule.Kind.SLA_BREACH_RATE: (0, 100),
+}
+
+
+class AlertRuleForm(forms.ModelForm):
+    """A manager's alert rule: the signal, its line, its minimums, its scope and who hears it.
+    Fields that do not suit the chosen signal are not shown, and refused if sent anyway."""
+
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        required=False,
+        choices=[("", _("Any")), *FeedbackItem.Channel.choices],
+        help_text=_("Only feedback or cases from this channel."),
+    )
+    segment = forms.ChoiceField(
+        label=_("Customer segment"),
+        required=False,
+        help_text=_("Only customers of this RFM segment or saved segment."),
+    )
+
+    class Meta:
+        model = AlertRule
+        fields = [
+            "name",
+            "kind",
+            "threshold",
+            "sigma",
+            "min_volume",
+            "min_baseline_days",
+            "cooldown_hours",
+            "topic",
+            "each_topic",
+            "channel",
+            "product",
+            "segment",
+            "brand",
+            "emails",
+            "webhook_url",
+            "webhook_secret",
+            "is_active",
+        ]
+        widgets = {
+            "emails": forms.Textarea({"rows": 3, "placeholder": "jefa@tienda.example"}),
+            "webhook_secret": forms.PasswordInput(render_value=True),
+            "webhook_url": forms.URLInput({"placeholder": "https://"}),
+        }
+        labels = {"kind": _("Signal"), "topic": _("Topic"), "brand": _("Brand"), "product": _("Product (SKU)")}
+        help_texts = {
+            "kind": _("What the rule watches. Each signal is explained below the list."),
+            "name": _("How the alert is titled in notifications, emails and chat."),
+            "emails": _("One address per line, besides the managers (who always hear of alerts); optional."),
+            "webhook_url": _("Optional: Voz posts the alert here as JSON, signed with the secret."),
+            "webhook_secret": _("The receiver checks the X-Voz-Signature header with it."),
+            "is_active": _("Inactive rules are kept but never checked."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from brands.models import Brand
+
+        language = (translation.get_language() or "es")[:2]
+        self.fields["topic"].queryset = Topic.objects.filter(is_active=True)
+        self.fields["topic"].label_from_instance = lambda topic: topic.name(language)
+        self.fields["topic"].empty_label = _("Any")
+        self.fields["segment"].choices = segment_choices()
+        self.fields["brand"].queryset = Brand.objects.filter(is_own=False, is_active=True)
+        self.fields["brand"].empty_label = _("Our shop")
+        self.fields["webhook_url"].assume_scheme = "https"
+        self.fields["product"].widget.attrs["autocomplete"] = "off"
+        # a field the signal does not use is not shown, so it is not sent: it keeps its value
+        for name in set(ALERT_SIGNAL_FIELDS) - self.fields_for(self.kind):
+            self.fields[name].required = False
+
+    @property
+    def kind(self) -> str:
+        """The signal chosen (sent, or the rule's, or the initial one)."""
+        if self.is_bound:
+            kind = self.data.get(self.add_prefix("kind"), "")
+        else:
+            kind = self.initial.get("kind") or self.instance.kind
+        return kind if kind in AlertRule.Kind.values else ""
+
+    def fields_for(self, kind: str) -> set[str]:
+        """The names of the fields that mean something for a signal ("" : all of them)."""
+        if not kind:
+            return set(self.fields)
+        unsuited = {name for name, kinds in ALERT_SIGNAL_FIELDS.items() if kind not in kinds}
+        unsuited |= set(ALERT_SCOPE_FIELDS) - set(AlertRule.SCOPES[kind])
+        return set(self.fields) - unsuited
+
+    def shown_fields(self) -> list:
+        shown = self.fields_for(self.kind)
+        return [field for field in self if field.name in shown]
+
+    def clean_product(self) -> str:
+        from customers.models import Product
+
+        sku = self.cleaned_data["product"].strip()
+        if sku and not Product.objects.filter(sku=sku).exists():
+            raise forms.ValidationError(_("No product has this SKU."))
+        return sku
+
+    def clean_emails(self) -> str:
+        from django.core.validators import validate_email
+
+        addresses = [line.strip() for line in self.cleaned_data["emails"].splitlines() if line.strip()]
+        for address in addresses:
+            try:
+                validate_email(address)
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(_("“%(address)s” is not an email address.") % {"address": address}) from exc
+        return "\n".join(addresses)
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if not kind:
+            return cleaned
+        suited = self.fields_for(kind)
+        for name in set(ALERT_SIGNAL_FIELDS) - suited:
+            if cleaned.get(name) is None:
+                cleaned[name] = getattr(self.instance, name)
+        if cleaned.get("topic"):
+            cleaned["each_topic"] = False
+        for name in ALERT_SCOPE_FIELDS:
+            if name not in suited and cleaned.get(name):
+                # a form error: the field is not shown for this signal
+                self.add_error(
+                    None,
+                    _("This signal cannot be narrowed by %(field)s.") % {"field": self.fields[name].label.lower()},
+                )
+        low, high = ALERT_THRESHOLD_RANGE.get(kind, (None, None))
+        threshold = cleaned.get("threshold")
+        if low is not None and threshold is not None and not low <= threshold <= high:
+            self.add_error("threshold", _("Between %(low)s and %(high)s for this signal.") % {"low": low, "high": high})
+        if cleaned.get("webhook_url") and not cleaned.get("webhook_secret"):
+            self.add_error("webhook_secret", _("A webhook needs a secret, so the receiver can tell it is Voz."))
+        return cleaned

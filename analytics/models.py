@@ -18,19 +18,33 @@ class DashboardAccess(models.Model):
 
 
 class AlertRule(models.Model):
-    """A signal managers want pushed to them: a metric crossing a line, or a sudden spike."""
+    """A signal managers want pushed to them: a metric crossing a line, or a sudden spike, for the
+    whole shop or one slice of it (a topic, channel, product, customer segment or brand)."""
 
     class Kind(models.TextChoices):
         NPS_BELOW = "nps_below", _("Weekly NPS below the threshold (its whole 95 % interval)")
         CSAT_BELOW = "csat_below", _("Weekly CSAT (%) below the threshold (its whole 95 % interval)")
         NEGATIVE_SPIKE = "negative_spike", _("Negative feedback in the last day above the 28-day mean + k·σ")
+        SLA_BREACH_RATE = "sla_breach_rate", _("Weekly share of SLA targets missed (%) above the threshold")
+
+    # which scopes each signal can be narrowed by: survey scores carry no channel, cases no brand,
+    # and only feedback items (mentions, reviews) can be a competitor's
+    SCOPES = {
+        Kind.NEGATIVE_SPIKE: ("topic", "channel", "product", "segment", "brand"),
+        Kind.NPS_BELOW: ("topic", "product", "segment"),
+        Kind.CSAT_BELOW: ("topic", "product", "segment"),
+        Kind.SLA_BREACH_RATE: ("topic", "channel", "product", "segment"),
+    }
 
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("signal"), max_length=20, choices=Kind.choices)
     threshold = models.FloatField(
         _("threshold"),
         default=20,
-        help_text=_("For NPS and CSAT rules: they fire when even the upper end of the 95 % interval is below it."),
+        help_text=_(
+            "NPS and CSAT rules fire when even the upper end of the 95 % interval is below it; SLA rules when "
+            "even the lower end of the missed share's 95 % interval is above it (in %)."
+        ),
     )
     sigma = models.FloatField(_("k (standard deviations)"), default=3, help_text=_("For spike rules."))
     min_volume = models.PositiveIntegerField(
@@ -39,7 +53,7 @@ class AlertRule(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_(
             "A rule never fires on fewer: negative items in the last day for spike rules, answers in the week "
-            "for NPS and CSAT rules."
+            "for NPS and CSAT rules, SLA targets decided in the week for SLA rules."
         ),
     )
     min_baseline_days = models.PositiveSmallIntegerField(
@@ -48,10 +62,52 @@ class AlertRule(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(28)],
         help_text=_("Spike rules: days of feedback history (of the 28 compared) needed before the rule can fire."),
     )
-    topic = models.ForeignKey(
-        "sentiment.Topic", on_delete=models.CASCADE, null=True, blank=True, help_text=_("Spike rules: only this topic.")
+    cooldown_hours = models.PositiveIntegerField(
+        _("cooldown (hours)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        help_text=_(
+            "After an alert the rule stays silent this long; if the problem is still there, or back, after it, "
+            "the rule alerts again."
+        ),
     )
-    channel = models.CharField(_("channel"), max_length=20, blank=True, help_text=_("Spike rules: only this channel."))
+    topic = models.ForeignKey(
+        "sentiment.Topic",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("topic"),
+        help_text=_("Only what customers said about this topic (for scores: the answers whose comment raised it)."),
+    )
+    each_topic = models.BooleanField(
+        _("each topic apart"),
+        default=False,
+        help_text=_(
+            "Spike rules without a topic: watch every topic on its own, so a spike in one topic is not lost "
+            "in the total. The alert lists the items of the topics that spiked."
+        ),
+    )
+    channel = models.CharField(_("channel"), max_length=20, blank=True, help_text=_("Only this channel."))
+    product = models.CharField(
+        _("product (SKU)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Only feedback, answers and cases about orders or reviews of this product."),
+    )
+    segment = models.CharField(
+        _("customer segment"),
+        max_length=60,
+        blank=True,
+        help_text=_("Only customers of this RFM segment or saved segment."),
+    )
+    brand = models.ForeignKey(
+        "brands.Brand",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("brand"),
+        help_text=_("Spike rules: watch a competitor's mentions and reviews instead of the shop's own."),
+    )
     emails = models.TextField(_("email to"), blank=True, help_text=_("One address per line."))
     webhook_url = models.URLField(_("webhook URL"), blank=True)
     webhook_secret = models.CharField(_("webhook secret"), max_length=128, blank=True)
@@ -60,19 +116,30 @@ class AlertRule(models.Model):
     class Meta:
         verbose_name = _("alert rule")
         verbose_name_plural = _("alert rules")
+        ordering = ["name", "pk"]
 
     def __str__(self) -> str:
         return self.name
 
 
 class AlertEpisode(models.Model):
-    """One stretch of time a rule's condition held; it is announced once, however often it is checked."""
+    """One alert of a rule: it opens when the condition holds (and the rule's cooldown since its
+    last alert is over) and is announced once, however often it is checked; it closes when the
+    condition stops, or when the cooldown is over and a new alert replaces it."""
 
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="episodes")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
     value = models.FloatField()
     notified_at = models.DateTimeField(null=True, blank=True)
+    # the rule's own addresses got it: a retry for a failed webhook must not email them again
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    # what the value was computed over, and what was behind it, as it was when the alert fired
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_end = models.DateTimeField(null=True, blank=True)
+    evidence_total = models.PositiveIntegerField(default=0)
+    feedback = models.ManyToManyField("feedback.FeedbackItem", blank=True, related_name="+")
+    cases = models.ManyToManyField("support.Case", blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("alert")

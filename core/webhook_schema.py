@@ -144,13 +144,20 @@ ALERT_FIRED = _object(
             {
                 "id": {"type": "integer"},
                 "name": {"type": "string"},
-                "kind": {"type": "string", "enum": ["nps_below", "csat_below", "negative_spike"]},
+                "kind": {
+                    "type": "string",
+                    "enum": ["nps_below", "csat_below", "negative_spike", "sla_breach_rate"],
+                },
             }
         ),
         "value": {"type": ["number", "null"]},
-        "threshold": {"type": ["number", "null"], "description": "For NPS and CSAT rules."},
+        "threshold": {"type": ["number", "null"], "description": "For NPS, CSAT and SLA rules."},
         "topic": {"type": ["string", "null"]},
         "channel": {"type": ["string", "null"]},
+        "product": {"type": ["string", "null"], "description": "SKU"},
+        "segment": {"type": ["string", "null"], "description": "RFM segment or saved segment's slug"},
+        "brand": {"type": ["string", "null"], "description": "A competitor's slug; null: the shop"},
+        "url": {"type": "string", "description": "The alert's page, with the evidence"},
         "started_at": TIME,
     }
 )

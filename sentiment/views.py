@@ -1,3 +1,5 @@
+import re
+
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -10,7 +12,12 @@ PAGE_SIZE = 25
 
 
 def _filtered(request):
-    return FeedbackFilter(request.GET or None, queryset=selectors.feedback_feed())
+    feed = selectors.feedback_feed()
+    # ?item=<id>: one item, as a link from elsewhere (an alert's evidence) shows it
+    item = request.GET.get("item", "")
+    if re.fullmatch(r"[0-9]{1,18}", item):
+        feed = feed.filter(pk=int(item))
+    return FeedbackFilter(request.GET or None, queryset=feed)
 
 
 @login_required

@@ -1,9 +1,12 @@
 """Canned replies filled in for one case: the agent gets a text to adapt, not a template to edit."""
 
 from django.conf import settings
+from django.db import transaction
 
 from support.models import CannedReply, Case
 
+# what a reply may say in braces, filled in for each case
+PLACEHOLDERS = ("customer_name", "order_number")
 # how a reply greets a customer whose name the shop does not know
 NAMELESS = {"es": "cliente", "en": "there"}
 
@@ -42,3 +45,14 @@ def canned_replies_for(case: Case) -> list[dict]:
             text = reply.text
         filled.append({"reply": reply, "text": text})
     return filled
+
+
+@transaction.atomic
+def canned_reply_save(*, form) -> CannedReply:
+    """Create or change a reply from a valid CannedReplyForm; cases read it afresh on their next page."""
+    return form.save()
+
+
+@transaction.atomic
+def canned_reply_delete(*, reply_id: int) -> None:
+    CannedReply.objects.filter(pk=reply_id).delete()

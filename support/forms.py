@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from support.models import Case, Priority, Team, WinBackTemplate
+from support.models import CannedReply, Case, Priority, Team, WinBackTemplate
 
 
 class MessageForm(forms.Form):
@@ -35,6 +35,35 @@ class BulkForm(forms.Form):
     def __init__(self, *args, visible, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cases"].queryset = visible
+
+
+class CannedReplyForm(forms.ModelForm):
+    """A saved answer, as a manager writes it: only the placeholders Voz fills in are accepted."""
+
+    class Meta:
+        model = CannedReply
+        fields = ["title", "language", "text", "is_active"]
+        widgets = {"text": forms.Textarea({"rows": 6})}
+
+    def clean_text(self) -> str:
+        import string
+
+        from support.canned import PLACEHOLDERS
+
+        text = self.cleaned_data["text"]
+        try:
+            names = {name for _literal, name, _spec, _conversion in string.Formatter().parse(text) if name is not None}
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("A brace is not closed: write placeholders as {customer_name} or {order_number}.")
+            ) from exc
+        unknown = sorted(names - set(PLACEHOLDERS))
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown placeholder: %(names)s. Use {customer_name} or {order_number}.")
+                % {"names": ", ".join("{" + name + "}" for name in unknown)}
+            )
+        return text
 
 
 class WinBackTemplateForm(forms.ModelForm):

@@ -327,7 +327,7 @@ def message_for(notification: Notification, *, language: str, zone: str) -> Mess
             if value is not None:
                 lines.append(gettext("Value: %(value)s") % {"value": f"{value:.1f}"})
             url = settings.VOZ_PUBLIC_BASE_URL + data["url"] if data.get("url") else ""
-            return Message(title, lines, url, gettext("Open the dashboard"), "warning")
+            return Message(title, lines, url, gettext("See the alert and its evidence"), "warning")
         names = {"case": data.get("case"), "subject": notification.case.subject if notification.case_id else ""}
         target = target_label(data.get("target", ""))
         titles = {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from support import notification_views, views
+from support import canned_views, notification_views, views
 
 app_name = "support"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("winback/", views.winback_page, name="winback"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/<str:action>/", views.case_act, name="case-act"),
+    path("canned/", canned_views.canned_replies, name="canned-replies"),
+    path("canned/<int:pk>/", canned_views.canned_reply_edit, name="canned-reply"),
+    path("canned/<int:pk>/delete/", canned_views.canned_reply_remove, name="canned-reply-delete"),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/bell/", notification_views.bell, name="notification-bell"),
     path("notifications/read/", notification_views.notifications_read_all, name="notifications-read"),

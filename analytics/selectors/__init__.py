@@ -5,7 +5,7 @@ from analytics.selectors.common import CONTEXT_DIMENSIONS, TRUNC, Filters, perio
 from analytics.selectors.competitors import brand_comparison
 from analytics.selectors.retention import defection_reasons, retention
 from analytics.selectors.satisfaction import csat_counts, nps_for, satisfaction_series, satisfaction_summary
-from analytics.selectors.service_levels import service_levels
+from analytics.selectors.service_levels import service_levels, sla_counts, sla_missed_cases
 from analytics.selectors.sources import CONTEXT_TOP, feedback_by_context
 from analytics.selectors.topics import topic_examples, topic_series, topic_shifts
 
@@ -24,6 +24,8 @@ __all__ = [
     "satisfaction_series",
     "satisfaction_summary",
     "service_levels",
+    "sla_counts",
+    "sla_missed_cases",
     "topic_examples",
     "topic_series",
     "topic_shifts",

@@ -192,17 +192,22 @@ def feedback_raw(filters: Filters) -> QuerySet:
     for dimension in CONTEXT_DIMENSIONS:
         if getattr(filters, dimension):
             items = items.filter(**{dimension: getattr(filters, dimension)})
-    # An item is about its review's product, or else about every product of its order. Filtered
-    # through a subquery: a join to order items would repeat an item once per matching line.
     for field, value in (("category", filters.category), ("sku", filters.product)):
         if value:
-            items = items.filter(
-                pk__in=FeedbackItem.objects.filter(
-                    Q(**{f"review__product__{field}": value})
-                    | Q(review__isnull=True, **{f"order__items__product__{field}": value})
-                ).values("pk")
-            )
+            items = items_about(items, field, value)
     return items.annotate(label=rollups.effective_sentiment())
+
+
+def items_about(items: QuerySet, field: str, value: str) -> QuerySet:
+    """The feedback items about a product (`field` "sku") or a category: an item is about its
+    review's product, or else about every product of its order. Filtered through a subquery: a
+    join to order items would repeat an item once per matching line."""
+    return items.filter(
+        pk__in=FeedbackItem.objects.filter(
+            Q(**{f"review__product__{field}": value})
+            | Q(review__isnull=True, **{f"order__items__product__{field}": value})
+        ).values("pk")
+    )
 
 
 def mentions_raw(filters: Filters) -> QuerySet:

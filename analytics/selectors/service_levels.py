@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from analytics import rollups
@@ -110,8 +110,8 @@ def _rollup_rows(filters: Filters) -> tuple[Iterable[CaseRow], dict[tuple[str, i
     return groups, histogram
 
 
-def _raw_rows(filters: Filters, *, now: datetime) -> tuple[Iterable[CaseRow], dict[tuple[str, int], int]]:
-    """The same rows as the case rollups hold, computed from the cases the filters select."""
+def cases_in(filters: Filters) -> QuerySet:
+    """The cases opened in the window that the filters select (the channel too: any of the case's)."""
     start, end = filters.bounds
     cases = Case.objects.filter(opened_at__gte=start, opened_at__lt=end)
     if filters.segment:
@@ -120,7 +120,12 @@ def _raw_rows(filters: Filters, *, now: datetime) -> tuple[Iterable[CaseRow], di
         # a case is about what its feedback items are about, whenever they arrived
         about = replace(filters, start=date(2000, 1, 1), end=date(2100, 1, 1), channel="", segment="")
         cases = cases.filter(pk__in=feedback_raw(about).filter(case__isnull=False).values("case_id"))
-    by_group, by_bucket = rollups.case_rows(cases, now=now)
+    return cases
+
+
+def _raw_rows(filters: Filters, *, now: datetime) -> tuple[Iterable[CaseRow], dict[tuple[str, int], int]]:
+    """The same rows as the case rollups hold, computed from the cases the filters select."""
+    by_group, by_bucket = rollups.case_rows(cases_in(filters), now=now)
     wanted = f",{filters.channel},"
     groups = (
         (day, priority, team, channels, counts)
@@ -160,3 +165,31 @@ def service_levels(filters: Filters, *, now: datetime | None = None) -> dict:
         for target, h in histograms.items()
     }
     return sla_report(groups, hours, start=filters.bounds[0], now=now)
+
+
+@fresh_for_the_read
+def sla_counts(filters: Filters, *, now: datetime | None = None) -> dict[str, int]:
+    """The SLA counts (SLA_COUNTS) of the cases opened in the window, summed: the rollups' rows, or
+    the same computed from the cases a filter the rollups cannot answer selects."""
+    now = now or timezone.now()
+    rows, _histogram = _rollup_rows(filters) if _uses_rollups(filters) else _raw_rows(filters, now=now)
+    totals = dict.fromkeys(SLA_COUNTS, 0)
+    for *_keys, counts in rows:
+        for field in SLA_COUNTS:
+            totals[field] += counts[field]
+    return totals
+
+
+def sla_missed_cases(filters: Filters, *, now: datetime) -> list[Case]:
+    """The cases opened in the window that missed their first-response or resolution target."""
+    cases = cases_in(filters)
+    if filters.channel:
+        cases = cases.filter(channels__contains=[filters.channel])
+    missed = []
+    for case in cases.select_related("policy__calendar").prefetch_related(
+        "pauses", "policy__calendar__periods", "policy__calendar__holidays"
+    ):
+        counts = rollups.case_sla_counts(case, now=now)
+        if any(counts[f"{target}_decided"] > counts[f"{target}_met"] for target in ("first_response", "resolution")):
+            missed.append(case)
+    return missed

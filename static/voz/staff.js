@@ -23,3 +23,11 @@ document.querySelectorAll("[data-canned-for]").forEach((box) => {
     select.value = "";
   });
 });
+
+// A form that deletes something asks first (data-confirm holds the question, in the page's language).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.matches("form[data-confirm]") && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+  }
+});

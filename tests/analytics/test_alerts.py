@@ -2,9 +2,7 @@
 enough volume, enough history, the whole interval below the threshold, days of the shop's clock."""
 
 import json
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +15,13 @@ from feedback.models import FeedbackItem
 pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=MADRID)
+
+
+@pytest.fixture(autouse=True)
+def _only_the_tests_own_rules():
+    """These tests look at one rule at a time; the rules a fresh install has are tested apart
+    (tests/analytics/test_alert_rules.py)."""
+    AlertRule.objects.all().delete()
 
 
 def negative_items(count: int, when: datetime, channel: str = "social", sentiment: str = "negative") -> None:
@@ -36,28 +41,6 @@ def spike_rule(**fields) -> AlertRule:
     return AlertRule.objects.create(
         **{"name": "Pico negativo", "kind": "negative_spike", "sigma": 3, "emails": "jefa@shop.example", **fields}
     )
-
-
-@pytest.fixture
-def receiver():
-    """A webhook receiver on 127.0.0.1 that records what it gets."""
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((dict(self.headers), body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook", received
-    server.shutdown()
 
 
 def test_a_spike_fires_once_per_episode_by_email_and_signed_webhook(receiver):

@@ -156,6 +156,39 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         "/dashboards/metrics/",
         {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200},
     ),
+    # saved answers: agents insert them in a case, managers keep them
+    **{
+        name: ("GET", path, {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200})
+        for name, path in (
+            ("support:canned-replies", "/support/canned/"),
+            ("support:canned-reply", "/support/canned/{canned_reply}/"),
+        )
+    },
+    "support:canned-reply-delete": (
+        "POST",
+        "/support/canned/{canned_reply}/delete/",
+        {**PAGE_STAFF, "agent": 403, "manager": 302, "admin": 404},  # the manager has just deleted it
+    ),
+    # alert rules and alerts: the managers' (agents have no alert permission at all)
+    **{
+        name: ("GET", path, {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200})
+        for name, path in (
+            ("analytics:alerts", "/dashboards/alerts/"),
+            ("analytics:alert-rule-new", "/dashboards/alerts/new/"),
+            ("analytics:alert-rule", "/dashboards/alerts/{alert_rule}/"),
+            ("analytics:alert", "/dashboards/alerts/fired/{alert}/"),
+        )
+    },
+    "analytics:alert-rule-toggle": (
+        "POST",
+        "/dashboards/alerts/{alert_rule}/toggle/",
+        {**PAGE_STAFF, "agent": 403, "manager": 302, "admin": 302},
+    ),
+    "analytics:alert-rule-delete": (
+        "POST",
+        "/dashboards/alerts/{alert_rule}/delete/",
+        {**PAGE_STAFF, "agent": 403, "manager": 302, "admin": 404},  # the manager has just deleted it
+    ),
     "analytics:digest": ("GET", "/dashboards/digest/", {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200}),
     # a signed link in the manager's digest is its own key, like the follow-up question's
     "analytics:digest-unsubscribe": ("GET", "/dashboards/digest/unsubscribe/{digest}/", dict.fromkeys(ROLES, 200)),
@@ -417,13 +450,14 @@ def test_every_url_has_its_access_decided():
 @pytest.fixture
 def world(db, django_user_model, api_token_for):
     from analytics.digests import unsubscribe_token
+    from analytics.models import AlertEpisode, AlertRule
     from core.models import Scope
     from customers.emailing import unsubscribe_token as customer_unsubscribe_token
     from feedback.services import MessageData, messages_upsert
     from reviews.models import Review
     from social.models import Mention
     from social.services import connector_create
-    from support.models import ChatWebhook, Notification, Team
+    from support.models import CannedReply, ChatWebhook, Notification, Team
     from support.notifications import followup_token
     from support.services import case_open_manual
     from surveys.services import response_submit
@@ -498,6 +532,11 @@ def world(db, django_user_model, api_token_for):
             "notification": notification.pk,
             "delivery": notification.deliveries.get().pk,  # failed: the agent has no email address
             "webhook": webhook.pk,
+            "canned_reply": CannedReply.objects.create(title="x", language="es", text="Hola").pk,
+            "alert_rule": AlertRule.objects.get(kind="negative_spike").pk,
+            "alert": AlertEpisode.objects.create(
+                rule=AlertRule.objects.get(kind="nps_below"), started_at=timezone.now(), value=-40
+            ).pk,
             "shop_connector": shop.pk,
             "shopify": shop.public_id,
             "woocommerce": woo.public_id,

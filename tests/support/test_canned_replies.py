@@ -98,3 +98,59 @@ def test_managers_edit_canned_replies_and_agents_only_read_them(client, django_u
     assert saved.status_code == 302
     reply.refresh_from_db()
     assert reply.text == "Hola {customer_name}, ya sale."
+
+
+def test_managers_keep_saved_answers_on_their_own_page(client, django_user_model, replies):
+    manager = django_user_model.objects.create_user("marta", password="x", is_staff=True)
+    manager.groups.add(Group.objects.get(name=MANAGERS))
+    client.force_login(manager)
+
+    added = client.post(
+        "/support/canned/",
+        {
+            "title": "Reembolso",
+            "language": "es",
+            "text": "Hola, {customer_name}: devolvemos {order_number}.",
+            "is_active": "on",
+        },
+    )
+    edited = client.post(
+        f"/support/canned/{replies[0].pk}/",
+        {"title": "Retraso", "language": "es", "text": "Hola, {customer_name}: ya sale.", "is_active": "on"},
+    )
+    removed = client.post(f"/support/canned/{replies[2].pk}/delete/")
+    page = client.get("/support/canned/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert (added.status_code, edited.status_code, removed.status_code) == (302, 302, 302)
+    assert CannedReply.objects.get(title="Reembolso").text == "Hola, {customer_name}: devolvemos {order_number}."
+    assert CannedReply.objects.get(pk=replies[0].pk).text == "Hola, {customer_name}: ya sale."
+    assert not CannedReply.objects.filter(pk=replies[2].pk).exists()
+    assert "Respuestas guardadas" in page and "{customer_name}" in page
+    # the case page links managers to it
+    case = case_about_an_order()
+    assert 'href="/support/canned/"' in client.get(f"/support/cases/{case.pk}/").content.decode()
+
+
+def test_a_saved_answer_with_an_unknown_placeholder_or_a_stray_brace_is_refused(client, django_user_model, replies):
+    manager = django_user_model.objects.create_user("marta", password="x", is_staff=True)
+    manager.groups.add(Group.objects.get(name=MANAGERS))
+    client.force_login(manager)
+    before = list(CannedReply.objects.values_list("pk", "text"))
+
+    misspelt = client.post("/support/canned/", {"title": "x", "language": "es", "text": "Hola {nombre}"})
+    unclosed = client.post(f"/support/canned/{replies[0].pk}/", {"title": "x", "language": "es", "text": "Hola {"})
+
+    assert (misspelt.status_code, unclosed.status_code) == (400, 400)
+    assert "{nombre}" in misspelt.content.decode()
+    assert list(CannedReply.objects.values_list("pk", "text")) == before
+
+
+def test_agents_cannot_open_the_saved_answers_page(client, django_user_model, replies):
+    agent = django_user_model.objects.create_user("ana", password="x", is_staff=True)
+    agent.groups.add(Group.objects.get(name=AGENTS))
+    client.force_login(agent)
+
+    assert client.get("/support/canned/").status_code == 403
+    assert client.post("/support/canned/", {"title": "x", "language": "es", "text": "x"}).status_code == 403
+    assert client.post(f"/support/canned/{replies[0].pk}/delete/").status_code == 403
+    assert CannedReply.objects.count() == 3

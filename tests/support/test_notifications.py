@@ -235,6 +235,7 @@ def test_a_fired_alert_reaches_the_managers_once_and_the_rule_does_not_email_the
 
     make_person("ana", role=AGENTS, team=team)
     make_person("marta", role=MANAGERS, language="en")
+    AlertRule.objects.all().delete()  # the install's default rules are not this test's
     quiet_history(NOW)
     negative_items(6, NOW - timedelta(hours=1))
     AlertRule.objects.create(
@@ -250,7 +251,9 @@ def test_a_fired_alert_reaches_the_managers_once_and_the_rule_does_not_email_the
     assert to == ["jefa@shop.example", "marta@shop.example"]
     (marta_email,) = [m for m in mail.outbox if m.to == ["marta@shop.example"]]
     assert marta_email.subject == "[Voz] Alert: Pico negativo"
-    assert "https://voz.example/dashboards/topics/" in marta_email.body
+    episode = AlertRule.objects.get().episodes.get()
+    # the notification links to the alert's page, with the evidence
+    assert f"https://voz.example/dashboards/alerts/fired/{episode.pk}/" in marta_email.body
 
 
 # ---------------------------------------------------------------------------------------
