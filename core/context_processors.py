@@ -1,5 +1,6 @@
-from django.conf import settings
+from core.shop import shop_settings
 
 
 def shop(request) -> dict:
-    return {"shop_name": settings.VOZ_SHOP_NAME}
+    shop = shop_settings()
+    return {"shop_name": shop.name, "shop": shop}

@@ -66,6 +66,7 @@ MANAGER_SETTINGS = [
     ("support", "winbacktemplate"),
     ("support", "cannedreply"),
     ("integrations", "connector"),
+    ("core", "shopsettings"),
 ]
 
 MANAGER_EXTRA = {

@@ -14,6 +14,7 @@ from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
 from core.models import WebhookEventType
 from core.queueing import enqueue
+from core.shop import shop_settings
 from core.webhooks import iso, webhook_events_record
 from customers.models import Customer, Order, Product
 from feedback.models import FeedbackItem
@@ -344,9 +345,16 @@ def review_reply_email_send(*, reply_id: int) -> bool:
             )
         )
         with translation.override(language):
-            context = {"review": review, "reply": reply, "shop_name": settings.VOZ_SHOP_NAME}
+            shop = shop_settings()
+            context = {"review": review, "reply": reply, "shop_name": shop.name}
             subject = render_to_string("reviews/email/reply_subject.txt", context).strip()
-            message = EmailMultiAlternatives(subject, render_to_string("reviews/email/reply.txt", context), to=[email])
+            message = EmailMultiAlternatives(
+                subject,
+                render_to_string("reviews/email/reply.txt", context),
+                from_email=shop.from_email,
+                to=[email],
+                reply_to=[shop.reply_to] if shop.reply_to else None,
+            )
             message.attach_alternative(render_to_string("reviews/email/reply.html", context), "text/html")
         message.send()
         reply.emailed_at = timezone.now()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from core.audit import audit
 from core.exceptions import ApplicationError
 from core.queueing import enqueue
+from core.shop import shop_settings
 from customers.models import Customer
 from support.models import Case, CaseEvent, WinBackEmail, WinBackTemplate
 
@@ -41,7 +42,7 @@ def winback_compose(*, customer: Customer, topic=None, template: WinBackTemplate
     values = _Blank(
         name=(customer.name or "").split(" ")[0] or {"es": "cliente", "en": "there"}[language],
         topic=(topic.name(language).lower() if topic else fallback_topic),
-        shop=settings.VOZ_SHOP_NAME,
+        shop=shop_settings().name,
     )
     subject = getattr(template, f"subject_{language}").format_map(values)
     body = getattr(template, f"body_{language}").format_map(values)
@@ -105,7 +106,11 @@ def winback_email_send(*, email_id: int) -> bool:
         if email is None or email.customer.erased_at is not None:
             return False
         message = EmailMultiAlternatives(
-            email.subject, email.body, to=[email.customer.email], headers={"Content-Language": email.language}
+            email.subject,
+            email.body,
+            from_email=shop_settings().from_email,
+            to=[email.customer.email],
+            headers={"Content-Language": email.language},
         )
         message.attach_alternative(linebreaks(escape(email.body)), "text/html")
         message.send()
