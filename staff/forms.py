@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import ShopSettings
 from core.shop import MIN_CONTRAST, contrast_ratio
 
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 LOGO_MAX_BYTES = 1024 * 1024
 # Raster formats only: an SVG can carry script, and the logo is shown on public pages and in emails.
 LOGO_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
@@ -80,8 +83,8 @@ class ShopSettingsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        background, text = cleaned.get("brand_colour"), cleaned.get("brand_text_colour")
-        if background and text:
+        background, text = cleaned.get("brand_colour", ""), cleaned.get("brand_text_colour", "")
+        if HEX_COLOUR.fullmatch(background) and HEX_COLOUR.fullmatch(text):
             ratio = contrast_ratio(background, text)
             if ratio < MIN_CONTRAST:
                 self.add_error(
