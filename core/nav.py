@@ -21,6 +21,8 @@ class Section:
     url_names: tuple[str, ...] = ()
     permission: str = ""
     children: tuple["Section", ...] = field(default=())
+    # the `nav` of pages reached from this section (the connectors from Settings)
+    also: tuple[str, ...] = ()
 
 
 NAV = (
@@ -43,7 +45,7 @@ NAV = (
     Section("surveys", _("Surveys"), ("surveys:list", "surveys:editor", "surveys:index"), "surveys.change_survey"),
     Section("reviews", _("Reviews"), ("reviews:list", "reviews:index", "reviews:moderation"), "reviews.view_review"),
     Section("alerts", _("Alerts"), ("analytics:alerts", "alerts:list", "alerts:index"), "analytics.view_alertrule"),
-    Section("settings", _("Settings"), ("staff:settings",), "core.change_shopsettings"),
+    Section("settings", _("Settings"), ("staff:settings",), "core.change_shopsettings", also=("connectors",)),
 )
 
 
@@ -69,7 +71,7 @@ def _visible(section: Section, user, current: str, path: str) -> dict | None:
         "label": section.label,
         "url": url,
         "children": children,
-        "is_current": section.key == current
+        "is_current": current in (section.key, *section.also)
         or (not children and url != "/" and path.startswith(url))
         or any(child["is_current"] for child in children),
     }
