@@ -6,15 +6,17 @@ all of them rather than in customers, which the rest build on.
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import CharField, Q, Value
+from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from core.audit import audit
+from core.audit import acting_as, audit
 from core.exceptions import ApplicationError
-from customers.models import Customer
+from core.shop import shop_settings
+from customers.models import Customer, Order
 from feedback.models import FeedbackItem, InboundAttachment, InboundMessage
 from reviews.models import Review, ReviewReply
 from sentiment.models import FeedbackAnalysis, FeedbackTopic
@@ -129,6 +131,46 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
     customer.save(update_fields=["external_id", "email", "name", "attributes", "erased_at"])
     audit("customer.erase", customer, actor=actor, summary=reason[:500], details=report.as_dict())
     return report
+
+
+RETENTION_BATCH = 200
+
+
+def customers_past_retention(*, now=None) -> list[int]:
+    """Customers with no order and no feedback within the retention period on the Settings page
+    (none when it is empty), oldest first, one batch at a time."""
+    months = shop_settings().retention_months
+    if not months:
+        return []
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=round(months * 365.25 / 12))
+    recent_order = Order.objects.filter(customer=OuterRef("pk"), placed_at__gte=cutoff)
+    recent_feedback = FeedbackItem.objects.filter(customer=OuterRef("pk"), created_at__gte=cutoff)
+    return list(
+        Customer.objects.filter(erased_at__isnull=True, created_at__lt=cutoff)
+        .exclude(Exists(recent_order))
+        .exclude(Exists(recent_feedback))
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:RETENTION_BATCH]
+    )
+
+
+def customers_erase_past_retention(*, now=None) -> int:
+    """Erase, as on a request, the customers kept longer than the shop's retention period.
+
+    Each erasure is its own transaction, so one that fails leaves the others done; the next run
+    (daily) takes what is left.
+    """
+    erased = 0
+    with acting_as("data retention"):
+        for customer_id in customers_past_retention(now=now):
+            with transaction.atomic():
+                customer = Customer.objects.filter(pk=customer_id, erased_at__isnull=True).first()
+                if customer is None:
+                    continue
+                customer_erase(customer=customer, reason="retention period")
+                erased += 1
+    return erased
 
 
 def customer_data_export(*, customer: Customer) -> dict:

@@ -3,7 +3,7 @@ from django.db import OperationalError
 
 from core.queueing import enqueue
 from integrations.services import PRIVACY_REQUEST
-from privacy import shop_requests
+from privacy import services, shop_requests
 
 
 @shared_task(
@@ -20,3 +20,9 @@ def shop_privacy_requests_sweep() -> int:
     for request_id in pending:
         enqueue(shop_privacy_request_fulfil, request_id)
     return len(pending)
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(OperationalError,), retry_backoff=True)
+def customers_erase_past_retention() -> int:
+    """Daily: erase customers kept longer than the retention period set on the Settings page."""
+    return services.customers_erase_past_retention()

@@ -235,6 +235,11 @@ BROKER_RETRY_AFTER_SECONDS = env.int("BROKER_RETRY_AFTER_SECONDS", default=10)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # the retention period is set by managers on the Settings page; empty, nothing is erased
+    "privacy.customers_erase_past_retention": {
+        "task": "privacy.tasks.customers_erase_past_retention",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "surveys.invitations_schedule_due": {
         "task": "surveys.tasks.invitations_schedule_due",
         "schedule": timedelta(minutes=15),
