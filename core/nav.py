@@ -59,27 +59,37 @@ def url_for(names: tuple[str, ...]) -> str:
     return ""
 
 
-def _visible(section: Section, user, current: str, path: str) -> dict | None:
+def _visible(section: Section, user) -> dict | None:
     if section.permission and not user.has_perm(section.permission):
         return None
-    children = [item for child in section.children if (item := _visible(child, user, current, path))]
+    children = [item for child in section.children if (item := _visible(child, user))]
     url = url_for(section.url_names) if section.url_names else (children[0]["url"] if children else "")
     if not url:
         return None
-    return {
-        "key": section.key,
-        "label": section.label,
-        "url": url,
-        "children": children,
-        "is_current": current in (section.key, *section.also)
-        or (not children and url != "/" and path.startswith(url))
-        or any(child["is_current"] for child in children),
-    }
+    return {"key": section.key, "label": section.label, "url": url, "children": children, "section": section}
+
+
+def _mark_current(items: list[dict], current: str, path: str) -> bool:
+    """Mark the item the page belongs to: named by the view's `nav`, else the longest address
+    the path starts with (/home/settings/ is Settings, not Home at /home/)."""
+    by_key = [item for item in items if current and current in (item["key"], *item["section"].also)]
+    by_path = sorted(
+        (item for item in items if not item["children"] and path.startswith(item["url"])),
+        key=lambda item: len(item["url"]),
+    )
+    for item in items:
+        item["is_current"] = _mark_current(item["children"], current, path) if item["children"] else False
+    chosen = by_key[0] if by_key else (by_path[-1] if by_path else None)
+    if chosen is not None:
+        chosen["is_current"] = True
+    return any(item["is_current"] for item in items)
 
 
 def nav_for(user, current: str = "", path: str = "") -> list[dict]:
     """The sections this person may open; `current` (a view's `nav`) or the path marks where they are."""
-    return [item for section in NAV if (item := _visible(section, user, current, path))]
+    items = [item for section in NAV if (item := _visible(section, user))]
+    _mark_current(items, current, path)
+    return items
 
 
 def role_label(user) -> str:

@@ -6,6 +6,7 @@ A value left empty on the Settings page falls back to the environment (VOZ_SHOP_
 DEFAULT_FROM_EMAIL, SURVEY_*), so an install configured only by its env file behaves as before.
 """
 
+import logging
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
 
@@ -15,6 +16,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from core.models import ShopSettings
+
+logger = logging.getLogger(__name__)
 
 CACHE_KEY = "voz:shop-settings:1"
 CACHE_SECONDS = 300
@@ -80,12 +83,21 @@ def _or(value: int | None, default: int) -> int:
     return default if value is None else value
 
 
+def _cache_call(method, *args):
+    # Redis down must not take the survey pages with it: the database answers instead.
+    try:
+        return method(*args)
+    except Exception:  # any cache backend's connection error
+        logger.warning("Cache unavailable for the shop settings; reading the database", exc_info=True)
+        return None
+
+
 def shop_settings() -> Shop:
     """The effective settings, from the cache or the database."""
-    shop = cache.get(CACHE_KEY)
+    shop = _cache_call(cache.get, CACHE_KEY)
     if shop is None:
         shop = _resolve(ShopSettings.objects.filter(pk=1).first())
-        cache.set(CACHE_KEY, shop, CACHE_SECONDS)
+        _cache_call(cache.set, CACHE_KEY, shop, CACHE_SECONDS)
     return shop
 
 
@@ -98,8 +110,9 @@ def shop_settings_save(row: ShopSettings) -> ShopSettings:
     row.pk = 1
     row.full_clean()
     row.save()
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
-    cache.delete(CACHE_KEY)
+    # dropped now and again after the commit, so no reader caches the old row in between
+    _cache_call(cache.delete, CACHE_KEY)
+    transaction.on_commit(lambda: _cache_call(cache.delete, CACHE_KEY))
     return row
 
 

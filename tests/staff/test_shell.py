@@ -113,3 +113,13 @@ def test_the_header_marks_the_current_page_and_names_the_role(as_agent):
     assert f'<a href="{reverse("support:inbox")}" aria-current="page">' in html
     assert "Ana" in html
     assert "Support agent" in html or "Agente de soporte" in html
+
+
+def test_only_the_pages_own_section_is_marked_current(manager):
+    items = {item["key"]: item for item in nav_for(manager, path=reverse("staff:settings"))}
+    assert items["settings"]["is_current"] is True
+    assert items["home"]["is_current"] is False  # /home/ is a prefix of /home/settings/
+
+    items = {item["key"]: item for item in nav_for(manager, current="dashboards", path="/dashboards/service/")}
+    assert items["dashboards"]["is_current"] is True
+    assert [child["key"] for child in items["dashboards"]["children"] if child["is_current"]] == ["sla"]
