@@ -1,4 +1,5 @@
 import mimetypes
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -33,13 +34,12 @@ def _is_manager(user) -> bool:
 def _staff_required(view):
     """Staff only; anyone else (signed in or not) is sent to the login page, as on every staff page."""
 
+    @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not (request.user.is_authenticated and request.user.is_staff):
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
