@@ -38,9 +38,10 @@ seed: migrate
 # Links in emails and the demo website's registered domain follow the port the demo runs on.
 run seed: export VOZ_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-run: seed
-	$(PY) manage.py ensure_superuser --username admin --password admin
-	HOST=$(HOST) PORT=$(PORT) PY=$(PY) bash scripts/run.sh
+# One line per step (install, migrate, seed, start), then the URL, the logins and a survey link;
+# the steps' output and the servers' logs are in var/log/.
+run:
+	@HOST=$(HOST) PORT=$(PORT) PY=$(PY) bash scripts/run.sh
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

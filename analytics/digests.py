@@ -42,6 +42,7 @@ from analytics.selectors import (
     topic_shifts,
 )
 from core.queueing import enqueue
+from core.shop import shop_settings
 from feedback.models import FeedbackItem
 from support.models import Case
 from surveys.models import Answer, Question
@@ -379,7 +380,7 @@ def digest_render(digest: dict, language: str, *, chart_src: str, unsubscribe_ur
         context = {
             **digest,
             "language": language,
-            "shop_name": settings.VOZ_SHOP_NAME,
+            "shop_name": shop_settings().name,
             "score_rows": _score_rows(digest["scores"]),
             "chart_src": chart_src,
             "chart_title": chart_title(digest),
@@ -392,12 +393,12 @@ def digest_render(digest: dict, language: str, *, chart_src: str, unsubscribe_ur
             topic["name"] = topic["topic"].name(language)
         if digest["frequency"] == DigestFrequency.DAILY:
             subject = gettext("%(shop)s · daily digest for %(day)s") % {
-                "shop": settings.VOZ_SHOP_NAME,
+                "shop": shop_settings().name,
                 "day": formats.date_format(digest["start"], "SHORT_DATE_FORMAT"),
             }
         else:
             subject = gettext("%(shop)s · weekly digest, %(start)s – %(end)s") % {
-                "shop": settings.VOZ_SHOP_NAME,
+                "shop": shop_settings().name,
                 "start": formats.date_format(digest["start"], "SHORT_DATE_FORMAT"),
                 "end": formats.date_format(digest["end"], "SHORT_DATE_FORMAT"),
             }

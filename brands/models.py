@@ -1,7 +1,8 @@
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.shop import shop_settings
 
 
 def _lines(text: str) -> list[str]:
@@ -51,4 +52,4 @@ class Brand(models.Model):
 
 def own_brand_name() -> str:
     own = Brand.objects.filter(is_own=True).values_list("name", flat=True).first()
-    return own or settings.VOZ_SHOP_NAME
+    return own or shop_settings().name

@@ -1,22 +1,26 @@
 from csp.decorators import csp_exempt
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.utils.functional import lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from core.shop import shop_settings
 from customers import views as customers_views
+from staff import views as staff_views
 from support import inbound_views as support_inbound_views
 from support import public_views as support_public_views
 
 admin.site.site_header = "Voz"
 admin.site.site_title = "Voz"
-admin.site.index_title = settings.VOZ_SHOP_NAME
+# read when a page is drawn, so a name saved on the Settings page shows at once
+admin.site.index_title = lazy(lambda: shop_settings().name, str)()
 
 _READ_ONLY = ["get", "head"]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", staff_views.root, name="root"),
+    path("home/", include("staff.urls")),
+    path("shop/logo/", staff_views.shop_logo, name="shop-logo"),
     path("admin/", admin.site.urls),
     path("s/", include("surveys.urls")),
     path("surveys/", include("surveys.editor_urls")),

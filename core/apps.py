@@ -14,9 +14,12 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from core import schema  # noqa: F401  (registers the OpenAPI security scheme of API tokens)
+        from core.admin_site import admin_site_arrange
         from core.audit import mirror_admin_log_entry
 
         post_save.connect(mirror_admin_log_entry, sender=LogEntry, dispatch_uid="voz-audit-admin")
+        # the admin's autodiscover ran in its own ready(): "django.contrib.admin" is listed first
+        admin_site_arrange()
 
 
 def _sync_roles(sender, **kwargs) -> None:

@@ -1,5 +1,8 @@
 from django.conf import settings
 
+from core.shop import shop_settings
+
 
 def shop(request) -> dict:
-    return {"shop_name": settings.VOZ_SHOP_NAME, "privacy_policy_url": settings.VOZ_PRIVACY_POLICY_URL}
+    shop = shop_settings()
+    return {"shop_name": shop.name, "shop": shop, "privacy_policy_url": settings.VOZ_PRIVACY_POLICY_URL}

@@ -271,3 +271,52 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error[:40]}"
+
+
+def _hex_colour(value: str) -> None:
+    import re
+
+    from django.core.exceptions import ValidationError
+
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value or ""):
+        raise ValidationError(_("Enter a colour as #RRGGBB."), code="invalid")
+
+
+class ShopSettings(models.Model):
+    """The shop's own settings, edited by managers on the Settings page: one row (pk 1).
+
+    An empty field means "as configured in the environment" (VOZ_SHOP_NAME, DEFAULT_FROM_EMAIL,
+    SURVEY_*): a fresh install works from its env file, and what a manager saves here wins.
+    Read it through core.shop.shop_settings(), which caches it.
+    """
+
+    shop_name = models.CharField(_("shop name"), max_length=120, blank=True)
+    logo = models.ImageField(_("logo"), upload_to="shop/", blank=True)
+    sender_name = models.CharField(_("sender name"), max_length=120, blank=True)
+    sender_email = models.EmailField(_("sender address"), blank=True)
+    reply_to_email = models.EmailField(_("reply-to address"), blank=True)
+    default_language = models.CharField(_("default language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    survey_delay_days = models.PositiveSmallIntegerField(_("days after delivery"), null=True, blank=True)
+    survey_reminder_days = models.PositiveSmallIntegerField(
+        _("reminder after (days)"), null=True, blank=True, help_text=_("0: no reminder.")
+    )
+    survey_cooldown_days = models.PositiveSmallIntegerField(_("days between two surveys"), null=True, blank=True)
+    brand_colour = models.CharField(_("brand colour"), max_length=7, default="#1f5fbf", validators=[_hex_colour])
+    brand_text_colour = models.CharField(
+        _("text on brand colour"), max_length=7, default="#ffffff", validators=[_hex_colour]
+    )
+    retention_months = models.PositiveSmallIntegerField(
+        _("keep customer data for (months)"),
+        null=True,
+        blank=True,
+        help_text=_("Customers with no order and no feedback for this long are erased. Empty: kept."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("shop settings")
+        verbose_name_plural = _("shop settings")
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="shop_settings_single_row")]
+
+    def __str__(self) -> str:
+        return str(_("Shop settings"))

@@ -69,6 +69,7 @@ MANAGER_SETTINGS = [
     ("integrations", "connector"),
     # the survey editor (surveys.editor_views): managers shape what customers are asked
     ("surveys", "survey"),
+    ("core", "shopsettings"),
 ]
 
 MANAGER_EXTRA = {

@@ -39,6 +39,7 @@ from django.utils.crypto import salted_hmac
 
 from core.audit import audit
 from core.exceptions import ApplicationError
+from core.shop import shop_settings
 from customers.models import ConsentSource, Customer, EmailSuppression, MarketingConsent, OutboundEmail
 
 
@@ -122,8 +123,10 @@ def customer_is_reachable(customer: Customer, kind: str) -> bool:
 
 def sender_for(kind: str, *, reply_to: str = "") -> tuple[str, str]:
     """(From, Reply-To) for a customer email; the kinds that ask for an answer refuse no-reply."""
-    from_email = settings.VOZ_CUSTOMER_EMAIL_FROM
-    reply_to = reply_to or settings.VOZ_CUSTOMER_EMAIL_REPLY_TO
+    # the Settings page's sender and reply-to, else the environment's (core.shop resolves both)
+    shop = shop_settings()
+    from_email = shop.from_email
+    reply_to = reply_to or shop.reply_to
     if kind in ANSWERED_KINDS and (is_no_reply(from_email) or is_no_reply(reply_to)):
         raise EmailNotAllowed(
             "no_reply_sender",
@@ -293,7 +296,7 @@ def customer_email_send(
     token = unsubscribe_token(customer=customer, address=to, language=language)
     url = unsubscribe_url(token)
     with translation.override(language):
-        full_context = {"shop_name": settings.VOZ_SHOP_NAME, "language": language, **context, "unsubscribe_url": url}
+        full_context = {"shop_name": shop_settings().name, "language": language, **context, "unsubscribe_url": url}
         text = render_to_string(f"{template}.txt", full_context)
         html = render_to_string(f"{template}.html", full_context)
     headers = {

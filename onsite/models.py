@@ -45,6 +45,9 @@ class Site(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Proof the snippet is installed: the widget asked for its settings from a page of this domain.
+    last_seen_at = models.DateTimeField(_("widget last seen"), null=True, blank=True, editable=False)
+    last_seen_origin = models.CharField(_("widget last seen on"), max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("website")

@@ -19,6 +19,22 @@ from surveys.models import Invitation
 INTERCEPT_LINK_LIFETIME = timedelta(hours=24)
 
 
+# A page view is not worth a write each: "seen" is refreshed at most this often per site and origin.
+SEEN_REFRESH = timedelta(minutes=10)
+
+
+def site_seen(*, site: Site, origin: str, now: datetime | None = None) -> bool:
+    """Record that the widget ran on a page of `origin` (already checked as one of the site's
+    domains). Returns whether anything was written."""
+    now = now or timezone.now()
+    origin = origin[:200]
+    if site.last_seen_origin == origin and site.last_seen_at and now - site.last_seen_at < SEEN_REFRESH:
+        return False
+    Site.objects.filter(pk=site.pk).update(last_seen_at=now, last_seen_origin=origin)
+    site.last_seen_at, site.last_seen_origin = now, origin
+    return True
+
+
 @dataclass(frozen=True)
 class WebFeedbackData:
     rating: int | None

@@ -125,6 +125,9 @@ def intercept_rules(request, public_key: str):
     site, origin, refusal = _site_and_origin(request, public_key, origin_optional=True)
     if refusal is not None:
         return refusal
+    if origin:
+        # the widget's first request from the shop's pages: the onboarding's proof it is installed
+        services.site_seen(site=site, origin=origin)
     rules = [
         {
             "id": intercept.pk,

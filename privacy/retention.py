@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import acting_as
+from core.shop import shop_settings
 from privacy.selectors import customers_inactive_since
 from privacy.services import CustomerAlreadyErased, ErasureReport, customer_erase
 
@@ -54,6 +55,12 @@ class _DryRun(Exception):
         self.report = report
 
 
+def retention_days() -> int:
+    """The Settings page's period (months) wins over the environment's default (days)."""
+    months = shop_settings().retention_months
+    return round(months * 365.25 / 12) if months else settings.VOZ_DATA_RETENTION_DAYS
+
+
 def inactive_customers_anonymise(
     *,
     days: int | None = None,
@@ -62,10 +69,11 @@ def inactive_customers_anonymise(
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RetentionReport | None:
-    """Anonymise the customers inactive for `days` (VOZ_DATA_RETENTION_DAYS by default); None when
-    retention is off. Each customer is erased in a transaction of its own, so a run stopped halfway
-    keeps what it did and the next run carries on."""
-    days = settings.VOZ_DATA_RETENTION_DAYS if days is None else days
+    """Anonymise the customers inactive for `days` (by default the period managers set on the
+    Settings page, else VOZ_DATA_RETENTION_DAYS); None when retention is off. Each customer is
+    erased in a transaction of its own, so a run stopped halfway keeps what it did and the next
+    run carries on."""
+    days = retention_days() if days is None else days
     if not days or days <= 0:
         return None
     now = now or timezone.now()

@@ -14,6 +14,7 @@ from core.changes import Source, changes_record
 from core.exceptions import ApplicationError
 from core.models import WebhookEventType
 from core.queueing import enqueue
+from core.shop import shop_settings
 from core.webhooks import iso, webhook_events_record
 from customers.models import Customer, Order, Product
 from feedback.models import FeedbackItem
@@ -346,7 +347,7 @@ def review_reply_email_send(*, reply_id: int) -> bool:
         )
         with translation.override(language):
             subject = render_to_string(
-                "reviews/email/reply_subject.txt", {"review": review, "shop_name": settings.VOZ_SHOP_NAME}
+                "reviews/email/reply_subject.txt", {"review": review, "shop_name": shop_settings().name}
             ).strip()
         try:
             customer_email_send(

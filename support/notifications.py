@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 
 from core.mail_threading import message_id, reply_address
 from core.queueing import enqueue
+from core.shop import shop_settings
 from support.models import EMAIL_AUTHOR_PREFIX, Case, CaseMessage
 
 logger = logging.getLogger(__name__)
@@ -29,19 +30,21 @@ FOLLOWUP_MAX_AGE = 60 * 60 * 24 * 30  # a month to answer
 
 def _customer_language(case: Case) -> str:
     language = case.customer.preferred_language if case.customer else ""
-    return language if language in ("es", "en") else settings.LANGUAGE_CODE
+    return language if language in ("es", "en") else shop_settings().default_language
 
 
 def _send(*, to: str, language: str, template: str, context: dict) -> None:
     case = context["case"]
     # the customer's answer comes back to this case (support.inbound_email)
-    reply_to = reply_address("case", case.pk)
+    shop = shop_settings()
+    reply_to = reply_address("case", case.pk) or shop.reply_to
     with translation.override(language):
-        context = {**context, "shop_name": settings.VOZ_SHOP_NAME, "language": language}
+        context = {**context, "shop_name": shop.name, "language": language}
         subject = render_to_string(f"support/email/{template}_subject.txt", context).strip()
         message = EmailMultiAlternatives(
             subject,
             render_to_string(f"support/email/{template}.txt", context),
+            from_email=shop.from_email,
             to=[to],
             reply_to=[reply_to] if reply_to else None,
             headers={"Message-ID": message_id("case", case.pk)},

@@ -43,6 +43,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from core.roles import AGENTS, MANAGERS
+from core.shop import shop_settings
 from support.models import (
     Case,
     ChatWebhook,
@@ -372,7 +373,7 @@ def _email_send(notification: Notification) -> None:
     message = message_for(notification, language=language, zone=zone)
     to = notification.recipient.email if notification.recipient_id else notification.address
     with translation.override(language):
-        context = {"message": message, "shop_name": settings.VOZ_SHOP_NAME, "language": language}
+        context = {"message": message, "shop_name": shop_settings().name, "language": language}
         context["settings_url"] = settings.VOZ_PUBLIC_BASE_URL + reverse("support:notification-settings")
         email = EmailMultiAlternatives(
             f"[Voz] {message.title}", render_to_string("support/email/staff_notification.txt", context), to=[to]

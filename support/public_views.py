@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
+from core.shop import shop_settings
 from support import services
 from support.notifications import _customer_language, case_for_followup_token
 
@@ -12,7 +13,7 @@ def followup(request, token: str):
     """The customer answers "did we solve your problem?" (1–5) from the link in the email."""
     case = case_for_followup_token(token)
     language = _customer_language(case) if case else settings.LANGUAGE_CODE
-    context = {"shop_name": settings.VOZ_SHOP_NAME, "language": language}
+    context = {"shop_name": shop_settings().name, "language": language}
     with translation.override(language):
         if case is None:
             return render(request, "support/followup.html", {**context, "state": "invalid"}, status=404)

@@ -20,6 +20,7 @@ from core.audit import audit
 from core.exceptions import ApplicationError
 from core.mail_threading import message_id, reply_address
 from core.queueing import enqueue
+from core.shop import shop_settings
 from customers.emailing import EmailKind, EmailNotAllowed, customer_email_send, sender_for, sending_blocked_reason
 from customers.models import Customer, MarketingConsent, Order
 from support.models import Case, CaseEvent, CaseMessage, WinBackEmail, WinBackTemplate
@@ -49,7 +50,7 @@ def winback_compose(*, customer: Customer, topic=None, template: WinBackTemplate
     values = _Blank(
         name=(customer.name or "").split(" ")[0] or {"es": "cliente", "en": "there"}[language],
         topic=(topic.name(language).lower() if topic else fallback_topic),
-        shop=settings.VOZ_SHOP_NAME,
+        shop=shop_settings().name,
     )
     subject = getattr(template, f"subject_{language}").format_map(values)
     body = getattr(template, f"body_{language}").format_map(values)

@@ -16,6 +16,7 @@ from core.exceptions import ApplicationError
 from core.mail_threading import message_id, reply_address
 from core.prepared import Statement, fetchone_prepared, statements_run
 from core.queueing import enqueue
+from core.shop import shop_settings
 from core.webhooks import webhooks_deliver_after_commit
 from customers.emailing import EmailKind, EmailNotAllowed, customer_email_send
 from customers.models import Customer, Order
@@ -62,11 +63,11 @@ OPEN_STATUSES = (Invitation.Status.PENDING, Invitation.Status.SENT, Invitation.S
 
 def invitation_language(customer: Customer) -> str:
     supported = {code for code, _name in settings.LANGUAGES}
-    return customer.preferred_language if customer.preferred_language in supported else settings.LANGUAGE_CODE
+    return customer.preferred_language if customer.preferred_language in supported else shop_settings().default_language
 
 
 def _customer_in_cooldown(customer: Customer, now: datetime) -> bool:
-    since = now - timedelta(days=settings.SURVEY_CUSTOMER_COOLDOWN_DAYS)
+    since = now - timedelta(days=shop_settings().survey_cooldown_days)
     return customer.invitations.filter(created_at__gt=since).exists()
 
 
@@ -160,8 +161,8 @@ def invitation_request(*, survey: Survey, order: Order, now: datetime | None = N
             f"The customer was already invited to {survey.slug!r} about order {order.external_id!r}."
         )
     raise CustomerInCooldown(
-        f"The customer was invited within the last {settings.SURVEY_CUSTOMER_COOLDOWN_DAYS} days "
-        "(SURVEY_CUSTOMER_COOLDOWN_DAYS); nothing was sent."
+        f"The customer was invited within the last {shop_settings().survey_cooldown_days} days "
+        "(Settings, or SURVEY_CUSTOMER_COOLDOWN_DAYS); nothing was sent."
     )
 
 
@@ -199,13 +200,14 @@ def _send_invitation_email(invitation: Invitation, *, is_reminder: bool) -> None
     """Raises EmailNotAllowed, sending nothing, when the customer may not get it (customers.emailing)."""
     language = invitation.language
     is_defection = invitation.survey.slug == LAPSED_SURVEY_SLUG
+    shop = shop_settings()
     with translation.override(language):
         if is_defection:
             subject = gettext("We noticed you haven't been back — what changed?")
         elif is_reminder:
-            subject = gettext("Reminder: how was your order from %(shop)s?") % {"shop": settings.VOZ_SHOP_NAME}
+            subject = gettext("Reminder: how was your order from %(shop)s?") % {"shop": shop.name}
         else:
-            subject = gettext("How was your order from %(shop)s?") % {"shop": settings.VOZ_SHOP_NAME}
+            subject = gettext("How was your order from %(shop)s?") % {"shop": shop.name}
     if is_defection:
         kind = EmailKind.DEFECTION_SURVEY
     else:
@@ -223,11 +225,15 @@ def _send_invitation_email(invitation: Invitation, *, is_reminder: bool) -> None
             "customer": invitation.customer,
             "order": invitation.order,
             "survey_title": invitation.survey.title(language),
+            "shop_name": shop.name,
+            "shop": shop,
+            "logo_url": shop.logo_url(absolute=True),
             "url": invitation.url,
             "is_reminder": is_reminder,
             "expires_at": invitation.expires_at,
+            "language": language,
         },
-        reply_to=reply_address("invitation", invitation.pk),
+        reply_to=reply_address("invitation", invitation.pk) or shop.reply_to,
         message_id=message_id("invitation", invitation.pk),
     )
 
@@ -279,6 +285,43 @@ def invitation_send(*, invitation_id: int, now: datetime | None = None) -> bool:
             send_attempts=F("send_attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:2000]
         )
         raise
+
+
+STAFF_TEST_PREFIX = "voz-staff-test-"
+
+
+class NoSurveyToTest(ApplicationError):
+    pass
+
+
+def invitation_send_test(*, user, language: str, now: datetime | None = None) -> Invitation:
+    """Email the post-purchase survey to a staff member, as a customer would get it, to try it out.
+
+    The staff member is a customer of their own (external id voz-staff-test-<user id>), so the test
+    never touches a real customer's cooldown; no order, so nothing is reviewed. Sent at once rather
+    than queued: the person is waiting for it.
+    """
+    now = now or timezone.now()
+    survey = Survey.objects.filter(trigger=Survey.Trigger.ORDER_DELIVERED, is_active=True).order_by("pk").first()
+    if survey is None:
+        raise NoSurveyToTest(gettext("There is no active post-purchase survey to send."))
+    if not user.email:
+        raise NoSurveyToTest(gettext("Your account has no email address."))
+    with transaction.atomic():
+        customer, _created = Customer.objects.update_or_create(
+            external_id=f"{STAFF_TEST_PREFIX}{user.pk}",
+            defaults={"email": user.email, "name": user.get_full_name(), "preferred_language": language},
+        )
+        invitation = Invitation.objects.create(
+            survey=survey,
+            customer=customer,
+            language=language,
+            created_at=now,
+            expires_at=now + survey.invitation_lifetime,
+        )
+    invitation_send(invitation_id=invitation.pk, now=now)
+    invitation.refresh_from_db()
+    return invitation
 
 
 def invitations_due_for_reminder(*, now: datetime | None = None) -> list[int]:

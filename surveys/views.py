@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
+from core.shop import shop_settings
 from customers.emailing import consent_record
 from customers.models import ConsentSource, Customer
 from surveys import review_requests, services
@@ -31,7 +32,7 @@ def _unavailable(request, *, reason: str, language: str, status: int):
         return render(
             request,
             "surveys/unavailable.html",
-            {"reason": reason, "language": language, "shop_name": settings.VOZ_SHOP_NAME},
+            {"reason": reason, "language": language, "shop_name": shop_settings().name},
             status=status,
         )
 
@@ -58,7 +59,7 @@ def _page_context(language: str) -> dict:
     return {
         "language": language,
         "other_languages": [(code, name) for code, name in settings.LANGUAGES if code != language],
-        "shop_name": settings.VOZ_SHOP_NAME,
+        "shop_name": shop_settings().name,
     }
 
 
@@ -198,7 +199,7 @@ def survey_thanks(request, token: str, invitation: Invitation, language: str):
             "is_answered": invitation.status == Invitation.Status.ANSWERED,
             "reviews_url": _reviews_url_if_offered(invitation, token, language),
             "language": language,
-            "shop_name": settings.VOZ_SHOP_NAME,
+            "shop_name": shop_settings().name,
         },
     )
 
@@ -247,4 +248,4 @@ def product_reviews(request, token: str, invitation: Invitation, language: str):
 @require_http_methods(["GET"])
 @_behind_the_link
 def product_reviews_thanks(request, token: str, invitation: Invitation, language: str):
-    return render(request, "surveys/reviews_thanks.html", {"language": language, "shop_name": settings.VOZ_SHOP_NAME})
+    return render(request, "surveys/reviews_thanks.html", {"language": language, "shop_name": shop_settings().name})

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "support",
     "analytics",
     "privacy",
+    "staff",
     "demo",
 ]
 

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from core.fields import EventDateTimeField
 from core.languages import CONTENT_LANGUAGE_CHOICES
+from core.shop import shop_settings
 from reviews.models import Review
 from reviews.services import ReviewData
 
@@ -55,7 +56,7 @@ class ReplySerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
     def get_author(self, reply) -> str:
-        return settings.VOZ_SHOP_NAME
+        return shop_settings().name
 
 
 class ReplyInputSerializer(serializers.Serializer):

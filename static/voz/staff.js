@@ -6,6 +6,42 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// The staff menu folds behind a button on narrow screens; the Dashboards group is a <details>
+// that closes when the person clicks elsewhere or presses Escape.
+const menuToggle = document.querySelector(".menu-toggle");
+const staffMenu = document.getElementById("staff-menu");
+if (menuToggle && staffMenu) {
+  menuToggle.addEventListener("click", () => {
+    const open = menuToggle.getAttribute("aria-expanded") !== "true";
+    menuToggle.setAttribute("aria-expanded", String(open));
+    staffMenu.classList.toggle("is-open", open);
+  });
+}
+const closeGroups = (except) => {
+  document.querySelectorAll(".nav-group details[open]").forEach((group) => {
+    if (group !== except) group.removeAttribute("open");
+  });
+};
+document.addEventListener("click", (event) => {
+  closeGroups(event.target.closest(".nav-group details"));
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") closeGroups(null);
+});
+
+// Copy buttons: data-copy names the element whose text goes to the clipboard.
+document.querySelectorAll("[data-copy]").forEach((button) => {
+  const source = document.getElementById(button.dataset.copy);
+  if (!source || !navigator.clipboard) return;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    await navigator.clipboard.writeText(source.textContent.trim());
+    const label = button.textContent;
+    button.textContent = button.dataset.copied || label;
+    setTimeout(() => { button.textContent = label; }, 2000);
+  });
+});
+
 // Canned replies: choosing one inserts its text (already filled in for this case by the server)
 // where the cursor is in the reply box, for the agent to adapt before sending.
 document.querySelectorAll("[data-canned-for]").forEach((box) => {

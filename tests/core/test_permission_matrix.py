@@ -24,7 +24,20 @@ PAGE_STAFF = {"anonymous": 302, "customer": 302, "token_all": 302, "token_feedba
 API_DENIED = {"anonymous": 401, "customer": 401}
 ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
     # name: (method, path template, expected statuses)
+    # staff to their home, everyone else to the login page (tests/staff/test_shell.py)
     "root": ("GET", "/", dict.fromkeys(ROLES, 302)),
+    "staff:home": ("GET", "/home/", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),
+    # first steps and settings are the managers': they change what customers receive
+    "staff:onboarding": ("GET", "/home/start/", {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200}),
+    "staff:settings": ("GET", "/home/settings/", {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200}),
+    # the manager and the admin have no email address here: refused with a message, back to the page
+    "staff:test-survey": (
+        "POST",
+        "/home/start/test-survey/",
+        {**PAGE_STAFF, "agent": 403, "manager": 302, "admin": 302},
+    ),
+    # public like the survey pages that show it; no logo has been uploaded here
+    "shop-logo": ("GET", "/shop/logo/", dict.fromkeys(ROLES, 404)),
     "surveys:answer": ("GET", "/s/{token}/", dict.fromkeys(ROLES, 200)),
     "surveys:thanks": ("GET", "/s/{token}/thanks/", dict.fromkeys(ROLES, 200)),
     "surveys:reviews": ("GET", "/s/{token}/reviews/", dict.fromkeys(ROLES, 200)),

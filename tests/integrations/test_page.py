@@ -34,9 +34,12 @@ def test_an_agent_cannot_add_or_test_a_connector(staff, shopify):
     assert Connector.objects.count() == 1
 
 
-def test_the_staff_navigation_links_to_the_page_for_managers_only(staff):
-    assert 'href="/integrations/"' in staff("manager").get("/feedback/").content.decode()
-    assert 'href="/integrations/"' not in staff("agent").get("/feedback/").content.decode()
+def test_settings_and_the_first_steps_link_to_the_page_for_managers_only(staff):
+    # the staff navigation's Settings section leads here (tests/staff/test_shell.py)
+    manager = staff("manager")
+    assert 'href="/integrations/"' in manager.get("/home/settings/").content.decode()
+    assert 'href="/integrations/"' in manager.get("/home/start/").content.decode()
+    assert 'href="/integrations/"' not in staff("agent").get("/home/").content.decode()
 
 
 def test_a_manager_connects_a_shop_and_sees_the_webhook_urls_to_copy_but_never_the_secret(staff):
