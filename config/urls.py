@@ -16,7 +16,12 @@ _READ_ONLY = ["get", "head"]
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # One way in for everyone, with the brute-force limits and two-factor authentication: the
+    # admin's own login form would go round both.
+    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True, permanent=False)),
     path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("s/", include("surveys.urls")),
     path("feedback/", include("sentiment.urls")),
     path("support/", include("support.urls")),
