@@ -18,7 +18,11 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     # One way in for everyone, with the brute-force limits and two-factor authentication: the
     # admin's own login form would go round both.
-    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True, permanent=False)),
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True, permanent=False),
+        name="admin-login",
+    ),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
