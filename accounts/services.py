@@ -128,8 +128,8 @@ def invitation_revoke(*, invitation: StaffInvitation, actor, now=None) -> StaffI
 @transaction.atomic
 def invitation_accept(*, invitation: StaffInvitation, password: str, first_name: str = "", last_name: str = ""):
     """Create the colleague's account with the invited role and team and their own password."""
+    from allauth.account.adapter import get_adapter
     from allauth.account.models import EmailAddress
-    from allauth.account.utils import generate_unique_username
 
     from support.models import StaffProfile
 
@@ -140,7 +140,7 @@ def invitation_accept(*, invitation: StaffInvitation, password: str, first_name:
         raise InvitationRefused(str(_("Someone already has an account with this email address.")))
     User = get_user_model()
     user = User(
-        username=generate_unique_username([invitation.email.split("@")[0], first_name, "staff"]),
+        username=get_adapter().generate_unique_username([invitation.email.split("@")[0], first_name, "staff"]),
         email=invitation.email,
         first_name=first_name,
         last_name=last_name,
