@@ -39,6 +39,14 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         # the same address the rate limits and the audit log use, trusting only our own proxies
         return client_address(request) or "0.0.0.0"
 
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        # One counter per account, whichever of its names is typed (username or email), so the
+        # failures add up and a password reset (which clears the key of the address) lifts the
+        # lock; a name no account has gets a counter of its own, locked the same way.
+        login = credentials.get("email", credentials.get("username", ""))
+        user = _account_named(login)
+        return f"user:{user.pk}" if user is not None else f"login:{login.lower()}"
+
     def pre_authenticate(self, request, **credentials) -> None:
         try:
             super().pre_authenticate(request, **credentials)

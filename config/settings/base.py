@@ -110,8 +110,6 @@ VOZ_RATE_LIMITS = [
     # A WooCommerce site sends every order's webhook from one address and disables a webhook after a
     # few refusals, so a bulk status change (a thousand orders) must get through: signed and queued.
     ("shop_webhook", "POST", "/api/v1/connectors/", env.int("RATE_SHOP_WEBHOOK_PER_MINUTE", default=6000), 60),
-    # a coarse per-address cap in front of allauth's own per-account and per-address limits
-    ("login", "POST", "/accounts/login/", env.int("RATE_LOGIN_PER_MINUTE", default=10), 60),
 ]
 # How many proxies of the operator's stand in front of Voz, each appending the address it saw to
 # X-Forwarded-For; the client's address is the hop the outermost one appended. 0: trust no header.
@@ -506,7 +504,7 @@ ACCOUNT_RATE_LIMITS = {
         f"{env.int('LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE', default=10)}/m/ip,"
         f"{env.int('LOGIN_FAILURES_PER_ACCOUNT', default=5)}/{env.int('LOGIN_LOCKOUT_MINUTES', default=15) * 60}s/key"
     ),
-    "login": "30/m/ip",
+    "login": f"{env.int('RATE_LOGIN_PER_MINUTE', default=30)}/m/ip",
     "reset_password": f"20/m/ip,{env.int('PASSWORD_RESETS_PER_ADDRESS_PER_HOUR', default=5)}/h/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",

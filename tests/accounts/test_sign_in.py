@@ -53,7 +53,7 @@ def test_a_wrong_password_and_an_unknown_account_get_the_same_answer(client, age
     known = sign_in(client, "alberto", "wrong-one").content.decode()
     unknown = sign_in(client, "nadie", "wrong-one").content.decode()
 
-    message = "El usuario y/o la contraseña que se especificaron no son correctos."
+    message = "El usuario y/o la contraseña que ha indicado no son correctos."
     assert message in known and message in unknown
 
 
@@ -90,9 +90,19 @@ def test_one_address_trying_many_accounts_is_stopped(client, make_staff):
     assert allowed.status_code == 302
 
 
+def test_the_username_and_the_email_of_an_account_share_one_counter(client, agent):
+    for attempt in range(3):
+        sign_in(client, "alberto", f"wrong-{attempt}")
+    for attempt in range(2):
+        sign_in(client, "Alberto@voz.example", f"wrong-{attempt}")
+
+    assert TOO_MANY in sign_in(client, "alberto").content.decode()
+
+
 def test_resetting_the_password_lifts_the_lock(client, agent):
     for attempt in range(6):
         sign_in(client, "alberto", f"wrong-{attempt}")
+    assert TOO_MANY in sign_in(client, "alberto").content.decode()
     client.post("/accounts/password/reset/", {"email": agent.email})
     reset_link = link_in(mail.outbox[0].body)
     form_page = client.get(reset_link, follow=True)
