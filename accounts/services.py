@@ -177,7 +177,7 @@ def account_mfa_reset(*, user, actor) -> int:
 
     removed, _details = Authenticator.objects.filter(user=user).delete()
     audit("account.mfa_reset", user, summary=user.get_username(), actor=actor, details={"removed": removed})
-    transaction.on_commit(lambda: account_sessions_end(user=user, actor=actor, record=False))
+    account_sessions_end(user=user, actor=actor, record=False)
     return removed
 
 

@@ -5,7 +5,7 @@ import pytest
 from accounts.roles import role_assign
 from tests.accounts.oidc_provider import OidcProvider
 
-PASSWORD = "Ladrillo-Azul-77"  # noqa: S105
+PASSWORD = "Ladrillo-Azul-77"
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 CLIENT_ID = "voz-tests"
-CLIENT_SECRET = "s3cret-for-tests"  # noqa: S105 — the test provider's own
+CLIENT_SECRET = "s3cret-for-tests"
 
 
 class OidcProvider:

@@ -2,7 +2,7 @@ import pytest
 from django.core import mail
 
 from core.models import AuditEvent
-from tests.accounts.conftest import PASSWORD, link_in, sign_in
+from tests.accounts.conftest import link_in, sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -89,10 +89,16 @@ def test_admins_must_set_up_two_factor_when_the_setting_says_so(client, make_sta
 
 
 def test_production_settings_require_two_factor_for_admins():
-    from config.settings import production  # noqa: F401 — reads the environment
+    from tests.core.test_security import manage_with_production_settings
 
-    assert production.VOZ_MFA_REQUIRED_FOR_ADMINS is True
-    assert production.DEBUG is False
+    result = manage_with_production_settings(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG, settings.VOZ_MFA_REQUIRED_FOR_ADMINS)",
+    )
+
+    assert result.stdout.split() == ["False", "True"], result.stderr
 
 
 def test_an_admin_resets_a_lost_second_factor_and_it_is_audited(client, agent, secret, make_staff):
