@@ -560,3 +560,13 @@ SOCIALACCOUNT_PROVIDERS = {
         else [],
     }
 }
+# The sign-in page's SSO button is a form whose answer redirects to the provider's authorization
+# endpoint; the browser holds that redirect to the form-action policy. The issuer's origin is
+# allowed; OIDC_AUTHORIZATION_ORIGINS adds others (a provider that authorizes on another host).
+if OIDC_SERVER_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
+        "{0.scheme}://{0.netloc}".format(_urlsplit(OIDC_SERVER_URL)),
+        *env.list("OIDC_AUTHORIZATION_ORIGINS", default=[]),
+    ]

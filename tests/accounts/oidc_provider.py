@@ -5,6 +5,7 @@ and approves every authorization request at once for the person in `person` (cha
 sign-ins). Enough of the protocol for a relying party that uses the authorization code flow.
 """
 
+import copy
 import json
 import secrets
 import threading
@@ -139,6 +140,9 @@ def provider_settings(settings, provider: OidcProvider, role_groups: dict[str, s
     settings.OIDC_SERVER_URL = provider.url
     settings.OIDC_CLIENT_ID = CLIENT_ID
     settings.OIDC_ROLE_GROUPS = role_groups
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"].append(provider.url)
+    settings.CONTENT_SECURITY_POLICY = policy
     settings.SOCIALACCOUNT_PROVIDERS = {
         "openid_connect": {
             "OAUTH_PKCE_ENABLED": True,

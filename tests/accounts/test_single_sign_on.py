@@ -95,3 +95,17 @@ def test_the_test_button_reports_a_discovery_document_that_lacks_endpoints(clien
     page = client.post("/staff/sso/").content.decode()
 
     assert "No funciona" in page and "authorization_endpoint" in page
+
+
+def test_the_content_security_policy_lets_the_sign_in_form_go_to_the_provider():
+    from tests.core.test_security import manage_with_production_settings
+
+    result = manage_with_production_settings(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])",
+        OIDC_SERVER_URL="https://login.acme.example/realms/staff",
+    )
+
+    assert "'https://login.acme.example'" in result.stdout, result.stderr
