@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
@@ -55,3 +56,10 @@ class InvitationAcceptForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class StaffLoginForm(LoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # allauth's label ("Login", "Iniciar sesión" in Spanish) reads like a button
+        self.fields["login"].label = _("Username or email")

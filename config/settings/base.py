@@ -484,6 +484,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_ADAPTER = "accounts.adapters.StaffAccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.StaffLoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 # An invitation proves the address; SSO accounts come with the provider's verified address.

@@ -8,31 +8,36 @@ from tests.accounts.oidc_provider import OidcProvider
 PASSWORD = "Ladrillo-Azul-77"
 
 
-@pytest.fixture
-def team(db):
+def default_team():
     from support.models import Team
 
     return Team.objects.get_or_create(slug="atencion-al-cliente", defaults={"name": "Atención al cliente"})[0]
 
 
+def staff_create(username: str, role: str = "agent", *, email: str = "", language: str = "es", team=None):
+    """A staff account as an accepted invitation leaves it: role, verified address, language."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    from support.models import StaffProfile
+
+    user = get_user_model().objects.create_user(username, email=email or f"{username}@voz.example", password=PASSWORD)
+    role_assign(user, role)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    StaffProfile.objects.create(user=user, language=language)
+    if team is not None:
+        team.members.add(user)
+    return user
+
+
 @pytest.fixture
-def make_staff(db, django_user_model):
-    def make(username: str, role: str = "agent", *, email: str = "", language: str = "es", team=None):
-        from allauth.account.models import EmailAddress
+def team(db):
+    return default_team()
 
-        from support.models import StaffProfile
 
-        user = django_user_model.objects.create_user(
-            username, email=email or f"{username}@voz.example", password=PASSWORD
-        )
-        role_assign(user, role)
-        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-        StaffProfile.objects.create(user=user, language=language)
-        if team is not None:
-            team.members.add(user)
-        return user
-
-    return make
+@pytest.fixture
+def make_staff(db):
+    return staff_create
 
 
 @pytest.fixture
