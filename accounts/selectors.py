@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -34,8 +35,6 @@ def sign_ins_of(user, *, limit: int = 50) -> list[AuditEvent]:
 def mfa_required_for(user) -> bool:
     """Whether the account may only work with a second factor: admins (when the setting says so)
     and members of a team whose manager asked for it."""
-    from django.conf import settings
-
     if user.is_superuser and settings.VOZ_MFA_REQUIRED_FOR_ADMINS:
         return True
     return TeamMfaRequirement.objects.filter(team__members=user).exists()

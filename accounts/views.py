@@ -55,20 +55,22 @@ def staff(request):
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
                 return redirect("accounts:staff")
+    with_mfa = selectors.users_with_mfa()
     accounts = [
         {
             "user": user,
             "role_label": ROLE_LABELS.get(role_of(user), "—"),
             "teams": list(user.support_teams.all()),
-            "has_mfa": user.pk in selectors.users_with_mfa(),
+            "has_mfa": user.pk in with_mfa,
         }
         for user in selectors.staff_accounts()
     ]
+    own_teams = set(request.user.support_teams.values_list("pk", flat=True))
     teams = [
         {
             "team": team,
             "requires_mfa": hasattr(team, "mfa_requirement"),
-            "can_change": _may_set_team_mfa(request.user, team),
+            "can_change": request.user.is_superuser or team.pk in own_teams,
         }
         for team in Team.objects.select_related("mfa_requirement").order_by("name")
     ]

@@ -190,3 +190,20 @@ def test_the_two_passwords_must_match(client, manager, invite):
 
     assert response.status_code == 400
     assert not StaffInvitation.objects.get().accepted_at
+
+
+def test_the_staff_page_reads_a_fixed_number_of_queries_however_many_accounts(
+    client, manager, make_staff, team, django_assert_max_num_queries
+):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    for n in range(12):
+        user = make_staff(f"agente{n}", team=team)
+        TOTP.activate(user, generate_totp_secret())
+    client.force_login(manager)
+    client.get("/staff/accounts/")
+
+    with django_assert_max_num_queries(14):
+        page = client.get("/staff/accounts/")
+
+    assert page.content.decode().count('class="badge positive">Activada') == 12

@@ -164,6 +164,14 @@ def test_an_invited_colleague_sets_a_password_and_signs_in_with_an_authenticator
     page.click("form.auth-form button[type=submit]")
     page.wait_for_url(at("/support/"))
 
+    # the manager sees the new colleague's account and sign-ins
+    manager_page.goto(f"{live_server.url}/staff/accounts/")
+    assert "lucia@voz.example" in manager_page.locator("table.staff-accounts").inner_text()
+    shot(manager_page, "staff", language, device)
+    manager_page.click("table.staff-accounts a:text('lucia')")
+    assert manager_page.locator("table.sign-ins tbody tr").count() == 2
+    shot(manager_page, "sign-ins", language, device)
+
 
 @pytest.mark.parametrize("language, device", CASES)
 def test_a_forgotten_password_is_reset_by_email(live_server, browse, language, device):
@@ -231,3 +239,45 @@ def test_a_colleague_signs_in_with_the_companys_openid_connect_provider(
     user = django_user_model.objects.get(email="ana@voz.example")
     assert role_of(user) == "manager"
     assert any(path.startswith("/authorize") for path in provider.requests)
+
+
+@pytest.mark.parametrize("language, device", [("es", "phone"), ("en", "desktop")])
+def test_a_passkey_is_added_and_then_asked_for_at_sign_in(live_server, browse, settings, language, device):
+    from allauth.mfa.models import Authenticator
+
+    settings.MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the live server speaks plain HTTP on localhost
+    user = staff_create("alberto", language=language)
+    page = browse(language, device)
+    # a virtual authenticator in Chromium plays the phone's or laptop's passkey
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+
+    sign_in(page, live_server.url, "alberto", next_url="/accounts/2fa/webauthn/add/")
+    page.wait_for_url(at("/accounts/reauthenticate/", query=True))
+    page.fill("#id_password", PASSWORD)
+    page.click("form.auth-form button[type=submit]")
+    page.wait_for_url(at("/accounts/2fa/webauthn/add/"))
+    page.fill("#id_name", "Portátil")
+    page.click("#mfa_webauthn_add")
+    page.wait_for_url(re.compile(r".*/accounts/2fa/(webauthn/|recovery-codes/)?$"))
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.WEBAUTHN).exists()
+
+    page.goto(f"{live_server.url}/accounts/2fa/")
+    page.click("nav.account-nav form[action='/accounts/logout/'] button")
+    page.wait_for_url(at("/accounts/login/"))
+    sign_in(page, live_server.url, "alberto")
+    page.wait_for_url(at("/accounts/2fa/authenticate/", query=True))
+    page.click("#mfa_webauthn_authenticate")
+    page.wait_for_url(at("/support/"))
