@@ -132,12 +132,12 @@ def connectors_set_up(stub_url: str):
 
 def staff_session(http, base_url: str, username: str, password: str) -> str:
     """Sign in as the shop's admin, as a person would; returns the CSRF token for later posts."""
-    http.get(f"{base_url}/admin/login/")
+    http.get(f"{base_url}/accounts/login/")
     token = http.cookies.get("csrftoken")
     response = http.post(
-        f"{base_url}/admin/login/",
-        data={"username": username, "password": password, "csrfmiddlewaretoken": token, "next": "/integrations/"},
-        headers={"Referer": f"{base_url}/admin/login/"},
+        f"{base_url}/accounts/login/",
+        data={"login": username, "password": password, "csrfmiddlewaretoken": token, "next": "/integrations/"},
+        headers={"Referer": f"{base_url}/accounts/login/"},
     )
     if "sessionid" not in http.cookies:
         raise SystemExit(

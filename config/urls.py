@@ -2,6 +2,7 @@ from csp.decorators import csp_exempt
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.shop import shop_settings
@@ -21,7 +22,16 @@ urlpatterns = [
     path("", staff_views.root, name="root"),
     path("home/", include("staff.urls")),
     path("shop/logo/", staff_views.shop_logo, name="shop-logo"),
+    # One way in for everyone, with the brute-force limits and two-factor authentication: the
+    # admin's own login form would go round both.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True, permanent=False),
+        name="admin-login",
+    ),
     path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("s/", include("surveys.urls")),
     path("surveys/", include("surveys.editor_urls")),
     path("feedback/", include("sentiment.urls")),

@@ -46,6 +46,7 @@ NAV = (
     Section("reviews", _("Reviews"), ("reviews:list", "reviews:index", "reviews:moderation"), "reviews.view_review"),
     Section("alerts", _("Alerts"), ("analytics:alerts", "alerts:list", "alerts:index"), "analytics.view_alertrule"),
     Section("winback", _("Win-back"), ("support:winback",), "support.change_winbacktemplate"),
+    Section("staff", _("Staff"), ("accounts:staff",), "support.change_team"),
     Section("settings", _("Settings"), ("staff:settings",), "core.change_shopsettings", also=("connectors",)),
 )
 

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # allauth's passkey list
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
@@ -49,6 +50,13 @@ INSTALLED_APPS = [
     "privacy",
     "staff",
     "demo",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.usersessions",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -65,7 +73,10 @@ MIDDLEWARE = [
     "core.middleware.ApiBodySizeLimitMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.audit.AuditContextMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.IdleSessionMiddleware",
+    "accounts.middleware.MfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -100,7 +111,6 @@ VOZ_RATE_LIMITS = [
     # A WooCommerce site sends every order's webhook from one address and disables a webhook after a
     # few refusals, so a bulk status change (a thousand orders) must get through: signed and queued.
     ("shop_webhook", "POST", "/api/v1/connectors/", env.int("RATE_SHOP_WEBHOOK_PER_MINUTE", default=6000), 60),
-    ("login", "POST", "/admin/login/", env.int("RATE_LOGIN_PER_MINUTE", default=10), 60),
 ]
 # How many proxies of the operator's stand in front of Voz, each appending the address it saw to
 # X-Forwarded-For; the client's address is the hop the outermost one appended. 0: trust no header.
@@ -475,7 +485,6 @@ VOZ_PRIVACY_POLICY_URL = env("VOZ_PRIVACY_POLICY_URL", default="")
 # Days without an order, a survey answer, a review, a message or a case after which a customer's
 # personal data and free text are anonymised by the nightly task (numbers stay); 0 keeps them.
 VOZ_DATA_RETENTION_DAYS = env.int("VOZ_DATA_RETENTION_DAYS", default=0)
-LOGIN_URL = "admin:login"
 VOZ_PUBLIC_BASE_URL = env("VOZ_PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # A breached SLA target nobody has dealt with after this long is escalated to the admins.
@@ -516,3 +525,102 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Staff accounts (django-allauth; accounts app): sign-in by username or email, no self sign-up —
+# colleagues are invited by a manager — password reset by email, two-factor authentication
+# (TOTP, passkeys, recovery codes), optional single sign-on over OpenID Connect.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_ADAPTER = "accounts.adapters.StaffAccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.StaffLoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+# An invitation proves the address; SSO accounts come with the provider's verified address.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# The reset page answers the same whether the address is known or not, and sends nothing to an
+# unknown one (no "you have no account" email that would confirm who is not staff).
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Voz] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
+# Brute force: after LOGIN_FAILURES_PER_ACCOUNT wrong passwords for one account (whether it exists
+# or not) within LOGIN_LOCKOUT_MINUTES that account is locked for the rest of the window; an address
+# gets LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE. A successful password reset lifts the account's lock.
+# Counted in the cache (Redis in production), shared by every web process.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{env.int('LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE', default=10)}/m/ip,"
+        f"{env.int('LOGIN_FAILURES_PER_ACCOUNT', default=5)}/{env.int('LOGIN_LOCKOUT_MINUTES', default=15) * 60}s/key"
+    ),
+    "login": f"{env.int('RATE_LOGIN_PER_MINUTE', default=30)}/m/ip",
+    "reset_password": f"20/m/ip,{env.int('PASSWORD_RESETS_PER_ADDRESS_PER_HOUR', default=5)}/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "manage_email": "10/m/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default=f"Voz · {env('VOZ_SHOP_NAME', default='Tienda Demo')}")
+# a phone whose clock is up to one period off still signs in
+MFA_TOTP_TOLERANCE = 1
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Passkeys need HTTPS, except on a developer's own http://localhost.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Admins must set up two-factor authentication before they can do anything else (production: on).
+VOZ_MFA_REQUIRED_FOR_ADMINS = env.bool("MFA_REQUIRED_FOR_ADMINS", default=False)
+# An invitation's link works once, for this long.
+VOZ_INVITATION_MAX_AGE_HOURS = env.int("STAFF_INVITATION_MAX_AGE_HOURS", default=72)
+# A staff session ends after this long without a request; the session store forgets it too.
+VOZ_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=60)
+SESSION_COOKIE_AGE = VOZ_SESSION_IDLE_MINUTES * 60 + 60
+USERSESSIONS_TRACK_ACTIVITY = False
+
+# Single sign-on over OpenID Connect, off unless OIDC_SERVER_URL is set (the issuer's URL; its
+# /.well-known/openid-configuration is read). The provider's OIDC_GROUPS_CLAIM lists the person's
+# groups; OIDC_ROLE_GROUPS maps group names to Voz roles ("voz-agents=agent,voz-admins=admin").
+# Someone in none of the mapped groups is refused; the role is set again at every sign-in.
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.StaffSocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+OIDC_SERVER_URL = env("OIDC_SERVER_URL", default="")
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="SSO")
+OIDC_SCOPES = env.list("OIDC_SCOPES", default=["openid", "email", "profile"])
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_ROLE_GROUPS = env.dict("OIDC_ROLE_GROUPS", default={})
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": "sso",
+                "name": OIDC_PROVIDER_NAME,
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {"server_url": OIDC_SERVER_URL, "scope": OIDC_SCOPES},
+            }
+        ]
+        if OIDC_SERVER_URL
+        else [],
+    }
+}
+# The sign-in page's SSO button is a form whose answer redirects to the provider's authorization
+# endpoint; the browser holds that redirect to the form-action policy. The issuer's origin is
+# allowed; OIDC_AUTHORIZATION_ORIGINS adds others (a provider that authorizes on another host).
+if OIDC_SERVER_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
+        "{0.scheme}://{0.netloc}".format(_urlsplit(OIDC_SERVER_URL)),
+        *env.list("OIDC_AUTHORIZATION_ORIGINS", default=[]),
+    ]

@@ -22,6 +22,8 @@ def staff_nav(context) -> dict:
         "csrf_token": context.get("csrf_token"),
         "shop_name": context.get("shop_name", ""),
         "admin_url": reverse("admin:index") if user.is_authenticated and user.is_staff else "",
+        # two-factor, passkeys, sessions: the person's own account pages (accounts, allauth)
+        "account_url": url_for(("mfa_index",)) if user.is_authenticated else "",
     }
 
 

@@ -439,6 +439,108 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
     "api-docs": ("GET", "/api/docs/", dict.fromkeys(ROLES, 200)),
     "api-redoc": ("GET", "/api/redoc/", dict.fromkeys(ROLES, 200)),
     "set_language": ("POST", "/i18n/setlang/", dict.fromkeys(ROLES, 302)),
+    # Staff accounts. The admin's login form sends everyone to the one sign-in page (allauth's).
+    "admin-login": ("GET", "/admin/login/", dict.fromkeys(ROLES, 302)),
+    # the way in, and the pages a link in an email opens (a forged key gets a page saying so)
+    **{
+        name: ("GET", path, dict.fromkeys(ROLES, 200))
+        for name, path in (
+            ("account_inactive", "/accounts/inactive/"),
+            ("account_email_verification_sent", "/accounts/confirm-email/"),
+            ("account_reset_password", "/accounts/password/reset/"),
+            ("account_reset_password_done", "/accounts/password/reset/done/"),
+            ("account_confirm_email", "/accounts/confirm-email/forged-key/"),
+            ("account_reset_password_from_key", "/accounts/password/reset/key/1-forged-key/"),
+            ("account_reset_password_from_key_done", "/accounts/password/reset/key/done/"),
+            ("socialaccount_login_cancelled", "/accounts/3rdparty/login/cancelled/"),
+            ("accounts:invitation-accept", "/accounts/invitation/{staff_invitation}/"),
+        )
+    },
+    # signed in already: the sign-in page (and the closed sign-up) send staff on
+    **{
+        name: ("GET", path, {**dict.fromkeys(ROLES, 200), "agent": 302, "manager": 302, "admin": 302})
+        for name, path in (("account_login", "/accounts/login/"), ("account_signup", "/accounts/signup/"))
+    },
+    "socialaccount_login_error": ("GET", "/accounts/3rdparty/login/error/", dict.fromkeys(ROLES, 401)),
+    # no provider configured in the tests
+    "openid_connect_login": ("GET", "/accounts/oidc/sso/login/", dict.fromkeys(ROLES, 404)),
+    "openid_connect_callback": ("GET", "/accounts/oidc/sso/login/callback/", dict.fromkeys(ROLES, 404)),
+    # everyone's own account: password, email, two-factor, sessions
+    **{
+        name: ("GET", path, {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200})
+        for name, path in (
+            ("account_logout", "/accounts/logout/"),
+            ("account_reauthenticate", "/accounts/reauthenticate/"),
+            ("account_email", "/accounts/email/"),
+            ("account_change_password", "/accounts/password/change/"),
+            ("mfa_index", "/accounts/2fa/"),
+            ("mfa_list_webauthn", "/accounts/2fa/webauthn/"),
+            ("socialaccount_connections", "/accounts/3rdparty/"),
+            ("usersessions_list", "/accounts/sessions/"),
+        )
+    },
+    # steps that need a flow under way (a sign-in, a fresh password check) send everyone back
+    **{
+        name: ("GET", path, dict.fromkeys(ROLES, 302))
+        for name, path in (
+            ("account_request_reauthentication_code", "/accounts/reauthenticate/code/"),
+            ("account_confirm_reauthentication_code", "/accounts/reauthenticate/code/confirm/"),
+            ("account_set_password", "/accounts/password/set/"),
+            ("account_confirm_login_code", "/accounts/login/code/confirm/"),
+            ("mfa_authenticate", "/accounts/2fa/authenticate/"),
+            ("mfa_reauthenticate", "/accounts/2fa/reauthenticate/"),
+            ("mfa_activate_totp", "/accounts/2fa/totp/activate/"),
+            ("mfa_generate_recovery_codes", "/accounts/2fa/recovery-codes/generate/"),
+            ("mfa_add_webauthn", "/accounts/2fa/webauthn/add/"),
+            ("mfa_reauthenticate_webauthn", "/accounts/2fa/webauthn/reauthenticate/"),
+            ("mfa_remove_webauthn", "/accounts/2fa/webauthn/keys/999999/remove/"),
+            ("mfa_edit_webauthn", "/accounts/2fa/webauthn/keys/999999/edit/"),
+            ("socialaccount_signup", "/accounts/3rdparty/signup/"),
+        )
+    },
+    # signs the person out on every device, then to the sign-in page
+    "accounts:sign-out-everywhere": ("POST", "/accounts/sign-out-everywhere/", dict.fromkeys(ROLES, 302)),
+    # nothing set up yet: no authenticator to remove, no recovery codes to see
+    **{
+        name: ("GET", path, {**PAGE_STAFF, "agent": 404, "manager": 404, "admin": 404})
+        for name, path in (
+            ("mfa_deactivate_totp", "/accounts/2fa/totp/deactivate/"),
+            ("mfa_view_recovery_codes", "/accounts/2fa/recovery-codes/"),
+            ("mfa_download_recovery_codes", "/accounts/2fa/recovery-codes/download/"),
+        )
+    },
+    # managers look after the staff accounts; recovery and single sign-on are the admins'
+    "accounts:staff": ("GET", "/staff/accounts/", {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200}),
+    "accounts:account": (
+        "GET",
+        "/staff/accounts/{agent_user}/",
+        {**PAGE_STAFF, "agent": 403, "manager": 200, "admin": 200},
+    ),
+    "accounts:invitation-resend": (
+        "POST",
+        "/staff/accounts/invitations/{invitation_pk}/resend/",
+        {**PAGE_STAFF, "agent": 403, "manager": 302, "admin": 302},
+    ),
+    "accounts:invitation-revoke": (
+        "POST",
+        "/staff/accounts/invitations/999999/revoke/",
+        {**PAGE_STAFF, "agent": 403, "manager": 404, "admin": 404},
+    ),
+    # the manager is in no team of the matrix: a manager sets the requirement for their own teams
+    "accounts:team-mfa": (
+        "POST",
+        "/staff/accounts/teams/{team}/mfa/",
+        {**PAGE_STAFF, "agent": 403, "manager": 403, "admin": 302},
+    ),
+    "accounts:sso": ("GET", "/staff/sso/", {**PAGE_STAFF, "agent": 403, "manager": 403, "admin": 200}),
+    **{
+        f"accounts:{name}": (
+            "POST",
+            f"/staff/accounts/{{agent_user}}/{name.removeprefix('account-')}/",
+            {**PAGE_STAFF, "agent": 403, "manager": 403, "admin": 302},
+        )
+        for name in ("account-mfa-reset", "account-sign-out")
+    },
 }
 
 
@@ -517,6 +619,11 @@ def world(db, django_user_model, api_token_for):
     # nothing listens on port 9: testing the connection fails at once, without leaving the machine
     shop = shop_connector_create(platform="shopify", shop_url="http://127.0.0.1:9", secret="shpss_matrix_secret")
     woo = shop_connector_create(platform="woocommerce", shop_url="http://127.0.0.1:9", secret="woo_matrix_secret")
+    from accounts.services import invitation_create, invitation_token
+
+    staff_invitation = invitation_create(
+        email="new@voz.example", role="agent", team=ours, language="es", invited_by=manager
+    )
     return {
         "users": {"agent": agent, "manager": manager, "admin": admin},
         "tokens": {
@@ -554,6 +661,10 @@ def world(db, django_user_model, api_token_for):
             "shopify": shop.public_id,
             "woocommerce": woo.public_id,
             "customer": invitation.customer.pk,
+            "staff_invitation": invitation_token(staff_invitation),
+            "invitation_pk": staff_invitation.pk,
+            "agent_user": agent.pk,
+            "team": ours.pk,
         },
     }
 

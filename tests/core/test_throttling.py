@@ -38,22 +38,22 @@ def mid_window(monkeypatch):
 
 @pytest.mark.django_db
 def test_each_client_address_has_its_own_counter(client, settings):
-    settings.VOZ_RATE_LIMITS = [("login", "POST", "/admin/login/", 2, 60)]
+    settings.VOZ_RATE_LIMITS = [("login", "POST", "/accounts/login/", 2, 60)]
     for _ in range(2):
-        client.post("/admin/login/", {"username": "x", "password": "y"}, REMOTE_ADDR="10.0.0.1")
+        client.post("/accounts/login/", {"login": "x", "password": "y"}, REMOTE_ADDR="10.0.0.1")
 
-    assert client.post("/admin/login/", {"username": "x"}, REMOTE_ADDR="10.0.0.1").status_code == 429
-    assert client.post("/admin/login/", {"username": "x"}, REMOTE_ADDR="10.0.0.2").status_code == 200
+    assert client.post("/accounts/login/", {"login": "x"}, REMOTE_ADDR="10.0.0.1").status_code == 429
+    assert client.post("/accounts/login/", {"login": "x"}, REMOTE_ADDR="10.0.0.2").status_code == 200
 
 
 @pytest.mark.django_db
 def test_behind_a_proxy_the_client_is_the_hop_the_proxy_added_not_one_it_can_forge(client, settings):
-    settings.VOZ_RATE_LIMITS = [("login", "POST", "/admin/login/", 2, 60)]
+    settings.VOZ_RATE_LIMITS = [("login", "POST", "/accounts/login/", 2, 60)]
     settings.VOZ_TRUSTED_PROXIES = 1
 
     def login(forwarded: str) -> int:
         return client.post(
-            "/admin/login/", {"username": "x"}, REMOTE_ADDR="10.0.0.254", HTTP_X_FORWARDED_FOR=forwarded
+            "/accounts/login/", {"login": "x"}, REMOTE_ADDR="10.0.0.254", HTTP_X_FORWARDED_FOR=forwarded
         ).status_code
 
     # the client makes up a new first hop every time; the proxy appends what it really saw
@@ -65,11 +65,11 @@ def test_behind_a_proxy_the_client_is_the_hop_the_proxy_added_not_one_it_can_for
 
 @pytest.mark.django_db
 def test_without_trusted_proxies_the_forwarded_header_is_ignored(client, settings):
-    settings.VOZ_RATE_LIMITS = [("login", "POST", "/admin/login/", 2, 60)]
+    settings.VOZ_RATE_LIMITS = [("login", "POST", "/accounts/login/", 2, 60)]
     settings.VOZ_TRUSTED_PROXIES = 0
 
     statuses = [
-        client.post("/admin/login/", {"username": "x"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        client.post("/accounts/login/", {"login": "x"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
         for n in range(3)
     ]
 

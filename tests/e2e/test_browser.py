@@ -126,9 +126,9 @@ def test_an_agent_assigns_a_case_and_replies_to_the_customer(live_server, phone,
     page = phone
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/admin/login/?next=/support/")
-    page.fill("#id_username", "agente")
+    page.fill("#id_login", "agente")
     page.fill("#id_password", "clave-segura-1")
-    page.click("input[type=submit]")
+    page.click("form.auth-form button[type=submit]")
     page.wait_for_url("**/support/")
     page.screenshot(path=SCREENSHOTS / "inbox-desktop.png")
 
@@ -187,9 +187,9 @@ def test_an_agent_inserts_a_canned_reply_filled_in_for_the_customer(live_server,
     (case,) = services.cases_open_for_feedback(ids=[item.pk])
     page = phone
     page.goto(f"{live_server.url}/admin/login/?next=/support/cases/{case.pk}/")
-    page.fill("#id_username", "agente")
+    page.fill("#id_login", "agente")
     page.fill("#id_password", "clave-segura-1")
-    page.click("input[type=submit]")
+    page.click("form.auth-form button[type=submit]")
     page.wait_for_url(f"**/support/cases/{case.pk}/")
 
     page.fill("#id_reply-text", "Gracias por avisar. ")
@@ -223,9 +223,9 @@ def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_ser
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("response", lambda response: problems.append(response.url) if response.status >= 400 else None)
     page.goto(f"{live_server.url}/admin/login/?next=/dashboards/satisfaction/")
-    page.fill("#id_username", "gerente")
+    page.fill("#id_login", "gerente")
     page.fill("#id_password", "clave-segura-1")
-    page.click("input[type=submit]")
+    page.click("form.auth-form button[type=submit]")
     page.wait_for_url("**/dashboards/satisfaction/")
 
     for view in ("satisfaction", "topics", "sources", "competitors", "service", "retention"):
@@ -400,9 +400,9 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
     for months in range(12):
         OrderFactory(placed_at=timezone.now() - timedelta(days=30 * months + 2))
     page.goto(f"{live_server.url}/admin/login/?next=/support/")
-    page.fill("#id_username", "gerente")
+    page.fill("#id_login", "gerente")
     page.fill("#id_password", "clave-segura-1")
-    page.click("input[type=submit]")
+    page.click("form.auth-form button[type=submit]")
     page.wait_for_url("**/support/")
     staff_pages = {
         "inbox": "/support/",
