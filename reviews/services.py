@@ -1,9 +1,12 @@
+import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -19,7 +22,7 @@ from customers.models import Customer, Order, Product
 from feedback.models import FeedbackItem
 from feedback.services import feedback_items_upsert
 from reviews import moderation
-from reviews.models import ModerationRule, Review, ReviewReply
+from reviews.models import ModerationRule, Review, ReviewHelpfulVote, ReviewReply
 
 
 @dataclass
@@ -377,3 +380,44 @@ def review_replies_email_unsent() -> int:
     for reply_id in ids:
         _enqueue_reply_email(reply_id)
     return len(ids)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shoppers on the product page
+# ---------------------------------------------------------------------------------------------
+
+HELPFUL_VOTES_PER_VOTER_PER_DAY = 30
+
+
+class HelpfulVoteRefused(ApplicationError):
+    code = "vote_refused"
+    status_code = 429
+
+
+def helpful_voter_key(*, address: str, day: date) -> str:
+    """Who votes, without a cookie and without keeping their address: a keyed hash of the address
+    and the day. Tomorrow the same address is someone new, and nobody can turn a key back into
+    an address without the server's secret."""
+    message = f"helpful-vote|{address}|{day.isoformat()}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def review_vote_helpful(*, review: Review, address: str, now: datetime | None = None) -> tuple[bool, int]:
+    """Count a shopper's "helpful" once per review and address a day; (counted, the new total).
+
+    Voting again the same day is not an error (the button may be pressed twice) but counts nothing;
+    more than HELPFUL_VOTES_PER_VOTER_PER_DAY votes a day from one address is refused."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    key = helpful_voter_key(address=address, day=day)
+    if review.status != Review.Status.PUBLISHED or review.brand_id is not None:
+        raise ReviewNotFound("No such review.")
+    if ReviewHelpfulVote.objects.filter(voter_key=key, day=day).count() >= HELPFUL_VOTES_PER_VOTER_PER_DAY:
+        raise HelpfulVoteRefused("Too many votes from this address today.")
+    _, created = ReviewHelpfulVote.objects.get_or_create(
+        review=review, voter_key=key, defaults={"day": day, "created_at": now}
+    )
+    if created:
+        Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
+    return created, Review.objects.values_list("helpful_count", flat=True).get(pk=review.pk)

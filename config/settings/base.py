@@ -19,7 +19,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.VozAdminConfig",  # django.contrib.admin with actions refused by permission
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
