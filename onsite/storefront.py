@@ -191,17 +191,19 @@ def review_helpful(request, public_key: str, review_id: int):
 def review_photo(request, photo_id: int, size: str):
     """A review's photo, only while the review is published: hidden until approved, gone when
     rejected or erased."""
-    photo = get_object_or_404(
-        ReviewPhoto.objects.select_related("review"),
-        pk=photo_id,
-        review__status=Review.Status.PUBLISHED,
-        review__brand__isnull=True,
-    )
+    photos = ReviewPhoto.objects.select_related("review")
+    if not (request.user.is_authenticated and request.user.has_perm("reviews.view_review")):
+        # staff see them to moderate; everyone else only a published review's
+        photos = photos.filter(review__status=Review.Status.PUBLISHED, review__brand__isnull=True)
+    photo = get_object_or_404(photos, pk=photo_id)
     file = photo.thumbnail if size == "thumb" else photo.image
     if not file:
         raise Http404
     response = FileResponse(file.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "public, max-age=300"
+    # short-lived in caches: a rejected or erased review's photo must stop being served soon
+    response["Cache-Control"] = (
+        "public, max-age=300" if photo.review.status == Review.Status.PUBLISHED else "private, no-store"
+    )
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
     response["X-Content-Type-Options"] = "nosniff"
     return response

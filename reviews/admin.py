@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from customers.admin import FileImportExportMixin, admin_link
 from reviews import services
-from reviews.models import ModerationRule, Review, ReviewReply
+from reviews.models import ModerationRule, Review, ReviewPhoto, ReviewReply
 from reviews.resources import ReviewResource
 
 
@@ -32,6 +34,25 @@ class ReviewReplyInline(admin.StackedInline):
     def get_extra(self, request, obj=None, **kwargs) -> int:
         # the reply box is open on a review without one, for whoever may reply
         return int(can_moderate(request) and obj is not None and not hasattr(obj, "reply"))
+
+
+class ReviewPhotoInline(admin.TabularInline):
+    """The photos a moderator checks before publishing (they are public only while it is)."""
+
+    model = ReviewPhoto
+    fields = ["preview", "width", "height", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False  # a review with a bad photo is rejected whole, with its reason
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("photo"))
+    def preview(self, photo: ReviewPhoto) -> str:
+        url = reverse("onsite:review-photo", args=[photo.pk, "thumb"])
+        full = reverse("onsite:review-photo", args=[photo.pk, "full"])
+        return format_html('<a href="{}" target="_blank"><img src="{}" width="120" height="120" alt=""></a>', full, url)
 
 
 class ModerationActionForm(ActionForm):
@@ -81,7 +102,7 @@ class ReviewAdmin(FileImportExportMixin, admin.ModelAdmin):
     raw_id_fields = ["product", "customer", "order"]
     readonly_fields = ["is_verified_buyer", "moderated_by", "received_at", "updated_at", "customer_link", "order_link"]
     exclude = ["author_key", "text_fingerprint"]
-    inlines = [ReviewReplyInline]
+    inlines = [ReviewPhotoInline, ReviewReplyInline]
     action_form = ModerationActionForm
     actions = [
         _moderate_action(Review.Status.PUBLISHED, _("Publish the selected reviews")),

@@ -135,7 +135,7 @@ class ReviewPhoto(models.Model):
     shown only while the review is published, with a thumbnail for the list."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos", verbose_name=_("review"))
-    image = models.ImageField(_("photo"), upload_to="reviews/photos/%Y/%m/", width_field="width", height_field="height")
+    image = models.ImageField(_("photo"), upload_to="reviews/photos/%Y/%m/")
     thumbnail = models.ImageField(_("thumbnail"), upload_to="reviews/thumbs/%Y/%m/")
     width = models.PositiveIntegerField(default=0, editable=False)
     height = models.PositiveIntegerField(default=0, editable=False)

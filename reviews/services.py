@@ -22,7 +22,8 @@ from customers.models import Customer, Order, Product
 from feedback.models import FeedbackItem
 from feedback.services import feedback_items_upsert
 from reviews import moderation
-from reviews.models import ModerationRule, Review, ReviewHelpfulVote, ReviewReply
+from reviews.models import ModerationRule, Review, ReviewHelpfulVote, ReviewPhoto, ReviewReply
+from reviews.photos import PreparedPhoto
 
 
 @dataclass
@@ -39,6 +40,7 @@ class ReviewData:
     language: str = ""
     created_at: datetime | None = None
     brand: str = ""  # a competitor's slug (a review of a rival's shop); empty: the shop's own
+    has_photos: bool = False  # photos come with it: a person checks them before it is shown
 
 
 class ReviewNotFound(ApplicationError):
@@ -170,6 +172,8 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
                     title=item.title, body=item.body, language=item.language, rules=rules, is_duplicate=is_duplicate
                 )
                 status, reason = verdict.status, verdict.reason
+                if item.has_photos and status == Review.Status.PUBLISHED:
+                    status, reason = Review.Status.PENDING, "photos to check"
             # a rival's review is nobody's purchase here: no customer, order or verified badge
             order_customer = None if rival else order_customers.get(item.order_external_id)
             rows.append(
@@ -421,3 +425,46 @@ def review_vote_helpful(*, review: Review, address: str, now: datetime | None = 
     if created:
         Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
     return created, Review.objects.values_list("helpful_count", flat=True).get(pk=review.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Photos
+# ---------------------------------------------------------------------------------------------
+
+
+def review_photos_add(*, review: Review, photos: Sequence[PreparedPhoto]) -> list[ReviewPhoto]:
+    """Attach photos already checked and re-encoded (reviews.photos.photo_prepare) to a review.
+
+    They are shown only while the review is published, and a person must see them first: a
+    review published by the automatic checks goes back to moderation when photos come with it."""
+    import uuid
+
+    from django.core.files.base import ContentFile
+
+    if not photos:
+        return []
+    saved = []
+    for photo in photos[: settings.REVIEW_PHOTOS_PER_REVIEW]:
+        name = f"{uuid.uuid4().hex}.jpg"  # nothing of the customer's file name is kept
+        row = ReviewPhoto(review=review, width=photo.width, height=photo.height)
+        row.image.save(name, ContentFile(photo.full), save=False)
+        row.thumbnail.save(name, ContentFile(photo.thumbnail), save=False)
+        row.save()
+        saved.append(row)
+    if review.status == Review.Status.PUBLISHED:
+        Review.objects.filter(pk=review.pk).update(
+            status=Review.Status.PENDING, moderation_reason="photos to check", updated_at=timezone.now()
+        )
+        review.status = Review.Status.PENDING
+    return saved
+
+
+def review_photos_delete(*, review_ids: Sequence[int]) -> int:
+    """Remove reviews' photos, rows now and files once the transaction commits (an erasure)."""
+    photos = list(ReviewPhoto.objects.filter(review_id__in=review_ids))
+    for photo in photos:
+        for file in (photo.image, photo.thumbnail):
+            if file:
+                transaction.on_commit(lambda name=file.name, storage=file.storage: storage.delete(name))
+    ReviewPhoto.objects.filter(pk__in=[p.pk for p in photos]).delete()
+    return len(photos)
