@@ -18,7 +18,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModi
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -91,11 +91,11 @@ def _review_data(review: Review) -> dict:
         "title": review.title,
         "body": review.body,
         "author": public_author_name(review.author_name),
-        "date": review.created_at.date().isoformat(),
+        "date": timezone.localdate(review.created_at).isoformat(),
         "verified_buyer": review.is_verified_buyer,
         "helpful": review.helpful_count,
         "photos": _photo_urls(review),
-        "reply": {"text": reply.text, "date": reply.created_at.date().isoformat()} if reply else None,
+        "reply": {"text": reply.text, "date": timezone.localdate(reply.created_at).isoformat()} if reply else None,
     }
 
 

@@ -6,6 +6,8 @@ show), never hidden or rejected ones, and the aggregate counts the published rev
 summary counts. A product without published reviews gets no rating markup at all.
 """
 
+from django.utils import timezone
+
 from reviews.selectors import StorefrontPage, public_author_name
 
 SCHEMA = "https://schema.org"
@@ -32,7 +34,7 @@ def product_jsonld(page: StorefrontPage, *, anonymous: str) -> dict:
         entry = {
             "@type": "Review",
             "author": {"@type": "Person", "name": public_author_name(review.author_name) or anonymous},
-            "datePublished": review.created_at.date().isoformat(),
+            "datePublished": timezone.localdate(review.created_at).isoformat(),
             "reviewRating": _rating(review.rating),
         }
         if review.title:
