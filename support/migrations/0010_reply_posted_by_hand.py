@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('support', '0008_merge_0006_notifications_0007_canned_replies'),
+        ('support', '0009_winback_rule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0003_review_brand'),
+        ('reviews', '0004_reply_email_refused'),
     ]
 
     operations = [
