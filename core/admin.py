@@ -9,6 +9,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import PeriodicTask
 
 from core import api_clients, webhooks
 from core.models import (
@@ -135,7 +137,7 @@ class ApiClientAdmin(admin.ModelAdmin):
             messages.WARNING,
         )
 
-    @admin.action(description=_("Rotate the token (the old one stops working)"))
+    @admin.action(description=_("Rotate the token (the old one stops working)"), permissions=["change"])
     def rotate_token(self, request, queryset):
         for client in queryset:
             self._show_token_once(request, client, api_clients.api_client_rotate_token(client=client))
@@ -168,7 +170,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             obj.disabled_at, obj.failing_since = None, None
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Rotate the signing secret (the old one stops working)"))
+    @admin.action(description=_("Rotate the signing secret (the old one stops working)"), permissions=["change"])
     def rotate_secret(self, request, queryset):
         for endpoint in queryset:
             webhooks.webhook_endpoint_rotate_secret(endpoint=endpoint, user=request.user)
@@ -292,3 +294,27 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "can_redeliver": self.has_redeliver_permission(request)}
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+def _for_who_may_change(func):
+    """django-celery-beat's actions declare no permission, so anyone who may see the tasks could
+    run them; they switch scheduled jobs on and off, which is a change."""
+
+    def action(modeladmin, request, queryset):
+        return func(modeladmin, request, queryset)
+
+    action.__name__ = func.__name__
+    action.allowed_permissions = ("change",)
+    return action
+
+
+admin.site.unregister(PeriodicTask)
+
+
+@admin.register(PeriodicTask)
+class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
+    def _get_base_actions(self):
+        return [
+            (func if getattr(func, "allowed_permissions", None) else _for_who_may_change(func), name, description)
+            for func, name, description in super()._get_base_actions()
+        ]

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db.models import Model
+from django.utils.functional import Promise
 
 from core.models import ApiClient, AuditEvent
 from core.throttling import client_address
@@ -75,10 +76,22 @@ def audit(
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        summary=summary,
-        details=details or {},
+        summary=str(summary),
+        details=_plain(details or {}),
         ip_address=ip,
     )
+
+
+def _plain(value):
+    """What JSON can hold: a translatable string (gettext_lazy) is stored as the text it reads now,
+    so a caller passing one (an admin action's reason) cannot break the write with a TypeError."""
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(item) for item in value]
+    return value
 
 
 def mirror_admin_log_entry(sender, instance, created, **kwargs) -> None:

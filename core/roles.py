@@ -2,7 +2,9 @@
 
 Support agents work the inbox (their teams' cases) and the feedback feed; managers also read
 everything, see the dashboards and edit the settings that shape triage and analysis (topics,
-SLA policies, calendars, teams, alert and moderation rules). Admins are superusers. Customers
+SLA policies, calendars, teams, alert and moderation rules) and moderate reviews (an agent may be
+given that one permission too). Read-only staff (an auditor, a new hire) see what managers see and
+change nothing. Admins are superusers. Customers
 never log in: their survey token is their only key. API clients hold scoped tokens.
 """
 
@@ -10,6 +12,7 @@ from django.contrib.auth.management import create_permissions
 
 AGENTS = "Support agents"
 MANAGERS = "Managers"
+VIEWERS = "Read-only staff"
 
 PROJECT_APPS = (
     "core",
@@ -75,6 +78,7 @@ MANAGER_SETTINGS = [
 MANAGER_EXTRA = {
     "analytics.view_dashboards",
     "support.view_all_cases",
+    "reviews.moderate_review",
     # sending a webhook again under its own id is harmless to a receiver that drops repeats
     "core.redeliver_webhookdelivery",
     *(f"{app}.{action}_{model}" for app, model in MANAGER_SETTINGS for action in ("add", "change", "delete", "view")),
@@ -96,6 +100,10 @@ def roles_sync() -> None:
     reads = {
         name for name in by_name if name.split(".")[0] in PROJECT_APPS and name.split(".")[1].startswith("view_")
     } - ADMIN_ONLY
-    for group_name, names in ((AGENTS, AGENT_PERMISSIONS), (MANAGERS, AGENT_PERMISSIONS | MANAGER_EXTRA | reads)):
+    for group_name, names in (
+        (AGENTS, AGENT_PERMISSIONS),
+        (MANAGERS, AGENT_PERMISSIONS | MANAGER_EXTRA | reads),
+        (VIEWERS, reads),
+    ):
         group, _ = Group.objects.get_or_create(name=group_name)
         group.permissions.add(*(by_name[name] for name in names if name in by_name))

@@ -1254,13 +1254,11 @@ def _cases_settle(rng: random.Random, *, cutoff: datetime, progress: Progress) -
     waiting, replied, settled = cases[12:17], cases[17:20], cases[20:]
     for case in waiting + replied:
         answered = min(case.opened_at + timedelta(hours=rng.randint(1, 20)), cutoff)
-        support.case_reply(case=case, text=_demo_reply(case), author=None, now=answered)
+        _demo_reply_sent(case, answered)
         if case in waiting:
             support.case_set_status(case=case, status="pending_customer", now=answered)
     for case in settled:
-        support.case_reply(
-            case=case, text=_demo_reply(case), author=None, now=case.opened_at + timedelta(hours=rng.randint(1, 30))
-        )
+        _demo_reply_sent(case, case.opened_at + timedelta(hours=rng.randint(1, 30)))
         resolved = min(case.opened_at + timedelta(days=rng.randint(1, 4)), cutoff)
         support.case_set_status(case=case, status="resolved", now=resolved)
         if cutoff - resolved > timedelta(days=7):
@@ -1325,6 +1323,15 @@ def _demo_staff() -> None:
             team.members.add(person)
         people[username] = person
     Case.objects.filter(status__in=Case.OPEN_STATUSES, sla_due_at__isnull=False).update(assignee=people["agente"])
+
+
+def _demo_reply_sent(case, at) -> None:
+    """A reply as an agent gives it: by email, or drafted for a social post and posted by hand."""
+    from support import services as support
+
+    message = support.case_reply(case=case, text=_demo_reply(case), author=None, now=at)
+    if message.needs_manual_post:
+        support.case_reply_confirm_posted(message=message, actor=None, now=at + timedelta(minutes=5))
 
 
 def _demo_reply(case) -> str:

@@ -221,6 +221,18 @@ def widget_script(request):
 
 @require_GET
 def demo_shop_page(request):
-    """A sample shop page with the widget installed, as a shop would do it."""
+    """A sample shop page with the widgets installed, as a shop would do it: the feedback tab and,
+    for a product (?sku=, else the one with most published reviews), its reviews."""
+    from django.db.models import Count, Q
+
+    from customers.models import Product
+
     site = Site.objects.filter(is_active=True).order_by("pk").first()
-    return render(request, "onsite/demo_shop.html", {"site": site})
+    language = "en" if request.GET.get("lang") == "en" else "es"
+    product = Product.objects.filter(sku=request.GET.get("sku", "")).first() or (
+        Product.objects.annotate(shown=Count("reviews", filter=Q(reviews__status="published", reviews__brand=None)))
+        .filter(shown__gt=0)
+        .order_by("-shown", "pk")
+        .first()
+    )
+    return render(request, "onsite/demo_shop.html", {"site": site, "product": product, "language": language})

@@ -25,6 +25,7 @@ from integrations.models import WebhookDelivery as ShopDelivery
 from onsite.models import WebFeedback
 from privacy.selectors import customer_data
 from reviews.models import Review, ReviewReply
+from reviews.services import review_photos_delete
 from sentiment.models import FeedbackAnalysis, FeedbackTopic
 from social.models import Mention
 from support.models import (
@@ -46,6 +47,7 @@ class ErasureReport:
     answers_erased: int = 0
     feedback_erased: int = 0
     reviews_erased: int = 0
+    review_photos_erased: int = 0
     messages_erased: int = 0
     cases_erased: int = 0
     invitations_revoked: int = 0
@@ -89,6 +91,7 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
         author_name="", author_email="", title="", body="", author_key="", text_fingerprint="", customer=customer
     )
     ReviewReply.objects.filter(review_id__in=review_ids).update(text="")
+    report.review_photos_erased = review_photos_delete(review_ids=review_ids)
 
     messages = InboundMessage.objects.filter(
         Q(customer=customer) | Q(author_email__iexact=original_email, customer__isnull=True)

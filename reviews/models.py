@@ -57,6 +57,8 @@ class Review(models.Model):
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # kept beside the votes so "most helpful" sorts a product's reviews without counting them
+    helpful_count = models.PositiveIntegerField(_("found helpful"), default=0, editable=False)
     # Lower-cased author identity and normalised text, for the duplicate-text rule.
     author_key = models.CharField(max_length=254, blank=True, editable=False)
     text_fingerprint = models.CharField(max_length=40, blank=True, editable=False)
@@ -68,6 +70,8 @@ class Review(models.Model):
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
         ordering = ["-created_at", "-pk"]
+        # publish, reject with a reason, reply: managers', and agents' who are given it
+        permissions = [("moderate_review", _("Can moderate reviews (publish, reject, reply)"))]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="review_once_per_source"),
             models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"),
@@ -106,6 +110,44 @@ class ReviewReply(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class ReviewHelpfulVote(models.Model):
+    """A shopper found a review helpful. No cookie and no account: the voter is a keyed hash of
+    their address and the day, so one address counts once per review per day and nothing in the
+    table tells who voted (the key cannot be reversed without the server's secret)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="helpful_votes")
+    voter_key = models.CharField(max_length=64)
+    day = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["review", "voter_key"], name="helpful_vote_once_per_voter")]
+        indexes = [models.Index(fields=["voter_key", "day"], name="helpful_vote_voter_day")]
+
+    def __str__(self) -> str:
+        return f"+1 review {self.review_id}"
+
+
+class ReviewPhoto(models.Model):
+    """A photo the customer added to a review: re-encoded without its EXIF (place, device) and
+    shown only while the review is published, with a thumbnail for the list."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos", verbose_name=_("review"))
+    image = models.ImageField(_("photo"), upload_to="reviews/photos/%Y/%m/")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="reviews/thumbs/%Y/%m/")
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("review photo")
+        verbose_name_plural = _("review photos")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.review_id}: {self.image.name}"
 
 
 class ModerationRule(models.Model):

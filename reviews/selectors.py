@@ -1,7 +1,10 @@
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast
 
+from customers.models import Product
 from reviews.models import Review
 
 
@@ -59,3 +62,66 @@ def rating_row_as_dict(row: dict) -> dict:
         "bayesian_mean": round(float(row["bayesian_mean"]), 3),
         "distribution": {str(n): row[f"stars_{n}"] for n in range(1, 6)},
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The shop's product pages: what shoppers see
+# ---------------------------------------------------------------------------------------------
+
+STOREFRONT_SORTS = {
+    "newest": ["-created_at", "-pk"],
+    "helpful": ["-helpful_count", "-created_at", "-pk"],
+    "highest": ["-rating", "-created_at", "-pk"],
+    "lowest": ["rating", "-created_at", "-pk"],
+}
+STOREFRONT_PAGE_SIZE = 5
+
+
+@dataclass(frozen=True)
+class StorefrontPage:
+    product: Product
+    count: int
+    average: float | None
+    distribution: dict[int, int]
+    reviews: list[Review]
+    page: int
+    pages: int
+    sort: str
+
+
+def storefront_page(*, product: Product, sort: str = "newest", page: int = 1) -> StorefrontPage:
+    """A product's star summary and one page of its published reviews, with replies and photos.
+
+    Only what a shopper may see: published reviews of the shop's own, the shop's reply, and the
+    photos of those reviews. A page past the end is the last page."""
+    reviews = published_reviews().filter(product=product)
+    totals = reviews.aggregate(
+        count=Count("pk"), average=Avg("rating"), **{f"stars_{n}": Count("pk", filter=Q(rating=n)) for n in range(1, 6)}
+    )
+    count = totals["count"]
+    pages = max(1, -(-count // STOREFRONT_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    start = (page - 1) * STOREFRONT_PAGE_SIZE
+    shown = list(
+        reviews.order_by(*STOREFRONT_SORTS.get(sort, STOREFRONT_SORTS["newest"]))
+        .select_related("reply")
+        .prefetch_related("photos")[start : start + STOREFRONT_PAGE_SIZE]
+    )
+    return StorefrontPage(
+        product=product,
+        count=count,
+        average=round(float(totals["average"]), 1) if totals["average"] is not None else None,
+        distribution={n: totals[f"stars_{n}"] for n in range(5, 0, -1)},
+        reviews=shown,
+        page=page,
+        pages=pages,
+        sort=sort if sort in STOREFRONT_SORTS else "newest",
+    )
+
+
+def public_author_name(name: str) -> str:
+    """How a reviewer is named in public: the first name and the initial of the last ("Ana G.")."""
+    parts = name.split()
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else f"{parts[0]} {parts[-1][0]}."

@@ -1,9 +1,12 @@
+import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -20,7 +23,8 @@ from customers.models import Customer, Order, Product
 from feedback.models import FeedbackItem
 from feedback.services import feedback_items_upsert
 from reviews import moderation
-from reviews.models import ModerationRule, Review, ReviewReply
+from reviews.models import ModerationRule, Review, ReviewHelpfulVote, ReviewPhoto, ReviewReply
+from reviews.photos import PreparedPhoto
 
 
 @dataclass
@@ -37,6 +41,7 @@ class ReviewData:
     language: str = ""
     created_at: datetime | None = None
     brand: str = ""  # a competitor's slug (a review of a rival's shop); empty: the shop's own
+    has_photos: bool = False  # photos come with it: a person checks them before it is shown
 
 
 class ReviewNotFound(ApplicationError):
@@ -168,6 +173,8 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
                     title=item.title, body=item.body, language=item.language, rules=rules, is_duplicate=is_duplicate
                 )
                 status, reason = verdict.status, verdict.reason
+                if item.has_photos and status == Review.Status.PUBLISHED:
+                    status, reason = Review.Status.PENDING, "photos to check"
             # a rival's review is nobody's purchase here: no customer, order or verified badge
             order_customer = None if rival else order_customers.get(item.order_external_id)
             rows.append(
@@ -378,3 +385,87 @@ def review_replies_email_unsent() -> int:
     for reply_id in ids:
         _enqueue_reply_email(reply_id)
     return len(ids)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shoppers on the product page
+# ---------------------------------------------------------------------------------------------
+
+HELPFUL_VOTES_PER_VOTER_PER_DAY = 30
+
+
+class HelpfulVoteRefused(ApplicationError):
+    code = "vote_refused"
+    status_code = 429
+
+
+def helpful_voter_key(*, address: str, day: date) -> str:
+    """Who votes, without a cookie and without keeping their address: a keyed hash of the address
+    and the day. Tomorrow the same address is someone new, and nobody can turn a key back into
+    an address without the server's secret."""
+    message = f"helpful-vote|{address}|{day.isoformat()}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def review_vote_helpful(*, review: Review, address: str, now: datetime | None = None) -> tuple[bool, int]:
+    """Count a shopper's "helpful" once per review and address a day; (counted, the new total).
+
+    Voting again the same day is not an error (the button may be pressed twice) but counts nothing;
+    more than HELPFUL_VOTES_PER_VOTER_PER_DAY votes a day from one address is refused."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    key = helpful_voter_key(address=address, day=day)
+    if review.status != Review.Status.PUBLISHED or review.brand_id is not None:
+        raise ReviewNotFound("No such review.")
+    if ReviewHelpfulVote.objects.filter(voter_key=key, day=day).count() >= HELPFUL_VOTES_PER_VOTER_PER_DAY:
+        raise HelpfulVoteRefused("Too many votes from this address today.")
+    _, created = ReviewHelpfulVote.objects.get_or_create(
+        review=review, voter_key=key, defaults={"day": day, "created_at": now}
+    )
+    if created:
+        Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
+    return created, Review.objects.values_list("helpful_count", flat=True).get(pk=review.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Photos
+# ---------------------------------------------------------------------------------------------
+
+
+def review_photos_add(*, review: Review, photos: Sequence[PreparedPhoto]) -> list[ReviewPhoto]:
+    """Attach photos already checked and re-encoded (reviews.photos.photo_prepare) to a review.
+
+    They are shown only while the review is published, and a person must see them first: a
+    review published by the automatic checks goes back to moderation when photos come with it."""
+    import uuid
+
+    from django.core.files.base import ContentFile
+
+    if not photos:
+        return []
+    saved = []
+    for photo in photos[: settings.REVIEW_PHOTOS_PER_REVIEW]:
+        name = f"{uuid.uuid4().hex}.jpg"  # nothing of the customer's file name is kept
+        row = ReviewPhoto(review=review, width=photo.width, height=photo.height)
+        row.image.save(name, ContentFile(photo.full), save=False)
+        row.thumbnail.save(name, ContentFile(photo.thumbnail), save=False)
+        row.save()
+        saved.append(row)
+    if review.status == Review.Status.PUBLISHED:
+        Review.objects.filter(pk=review.pk).update(
+            status=Review.Status.PENDING, moderation_reason="photos to check", updated_at=timezone.now()
+        )
+        review.status = Review.Status.PENDING
+    return saved
+
+
+def review_photos_delete(*, review_ids: Sequence[int]) -> int:
+    """Remove reviews' photos, rows now and files once the transaction commits (an erasure)."""
+    photos = list(ReviewPhoto.objects.filter(review_id__in=review_ids))
+    for photo in photos:
+        for file in (photo.image, photo.thumbnail):
+            if file:
+                transaction.on_commit(lambda name=file.name, storage=file.storage: storage.delete(name))
+    ReviewPhoto.objects.filter(pk__in=[p.pk for p in photos]).delete()
+    return len(photos)

@@ -41,7 +41,7 @@ class TopicAdmin(admin.ModelAdmin):
                 messages.INFO,
             )
 
-    @admin.action(description=_("Re-tag past feedback with the current taxonomy"))
+    @admin.action(description=_("Re-tag past feedback with the current taxonomy"), permissions=["change"])
     def retag_past_feedback(self, request, queryset):
         count = services.feedback_retag_all()
         self.message_user(
@@ -106,7 +106,7 @@ def _correct_action(label: str, description):
         )
 
     action.__name__ = f"correct_sentiment_{label or 'clear'}"
-    return admin.action(description=description)(action)
+    return admin.action(description=description, permissions=["change"])(action)
 
 
 @admin.register(FeedbackItem)
@@ -201,7 +201,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     def response_link(self, item: FeedbackItem) -> str:
         return admin_link(item.survey_answer.response if item.survey_answer_id else None)
 
-    @admin.action(description=_("Analyse again now"))
+    @admin.action(description=_("Analyse again now"), permissions=["change"])
     def reanalyse(self, request, queryset):
         written = services.feedback_reanalyse(ids=list(queryset.values_list("pk", flat=True)), force=True)
         self.message_user(

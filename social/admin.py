@@ -56,7 +56,10 @@ class ConnectorAdmin(admin.ModelAdmin):
             messages.WARNING,
         )
 
-    @admin.action(description=_("Rotate the signing secret (the old one keeps working for a grace period)"))
+    @admin.action(
+        description=_("Rotate the signing secret (the old one keeps working for a grace period)"),
+        permissions=["change"],
+    )
     def rotate_secret(self, request, queryset):
         for connector in queryset:
             self._show_secret_once(request, connector, services.connector_rotate_secret(connector=connector))

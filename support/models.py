@@ -301,6 +301,13 @@ class CaseMessage(models.Model):
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # A reply Voz cannot deliver (a social post, a chat without an address) is a draft the agent
+    # posts by hand; it is a response only once they say they posted it.
+    needs_manual_post = models.BooleanField(_("to be posted by hand"), default=False)
+    posted_at = models.DateTimeField(_("posted (confirmed by the agent)"), null=True, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("case message")
@@ -309,6 +316,10 @@ class CaseMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.text[:50]}"
+
+    @property
+    def is_unposted_draft(self) -> bool:
+        return self.kind == self.Kind.REPLY and self.needs_manual_post and self.posted_at is None
 
 
 class CaseEvent(models.Model):

@@ -164,3 +164,16 @@ def winback_totals(*, now: datetime | None = None) -> dict:
         "automatic": rows.filter(is_automatic=True).count(),
         "not_sent": WinBackEmail.objects.exclude(not_sent_reason="").count(),
     }
+
+
+def case_social_post(case: Case):
+    """The newest social post the case was opened or grown for: where a drafted reply is posted."""
+    from feedback.models import FeedbackItem
+
+    item = (
+        FeedbackItem.objects.filter(case=case, mention__isnull=False)
+        .select_related("mention")
+        .order_by("-received_at", "-pk")
+        .first()
+    )
+    return item.mention if item else None

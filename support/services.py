@@ -522,26 +522,72 @@ def _resume(case: Case, now: datetime) -> None:
 # ---------------------------------------------------------------------------------------
 # Staff actions
 # ---------------------------------------------------------------------------------------
+def case_reply_goes_by_email(case: Case) -> bool:
+    """Whether Voz itself delivers a reply: only by email. No connector posts on a social network,
+    so there a reply is a draft the agent posts by hand."""
+    from support.notifications import case_recipient
+
+    return bool(case_recipient(case))
+
+
 @transaction.atomic
 def case_reply(*, case: Case, text: str, author, now: datetime | None = None) -> CaseMessage:
-    """A public reply: it is the response the SLA measures, and it goes to the customer."""
+    """A public reply: it goes to the customer and it is the response the SLA measures.
+
+    By email it is sent, and counts, at once. Where Voz cannot deliver it (a social post, a chat
+    without an address) it is stored as a draft to post by hand, and the clock keeps running until
+    the agent confirms they posted it (case_reply_confirm_posted): a reply posted nowhere is no
+    response."""
     now = now or timezone.now()
     if not text.strip():
         raise CaseActionRefused("A reply needs some text.", extra={"text": ["This field may not be blank."]})
     case = Case.objects.select_for_update().get(pk=case.pk)
+    by_email = case_reply_goes_by_email(case)
     message = CaseMessage.objects.create(
-        case=case, kind=CaseMessage.Kind.REPLY, author=author, text=text.strip(), created_at=now
+        case=case,
+        kind=CaseMessage.Kind.REPLY,
+        author=author,
+        text=text.strip(),
+        created_at=now,
+        needs_manual_post=not by_email,
     )
+    if not by_email:
+        _event(case, "reply_drafted", author, at=now, message=message.pk)
+        return message
+    _responded(case, now)
+    _event(case, "replied", author, at=now, message=message.pk)
+    case_sla_refresh(case, now=now)
+    _announce(case, "replied")
+    transaction.on_commit(lambda: _enqueue("case_reply_email", message.pk))
+    return message
+
+
+def _responded(case: Case, now: datetime) -> None:
     case.first_response_at = case.first_response_at or now
     case.last_response_at = now
     case.awaiting_response_since = None
     if case.status == Case.Status.NEW:
         case.status = Case.Status.OPEN
     case.save()
-    _event(case, "replied", author, at=now, message=message.pk)
+
+
+@transaction.atomic
+def case_reply_confirm_posted(*, message: CaseMessage, actor, now: datetime | None = None) -> CaseMessage:
+    """The agent says they posted the drafted reply: from now it is the response the SLA measures.
+    Confirming twice changes nothing."""
+    now = now or timezone.now()
+    message = CaseMessage.objects.select_for_update().select_related("case").get(pk=message.pk)
+    if not message.needs_manual_post or message.kind != CaseMessage.Kind.REPLY:
+        raise CaseActionRefused("This message is not a reply to post by hand.", extra={"message": ["Not a draft."]})
+    if message.posted_at is not None:
+        return message
+    message.posted_at, message.posted_by = now, actor
+    message.save(update_fields=["posted_at", "posted_by"])
+    case = Case.objects.select_for_update().get(pk=message.case_id)
+    _responded(case, now)
+    _event(case, "reply_posted", actor, at=now, message=message.pk)
     case_sla_refresh(case, now=now)
     _announce(case, "replied")
-    transaction.on_commit(lambda: _enqueue("case_reply_email", message.pk))
     return message
 
 

@@ -19,7 +19,7 @@ from sentiment.models import Topic
 from support import selectors, services
 from support.canned import canned_replies_for
 from support.forms import BulkForm, CaseUpdateForm, MessageForm, WinBackTemplateForm
-from support.models import Case, Priority, Team, WinBackTemplate
+from support.models import Case, CaseMessage, Priority, Team, WinBackTemplate
 
 VIEW_LABELS = {
     "open": gettext_lazy("All open"),
@@ -131,6 +131,8 @@ def case_detail(request, pk: int):
             "reply_form": MessageForm(prefix="reply"),
             "note_form": MessageForm(prefix="note"),
             "canned_replies": canned_replies_for(case),
+            "replies_by_email": services.case_reply_goes_by_email(case),
+            "social_post": selectors.case_social_post(case),
             **_winback_context(case),
         },
     )
@@ -174,8 +176,26 @@ def case_act(request, pk: int, action: str):
                 messages.error(request, _("Write something first."))
                 return redirect("support:case", pk=pk)
             handler = services.case_reply if action == "reply" else services.case_note
-            handler(case=case, text=form.cleaned_data["text"], author=request.user)
-            messages.success(request, _("Reply sent to the customer.") if action == "reply" else _("Note added."))
+            message = handler(case=case, text=form.cleaned_data["text"], author=request.user)
+            if action == "note":
+                messages.success(request, _("Note added."))
+            elif message.needs_manual_post:
+                messages.warning(
+                    request,
+                    _(
+                        "Reply drafted, not posted: copy it, post it yourself where the customer wrote, "
+                        "then press “I posted it”. Until then the first-response clock keeps running."
+                    ),
+                )
+            else:
+                messages.success(request, _("Reply sent to the customer."))
+        elif action == "posted":
+            message_id = request.POST.get("message", "")
+            draft = get_object_or_404(
+                case.messages, pk=int(message_id) if message_id.isdigit() else 0, kind=CaseMessage.Kind.REPLY
+            )
+            services.case_reply_confirm_posted(message=draft, actor=request.user)
+            messages.success(request, _("Marked as posted: it counts as the response from now."))
         elif action == "update":
             form = CaseUpdateForm(request.POST)
             if not form.is_valid():

@@ -1,7 +1,9 @@
 from typing import NamedTuple
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from surveys.models import Question
 
@@ -121,6 +123,37 @@ class SurveyAnswerForm(forms.Form):
         return bool(self.cleaned_data.get("website"))
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to REVIEW_PHOTOS_PER_REVIEW photos, each checked and re-encoded without its metadata
+    (reviews.photos): a file that is not a photo, or too big, is an error beside the field."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+
+    def clean(self, data, initial=None):
+        from reviews.photos import PhotoRefused, photo_prepare
+
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            return []
+        limit = settings.REVIEW_PHOTOS_PER_REVIEW
+        if len(files) > limit:
+            raise forms.ValidationError(
+                ngettext("Add up to %(n)d photo.", "Add up to %(n)d photos.", limit) % {"n": limit}
+            )
+        prepared = []
+        for upload in files:
+            super().clean(upload, initial)
+            try:
+                prepared.append(photo_prepare(upload))
+            except PhotoRefused as refusal:
+                raise forms.ValidationError(f"{upload.name}: {refusal}") from refusal
+        return prepared
+
+
 class ProductReviewsForm(forms.Form):
     """One optional star rating, title and text per product of the order."""
 
@@ -141,6 +174,7 @@ class ProductReviewsForm(forms.Form):
             self.fields[f"body_{product.pk}"] = forms.CharField(
                 label=_("Your review"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
             )
+            self.fields[f"photos_{product.pk}"] = PhotosField(label=_("Photos"), required=False)
 
     def clean(self):
         cleaned = super().clean()
@@ -159,9 +193,15 @@ class ProductReviewsForm(forms.Form):
         return cleaned
 
     def rows(self):
-        """(product, rating field, title field, body field) for the template."""
+        """(product, rating field, title field, body field, photos field) for the template."""
         return [
-            (product, self[f"rating_{product.pk}"], self[f"title_{product.pk}"], self[f"body_{product.pk}"])
+            (
+                product,
+                self[f"rating_{product.pk}"],
+                self[f"title_{product.pk}"],
+                self[f"body_{product.pk}"],
+                self[f"photos_{product.pk}"],
+            )
             for product in self.products
         ]
 
@@ -174,6 +214,7 @@ class ProductReviewsForm(forms.Form):
                 rating=self.cleaned_data[f"rating_{product.pk}"],
                 title=(self.cleaned_data.get(f"title_{product.pk}") or "").strip(),
                 body=(self.cleaned_data.get(f"body_{product.pk}") or "").strip(),
+                photos=tuple(self.cleaned_data.get(f"photos_{product.pk}") or ()),
             )
             for product in self.products
             if self.cleaned_data.get(f"rating_{product.pk}")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from customers.models import Product
-from reviews.services import ReviewData, reviews_upsert
+from reviews.services import ReviewData, review_photos_add, reviews_upsert
 from surveys.models import Invitation
 from surveys.services import InvitationExpired, InvitationUnavailable
 
@@ -33,6 +33,7 @@ class ProductReview:
     rating: int
     title: str = ""
     body: str = ""
+    photos: tuple = ()  # reviews.photos.PreparedPhoto, already checked and stripped
 
 
 def invitation_reviewable_products(invitation: Invitation) -> list[Product]:
@@ -87,12 +88,16 @@ def invitation_reviews_submit(
                     product_sku=skus[review.product_id],
                     language=language,
                     created_at=now,
+                    has_photos=bool(review.photos),
                 )
                 for review in reviews
                 if review.product_id in skus
             ],
             now=now,
         )
+        for review, result in zip([r for r in reviews if r.product_id in skus], results, strict=True):
+            if result.obj is not None:
+                review_photos_add(review=result.obj, photos=list(review.photos))
         locked.reviews_submitted_at = now
         locked.save(update_fields=["reviews_submitted_at"])
     return results

@@ -217,7 +217,7 @@ def product_reviews(request, token: str, invitation: Invitation, language: str):
     except services.InvitationExpired:
         return _unavailable(request, reason="expired", language=language, status=410)
     products = review_requests.invitation_reviewable_products(invitation)
-    form = ProductReviewsForm(_posted(request), products=products)
+    form = ProductReviewsForm(_posted(request), request.FILES if request.method == "POST" else None, products=products)
     status = 200
     if request.method == "POST":
         if form.is_valid() and form.cleaned_data.get("website"):
@@ -240,6 +240,8 @@ def product_reviews(request, token: str, invitation: Invitation, language: str):
             "form": form,
             **_page_context(language),
             "order": invitation.order,
+            "photo_limit": settings.REVIEW_PHOTOS_PER_REVIEW,
+            "photo_max_mb": settings.REVIEW_PHOTO_MAX_BYTES // (1024 * 1024),
         },
         status=status,
     )

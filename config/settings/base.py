@@ -19,7 +19,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.VozAdminConfig",  # django.contrib.admin with actions refused by permission
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -468,6 +468,9 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "change"
 # Reviews: the Bayesian-smoothed rating counts every product as if it also had this many
 # reviews at this mean, so a handful of 5-star reviews cannot outrank hundreds of good ones.
 REVIEWS_BAYES_PRIOR_WEIGHT = env.int("REVIEWS_BAYES_PRIOR_WEIGHT", default=10)
+# Photos customers add to a review: how many, and how big each file may be before re-encoding.
+REVIEW_PHOTOS_PER_REVIEW = env.int("REVIEW_PHOTOS_PER_REVIEW", default=3)
+REVIEW_PHOTO_MAX_BYTES = env.int("REVIEW_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 REVIEWS_BAYES_PRIOR_MEAN = env.float("REVIEWS_BAYES_PRIOR_MEAN", default=3.5)
 # Social webhooks: requests signed longer ago than this are refused (replays).
 # Outbound webhooks: events committed within this many milliseconds wake the sender once.

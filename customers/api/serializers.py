@@ -199,6 +199,7 @@ class ErasureReportSerializer(serializers.Serializer):
     answers_erased = serializers.IntegerField()
     feedback_erased = serializers.IntegerField()
     reviews_erased = serializers.IntegerField()
+    review_photos_erased = serializers.IntegerField()
     messages_erased = serializers.IntegerField()
     cases_erased = serializers.IntegerField()
     invitations_revoked = serializers.IntegerField()

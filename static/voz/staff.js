@@ -67,3 +67,14 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// A reply Voz cannot post (social networks): the agent copies it to post it by hand.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy-from]");
+  if (!button) return;
+  const source = document.getElementById(button.dataset.copyFrom);
+  if (!source || !navigator.clipboard) return;
+  navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+    button.textContent = button.dataset.copied;
+  });
+});

@@ -11,7 +11,7 @@ class CaseMessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CaseMessage
-        fields = ["id", "kind", "author", "text", "created_at", "emailed_at"]
+        fields = ["id", "kind", "author", "text", "created_at", "emailed_at", "needs_manual_post", "posted_at"]
         read_only_fields = fields
 
 

@@ -1,5 +1,6 @@
 """A customer answers the survey on a phone, in headless Chromium driven by Playwright."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -417,3 +418,87 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
 
     assert {name: found for name, found in violations.items() if found} == {}
     assert len(violations) == 4 + len(staff_pages)
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "average", "count", "verified", "sort_label", "helpful"),
+    [
+        (
+            "es",
+            "Opiniones de clientes",
+            "4,2 de 5 estrellas",
+            "6 opiniones",
+            "Compra verificada",
+            "Ordenar por",
+            "Sí (0)",
+        ),
+        ("en", "Customer reviews", "4.2 out of 5 stars", "6 reviews", "Verified buyer", "Sort by", "Yes (0)"),
+    ],
+)
+def test_a_shopper_sees_the_stars_and_reviews_on_the_product_page(
+    live_server, phone, language, heading, average, count, verified, sort_label, helpful
+):
+    from datetime import timedelta
+    from urllib.parse import urlsplit
+
+    from django.utils import timezone
+
+    from onsite.models import Site
+    from reviews.models import Review, ReviewReply
+    from tests.factories import ProductFactory
+
+    Site.objects.create(name="Tienda Demo", domains=urlsplit(live_server.url).netloc)
+    mug = ProductFactory(sku="TAZA-AZUL", name="Taza esmaltada azul")
+    texts = [
+        (5, "Preciosa", "El azul es aún más bonito en persona.", True),
+        (4, "Muy bonita", "Algo pequeña para el café de la mañana.", False),
+        (2, "Llegó rota", "El asa venía despegada; me enviaron otra.", True),
+        (5, "Repetiré", "Ya he pedido dos más para regalar.", True),
+        (5, "Perfecta", "Aguanta el lavavajillas sin perder color.", False),
+        (4, "Bonita", "El esmalte tiene alguna burbuja, nada grave.", False),
+    ]
+    for n, (rating, title, body, verified_buyer) in enumerate(texts):
+        review = Review.objects.create(
+            source="own_site",
+            external_id=f"e2e-{n}",
+            product=mug,
+            rating=rating,
+            title=title,
+            body=body,
+            author_name=["Lucía Pérez", "John Smith", "Marta Gil", "Ana Ruiz", "Pablo Sanz", "Eva Mora"][n],
+            is_verified_buyer=verified_buyer,
+            status="published",
+            created_at=timezone.now() - timedelta(days=n * 3),
+        )
+        if rating <= 2:
+            ReviewReply.objects.create(review=review, text="Sentimos el golpe: la nueva ya va de camino.")
+    Review.objects.create(
+        source="own_site", external_id="e2e-hidden", product=mug, rating=1, body="Oculta", status="pending"
+    )
+
+    page = phone
+    page.goto(f"{live_server.url}/w/demo/?sku=TAZA-AZUL&lang={language}")
+    widget = page.locator("[data-voz-reviews]")
+    widget.get_by_role("heading", name=heading).wait_for()
+    widget.get_by_text(verified).first.wait_for()
+
+    assert widget.get_by_role("img", name=average).is_visible()  # the average, in stars, in the page's locale
+    assert widget.get_by_text(count, exact=True).is_visible()
+    assert widget.locator("li").count() == 5  # the first page
+    assert widget.get_by_text("Preciosa").is_visible() and widget.get_by_text("Oculta").count() == 0
+    assert widget.get_by_label(sort_label).is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.cookie") == ""
+    page.screenshot(path=SCREENSHOTS / f"reviews-widget-{language}-390.png", full_page=True)
+
+    # the shop's reply, sorted by lowest rating first; a helpful vote counts once
+    widget.get_by_label(sort_label).select_option("lowest")
+    lowest = widget.locator("li").first
+    lowest.get_by_text("Llegó rota").wait_for()
+    assert lowest.get_by_text("Sentimos el golpe").is_visible()
+    lowest.get_by_role("button", name=helpful).click()
+    lowest.get_by_role("button", name=re.compile(r"\(1\)")).wait_for()
+    assert Review.objects.get(external_id="e2e-2").helpful_count == 1
+    page.screenshot(path=SCREENSHOTS / f"reviews-widget-{language}-390-lowest.png", full_page=True)
+    # the shop's own styles are untouched
+    assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("Georgia")

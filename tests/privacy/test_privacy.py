@@ -224,7 +224,10 @@ def test_staff_actions_land_in_the_audit_log_with_who_did_them(client, django_us
     agent = django_user_model.objects.create_user("lucia", password="x", is_staff=True)
     agent.groups.add(Group.objects.get(name=AGENTS))
     team.members.add(agent)
-    case = case_open_manual(subject="Pedido roto", team=team, text="Llegó roto")
+    from tests.factories import CustomerFactory
+
+    # a customer with an address: the reply is emailed, so it is a reply (not a draft to post by hand)
+    case = case_open_manual(subject="Pedido roto", team=team, text="Llegó roto", customer=CustomerFactory())
     assert not AuditEvent.objects.exists()  # the system opening a case is in the case's history, not here
 
     client.force_login(agent)
