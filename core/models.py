@@ -309,7 +309,10 @@ class ShopSettings(models.Model):
         _("keep customer data for (months)"),
         null=True,
         blank=True,
-        help_text=_("Customers with no order and no feedback for this long are erased. Empty: kept."),
+        help_text=_(
+            "Customers with no order, answer, review, message or case for this long are anonymised: their "
+            "personal data and what they wrote go, the figures stay. Empty: kept."
+        ),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
