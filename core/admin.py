@@ -296,9 +296,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-def _for_who_may_change(func):
-    """django-celery-beat's actions declare no permission, so anyone who may see the tasks could
-    run them; they switch scheduled jobs on and off, which is a change."""
+def for_who_may_change(func):
+    """Third-party actions (django-celery-beat's, allauth's) declare no permission, so anyone who
+    may see the rows could run them; they switch jobs on and off or verify addresses: changes."""
 
     def action(modeladmin, request, queryset):
         return func(modeladmin, request, queryset)
@@ -315,6 +315,6 @@ admin.site.unregister(PeriodicTask)
 class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
     def _get_base_actions(self):
         return [
-            (func if getattr(func, "allowed_permissions", None) else _for_who_may_change(func), name, description)
+            (func if getattr(func, "allowed_permissions", None) else for_who_may_change(func), name, description)
             for func, name, description in super()._get_base_actions()
         ]

@@ -23,7 +23,7 @@ def test_the_admin_login_and_the_root_lead_to_the_one_sign_in_page(client):
 
     assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/support/"
     assert client.get("/support/")["Location"] == "/accounts/login/?next=/support/"
-    assert client.get("/")["Location"] == "/admin/"
+    assert client.get("/")["Location"] == "/accounts/login/?next=/home/"
 
 
 def test_a_superuser_still_reaches_the_admin_after_signing_in(client, make_staff):

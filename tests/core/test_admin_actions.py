@@ -75,6 +75,8 @@ def _a_row(model, depth: int = 0):
             value = False
         elif isinstance(field, models.IntegerField | models.FloatField | models.DecimalField):
             value = 1
+        elif isinstance(field, models.GenericIPAddressField):
+            value = "127.0.0.1"
         else:
             raise AssertionError(f"{model._meta.label}.{field.name}: teach _a_row this field type")
         values[field.name] = value

@@ -669,9 +669,14 @@ def world(db, django_user_model, api_token_for):
             "delivery": notification.deliveries.get().pk,  # failed: the agent has no email address
             "webhook": webhook.pk,
             "canned_reply": CannedReply.objects.create(title="x", language="es", text="Hola").pk,
-            "alert_rule": AlertRule.objects.get(kind="negative_spike").pk,
+            # the default rules come from a migration, which a transactional test's flush empties
+            "alert_rule": AlertRule.objects.get_or_create(
+                kind="negative_spike", defaults={"name": "x", "threshold": 0}
+            )[0].pk,
             "alert": AlertEpisode.objects.create(
-                rule=AlertRule.objects.get(kind="nps_below"), started_at=timezone.now(), value=-40
+                rule=AlertRule.objects.get_or_create(kind="nps_below", defaults={"name": "y", "threshold": 0})[0],
+                started_at=timezone.now(),
+                value=-40,
             ).pk,
             "shop_connector": shop.pk,
             "shopify": shop.public_id,

@@ -240,6 +240,7 @@ def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_ser
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, view
     assert page.locator("html").get_attribute("lang") == "es"
 
+    page.click(".menu-toggle")  # on a phone the language switch sits in the folded menu
     with page.expect_navigation():
         page.select_option("#lang-select", "en")
     assert page.locator("html").get_attribute("lang") == "en"

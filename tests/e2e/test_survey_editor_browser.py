@@ -58,9 +58,9 @@ def manager_page(chromium, live_server, django_user_model):
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.goto(f"{live_server.url}/admin/login/?next=/surveys/")
-    page.fill("#id_username", "gerente")
+    page.fill("#id_login", "gerente")
     page.fill("#id_password", "clave-segura-1")
-    page.click("input[type=submit]")
+    page.click("form.auth-form button[type=submit]")
     page.wait_for_url("**/surveys/")
     page.problems = problems
     yield page

@@ -144,10 +144,11 @@ def test_the_default_language_is_used_for_customers_whose_language_is_unknown(as
 
 def test_empty_fields_keep_the_environments_values(as_manager, settings):
     settings.VOZ_SHOP_NAME = "Tienda del entorno"
+    settings.VOZ_CUSTOMER_EMAIL_FROM = "Tienda del entorno <hola@entorno.example>"
     response = as_manager.post(
         reverse("staff:settings"), {**VALID, "shop_name": "", "sender_name": "", "sender_email": ""}
     )
     assert response.status_code == 302
     shop = shop_settings()
     assert shop.name == "Tienda del entorno"
-    assert shop.sender_email == "no-reply@voz.localhost"
+    assert shop.sender_email == "hola@entorno.example"
