@@ -119,6 +119,13 @@ class Client:
         return {str(row.get("id")): row for row in self.listing(resource, {"display": f"[{fields}]"})}
 
 
+def _newsletter_consent(customer: dict) -> bool | None:
+    """The customer's newsletter box in PrestaShop ("1" or "0"); None when the shop does not say.
+    Its `optin` is consent to partners' offers, not the shop's own, so it does not count."""
+    value = str(customer.get("newsletter", "")).strip()
+    return {"1": True, "0": False}.get(value)
+
+
 def order_read(
     payload: dict, *, prefix: str, customers: dict[str, dict], currencies: dict[str, dict], languages: dict[str, dict]
 ) -> ReceivedOrder:
@@ -167,6 +174,7 @@ def order_read(
             email=email,
             name=name,
             preferred_language=text(language, 2).lower(),
+            accepts_marketing=_newsletter_consent(customer),
         ),
         placed_at=placed_at,
         delivered_at=max(delivered_at, placed_at) if delivered_at else None,

@@ -39,6 +39,9 @@ def test_a_poll_stores_the_changed_orders_with_their_customers_and_states(shop, 
     delivered = order(connector, 41)
     assert delivered.delivered_at == datetime(2026, 11, 4, 17, 30, tzinfo=MADRID)
     assert (delivered.customer.email, delivered.customer.name) == ("carmen.ruiz@example.com", "Carmen Ruiz")
+    # her newsletter box in the shop is her consent to the shop's own marketing emails
+    assert (delivered.customer.marketing_consent, delivered.customer.marketing_consent_source) == ("granted", "shop")
+    assert order(connector, 42).customer.marketing_consent != "granted"
     assert delivered.currency == "EUR" and str(delivered.total) == "49.99"
     assert order(connector, 42).delivered_at is None and order(connector, 42).customer.preferred_language == "en"
     assert order(connector, 43).cancelled_at is not None  # refunded
