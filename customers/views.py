@@ -13,13 +13,13 @@ with the inbound webhooks (support.inbound_views).
 import logging
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from core.anymail_hooks import anymail_events
 from customers import emailing
 
 logger = logging.getLogger(__name__)
@@ -66,47 +66,18 @@ def _tracking_views() -> dict:
     }
 
 
-def _error(status: int, kind: str, detail: str, **headers) -> JsonResponse:
-    response = JsonResponse({"type": kind, "detail": detail, "errors": {}}, status=status)
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
-
-
 @csrf_exempt
 def email_tracking_webhook(request, provider: str):
-    import warnings
-
-    from anymail.exceptions import AnymailWebhookValidationFailure
-
-    view_class = _tracking_views().get(provider)
-    if view_class is None:
-        return _error(404, "not_found", f"Unknown email provider {provider!r}.")
-    if not settings.ANYMAIL.get("WEBHOOK_SECRET"):
-        logger.warning("Email tracking webhook %s called, but ANYMAIL_WEBHOOK_SECRET is not set: refused", provider)
-        return _error(404, "not_found", "Email tracking webhooks are off (ANYMAIL_WEBHOOK_SECRET is not set).")
-    if request.method == "HEAD":  # some providers check the URL when it is configured
-        return HttpResponse()
-    if request.method != "POST":
-        return _error(405, "method_not_allowed", "Only POST.", Allow="POST, HEAD")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # anymail's notices about providers it no longer tests
-            view = view_class()
-        view.setup(request)
-    except ImproperlyConfigured as error:
-        logger.error("Email tracking webhook %s is not configured: %s", provider, error)
-        return _error(503, "not_configured", f"The {provider} tracking webhook is not configured on this server.")
-    try:
-        view.run_validators(request)
-    except AnymailWebhookValidationFailure as error:
-        logger.warning("Email tracking webhook %s refused: %s", provider, error)
-        return _error(401, "invalid_signature", "Bad or missing credentials.", WWW_Authenticate='Basic realm="voz"')
-    try:
-        events = view.parse_events(request)
-    except Exception as error:  # a provider's parser fails on a body it does not recognise in any way
-        logger.warning("Email tracking webhook %s: unreadable body (%s: %s)", provider, type(error).__name__, error)
-        return _error(400, "invalid", f"This is not a delivery report in {provider}'s format.")
+    events = anymail_events(
+        request,
+        provider,
+        _tracking_views(),
+        label="Email tracking webhook",
+        kind="tracking",
+        body_name="a delivery report",
+    )
+    if isinstance(events, HttpResponse):
+        return events
     outcomes = [
         emailing.tracking_event_record(
             report=emailing.TrackingReport(

@@ -8,11 +8,10 @@ straight to the service here rather than through a signal.
 
 import logging
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from core.anymail_hooks import anymail_events, error_response
 from support.inbound_email import inbound_email_receive
 
 logger = logging.getLogger(__name__)
@@ -46,48 +45,15 @@ def _providers() -> dict:
     }
 
 
-def _error(status: int, kind: str, detail: str, **headers) -> JsonResponse:
-    response = JsonResponse({"type": kind, "detail": detail, "errors": {}}, status=status)
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
-
-
 @csrf_exempt
 def inbound_email_webhook(request, provider: str):
-    from anymail.exceptions import AnymailWebhookValidationFailure
-
-    view_class = _providers().get(provider)
-    if view_class is None:
-        return _error(404, "not_found", f"Unknown email provider {provider!r}.")
-    if not settings.ANYMAIL.get("WEBHOOK_SECRET"):
-        logger.warning("Inbound email webhook %s called, but ANYMAIL_WEBHOOK_SECRET is not set: refused", provider)
-        return _error(404, "not_found", "Inbound email webhooks are off (ANYMAIL_WEBHOOK_SECRET is not set).")
-    if request.method == "HEAD":  # some providers check the URL when it is configured
-        return HttpResponse()
-    if request.method != "POST":
-        return _error(405, "method_not_allowed", "Only POST.", Allow="POST, HEAD")
-    try:
-        view = view_class()
-        view.setup(request)
-    except ImproperlyConfigured as error:
-        logger.error("Inbound email webhook %s is not configured: %s", provider, error)
-        return _error(503, "not_configured", f"The {provider} inbound webhook is not configured on this server.")
-    try:
-        view.run_validators(request)
-    except AnymailWebhookValidationFailure as error:
-        logger.warning("Inbound email webhook %s refused: %s", provider, error)
-        return _error(401, "invalid_signature", "Bad or missing credentials.", WWW_Authenticate='Basic realm="voz"')
-    try:
-        events = view.parse_events(request)
-    except RequestDataTooBig:
-        logger.warning("Inbound email webhook %s refused: body over DATA_UPLOAD_MAX_MEMORY_SIZE", provider)
-        return _error(413, "too_large", "The email is larger than this server accepts.")
-    except Exception as error:  # a provider's parser fails on a body it does not recognise in any way
-        logger.warning("Inbound email webhook %s: unreadable body (%s: %s)", provider, type(error).__name__, error)
-        return _error(400, "invalid", f"This is not an inbound email in {provider}'s format.")
+    events = anymail_events(
+        request, provider, _providers(), label="Inbound email webhook", kind="inbound", body_name="an inbound email"
+    )
+    if isinstance(events, HttpResponse):
+        return events
     if any(not event.message or not event.message.get("From") for event in events):
         logger.warning("Inbound email webhook %s: a body without any sender refused", provider)
-        return _error(400, "invalid", f"This is not an inbound email in {provider}'s format: it has no sender.")
+        return error_response(400, "invalid", f"This is not an inbound email in {provider}'s format: it has no sender.")
     taken = [inbound_email_receive(message=event.message, source=provider).status for event in events]
     return JsonResponse({"taken": taken})
