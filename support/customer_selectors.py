@@ -59,12 +59,16 @@ def customer_rfm(customer: Customer) -> CustomerRfm | None:
 
 
 def customer_consent_fields(customer: Customer) -> list[tuple[str, object]]:
-    """The customer's consent and unsubscribe state, whatever fields the shop's version has."""
-    names = ("consent", "unsubscrib", "opt_out", "opted_out", "do_not_contact")
+    """The customer's consent and unsubscribe state, labelled in the reader's language."""
+    field = customer._meta.get_field
     return [
-        (str(field.verbose_name), getattr(customer, field.name))
-        for field in customer._meta.concrete_fields
-        if any(name in field.name for name in names)
+        (str(field("marketing_consent").verbose_name), customer.get_marketing_consent_display()),
+        (
+            str(field("marketing_consent_source").verbose_name),
+            customer.get_marketing_consent_source_display() if customer.marketing_consent_source else "",
+        ),
+        (str(field("marketing_consent_at").verbose_name), customer.marketing_consent_at),
+        (str(field("unsubscribed_at").verbose_name), customer.unsubscribed_at),
     ]
 
 

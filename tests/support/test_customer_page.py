@@ -296,3 +296,19 @@ def test_the_export_button_is_for_who_may_see_personal_data_and_only_where_the_e
     settings.ROOT_URLCONF = "tests.support.urls_without_customer_export"
 
     assert "export.json" not in client.get(f"/customers/{customer.pk}/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "state", "source"), [("en", "Given", "Given on the survey page"), ("es", "Dado", "la página")]
+)
+def test_the_privacy_section_names_the_consent_state_in_the_readers_language(agent, customer, language, state, source):
+    from customers.emailing import consent_record
+    from customers.models import ConsentSource
+
+    consent_record(customer=customer, granted=True, source=ConsentSource.SURVEY_PAGE)
+
+    html = agent.get(f"/customers/{customer.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    section = html[html.index('id="customer-consent"') :][:1500]
+
+    assert state in section and source in section
+    assert "granted" not in section and "survey_page" not in section
