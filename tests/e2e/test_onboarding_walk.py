@@ -137,8 +137,8 @@ def logo(tmp_path) -> Path:
 class Walk:
     """One manager's browser, with the screenshot every step ends on."""
 
-    def __init__(self, page, base_url: str, language: str, device: str):
-        self.page, self.base_url, self.language, self.device = page, base_url, language, device
+    def __init__(self, page, language: str, device: str):
+        self.page, self.language, self.device = page, language, device
         self.text = TEXT[language]
         self.width = VIEWPORTS[device]["width"]
         self.problems: list[str] = []
@@ -187,7 +187,7 @@ def test_a_new_manager_walks_from_sign_in_to_the_first_answer_on_the_dashboard(
         device_scale_factor=1,
         reduced_motion="reduce",  # charts drawn at once, not caught mid-animation
     )
-    walk = Walk(context.new_page(), live_server.url, language, device)
+    walk = Walk(context.new_page(), language, device)
     page, text = walk.page, walk.text
 
     # 01 sign in: the root address leads to the sign-in page; the language switch is on it, not behind a menu
