@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev lint format migrate seed services browser assets drills fuzz load
+.PHONY: run test install install-dev lint format migrate seed services browser assets drills fuzz load screenshots
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ test: install-dev services browser
 	# fresh test databases every run (about 5 s, the workers build theirs side by side): a kept one
 	# misses the rows data migrations wrote, which the transactional tests at the end emptied
 	$(VENV)/bin/pytest --create-db -p no:cacheprovider -n $(PYTEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
+
+# The README's onboarding screenshots (docs/screenshots/onboarding/): the browser walk of a new
+# manager, Spanish and English, phone and desktop.
+screenshots: install-dev services browser
+	$(VENV)/bin/pytest --create-db -p no:cacheprovider -n 0 tests/e2e/test_onboarding_walk.py
 
 # Fault drills against real processes: Redis stopped, a worker SIGKILLed, database connections cut.
 drills: install-dev services

@@ -7,21 +7,20 @@ sender address, an edit to the calendar, a second account, the widget heard from
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import StaffInvitation
 from analytics import selectors as analytics
 from analytics.models import AlertEpisode
 from core.models import AuditEvent, ShopSettings
-from core.nav import url_for
 from integrations.models import Connector
 from onsite.models import Site
 from support.models import Case
 from support.selectors import inbox
-from surveys.models import Invitation
+from surveys.models import Invitation, Survey
 from surveys.services import STAFF_TEST_PREFIX
 
 HOME_CASES = 12
@@ -102,20 +101,10 @@ def _edited_by_a_person(record_types: tuple[str, ...]) -> bool:
 
 
 def _pending_invitations() -> int:
-    """Invitations to join not accepted yet, when an app that sends them is installed."""
-    for label in ("accounts.Invitation", "invitations.Invitation"):
-        try:
-            model = apps.get_model(label)
-        except (LookupError, ValueError):
-            continue
-        fields = {f.name for f in model._meta.get_fields()}
-        pending = model.objects.all()
-        if "accepted_at" in fields:
-            pending = pending.filter(accepted_at__isnull=True)
-        elif "accepted" in fields:
-            pending = pending.filter(accepted=False)
-        return pending.count()
-    return 0
+    """Invitations to join that can still be accepted: inviting someone is the step done."""
+    return StaffInvitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).count()
 
 
 def _admin_url(name: str) -> str:
@@ -183,11 +172,15 @@ def onboarding_steps() -> list[Step]:
 
 
 def _team_url() -> str:
-    return url_for(("accounts:invite", "account_invite")) or _admin_url("auth_user_add")
+    return reverse("accounts:staff")
 
 
 def _survey_url() -> str:
-    return url_for(("surveys:list", "surveys:editor", "surveys:index")) or _admin_url("surveys_survey_changelist")
+    """Straight to the post-purchase survey in the editor (the list when there is none)."""
+    survey = Survey.objects.filter(trigger=Survey.Trigger.ORDER_DELIVERED, is_active=True).order_by("pk").first()
+    if survey is None:
+        return reverse("survey-editor:list")
+    return reverse("survey-editor:edit", args=[survey.pk])
 
 
 def widget_sites() -> list[Site]:

@@ -5,6 +5,9 @@ A survey already answered in its present form gets a new version at its first ed
 keep the words of the question they answered (Answer.prompt_es/en), so no edit rewrites what a
 customer said yes or no to. A question removed after being answered is retired, not deleted: its
 answers still point at it.
+
+Every edit goes into the audit trail with the person who made it; the first-steps checklist reads
+there that the shop made the survey its own.
 """
 
 from dataclasses import dataclass, field
@@ -15,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.audit import audit
 from core.exceptions import ApplicationError
 from surveys.models import Choice, Question, Response, Survey
 from surveys.services import survey_questions_forget
@@ -190,6 +194,7 @@ def question_add(*, survey: Survey, kind: str, data: QuestionData) -> Question:
     question.save()
     if kind in Question.CHOICE_KINDS:
         _choices_save(question, data.choices)
+    audit("survey.question_add", question, summary=question.prompt_en)
     return question
 
 
@@ -207,6 +212,7 @@ def question_update(*, question: Question, data: QuestionData) -> Question:
     question.save()
     if question.has_choices:
         _choices_save(question, data.choices)
+    audit("survey.question_update", question, summary=question.prompt_en)
     return question
 
 
@@ -226,6 +232,7 @@ def question_remove(*, question: Question) -> bool:
                 ]
             }
         )
+    audit("survey.question_remove", question, summary=question.prompt_en)
     if question.answers.exists() or question.dependent_questions.exists():
         question.retired_at = timezone.now()
         question.save(update_fields=["retired_at"])
@@ -255,6 +262,7 @@ def questions_reorder(*, survey: Survey, question_ids: list[int]) -> list[Questi
     for pk, position in place.items():
         questions[pk].position = position
     Question.objects.bulk_update(questions.values(), ["position"])
+    audit("survey.questions_reorder", survey, details={"order": question_ids})
     return sorted(questions.values(), key=lambda q: q.position)
 
 
@@ -276,4 +284,5 @@ def survey_save(*, survey: Survey) -> Survey:
         locked = _survey_lock_for_edit(survey)
         survey.version = locked.version
     survey.save()
+    audit("survey.save", survey, summary=survey.title_en)
     return survey

@@ -28,8 +28,9 @@ class QuestionForm(forms.Form):
     """A question's texts side by side in both languages, its choices, and when it is shown."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=Question.Kind.choices)
-    prompt_es = forms.CharField(label=_("Question (Spanish)"), max_length=400)
-    prompt_en = forms.CharField(label=_("Question (English)"), max_length=400)
+    # two lines, so a question as long as customers read it shows whole while it is edited
+    prompt_es = forms.CharField(label=_("Question (Spanish)"), max_length=400, widget=forms.Textarea(attrs={"rows": 2}))
+    prompt_en = forms.CharField(label=_("Question (English)"), max_length=400, widget=forms.Textarea(attrs={"rows": 2}))
     help_es = forms.CharField(label=_("Help text (Spanish)"), max_length=400, required=False)
     help_en = forms.CharField(label=_("Help text (English)"), max_length=400, required=False)
     is_required = forms.BooleanField(label=_("Required"), required=False, initial=True)

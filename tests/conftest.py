@@ -8,6 +8,7 @@ import pytest
 MODULES_KEPT_WHOLE = {
     "tests/e2e/test_browser.py",
     "tests/e2e/test_survey_editor_browser.py",
+    "tests/e2e/test_onboarding_walk.py",
     "tests/drills/test_drills.py",
     "tests/demo/test_demo_shop.py",
 }

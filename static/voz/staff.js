@@ -7,7 +7,7 @@ document.addEventListener("change", (event) => {
 });
 
 // The staff menu folds behind a button on narrow screens; the Dashboards group is a <details>
-// that closes when the person clicks elsewhere or presses Escape.
+// that closes when the person clicks elsewhere or presses Escape, and so does the account menu.
 const menuToggle = document.querySelector(".menu-toggle");
 const staffMenu = document.getElementById("staff-menu");
 if (menuToggle && staffMenu) {
@@ -18,12 +18,12 @@ if (menuToggle && staffMenu) {
   });
 }
 const closeGroups = (except) => {
-  document.querySelectorAll(".nav-group details[open]").forEach((group) => {
+  document.querySelectorAll(".nav-group details[open], details.account-menu[open]").forEach((group) => {
     if (group !== except) group.removeAttribute("open");
   });
 };
 document.addEventListener("click", (event) => {
-  closeGroups(event.target.closest(".nav-group details"));
+  closeGroups(event.target.closest(".nav-group details, details.account-menu"));
 });
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") closeGroups(null);

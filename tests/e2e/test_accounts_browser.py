@@ -157,6 +157,7 @@ def test_an_invited_colleague_sets_a_password_and_signs_in_with_an_authenticator
     # signing out, then in again: the password alone is not enough any more
     if page.locator(".menu-toggle").is_visible():  # on a phone "My account" sits in the folded menu
         page.click(".menu-toggle")
+    page.click(".account-menu summary")  # under the person's name
     page.click("a[href='/accounts/2fa/']")
     page.click("nav.account-nav form[action='/accounts/logout/'] button")
     page.wait_for_url(at("/accounts/login/"))

@@ -93,6 +93,44 @@ def test_the_survey_step_ticks_when_a_person_edits_the_survey(manager):
     assert done()["survey"] is True
 
 
+def test_rewording_a_question_in_the_survey_editor_ticks_the_survey_step(as_manager, manager):
+    question = Survey.objects.get(slug="post-purchase").questions.get(code="nps")
+    url = reverse("survey-editor:question-edit", args=[question.survey_id, question.pk])
+
+    response = as_manager.post(
+        url,
+        {
+            "kind": "nps",
+            "prompt_es": "¿Nos recomendarías?",
+            "prompt_en": "Would you recommend us?",
+            "is_required": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    assert done()["survey"] is True
+
+
+def test_inviting_a_colleague_ticks_the_team_step_before_they_accept(manager):
+    from accounts.services import invitation_create
+
+    invitation = invitation_create(
+        email="luis@tienda.example", role="agent", team=None, language="es", invited_by=manager
+    )
+    assert done()["team"] is True
+
+    invitation.revoked_at = invitation.created_at
+    invitation.save()
+    assert done()["team"] is False
+
+
+def test_the_team_and_survey_steps_lead_to_the_staff_pages_not_the_admin(manager):
+    steps = {step.key: step for step in onboarding_steps()}
+    survey = Survey.objects.get(slug="post-purchase")
+    assert steps["survey"].url == reverse("survey-editor:edit", args=[survey.pk])
+    assert steps["team"].url == reverse("accounts:staff")
+
+
 def test_the_widget_step_ticks_when_the_widget_is_heard_from_the_shops_domain(client, manager):
     site = Site.objects.create(name="Tienda", domains="tienda.example.com")
     url = reverse("onsite:intercepts", args=[site.public_key])

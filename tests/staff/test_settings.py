@@ -104,6 +104,20 @@ def test_a_logo_is_uploaded_and_served_publicly(as_manager, client, settings, tm
     assert logo["Content-Type"] == "image/png"
 
 
+def test_the_logo_shows_as_a_picture_with_a_box_to_remove_it(as_manager, client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    as_manager.post(reverse("staff:settings"), {**VALID, "logo": image()})
+
+    html = as_manager.get(reverse("staff:settings"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'class="logo-preview"' in html and "Remove the logo" in html
+    assert ">shop/logo" not in html  # the storage path (shop/logo_x1y2.png) means nothing to a person
+
+    response = as_manager.post(reverse("staff:settings"), {**VALID, "logo-clear": "on"})
+    assert response.status_code == 302
+    assert not ShopSettings.objects.get().logo
+    assert client.get(reverse("shop-logo")).status_code == 404
+
+
 def test_a_file_that_is_not_an_image_is_refused_as_a_logo(as_manager, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     fake = SimpleUploadedFile("logo.png", b"<svg onload=alert(1)></svg>")
