@@ -42,7 +42,7 @@ from analytics.selectors import (
     topic_shifts,
 )
 from core.queueing import enqueue
-from core.shop import shop_settings
+from core.shop import regional_language, shop_settings
 from feedback.models import FeedbackItem
 from support.models import Case
 from surveys.models import Answer, Question
@@ -376,7 +376,7 @@ def _number(value: float | None, places: int, *, signed: bool = False) -> str:
 def digest_render(digest: dict, language: str, *, chart_src: str, unsubscribe_url: str = "") -> dict:
     """Subject, text and HTML of the digest in `language`; `chart_src` is where the HTML finds the
     chart (the email's inline part, or a data: address on the preview page)."""
-    with translation.override(language):
+    with translation.override(regional_language(language)):
         context = {
             **digest,
             "language": language,

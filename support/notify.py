@@ -43,7 +43,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from core.roles import AGENTS, MANAGERS
-from core.shop import shop_settings
+from core.shop import regional_language, shop_settings
 from support.models import (
     Case,
     ChatWebhook,
@@ -319,7 +319,7 @@ def case_url(case_id: int) -> str:
 
 def message_for(notification: Notification, *, language: str, zone: str) -> Message:
     data, event = notification.data, notification.event
-    with translation.override(language):
+    with translation.override(regional_language(language)):
         if event == NotificationEvent.ALERT:
             value = data.get("value")
             title = gettext("Alert: %(rule)s") % {"rule": data.get("rule", "")}
