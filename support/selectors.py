@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from customers.models import Order
 from feedback.models import FeedbackItem
-from support.models import Case, CaseMessage, WinBackEmail
+from support.models import Case, CaseMessage, Priority, WinBackEmail
+from support.priority import reasons_text
 
 INBOX_VIEWS = ("mine", "unassigned", "at_risk", "breached", "open", "all")
 
@@ -67,6 +68,18 @@ def inbox_counts(*, user, now: datetime | None = None) -> dict[str, int]:
     return {view: inbox(user=user, view=view, now=now).count() for view in INBOX_VIEWS if view != "all"}
 
 
+def _event_words(event) -> dict:
+    """What an event stored as codes says to the reader: status and priority labels, complaint reasons."""
+    labels = {"status": dict(Case.Status.choices), "priority": dict(Priority.choices)}.get(event.kind)
+    words = {}
+    if labels is not None:
+        old, new = event.data.get("old", ""), event.data.get("new", "")
+        words["change"] = (str(labels.get(old, old)), str(labels.get(new, new)))
+    if event.data.get("reasons"):
+        words["reasons"] = reasons_text(event.data["reasons"])
+    return words
+
+
 def case_timeline(case: Case) -> list[dict]:
     """Everything this customer (or social author) told the shop and everything done about it,
     oldest first: orders, survey answers, reviews, mentions, earlier cases, messages and events."""
@@ -91,7 +104,7 @@ def case_timeline(case: Case) -> list[dict]:
     for message in case.messages.select_related("author"):
         entries.append({"at": message.created_at, "kind": "message", "message": message})
     for event in case.events.exclude(kind="winback").select_related("actor"):  # shown as the email itself
-        entries.append({"at": event.created_at, "kind": "event", "event": event})
+        entries.append({"at": event.created_at, "kind": "event", "event": event, **_event_words(event)})
     return sorted(entries, key=lambda entry: entry["at"])
 
 

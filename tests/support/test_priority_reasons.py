@@ -80,6 +80,15 @@ def test_a_priority_set_by_hand_says_who_set_it_in_the_readers_language(manager,
 
     assert "Set to Urgent by ana" in english and "Set to urgent" not in spanish
     assert "Prioridad Urgente, elegida por ana" in spanish
+    assert "Priority: High → Urgent" in english and "Prioridad: Alta → Urgente" in spanish  # the history
+
+
+def test_the_history_says_why_the_case_was_opened_in_the_readers_language(manager, case):
+    english = manager.get(f"/support/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    spanish = manager.get(f"/support/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert "Case opened · negative sentiment: 0.89" in english
+    assert "Caso abierto · sentimiento negativo: 0,89" in spanish
 
 
 def test_a_case_opened_by_hand_says_so_in_the_readers_language(manager):
