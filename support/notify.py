@@ -278,10 +278,16 @@ def people_notified(*, key: str) -> QuerySet:
 
 
 def alert_announce(
-    *, key: str, rule: str, value: float | None, signal: dict[str, str], url: str = "", now: datetime | None = None
+    *,
+    key: str,
+    rule: dict[str, str],
+    value: float | None,
+    signal: dict[str, str],
+    url: str = "",
+    now: datetime | None = None,
 ) -> list[Notification]:
-    """A fired alert, to the managers. `signal` names the rule's kind in each language, since the
-    rule lives above support; `url` is the page that shows it."""
+    """A fired alert, to the managers. `rule` and `signal` name the rule and its kind in each
+    language, since the rule lives above support; `url` is the page that shows it."""
     data = {"rule": rule, "value": value, "signal": signal, "url": url}
     return notify(Announcement(NotificationEvent.ALERT, key, None, data), people=managers_of(None), now=now)
 
@@ -322,7 +328,9 @@ def message_for(notification: Notification, *, language: str, zone: str) -> Mess
     with translation.override(regional_language(language)):
         if event == NotificationEvent.ALERT:
             value = data.get("value")
-            title = gettext("Alert: %(rule)s") % {"rule": data.get("rule", "")}
+            rule = data.get("rule", "")  # by language; a plain name in alerts from before
+            rule = rule.get(language) or next(iter(rule.values()), "") if isinstance(rule, dict) else rule
+            title = gettext("Alert: %(rule)s") % {"rule": rule}
             signal = data.get("signal", {})
             lines = [signal.get(language) or next(iter(signal.values()), "")]
             if value is not None:
