@@ -39,7 +39,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 
 from core.roles import AGENTS, MANAGERS
@@ -334,7 +334,7 @@ def message_for(notification: Notification, *, language: str, zone: str) -> Mess
             signal = data.get("signal", {})
             lines = [signal.get(language) or next(iter(signal.values()), "")]
             if value is not None:
-                lines.append(gettext("Value: %(value)s") % {"value": f"{value:.1f}"})
+                lines.append(gettext("Value: %(value)s") % {"value": number_format(value, 1)})
             url = settings.VOZ_PUBLIC_BASE_URL + data["url"] if data.get("url") else ""
             return Message(title, lines, url, gettext("See the alert and its evidence"), "warning")
         names = {"case": data.get("case"), "subject": notification.case.subject if notification.case_id else ""}
