@@ -104,3 +104,20 @@ def test_case_numbers_and_links_carry_no_thousands_separator(agent):
 
     assert "#1234 Paquete roto" in html and 'value="1234"' in html
     assert "1.234" not in html
+
+
+@pytest.mark.parametrize(("region_code", "expected"), [("ES", "03/12/2026"), ("", "03/12/2026"), ("US", "12/03/2026")])
+def test_an_english_digests_subject_dates_follow_the_shops_region(region_code, expected):
+    from datetime import date
+
+    from analytics import digests
+
+    region(region_code)
+    day = date(2026, 12, 3)
+    digest = digests.digest_build(frequency="daily", start=day, end=day, now=datetime(2026, 12, 4, 8, tzinfo=MADRID))
+
+    english = digests.digest_render(digest, "en", chart_src="cid:x")
+    spanish = digests.digest_render(digest, "es", chart_src="cid:x")
+
+    assert english["subject"].endswith(f"daily digest for {expected}")
+    assert spanish["subject"].endswith("03/12/2026")
