@@ -37,7 +37,7 @@ def staff(request):
     from support.models import Team
 
     _require_manager(request)
-    form = InvitationForm(initial={"language": translation.get_language()})
+    form = InvitationForm(initial={"language": (translation.get_language() or settings.LANGUAGE_CODE)[:2]})
     if request.method == "POST":
         form = InvitationForm(request.POST)
         if form.is_valid():

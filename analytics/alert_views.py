@@ -135,7 +135,7 @@ def alert_rule_new(request):
         form = AlertRuleForm(request.POST)
         if form.is_valid():
             rule = services.alert_rule_save(form=form)
-            messages.success(request, gettext("Rule “%(name)s” created.") % {"name": rule.name})
+            messages.success(request, gettext("Rule “%(name)s” created.") % {"name": rule.display_name})
             return redirect("analytics:alerts")
         return _rule_form_page(request, form, None, status=400)
     if request.htmx and "kind" in request.GET:
@@ -152,7 +152,7 @@ def alert_rule_edit(request, pk: int):
         form = AlertRuleForm(request.POST, instance=rule)
         if form.is_valid():
             rule = services.alert_rule_save(form=form)
-            messages.success(request, gettext("Rule “%(name)s” saved.") % {"name": rule.name})
+            messages.success(request, gettext("Rule “%(name)s” saved.") % {"name": rule.display_name})
             return redirect("analytics:alerts")
         return _rule_form_page(request, form, rule, status=400)
     if request.htmx and "kind" in request.GET:
@@ -182,7 +182,7 @@ def alert_rule_delete(request, pk: int):
     rule = get_object_or_404(AlertRule, pk=pk)
     if request.method == "POST":
         services.alert_rule_delete(rule_id=rule.pk)
-        messages.success(request, gettext("Rule “%(name)s” deleted.") % {"name": rule.name})
+        messages.success(request, gettext("Rule “%(name)s” deleted.") % {"name": rule.display_name})
         return redirect("analytics:alerts")
     return render(
         request,

@@ -301,6 +301,14 @@ def _signal_names(rule: AlertRule) -> dict[str, str]:
     return names
 
 
+def _rule_names(rule: AlertRule) -> dict[str, str]:
+    names = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names[code] = rule.display_name
+    return names
+
+
 def _notify(rule: AlertRule, episode: AlertEpisode) -> bool:
     """The managers hear it through support's notifications (bell, email, chat, each once per
     alert and channel, retried by its outbox); the rule's own addresses and webhook are sent from
@@ -308,10 +316,10 @@ def _notify(rule: AlertRule, episode: AlertEpisode) -> bool:
     emailed once: a webhook that keeps failing does not send them the alert again."""
     key = f"alert:{episode.pk}"
     url = reverse("analytics:alert", kwargs={"pk": episode.pk})
-    notify.alert_announce(key=key, rule=rule.name, value=episode.value, signal=_signal_names(rule), url=url)
+    notify.alert_announce(key=key, rule=_rule_names(rule), value=episode.value, signal=_signal_names(rule), url=url)
     managers = {email.lower() for email in notify.people_notified(key=key).values_list("email", flat=True)}
     value = "–" if episode.value is None else f"{episode.value:.1f}"
-    subject = f"[Voz] {rule.name}: {value}"
+    subject = f"[Voz] {rule.display_name}: {value}"
     recipients = [line.strip() for line in rule.emails.splitlines() if line.strip()]
     recipients = [address for address in recipients if address.lower() not in managers]
     try:

@@ -42,9 +42,10 @@ from analytics.selectors import (
     topic_shifts,
 )
 from core.queueing import enqueue
-from core.shop import shop_settings
+from core.shop import regional_language, shop_settings
 from feedback.models import FeedbackItem
 from support.models import Case
+from support.selectors import sla_due_of
 from surveys.models import Answer, Question
 
 UNSUBSCRIBE_SALT = "analytics.digest.unsubscribe"
@@ -238,17 +239,13 @@ def _overdue_cases(now: datetime) -> dict:
         row["team__name"] or "–": row["n"]
         for row in overdue.values("team__name").annotate(n=Count("pk")).order_by("-n", "team__name")
     }
-    oldest = list(overdue.select_related("team", "assignee").order_by("sla_due_at", "pk")[:LISTED])
+    oldest = list(overdue.select_related("team", "assignee", "policy").order_by("sla_due_at", "pk")[:LISTED])
+    # late against which target, in business time (or days, when it is long past)
+    dues = sla_due_of(oldest, now=now)
     return {
         "count": sum(by_team.values()),
         "by_team": by_team,
-        "oldest": [
-            {
-                "case": case,
-                "hours_late": (now - case.sla_due_at).total_seconds() / 3600,
-            }
-            for case in oldest
-        ],
+        "oldest": [{"case": case, "due": dues.get(case.pk)} for case in oldest],
     }
 
 
@@ -376,7 +373,7 @@ def _number(value: float | None, places: int, *, signed: bool = False) -> str:
 def digest_render(digest: dict, language: str, *, chart_src: str, unsubscribe_url: str = "") -> dict:
     """Subject, text and HTML of the digest in `language`; `chart_src` is where the HTML finds the
     chart (the email's inline part, or a data: address on the preview page)."""
-    with translation.override(language):
+    with translation.override(regional_language(language)):
         context = {
             **digest,
             "language": language,

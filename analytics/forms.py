@@ -260,6 +260,8 @@ class AlertRuleForm(forms.ModelForm):
         self.fields["brand"].empty_label = _("Our shop")
         self.fields["webhook_url"].assume_scheme = "https"
         self.fields["product"].widget.attrs["autocomplete"] = "off"
+        if self.instance.default_name:  # shown, and kept unless changed, in the reader's language
+            self.initial["name"] = self.instance.display_name
         # a field the signal does not use is not shown, so it is not sent: it keeps its value
         for name in set(ALERT_SIGNAL_FIELDS) - self.fields_for(self.kind):
             self.fields[name].required = False

@@ -36,7 +36,16 @@ class AlertRule(models.Model):
         Kind.SLA_BREACH_RATE: ("topic", "channel", "product", "segment"),
     }
 
+    # The rules a fresh install starts with are named by code, so each reader sees the name in their
+    # language; a manager who renames one gives it their own name (the code is then cleared).
+    DEFAULT_NAMES = {
+        "negative_spike_any_topic": _("Negative spike on any topic"),
+        "weekly_nps_below_0": _("Weekly NPS below 0"),
+        "sla_missed_over_10": _("Over 10 % of SLA targets missed this week"),
+    }
+
     name = models.CharField(_("name"), max_length=120)
+    default_name = models.CharField(_("default name"), max_length=40, blank=True, editable=False)
     kind = models.CharField(_("signal"), max_length=20, choices=Kind.choices)
     threshold = models.FloatField(
         _("threshold"),
@@ -119,7 +128,13 @@ class AlertRule(models.Model):
         ordering = ["name", "pk"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language for a rule Voz created, else the name a manager gave it."""
+        default = self.DEFAULT_NAMES.get(self.default_name)
+        return str(default) if default is not None else self.name
 
 
 class AlertEpisode(models.Model):

@@ -8,7 +8,10 @@ from analytics.models import AlertRule
 @transaction.atomic
 def alert_rule_save(*, form) -> AlertRule:
     """Create or change a rule from a valid AlertRuleForm. A changed rule keeps its past alerts
-    (and the evidence they kept); the next check reads it as it now is."""
+    (and the evidence they kept); the next check reads it as it now is. A default rule renamed
+    by the manager keeps the manager's name in every language."""
+    if "name" in form.changed_data:
+        form.instance.default_name = ""
     return form.save()
 
 

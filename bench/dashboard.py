@@ -198,12 +198,12 @@ def generate(scale: float) -> dict[str, int]:
             (
                 "cases",
                 f"""
-                INSERT INTO support_case (subject, social_author, channels, priority, priority_reason,
+                INSERT INTO support_case (subject, social_author, channels, priority, priority_factors,
                     is_priority_overridden, status, opened_at, first_response_at, last_response_at, resolved_at,
                     closed_at, followup_score, policy_id, team_id, customer_id)
                 SELECT 'Case ' || g, '', (ARRAY['["survey"]','["review"]','["social"]','["review", "survey"]'])
                            [1 + g % 4]::jsonb,
-                       p.priority, '', false,
+                       p.priority, '[]'::jsonb, false,
                        CASE WHEN g % 10 = 0 THEN 'open' ELSE 'resolved' END, t,
                        CASE WHEN g % 20 = 0 THEN NULL ELSE t + random() * interval '30 hours' END,
                        CASE WHEN g % 20 = 0 THEN NULL ELSE t + random() * interval '30 hours' END,

@@ -4,6 +4,9 @@ from django.conf import settings
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import translation
+
+from core.shop import regional_language
 
 logger = logging.getLogger(__name__)
 
@@ -102,3 +105,19 @@ def server_error(request):
     if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
         return database_unavailable_response(request)
     return default_server_error(request)
+
+
+class RegionalFormatsMiddleware:
+    """After LocaleMiddleware: English in a US shop is activated as en-us, so its dates read
+    12/03/2026; every other shop's English stays day-first. The catalogue is the same (en)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = translation.get_language()
+        regional = regional_language(language) if language else language
+        if regional != language:
+            translation.activate(regional)
+            request.LANGUAGE_CODE = regional
+        return self.get_response(request)

@@ -282,6 +282,33 @@ def _hex_colour(value: str) -> None:
         raise ValidationError(_("Enter a colour as #RRGGBB."), code="invalid")
 
 
+# The shop's country (ISO 3166): for now it decides the order of English dates, US or day first.
+SHOP_REGIONS = [
+    ("ES", _("Spain")),
+    ("MX", _("Mexico")),
+    ("AR", _("Argentina")),
+    ("CO", _("Colombia")),
+    ("CL", _("Chile")),
+    ("PE", _("Peru")),
+    ("EC", _("Ecuador")),
+    ("UY", _("Uruguay")),
+    ("PY", _("Paraguay")),
+    ("BO", _("Bolivia")),
+    ("VE", _("Venezuela")),
+    ("CR", _("Costa Rica")),
+    ("PA", _("Panama")),
+    ("GT", _("Guatemala")),
+    ("DO", _("Dominican Republic")),
+    ("US", _("United States")),
+    ("GB", _("United Kingdom")),
+    ("IE", _("Ireland")),
+    ("PT", _("Portugal")),
+    ("FR", _("France")),
+    ("DE", _("Germany")),
+    ("IT", _("Italy")),
+]
+
+
 class ShopSettings(models.Model):
     """The shop's own settings, edited by managers on the Settings page: one row (pk 1).
 
@@ -296,6 +323,13 @@ class ShopSettings(models.Model):
     sender_email = models.EmailField(_("sender address"), blank=True)
     reply_to_email = models.EmailField(_("reply-to address"), blank=True)
     default_language = models.CharField(_("default language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    region = models.CharField(
+        _("region"),
+        max_length=2,
+        choices=SHOP_REGIONS,
+        blank=True,
+        help_text=_("Where the shop is. English dates are day first (03/12/2026) except for the United States."),
+    )
     survey_delay_days = models.PositiveSmallIntegerField(_("days after delivery"), null=True, blank=True)
     survey_reminder_days = models.PositiveSmallIntegerField(
         _("reminder after (days)"), null=True, blank=True, help_text=_("0: no reminder.")

@@ -19,7 +19,7 @@ from core.models import ShopSettings
 
 logger = logging.getLogger(__name__)
 
-CACHE_KEY = "voz:shop-settings:1"
+CACHE_KEY = "voz:shop-settings:2"  # :2 since Shop has a region
 CACHE_SECONDS = 300
 MIN_CONTRAST = 4.5  # WCAG 2.x AA for normal text
 
@@ -33,6 +33,7 @@ class Shop:
     sender_email: str
     reply_to: str
     default_language: str
+    region: str
     survey_delay_days: int
     survey_reminder_days: int
     survey_cooldown_days: int
@@ -71,6 +72,7 @@ def _resolve(row: ShopSettings | None) -> Shop:
         sender_email=sender_email,
         reply_to=row.reply_to_email or settings.VOZ_CUSTOMER_EMAIL_REPLY_TO,
         default_language=row.default_language or settings.LANGUAGE_CODE,
+        region=row.region,
         survey_delay_days=_or(row.survey_delay_days, settings.SURVEY_INVITATION_DELAY_DAYS),
         survey_reminder_days=_or(row.survey_reminder_days, settings.SURVEY_REMINDER_AFTER_DAYS),
         survey_cooldown_days=_or(row.survey_cooldown_days, settings.SURVEY_CUSTOMER_COOLDOWN_DAYS),
@@ -100,6 +102,14 @@ def shop_settings() -> Shop:
         shop = _resolve(ShopSettings.objects.filter(pk=1).first())
         _cache_call(cache.set, CACHE_KEY, shop, CACHE_SECONDS)
     return shop
+
+
+def regional_language(language: str) -> str:
+    """The language to activate for dates and numbers: English is day-first (config/formats/en)
+    except for a shop whose region is the US, which reads en-us (config/formats/en_US)."""
+    if language == "en" and shop_settings().region == "US":
+        return "en-us"
+    return language
 
 
 def shop_settings_row() -> ShopSettings:

@@ -146,7 +146,7 @@ def customer_erase(*, customer: Customer, reason: str = "", actor=None) -> Erasu
     CaseMessage.objects.filter(case__in=Case.objects.filter(written_from)).update(text="")
     Case.objects.filter(written_from).update(customer=customer)
     report.cases_erased = Case.objects.filter(customer=customer).update(
-        subject=Concat(Value("#"), Cast("pk", output_field=CharField())), social_author="", priority_reason=""
+        subject=Concat(Value("#"), Cast("pk", output_field=CharField())), social_author="", priority_factors=[]
     )
     CaseMessage.objects.filter(case__customer=customer).update(text="")
     report.emails_erased = WinBackEmail.objects.filter(customer=customer).update(subject="", body="")
@@ -277,7 +277,7 @@ class _Traces:
         for model, fields in [
             (AuditEvent, ["summary", "details"]),
             (LogEntry, ["object_repr", "change_message"]),
-            (Case, ["subject", "priority_reason"]),
+            (Case, ["subject", "priority_factors"]),
             (CaseMessage, ["text"]),
             (CaseEvent, ["data"]),
             (Notification, ["data"]),

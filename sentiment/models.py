@@ -51,7 +51,7 @@ class Topic(models.Model):
         return [line.strip() for line in raw.splitlines() if line.strip() and not line.strip().startswith("#")]
 
     def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_es
+        return self.name_en if language[:2] == "en" else self.name_es
 
     def example_sentences(self) -> list[str]:
         return [line.strip() for line in self.examples.splitlines() if line.strip()]

@@ -29,6 +29,7 @@ class ShopSettingsForm(forms.ModelForm):
             "sender_email",
             "reply_to_email",
             "default_language",
+            "region",
             "survey_delay_days",
             "survey_reminder_days",
             "survey_cooldown_days",

@@ -19,7 +19,7 @@ from core.models import AuditEvent, ShopSettings
 from integrations.models import Connector
 from onsite.models import Site
 from support.models import Case
-from support.selectors import inbox
+from support.selectors import inbox, sla_due_of
 from surveys.models import Invitation, Survey
 from surveys.services import STAFF_TEST_PREFIX
 
@@ -47,9 +47,10 @@ def agent_home(*, user, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     mine = list(inbox(user=user, view="mine", now=now)[:HOME_CASES])
     unassigned = list(inbox(user=user, view="unassigned", now=now)[:HOME_CASES])
+    dues = sla_due_of(mine + unassigned, now=now)
     return {
-        "mine": [{"case": case, "urgency": case_urgency(case, now)} for case in mine],
-        "unassigned": [{"case": case, "urgency": case_urgency(case, now)} for case in unassigned],
+        "mine": [{"case": c, "urgency": case_urgency(c, now), "due": dues.get(c.pk)} for c in mine],
+        "unassigned": [{"case": c, "urgency": case_urgency(c, now), "due": dues.get(c.pk)} for c in unassigned],
         "counts": {view: inbox(user=user, view=view, now=now).count() for view in ("mine", "at_risk", "breached")},
         "now": now,
     }

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin import admin_link
@@ -118,7 +120,7 @@ class CaseAdmin(admin.ModelAdmin):
     list_select_related = ["customer", "team", "assignee"]
     raw_id_fields = ["customer", "assignee"]
     readonly_fields = [
-        "priority_reason",
+        "priority_explanation",
         "policy",
         "opened_at",
         "first_response_at",
@@ -134,6 +136,10 @@ class CaseAdmin(admin.ModelAdmin):
     @admin.display(description=_("customer"))
     def customer_link(self, case: Case) -> str:
         return admin_link(case.customer) if case.customer_id else case.social_author
+
+    @admin.display(description=_("why this priority"))
+    def priority_explanation(self, case: Case) -> str:
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in case.priority_explanation))
 
     def save_model(self, request, obj, form, change):
         # Status, priority and assignment go through the services, which keep the audit trail and SLA.

@@ -219,7 +219,9 @@ class Case(models.Model):
     )
     channels = models.JSONField(_("channels"), default=list)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    priority_reason = models.TextField(_("why this priority"), blank=True)
+    # codes and numbers, worded in the reader's language by support.priority (not sentences: a
+    # worker opens the case in one language and staff and API clients read it in theirs)
+    priority_factors = models.JSONField(_("why this priority"), default=list, blank=True)
     is_priority_overridden = models.BooleanField(_("priority set by staff"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases")
@@ -273,6 +275,13 @@ class Case(models.Model):
 
         labels = dict(FeedbackItem.Channel.choices)
         return ", ".join(str(labels.get(code, code)) for code in self.channels)
+
+    @property
+    def priority_explanation(self) -> list[str]:
+        """Why this priority, one line per factor, in the active language."""
+        from support.priority import factor_lines  # it reads Priority from this module
+
+        return factor_lines(self.priority_factors)
 
 
 class CasePause(models.Model):

@@ -39,11 +39,11 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 
 from core.roles import AGENTS, MANAGERS
-from core.shop import shop_settings
+from core.shop import regional_language, shop_settings
 from support.models import (
     Case,
     ChatWebhook,
@@ -278,10 +278,16 @@ def people_notified(*, key: str) -> QuerySet:
 
 
 def alert_announce(
-    *, key: str, rule: str, value: float | None, signal: dict[str, str], url: str = "", now: datetime | None = None
+    *,
+    key: str,
+    rule: dict[str, str],
+    value: float | None,
+    signal: dict[str, str],
+    url: str = "",
+    now: datetime | None = None,
 ) -> list[Notification]:
-    """A fired alert, to the managers. `signal` names the rule's kind in each language, since the
-    rule lives above support; `url` is the page that shows it."""
+    """A fired alert, to the managers. `rule` and `signal` name the rule and its kind in each
+    language, since the rule lives above support; `url` is the page that shows it."""
     data = {"rule": rule, "value": value, "signal": signal, "url": url}
     return notify(Announcement(NotificationEvent.ALERT, key, None, data), people=managers_of(None), now=now)
 
@@ -319,14 +325,16 @@ def case_url(case_id: int) -> str:
 
 def message_for(notification: Notification, *, language: str, zone: str) -> Message:
     data, event = notification.data, notification.event
-    with translation.override(language):
+    with translation.override(regional_language(language)):
         if event == NotificationEvent.ALERT:
             value = data.get("value")
-            title = gettext("Alert: %(rule)s") % {"rule": data.get("rule", "")}
+            rule = data.get("rule", "")  # by language; a plain name in alerts from before
+            rule = rule.get(language) or next(iter(rule.values()), "") if isinstance(rule, dict) else rule
+            title = gettext("Alert: %(rule)s") % {"rule": rule}
             signal = data.get("signal", {})
             lines = [signal.get(language) or next(iter(signal.values()), "")]
             if value is not None:
-                lines.append(gettext("Value: %(value)s") % {"value": f"{value:.1f}"})
+                lines.append(gettext("Value: %(value)s") % {"value": number_format(value, 1)})
             url = settings.VOZ_PUBLIC_BASE_URL + data["url"] if data.get("url") else ""
             return Message(title, lines, url, gettext("See the alert and its evidence"), "warning")
         names = {"case": data.get("case"), "subject": notification.case.subject if notification.case_id else ""}

@@ -1,11 +1,24 @@
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from customers.models import Order
 from feedback.models import FeedbackItem
-from support.models import Case, CaseMessage, WinBackEmail
+from support.models import Case, CaseMessage, Priority, WinBackEmail
+from support.priority import reasons_text
+from support.services import case_sla_states
 
 INBOX_VIEWS = ("mine", "unassigned", "at_risk", "breached", "open", "all")
 
@@ -67,6 +80,70 @@ def inbox_counts(*, user, now: datetime | None = None) -> dict[str, int]:
     return {view: inbox(user=user, view=view, now=now).count() for view in INBOX_VIEWS if view != "all"}
 
 
+@dataclass(frozen=True)
+class SlaDue:
+    """The target a case's SLA clock is next due on, so that a label says against what it is late:
+    "first response due 14:00, business hours · overdue by 4 h of business time"."""
+
+    target: str  # first_response / next_response / resolution
+    due_at: datetime
+    is_business_hours: bool
+    left: timedelta  # business time (wall-clock without business hours); negative when overdue
+    now: datetime
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.left < timedelta(0)
+
+    @property
+    def is_long_overdue(self) -> bool:
+        """Past due for more than two days: "overdue since 3 Mar" reads better than "overdue by 696 h"."""
+        return self.now - self.due_at > timedelta(days=2)
+
+    @property
+    def days_overdue(self) -> int:
+        return (self.now - self.due_at).days
+
+    @property
+    def is_due_today(self) -> bool:
+        return timezone.localdate(self.due_at) == timezone.localdate(self.now)
+
+
+def sla_due_of(cases: list[Case], *, now: datetime | None = None) -> dict[int, SlaDue]:
+    """For each case whose clock is running, the target due first; the pauses and calendars are
+    read for all the cases at once."""
+    now = now or timezone.now()
+    prefetch_related_objects(cases, "pauses", "policy__calendar__periods", "policy__calendar__holidays")
+    dues = {}
+    for case in cases:
+        if case.sla_due_at is None or case.policy is None:
+            continue
+        states = [s for s in case_sla_states(case, now=now) if s.status in ("running", "breached") and s.due_at]
+        if states:
+            state = min(states, key=lambda s: s.due_at)
+            policy = case.policy
+            dues[case.pk] = SlaDue(
+                target=state.name,
+                due_at=state.due_at,
+                is_business_hours=bool(policy.business_hours_only and policy.calendar_id),
+                left=state.remaining,
+                now=now,
+            )
+    return dues
+
+
+def _event_words(event) -> dict:
+    """What an event stored as codes says to the reader: status and priority labels, complaint reasons."""
+    labels = {"status": dict(Case.Status.choices), "priority": dict(Priority.choices)}.get(event.kind)
+    words = {}
+    if labels is not None:
+        old, new = event.data.get("old", ""), event.data.get("new", "")
+        words["change"] = (str(labels.get(old, old)), str(labels.get(new, new)))
+    if event.data.get("reasons"):
+        words["reasons"] = reasons_text(event.data["reasons"])
+    return words
+
+
 def case_timeline(case: Case) -> list[dict]:
     """Everything this customer (or social author) told the shop and everything done about it,
     oldest first: orders, survey answers, reviews, mentions, earlier cases, messages and events."""
@@ -91,7 +168,7 @@ def case_timeline(case: Case) -> list[dict]:
     for message in case.messages.select_related("author"):
         entries.append({"at": message.created_at, "kind": "message", "message": message})
     for event in case.events.exclude(kind="winback").select_related("actor"):  # shown as the email itself
-        entries.append({"at": event.created_at, "kind": "event", "event": event})
+        entries.append({"at": event.created_at, "kind": "event", "event": event, **_event_words(event)})
     return sorted(entries, key=lambda entry: entry["at"])
 
 

@@ -1,12 +1,12 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from core.audit import audit
 from core.changes import Source, changes_record
@@ -28,6 +28,7 @@ from support.models import (
     Team,
 )
 from support.notifications import case_owner_notify
+from support.priority import reason as reason_of
 from surveys.models import Answer, Question
 
 DEFAULT_TEAM_SLUG = "atencion-al-cliente"
@@ -43,7 +44,7 @@ class CaseActionRefused(ApplicationError):
 @dataclass(frozen=True)
 class Complaint:
     item: FeedbackItem
-    reasons: tuple[str, ...]
+    reasons: tuple[dict, ...]  # support.reason_of(...): codes and numbers, worded when read
     severity: int  # 0–2, how strongly the customer said it
 
 
@@ -67,22 +68,24 @@ def complaints_among(items: Sequence[FeedbackItem], rules: ComplaintRules) -> li
             response_scores = scores.get(item.survey_answer.response_id, {})
             nps, csat = response_scores.get(Question.Kind.NPS), response_scores.get(Question.Kind.CSAT)
             if nps is not None and nps <= rules.nps_at_most:
-                reasons.append(f"NPS {nps}")
+                reasons.append(reason_of("nps", nps))
                 severity = max(severity, 2 if nps <= 3 else 1)
             if csat is not None and csat <= rules.csat_at_most:
-                reasons.append(f"CSAT {csat}")
+                reasons.append(reason_of("csat", csat))
                 severity = max(severity, 2 if csat <= 1 else 1)
         if item.review_id and item.review.rating <= rules.review_stars_at_most:
-            reasons.append(f"{item.review.rating}★ review")
+            reasons.append(reason_of("review", item.review.rating))
             severity = max(severity, 2 if item.review.rating == 1 else 1)
         stars = item.inbound_message.rating if item.inbound_message_id else None
         if stars is not None and stars <= rules.review_stars_at_most:
-            reasons.append(f"{stars}★ app-store review")
+            reasons.append(reason_of("app_review", stars))
             severity = max(severity, 2 if stars == 1 else 1)
         sentiment = item.sentiment_gold or item.sentiment
         confidence = 1.0 if item.sentiment_gold else (item.sentiment_confidence or 0.0)
         if sentiment == "negative" and confidence >= rules.negative_confidence_at_least:
-            reasons.append(f"negative {'(staff)' if item.sentiment_gold else f'{confidence:.0%}'}")
+            reasons.append(
+                reason_of("negative_staff") if item.sentiment_gold else reason_of("negative", round(confidence, 2))
+            )
             severity = max(severity, 2 if (item.sentiment_score or 0) <= -0.8 else 1)
         if reasons:
             found.append(Complaint(item, tuple(reasons), severity))
@@ -92,25 +95,20 @@ def complaints_among(items: Sequence[FeedbackItem], rules: ComplaintRules) -> li
 # ---------------------------------------------------------------------------------------
 # Priority: an explainable sum of points
 # ---------------------------------------------------------------------------------------
-def case_priority(*, case: Case, complaints: Sequence[Complaint]) -> tuple[str, str]:
-    """(priority, explanation). Points for how strongly the customer complained, how many people
-    can hear it, how much the customer is worth to the shop and whether it keeps happening."""
-    points, lines = 0, []
+def case_priority(*, case: Case, complaints: Sequence[Complaint]) -> tuple[str, list[dict]]:
+    """(priority, factors). Points for how strongly the customer complained, how many people
+    can hear it, how much the customer is worth to the shop and whether it keeps happening; the
+    factors are codes and numbers (support.priority words them in the reader's language)."""
+    points, factors = 0, []
     strength = max((c.severity for c in complaints), default=0)
     if strength:
         points += strength
-        lines.append(
-            gettext("+%(points)d strength of the complaint (%(reasons)s)")
-            % {"points": strength, "reasons": "; ".join(complaints[0].reasons)}
-        )
+        factors.append({"code": "strength", "points": strength, "reasons": list(complaints[0].reasons)})
     followers = max((c.item.mention.author_followers for c in complaints if c.item.mention_id), default=0)
     reach = 3 if followers >= 100_000 else 2 if followers >= 10_000 else 1 if followers >= 1_000 else 0
     if reach:
         points += reach
-        lines.append(
-            gettext("+%(points)d public reach (%(followers)s followers)")
-            % {"points": reach, "followers": f"{followers:,}"}
-        )
+        factors.append({"code": "reach", "points": reach, "followers": followers})
     if case.customer_id:
         stats = case.customer.orders.aggregate(count=Count("pk"), total=Sum("total"))
         value = (
@@ -122,9 +120,15 @@ def case_priority(*, case: Case, complaints: Sequence[Complaint]) -> tuple[str, 
         )
         if value:
             points += value
-            lines.append(
-                gettext("+%(points)d customer value (%(orders)d orders, %(total)s total)")
-                % {"points": value, "orders": stats["count"], "total": stats["total"]}
+            currency = case.customer.orders.order_by("-placed_at").values_list("currency", flat=True).first()
+            factors.append(
+                {
+                    "code": "customer_value",
+                    "points": value,
+                    "orders": stats["count"],
+                    "total": str(Decimal(stats["total"] or 0).quantize(Decimal("0.01"))),
+                    "currency": currency or "",
+                }
             )
         earlier = Case.objects.filter(customer_id=case.customer_id, opened_at__gte=timezone.now() - timedelta(days=90))
         if case.pk:
@@ -132,7 +136,7 @@ def case_priority(*, case: Case, complaints: Sequence[Complaint]) -> tuple[str, 
         attached = case.feedback_items.count() if case.pk else 0
         if earlier.exists() or attached + len(complaints) > 1:
             points += 1
-            lines.append(gettext("+1 repeat complaint"))
+            factors.append({"code": "repeat", "points": 1})
     priority = (
         Priority.URGENT
         if points >= 5
@@ -142,8 +146,8 @@ def case_priority(*, case: Case, complaints: Sequence[Complaint]) -> tuple[str, 
         if points >= 1
         else Priority.LOW
     )
-    lines.append(gettext("= %(points)d points → %(priority)s") % {"points": points, "priority": priority.label})
-    return priority, "\n".join(lines)
+    factors.append({"code": "total", "points": points, "priority": priority.value})
+    return priority, factors
 
 
 # ---------------------------------------------------------------------------------------
@@ -312,7 +316,14 @@ def _case_open_follow_on(case: Case, *, score: int, now: datetime) -> Case:
         social_author=case.social_author,
         channels=list(case.channels),
         priority=case.priority,
-        priority_reason=f"Follow-up answer {score} of 5 on case #{case.pk}, closed on {case.closed_at:%Y-%m-%d}",
+        priority_factors=[
+            {
+                "code": "followup",
+                "score": score,
+                "case": case.pk,
+                "closed_on": timezone.localdate(case.closed_at).isoformat(),
+            }
+        ],
         is_priority_overridden=True,
         team=case.team,
         assignee=case.assignee,
@@ -434,10 +445,10 @@ def cases_open_for_feedback(*, ids: Sequence[int], now: datetime | None = None) 
         item.case = case
         item.save(update_fields=["case"])
         if not case.is_priority_overridden:
-            priority, reason = case_priority(case=case, complaints=[complaint])
-            if case.pk in touched or case.priority_reason:
+            priority, factors = case_priority(case=case, complaints=[complaint])
+            if case.pk in touched or case.priority_factors:
                 priority = min(priority, case.priority, key=lambda p: PRIORITY_RANK[p])
-            case.priority, case.priority_reason = priority, reason
+            case.priority, case.priority_factors = priority, factors
         case.policy = sla_policy_for(priority=case.priority, channels=case.channels, team=case.team)
         case.save()
         case_sla_refresh(case, now=now)
@@ -474,7 +485,7 @@ def case_open_manual(
         customer=customer,
         channels=[channel] if channel else [],
         priority=priority,
-        priority_reason=f"Set to {priority} when opened by hand",
+        priority_factors=[{"code": "opened_by_hand", "priority": priority}],
         is_priority_overridden=True,
         team=team,
         opened_at=now,
@@ -672,7 +683,7 @@ def case_set_priority(*, case: Case, priority: str, actor) -> Case:
     case = Case.objects.select_for_update().get(pk=case.pk)
     _event(case, "priority", actor, old=case.priority, new=priority)
     case.priority, case.is_priority_overridden = priority, True
-    case.priority_reason = f"{case.priority_reason}\nSet to {priority} by {actor}".strip()
+    case.priority_factors = [*case.priority_factors, {"code": "set_by", "priority": priority, "actor": str(actor)}]
     case.policy = sla_policy_for(priority=priority, channels=case.channels, team=case.team)
     case.save()
     case_sla_refresh(case)

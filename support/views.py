@@ -57,11 +57,13 @@ def inbox(request):
     cases = selectors.inbox(user=request.user, view=view, **filters)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     now = timezone.now()
+    dues = selectors.sla_due_of(list(page.object_list), now=now)
     rows = [
         {
             "case": case,
             "breached": bool(case.sla_due_at and case.sla_due_at <= now),
             "at_risk": bool(case.sla_warning_at and case.sla_warning_at <= now < (case.sla_due_at or now)),
+            "due": dues.get(case.pk),
         }
         for case in page.object_list
     ]
@@ -124,6 +126,7 @@ def case_detail(request, pk: int):
             "nav": "inbox",
             "case": case,
             "states": services.case_sla_states(case),
+            "sla_due": selectors.sla_due_of([case]).get(case.pk),
             "timeline": selectors.case_timeline(case),
             "update_form": CaseUpdateForm(
                 initial={"status": case.status, "priority": case.priority, "team": case.team, "assignee": case.assignee}

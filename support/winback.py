@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 
 from core.audit import audit
@@ -91,7 +92,7 @@ def winback_send(
             gettext(
                 "A win-back email already went to this customer on %(day)s; the next one can go after %(days)s days."
             )
-            % {"day": f"{timezone.localtime(last):%Y-%m-%d}", "days": WINBACK_COOLDOWN.days}
+            % {"day": date_format(timezone.localtime(last), "SHORT_DATE_FORMAT"), "days": WINBACK_COOLDOWN.days}
         )
     language, subject, body = winback_compose(customer=customer, topic=topic)
     email = WinBackEmail.objects.create(

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.RegionalFormatsMiddleware",  # en-us for a US shop's English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -140,6 +141,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.shop",
             ],
+            # |unlocalize everywhere: identifiers and page numbers in links must not get a
+            # thousands separator ("#1.234", "?page=1.234").
+            "builtins": ["django.templatetags.l10n"],
         },
     },
 ]
@@ -179,6 +183,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Madrid")
 USE_I18N = True
 USE_TZ = True
+# Dates and numbers follow the reader's language: Spanish 03/12/2026 and 1.234,5. English is
+# day-first (config/formats/en) unless the shop's region is the US, when core.middleware
+# activates en-us (config/formats/en_US).
+FORMAT_MODULE_PATH = ["config.formats"]
+USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))

@@ -2,6 +2,18 @@
 (function () {
   function ready(fn) { document.readyState === "loading" ? document.addEventListener("DOMContentLoaded", fn) : fn(); }
   const palette = ["#1f5fbf", "#b3261e", "#1b6b3a", "#b7791f", "#6b3fa0", "#0f7c86", "#c2185b", "#5d4037", "#455a64", "#7cb342"];
+  // The rows keep ISO dates (as the API and the CSV do); on screen the periods read as the page's
+  // dates do: 03/12/2026 in Spanish and in English outside the US (<html lang="en">), 12/03/2026 for
+  // a US shop (lang="en-us", set by core.middleware.RegionalFormatsMiddleware).
+  const lang = (document.documentElement.lang || "es").toLowerCase();
+  const dateLocale = lang === "en-us" ? "en-US" : lang.startsWith("en") ? "en-GB" : "es-ES";
+  const isoDay = /^\d{4}-\d{2}-\d{2}$/;
+  const formatted = (options) => {
+    const format = new Intl.DateTimeFormat(dateLocale, { ...options, timeZone: "UTC" });
+    return (labels) => (labels || []).map((s) => (isoDay.test(s) ? format.format(new Date(s + "T00:00:00Z")) : s));
+  };
+  const days = formatted({ day: "2-digit", month: "2-digit", year: "numeric" });
+  const months = formatted({ month: "short", year: "numeric" });
   ready(function () {
     // Someone who asked their system for less motion gets the charts drawn at once.
     if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
@@ -29,7 +41,7 @@
       const colour = (i) => palette[i % palette.length];
       new Chart(document.getElementById("chart-voice"), {
         type: "bar",
-        data: { labels: chart.labels, datasets: chart.brands.map((b, i) => ({ label: b.name, data: b.share_of_voice, backgroundColor: colour(i) })) },
+        data: { labels: days(chart.labels), datasets: chart.brands.map((b, i) => ({ label: b.name, data: b.share_of_voice, backgroundColor: colour(i) })) },
         options: { ...options, scales: { x: { stacked: true }, y: { stacked: true, min: 0, max: 100 } } },
       });
       const share = (b, key) => { const total = b.negative + b.neutral + b.positive; return total ? (100 * b[key]) / total : null; };
@@ -49,7 +61,7 @@
       });
       new Chart(document.getElementById("chart-brand-negative"), {
         type: "line",
-        data: { labels: chart.labels, datasets: chart.brands.map((b, i) => ({ label: b.name, data: b.negative_share, borderColor: colour(i) })) },
+        data: { labels: days(chart.labels), datasets: chart.brands.map((b, i) => ({ label: b.name, data: b.negative_share, borderColor: colour(i) })) },
         options: { ...options, scales: { y: { min: 0, max: 100 } } },
       });
       // one small chart per brand; a topic keeps its colour across them
@@ -60,7 +72,7 @@
         if (!canvas) return;
         new Chart(canvas, {
           type: "bar",
-          data: { labels: chart.labels, datasets: brand.topics.map((t) => ({ label: t.name, data: t.data, backgroundColor: topicColour[t.slug] })) },
+          data: { labels: days(chart.labels), datasets: brand.topics.map((t) => ({ label: t.name, data: t.data, backgroundColor: topicColour[t.slug] })) },
           options: { ...options, scales: { x: { stacked: true }, y: { stacked: true, min: 0, max: 100 } } },
         });
       });
@@ -80,7 +92,7 @@
       });
       new Chart(document.getElementById("chart-context-volume"), {
         type: "line",
-        data: { labels: chart.labels, datasets: chart.series.map((s, i) => ({ label: s.name, data: s.data, borderColor: palette[i % palette.length] })) },
+        data: { labels: days(chart.labels), datasets: chart.series.map((s, i) => ({ label: s.name, data: s.data, borderColor: palette[i % palette.length] })) },
         options: { ...options, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
       });
     }
@@ -93,7 +105,7 @@
       const partial = (i) => Boolean(chart.partial[i]);
       new Chart(document.getElementById("chart-retention"), {
         type: "line",
-        data: { labels: chart.labels, datasets: [{
+        data: { labels: months(chart.labels), datasets: [{
           label: chart.rate_label, data: chart.rates, borderColor: "#1f5fbf", backgroundColor: "#1f5fbf", tension: 0.2, cubicInterpolationMode: "monotone",
           pointBackgroundColor: chart.partial.map((p) => (p ? "#fff" : "#1f5fbf")),
           pointRadius: chart.partial.map((p) => (p ? 5 : 3)),
@@ -107,7 +119,7 @@
       if (defection) {
         new Chart(defection, {
           type: "bar",
-          data: { labels: chart.defection_labels, datasets: [
+          data: { labels: months(chart.defection_labels), datasets: [
             { label: chart.controllable_label, data: chart.controllable, backgroundColor: "#b3261e" },
             { label: chart.uncontrollable_label, data: chart.uncontrollable, backgroundColor: "#9aa2b1" },
           ] },
@@ -128,7 +140,7 @@
       const chart = JSON.parse(serviceData.textContent);
       new Chart(document.getElementById("chart-sla"), {
         type: "line",
-        data: { labels: chart.labels, datasets: [
+        data: { labels: days(chart.labels), datasets: [
           { label: chart.first_label, data: chart.first_response_met, borderColor: "#1f5fbf" },
           { label: chart.resolution_label, data: chart.resolution_met, borderColor: "#1b6b3a" },
         ] },
@@ -136,7 +148,7 @@
       });
       new Chart(document.getElementById("chart-cases"), {
         type: "bar",
-        data: { labels: chart.labels, datasets: [{ label: chart.cases_label, data: chart.opened, backgroundColor: "#9aa2b1" }] },
+        data: { labels: days(chart.labels), datasets: [{ label: chart.cases_label, data: chart.opened, backgroundColor: "#9aa2b1" }] },
         options: { responsive: true, maintainAspectRatio: false, plugins: { legend: { position: "bottom" } } },
       });
     }
@@ -144,7 +156,7 @@
     if (!rowsData) return;
     const rows = JSON.parse(rowsData.textContent);
     const text = JSON.parse(document.getElementById("chart-labels").textContent);
-    const labels = rows.map((r) => r.period);
+    const labels = days(rows.map((r) => r.period));
     const pick = (key) => rows.map((r) => (r[key] === null || r[key] === undefined ? null : r[key]));
     // A figure's 95 % band: two invisible lines with the area between them filled. Gaps are never
     // bridged, so a period with too few answers shows no band rather than an invented one.

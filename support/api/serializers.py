@@ -33,6 +33,9 @@ class CaseOutputSerializer(serializers.ModelSerializer):
     policy = serializers.CharField(source="policy.name", default=None, allow_null=True, read_only=True)
     feedback_ids = serializers.SerializerMethodField()
     topics = serializers.SerializerMethodField()
+    priority_reason = serializers.SerializerMethodField(
+        help_text="Why this priority, one line per factor, in the request's language (Accept-Language)."
+    )
 
     class Meta:
         model = Case
@@ -44,6 +47,7 @@ class CaseOutputSerializer(serializers.ModelSerializer):
             "channels",
             "priority",
             "priority_reason",
+            "priority_factors",
             "is_priority_overridden",
             "status",
             "team",
@@ -59,6 +63,9 @@ class CaseOutputSerializer(serializers.ModelSerializer):
             "topics",
         ]
         read_only_fields = fields
+
+    def get_priority_reason(self, case) -> str:
+        return "\n".join(case.priority_explanation)
 
     def get_feedback_ids(self, case) -> list[int]:
         return [item.pk for item in case.feedback_items.all()]

@@ -53,7 +53,7 @@ def test_a_wrong_password_and_an_unknown_account_get_the_same_answer(client, age
     known = sign_in(client, "alberto", "wrong-one").content.decode()
     unknown = sign_in(client, "nadie", "wrong-one").content.decode()
 
-    message = "El usuario y/o la contraseña que ha indicado no son correctos."
+    message = "El usuario o la contraseña que has escrito no son correctos."  # tú, as all of Voz
     assert message in known and message in unknown
 
 

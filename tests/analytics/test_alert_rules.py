@@ -76,6 +76,30 @@ def test_a_fresh_install_has_the_three_default_rules_switched_on():
     assert rules["nps_below"].name == "NPS semanal por debajo de 0"  # named in the shop's language
 
 
+def test_the_default_rules_are_named_in_each_readers_language(client, manager):
+    english = client.get("/dashboards/alerts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    spanish = client.get("/dashboards/alerts/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert ">Weekly NPS below 0</a>" in english and "NPS semanal por debajo de 0" not in english
+    assert "Negative spike on any topic" in english
+    assert ">NPS semanal por debajo de 0</a>" in spanish and "Weekly NPS below 0" not in spanish
+
+
+def test_a_default_rule_saved_unchanged_stays_translated_and_a_renamed_one_keeps_its_name(client, manager):
+    rule = AlertRule.objects.get(kind="nps_below")
+    fields = {"kind": "nps_below", "threshold": "0", "min_volume": "30", "cooldown_hours": "24", "is_active": "on"}
+    form = client.get(f"/dashboards/alerts/{rule.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="Weekly NPS below 0"' in form
+
+    client.post(f"/dashboards/alerts/{rule.pk}/", {**fields, "name": "Weekly NPS below 0"}, HTTP_ACCEPT_LANGUAGE="en")
+    spanish = client.get("/dashboards/alerts/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "NPS semanal por debajo de 0" in spanish
+
+    client.post(f"/dashboards/alerts/{rule.pk}/", {**fields, "name": "NPS de la semana"}, HTTP_ACCEPT_LANGUAGE="en")
+    english = client.get("/dashboards/alerts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">NPS de la semana</a>" in english and ">Weekly NPS below 0</a>" not in english
+
+
 def test_the_default_spike_rule_fires_for_one_topic_that_the_total_would_hide(client, manager):
     quiet_history(NOW)
     for day in range(1, 29):

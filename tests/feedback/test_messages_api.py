@@ -82,7 +82,7 @@ def test_an_app_store_review_of_one_star_opens_a_case_even_without_a_customer(
 
     assert response.status_code == 201
     item = FeedbackItem.objects.get()
-    assert item.case is not None and "1★ app-store review" in item.case.priority_reason
+    assert item.case is not None and {"code": "app_review", "value": 1} in item.case.priority_factors[0]["reasons"]
 
 
 def test_an_email_from_a_stranger_opens_a_case_answered_at_that_address(pusher, django_capture_on_commit_callbacks):

@@ -156,7 +156,7 @@ def a_customer_everywhere():
     case = Case.objects.create(
         subject=f"{NAME}: pedido {ORDERS[0]} roto",
         customer=customer,
-        priority_reason=f"Cliente VIP ({NAME})",
+        priority_factors=[{"code": "note", "text": f"Cliente VIP ({NAME})"}],
         channels=["survey"],
     )
     for kind in ("customer", "reply", "note"):

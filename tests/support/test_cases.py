@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from feedback.models import FeedbackItem
 from reviews.services import ReviewData, reviews_upsert
@@ -41,6 +41,11 @@ def detractor_comment(nps: int = 2, text: str = "Llegó roto y nadie contesta") 
     return FeedbackItem.objects.get(survey_answer__response__invitation=invitation)
 
 
+def explained(case, language: str = "es") -> str:
+    with translation.override(language):
+        return "\n".join(case.priority_explanation)
+
+
 def test_a_detractor_comment_opens_a_case_with_an_explained_priority_and_sla():
     item = analysed(detractor_comment(nps=2), "negative", -0.9)
 
@@ -49,7 +54,7 @@ def test_a_detractor_comment_opens_a_case_with_an_explained_priority_and_sla():
     case.refresh_from_db()
     assert case.customer == item.customer and case.channels == ["survey"] and case.status == "new"
     assert list(case.feedback_items.all()) == [item]
-    assert "NPS 2" in case.priority_reason and "puntos" in case.priority_reason
+    assert "NPS 2" in explained(case) and "puntos" in explained(case)
     assert case.policy is not None and case.policy.priorities in ([case.priority], [])
     assert case.sla_due_at is not None and case.sla_due_at > MONDAY_10
     assert case.events.filter(kind="opened").exists()
@@ -78,9 +83,9 @@ def test_a_one_star_review_and_a_loud_negative_mention_open_cases():
     cases = services.cases_open_for_feedback(ids=[review_item.pk, mention_item.pk], now=MONDAY_10)
 
     by_channel = {case.channels[0]: case for case in cases}
-    assert "1★ review" in by_channel["review"].priority_reason
+    assert "1★ review" in explained(by_channel["review"], "en")
     loud = by_channel["social"]
-    assert loud.social_author == "x:influencer" and "150,000 seguidores" in loud.priority_reason
+    assert loud.social_author == "x:influencer" and "150.000 seguidores" in explained(loud)
     assert loud.priority == "urgent"
 
 
@@ -97,7 +102,7 @@ def test_a_second_complaint_from_the_same_customer_joins_the_open_case():
     case.refresh_from_db()
     assert set(case.feedback_items.values_list("pk", flat=True)) == {first.pk, second.pk}
     assert case.channels == ["survey", "review"]
-    assert "queja repetida" in case.priority_reason
+    assert "queja repetida" in explained(case)
 
 
 def test_a_resolved_case_reopens_on_a_new_complaint_or_a_customer_reply(admin_user):
