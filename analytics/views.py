@@ -317,8 +317,8 @@ def topic_heatmap(filters, ranking: list[dict]) -> dict:
                     "total": total,
                     "negative": negative,
                     "share": share,
-                    # the shade is the share, capped so black text stays readable on the darkest cell
-                    "alpha": round(0.7 * share / 100, 2) if share is not None and not row["is_below_minimum"] else 0,
+                    # the shade is the share, capped so dark text stays readable (4.5:1) on the darkest cell
+                    "alpha": round(0.6 * share / 100, 2) if share is not None and not row["is_below_minimum"] else 0,
                 }
             )
         rows.append({**row, "cells": cells})
@@ -506,7 +506,15 @@ def service(request):
         "resolution_label": gettext("Resolved on time (%)"),
         "cases_label": gettext("Cases opened"),
     }
-    return dashboard_page(request, "analytics/service.html", form, filters=filters, levels=levels, chart=chart)
+    return dashboard_page(
+        request,
+        "analytics/service.html",
+        form,
+        filters=filters,
+        levels=levels,
+        chart=chart,
+        has_cases=any(row["cases"] for row in by_period.values()),
+    )
 
 
 def retention_csv(data: dict, table: str) -> HttpResponse:

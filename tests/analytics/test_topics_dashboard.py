@@ -104,7 +104,7 @@ def test_the_heat_map_shows_each_weeks_negative_share_per_topic(client, manager,
     delivery = heatmap.split('data-csv="delivery"')[1].split("</tr>")[0]
     # week 1: 4 of 4 negative (the darkest shade); week 2: none; week 3: 2 of 8; week 4: none
     assert [cell.split('"')[0] for cell in delivery.split('<td data-csv="')[1:]] == ["100.0", "", "25.0", ""]
-    assert "rgba(179, 38, 30, 0.70)" in delivery and "rgba(179, 38, 30, 0.17)" in delivery
+    assert "rgba(179, 38, 30, 0.60)" in delivery and "rgba(179, 38, 30, 0.15)" in delivery
     assert "n = 8" in delivery
     price = heatmap.split('data-csv="price"')[1].split("</tr>")[0]
     assert "rgba" not in price  # greyed: too few mentions to shade
