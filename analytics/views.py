@@ -289,6 +289,11 @@ def signed(value: float | int | None, digits: int = 0) -> str:
     return f"+{text}" if rounded > 0 else f"\u2212{text}" if rounded < 0 else text
 
 
+# A week's cell with fewer mentions is not shaded: one negative comment out of one is "100 %", and
+# a dark cell would shout it.
+HEATMAP_CELL_MIN_MENTIONS = 3
+
+
 def topic_heatmap(filters, ranking: list[dict]) -> dict:
     """Topic × week cells of negative share, in the ranking's order; every week of the window is a
     column, the ones the window cuts short flagged."""
@@ -318,7 +323,9 @@ def topic_heatmap(filters, ranking: list[dict]) -> dict:
                     "negative": negative,
                     "share": share,
                     # the shade is the share, capped so dark text stays readable (4.5:1) on the darkest cell
-                    "alpha": round(0.6 * share / 100, 2) if share is not None and not row["is_below_minimum"] else 0,
+                    "alpha": round(0.6 * share / 100, 2)
+                    if total >= HEATMAP_CELL_MIN_MENTIONS and not row["is_below_minimum"]
+                    else 0,
                 }
             )
         rows.append({**row, "cells": cells})
@@ -409,6 +416,7 @@ def topics(request):
         # a bar and its two-line label per topic
         chart_height=80 + 46 * len(ranking),
         min_mentions=selectors.TOPIC_MIN_MENTIONS,
+        cell_min_mentions=HEATMAP_CELL_MIN_MENTIONS,
     )
 
 

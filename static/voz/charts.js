@@ -30,7 +30,7 @@ window.VozCharts = (function () {
     const datasets = config.data.datasets.filter((d) => !d.band);
     const horizontal = config.options && config.options.indexAxis === "y";
     const table = document.createElement("table");
-    table.className = "cases compact";
+    table.className = "cases compact chart-data";
     table.id = canvas.id + "-table";
     const caption = document.createElement("caption");
     caption.className = "visually-hidden";

@@ -110,6 +110,22 @@ def test_the_heat_map_shows_each_weeks_negative_share_per_topic(client, manager,
     assert "rgba" not in price  # greyed: too few mentions to shade
 
 
+def test_a_week_with_one_or_two_mentions_is_not_shaded_however_negative(client, manager):
+    for day in range(2, 8):  # week 1: 10 mentions, 5 negative
+        mention_topic("delivery", "negative", at(day))
+    for day in range(2, 6):
+        mention_topic("delivery", "positive", at(day))
+    mention_topic("delivery", "negative", at(10))  # week 2: the one mention, negative
+
+    page = page_of(client, "en")
+
+    delivery = page.split('data-csv="delivery"')[1].split("</tr>")[0]
+    week_1, week_2 = delivery.split('<td data-csv="')[1:3]
+    assert week_1.startswith('60.0"') and "rgba(179, 38, 30, 0.36)" in week_1
+    assert week_2.startswith('100.0"') and "rgba" not in week_2 and "n = 1" in week_2
+    assert "A cell with fewer than 3 mentions is not shaded." in page
+
+
 def test_a_window_cut_mid_week_marks_its_first_and_last_weeks_partial(client, manager, topics_talked_about):
     page = page_of(client, "en", start="2026-03-04", end="2026-03-25")
 
