@@ -115,7 +115,14 @@ def comparison(request):
         },
     }
     return dashboard_page(
-        request, "brands/comparison.html", form, filters=filters, report=report, worse=worse, chart=chart
+        request,
+        "brands/comparison.html",
+        form,
+        filters=filters,
+        report=report,
+        worse=worse,
+        chart=chart,
+        has_comments=any(brand["negative"] + brand["neutral"] + brand["positive"] for brand in report["brands"]),
     )
 
 

@@ -275,6 +275,19 @@ def rebuild_all(*, progress=None) -> dict[str, int]:
     return refresh(progress=progress)
 
 
+def rebuild_in_current_zone(*, progress=None) -> dict[str, int]:
+    """Every rollup counted again from the raw rows, in the current time zone: after the shop's zone
+    changes, a day means other hours, and a day that had rows before may have none now, so the old
+    rows all go first (a rebuild only replaces the days it finds). Retention is recomputed too."""
+    with transaction.atomic():
+        for model in (FeedbackDaily, TopicDaily, AnswerDaily, ReviewDaily, CaseDaily, CaseDurationDaily):
+            model.objects.all().delete()
+        RetentionSnapshot.objects.update(is_stale=True)
+    done = rebuild_all(progress=progress)
+    retention_snapshots_warm()
+    return done
+
+
 # ---------------------------------------------------------------------------------------
 # Per-source recomputation of a range of days
 # ---------------------------------------------------------------------------------------

@@ -22,6 +22,14 @@ def rollups_refresh() -> dict:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def rollups_rebuild() -> dict:
+    """Recount every day of the rollups, in the shop's time zone (after the Settings page changed it)."""
+    from analytics import rollups
+
+    return rollups.rebuild_in_current_zone()
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def segments_refresh() -> int:
     """Nightly: recompute every customer's RFM segment; returns how many changed segment."""
     from customers.segments import segments_refresh

@@ -1,4 +1,5 @@
 import csv
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 
@@ -18,7 +20,6 @@ from analytics.forms import (
     SatisfactionFilterForm,
 )
 from feedback.models import FeedbackItem
-from sentiment.models import Topic
 from surveys.selectors import funnel_total
 
 SERIES_KEYS = (
@@ -176,6 +177,12 @@ def satisfaction(request):
         rows=[with_interval_notes(row) for row in series],
         min_answers=metrics.MIN_ANSWERS,
         response_funnel=response_funnel(filters),
+        # a chart with nothing to draw says what it waits for instead
+        has_data={
+            "nps": any(row.get("nps_respondents") for row in series),
+            "csat": any(row.get("csat_answers") or row.get("reviews") for row in series),
+            "sentiment": any(row.get("feedback") for row in series),
+        },
     )
 
 
@@ -273,6 +280,58 @@ def _highlight(text: str, words: list[str]) -> str:
     return html
 
 
+def signed(value: float | int | None, digits: int = 0) -> str:
+    """A change as people write it: "+12", "−3" (a real minus sign), "0"; "" when unknown."""
+    if value is None:
+        return ""
+    rounded = round(value, digits)
+    text = number_format(abs(rounded), digits)
+    return f"+{text}" if rounded > 0 else f"\u2212{text}" if rounded < 0 else text
+
+
+# A week's cell with fewer mentions is not shaded: one negative comment out of one is "100 %", and
+# a dark cell would shout it.
+HEATMAP_CELL_MIN_MENTIONS = 3
+
+
+def topic_heatmap(filters, ranking: list[dict]) -> dict:
+    """Topic × week cells of negative share, in the ranking's order; every week of the window is a
+    column, the ones the window cuts short flagged."""
+    weekly = replace(filters, period="week")
+    series = selectors.topic_series(weekly)["topics"]
+    first = selectors.period_start(filters.start, "week")
+    weeks = []
+    while first.date() <= filters.end:
+        weeks.append(
+            {
+                "start": first,
+                "is_partial": first.date() < filters.start or first.date() + timedelta(days=6) > filters.end,
+            }
+        )
+        first = selectors.period_start(first.date() + timedelta(days=7), "week")
+    rows = []
+    for row in ranking:
+        data = series.get(row["slug"], {"total": {}, "negative": {}})
+        cells = []
+        for week in weeks:
+            total = data["total"].get(week["start"], 0)
+            negative = data["negative"].get(week["start"], 0)
+            share = 100 * negative / total if total else None
+            cells.append(
+                {
+                    "total": total,
+                    "negative": negative,
+                    "share": share,
+                    # the shade is the share, capped so dark text stays readable (4.5:1) on the darkest cell
+                    "alpha": round(0.6 * share / 100, 2)
+                    if total >= HEATMAP_CELL_MIN_MENTIONS and not row["is_below_minimum"]
+                    else 0,
+                }
+            )
+        rows.append({**row, "cells": cells})
+    return {"weeks": weeks, "rows": rows}
+
+
 @login_required
 @permission_required("analytics.view_dashboards", raise_exception=True)
 def topics(request):
@@ -280,48 +339,85 @@ def topics(request):
 
     form = ContextFilterForm(request.GET or None)
     filters = form.to_filters()
-    series = selectors.topic_series(filters)
-    shifts = selectors.topic_shifts(filters)
+    ranking = selectors.topic_ranking(filters)
+    shifts = selectors.shifts_of(ranking)
     if request.GET.get("export") == "csv":
         return csv_response(
             "voz-topics.csv",
-            ["topic", "mentions", "negative_%", "previous_negative_%", "rise_pp", "significant"],
+            [
+                "topic",
+                "mentions",
+                "previous_mentions",
+                "net_sentiment",
+                "previous_net_sentiment",
+                "negative_%",
+                "previous_negative_%",
+                "rise_pp",
+                "significant",
+                "below_minimum_volume",
+            ],
             [
                 [
                     row["slug"],
                     row["mentions"],
+                    row["previous_mentions"],
+                    number(row["net_sentiment"]),
+                    number(row["previous_net_sentiment"]),
                     number(row["negative_share"]),
                     number(row["previous_negative_share"]),
                     number(row["rise"]),
                     "yes" if row["is_significant"] else "no",
+                    "yes" if row["is_below_minimum"] else "no",
                 ]
                 for row in shifts
             ],
+        )
+    language = (translation.get_language() or "es")[:2]
+    days = (filters.end - filters.start).days + 1
+    for row in ranking:
+        row["name"] = row["topic"].name(language) if row["topic"] else row["slug"]
+        row["why_greyed"] = (
+            gettext("too few mentions (n = %(n)s)") % {"n": row["mentions"]} if row["is_below_minimum"] else ""
         )
     for row in shifts[:5]:
         row["examples"] = [
             {"item": mention.feedback, "html": mark_safe(_highlight(mention.feedback.text, mention.matches))}
             for mention in selectors.topic_examples(filters, row["slug"])
         ]
-    periods = series["periods"]
-    language = (translation.get_language() or "es")[:2]
-    names = {topic.slug: topic.name(language) for topic in Topic.objects.all()}
     chart = {
-        "labels": [p.date().isoformat() for p in periods],
         "topics": [
             {
-                "slug": slug,
-                "name": names.get(slug, slug),
-                "total": [data["total"].get(p, 0) for p in periods],
-                "negative_share": [
-                    (100 * data["negative"].get(p, 0) / data["total"][p]) if data["total"].get(p) else None
-                    for p in periods
-                ],
+                "slug": row["slug"],
+                "name": row["name"],
+                # the bar's tick: the name, then its net sentiment and the change in volume
+                "detail": gettext("net %(net)s · %(change)s mentions")
+                % {
+                    "net": signed(row["net_sentiment"]),
+                    "change": signed(row["mentions_change"]),
+                },
+                "mentions": row["mentions"],
+                "net_sentiment": round(row["net_sentiment"], 1),
+                "is_below_minimum": row["is_below_minimum"],
             }
-            for slug, data in sorted(series["topics"].items())
+            for row in ranking
         ],
+        "dataset": gettext("Mentions"),
     }
-    return dashboard_page(request, "analytics/topics.html", form, filters=filters, shifts=shifts, chart=chart)
+    return dashboard_page(
+        request,
+        "analytics/topics.html",
+        form,
+        filters=filters,
+        ranking=ranking,
+        shifts=shifts,
+        heatmap=topic_heatmap(filters, ranking),
+        chart=chart,
+        days=days,
+        # a bar and its two-line label per topic
+        chart_height=80 + 46 * len(ranking),
+        min_mentions=selectors.TOPIC_MIN_MENTIONS,
+        cell_min_mentions=HEATMAP_CELL_MIN_MENTIONS,
+    )
 
 
 def context_value_label(dimension: str, value: str) -> str:
@@ -418,7 +514,15 @@ def service(request):
         "resolution_label": gettext("Resolved on time (%)"),
         "cases_label": gettext("Cases opened"),
     }
-    return dashboard_page(request, "analytics/service.html", form, filters=filters, levels=levels, chart=chart)
+    return dashboard_page(
+        request,
+        "analytics/service.html",
+        form,
+        filters=filters,
+        levels=levels,
+        chart=chart,
+        has_cases=any(row["cases"] for row in by_period.values()),
+    )
 
 
 def retention_csv(data: dict, table: str) -> HttpResponse:
@@ -533,4 +637,8 @@ def retention(request):
         window_start=window_start,
         nps_groups=groups,
         service_groups=services,
+        has_data={
+            "retention": any(row["base"] for row in data["rates"]),
+            "groups": any(chart["group_customers"]),
+        },
     )

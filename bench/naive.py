@@ -16,7 +16,7 @@ from analytics.selectors.common import CONTEXT_DIMENSIONS, TRUNC, Filters, perio
 from analytics.selectors.competitors import comparison_channels, comparison_report
 from analytics.selectors.service_levels import add_to_groups, channels_label, sla_report
 from analytics.selectors.sources import context_report
-from analytics.selectors.topics import rank_shifts
+from analytics.selectors.topics import rank_topics, shifts_of
 from customers.models import Order
 from customers.segments import customers_in_segment
 from feedback.models import FeedbackItem
@@ -235,19 +235,26 @@ def topic_series_naive(filters: Filters) -> dict:
     return {"periods": periods, "topics": series}
 
 
-def topic_shifts_naive(filters: Filters) -> list[dict]:
-    """Topics ranked by how much their negative share rose against the previous period."""
+def topic_ranking_naive(filters: Filters) -> list[dict]:
+    """Topics by volume, with net sentiment and the change since the previous period."""
 
-    def shares(window: Filters) -> dict[str, tuple[int, int]]:
+    def counts(window: Filters) -> dict[str, dict[str, int]]:
         mentions = _mentions_naive(window)
         return {
-            row["topic__slug"]: (row["negative"], row["total"])
+            row["topic__slug"]: {key: row[key] for key in ("negative", "neutral", "positive")}
             for row in mentions.values("topic__slug").annotate(
-                total=Count("pk"), negative=Count("pk", filter=Q(sentiment="negative"))
+                negative=Count("pk", filter=Q(sentiment="negative")),
+                neutral=Count("pk", filter=Q(sentiment="neutral")),
+                positive=Count("pk", filter=Q(sentiment="positive")),
             )
         }
 
-    return rank_shifts(shares(filters), shares(filters.previous()))
+    return rank_topics(counts(filters), counts(filters.previous()))
+
+
+def topic_shifts_naive(filters: Filters) -> list[dict]:
+    """Topics ranked by how much their negative share rose against the previous period."""
+    return shifts_of(topic_ranking_naive(filters))
 
 
 def _percentile(values: list[float], share: float) -> float | None:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from core.shop import regional_language
 
@@ -65,6 +65,23 @@ def bad_value_response(request) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"type": "invalid_value", "detail": BAD_VALUE_DETAIL, "errors": {}}, status=400)
     return HttpResponse(BAD_VALUE_DETAIL, status=400, content_type="text/plain; charset=utf-8")
+
+
+class ShopTimeZoneMiddleware:
+    """Every request runs in the shop's time zone (Settings page), so "today", a dashboard's days
+    and the dates shown are the shop's, whatever the server's TIME_ZONE says."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from core.shop import shop_time_zone_activate
+
+        shop_time_zone_activate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 class DatabaseUnavailableMiddleware:

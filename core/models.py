@@ -309,6 +309,15 @@ SHOP_REGIONS = [
 ]
 
 
+def _time_zone(value: str) -> None:
+    from zoneinfo import available_timezones
+
+    from django.core.exceptions import ValidationError
+
+    if value and value not in available_timezones():
+        raise ValidationError(_("Choose a time zone from the list, e.g. Europe/Madrid."), code="invalid")
+
+
 class ShopSettings(models.Model):
     """The shop's own settings, edited by managers on the Settings page: one row (pk 1).
 
@@ -346,6 +355,16 @@ class ShopSettings(models.Model):
         help_text=_(
             "Customers with no order, answer, review, message or case for this long are anonymised: their "
             "personal data and what they wrote go, the figures stay. Empty: kept."
+        ),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[_time_zone],
+        help_text=_(
+            "Where the shop's days start and end: dashboard days and weeks, business hours and digests. "
+            "Empty: as the environment says."
         ),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -9,17 +9,19 @@ DEFAULT_FROM_EMAIL, SURVEY_*), so an install configured only by its env file beh
 import logging
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import ShopSettings
 
 logger = logging.getLogger(__name__)
 
-CACHE_KEY = "voz:shop-settings:2"  # :2 since Shop has a region
+CACHE_KEY = "voz:shop-settings:3"  # 3: with the region and the time zone
 CACHE_SECONDS = 300
 MIN_CONTRAST = 4.5  # WCAG 2.x AA for normal text
 
@@ -40,6 +42,7 @@ class Shop:
     brand_colour: str
     brand_text_colour: str
     retention_months: int | None
+    time_zone: str = settings.TIME_ZONE
 
     @property
     def brand_is_readable_on_white(self) -> bool:
@@ -79,6 +82,7 @@ def _resolve(row: ShopSettings | None) -> Shop:
         brand_colour=row.brand_colour,
         brand_text_colour=row.brand_text_colour,
         retention_months=row.retention_months,
+        time_zone=row.time_zone or settings.TIME_ZONE,
     )
 
 
@@ -110,6 +114,12 @@ def regional_language(language: str) -> str:
     if language == "en" and shop_settings().region == "US":
         return "en-us"
     return language
+
+
+def shop_time_zone_activate() -> None:
+    """Make the shop's zone the current one (its days are the dashboards' days): for each request
+    (core.middleware) and each Celery task (core.apps)."""
+    timezone.activate(ZoneInfo(shop_settings().time_zone))
 
 
 def shop_settings_row() -> ShopSettings:

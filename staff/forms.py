@@ -1,4 +1,5 @@
 import re
+from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
@@ -36,6 +37,7 @@ class ShopSettingsForm(forms.ModelForm):
             "brand_colour",
             "brand_text_colour",
             "retention_months",
+            "time_zone",
         ]
         widgets = {
             "brand_colour": forms.TextInput(attrs={"type": "color"}),
@@ -59,6 +61,10 @@ class ShopSettingsForm(forms.ModelForm):
         for name, text in placeholders.items():
             self.fields[name].widget.attrs["placeholder"] = text
         self.fields["default_language"].choices = [("", _("As the environment says"))] + list(settings.LANGUAGES)
+        self.fields["time_zone"].widget = forms.Select(
+            choices=[("", _("As the environment says (%(zone)s)") % {"zone": settings.TIME_ZONE})]
+            + [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+        )
         for name, (low, high) in self.LIMITS.items():
             field = self.fields[name]
             field.validators += [MinValueValidator(low), MaxValueValidator(high)]

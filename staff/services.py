@@ -23,5 +23,10 @@ def shop_settings_update(*, row: ShopSettings, changed: list[str]) -> ShopSettin
         timing["reminder_after"] = timedelta(days=row.survey_reminder_days) if row.survey_reminder_days else None
     if timing:
         Survey.objects.filter(trigger=Survey.Trigger.ORDER_DELIVERED).update(**timing)
+    if "time_zone" in changed:
+        # the rollups' days are the shop's days: recounted in the new zone, in the background
+        from analytics.tasks import rollups_rebuild
+
+        transaction.on_commit(rollups_rebuild.delay)
     audit("shop_settings.update", row, summary="Settings page", details={"fields": sorted(changed)})
     return row

@@ -110,12 +110,21 @@ def shop_settings_edit(request):
         if form.is_valid():
             services.shop_settings_update(row=form.save(commit=False), changed=form.changed_data)
             messages.success(request, gettext("Settings saved."))
+            if "time_zone" in form.changed_data:
+                messages.info(
+                    request,
+                    gettext(
+                        "The dashboards are being recounted in the time zone %(zone)s. Until that finishes, "
+                        "in a few minutes, their figures may be incomplete."
+                    )
+                    % {"zone": form.instance.time_zone or settings.TIME_ZONE},
+                )
             return redirect("staff:settings")
         status = 400
     return render(
         request,
         "staff/settings.html",
-        {"nav": "settings", "form": form, "shop": shop_settings(), "time_zone": settings.TIME_ZONE},
+        {"nav": "settings", "form": form, "shop": shop_settings()},
         status=status,
     )
 

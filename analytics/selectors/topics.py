@@ -48,42 +48,78 @@ def topic_series(filters: Filters) -> dict:
     }
 
 
+# Below this many mentions in the window a topic's shares swing on one or two comments: it is
+# still listed, greyed out, with the reason, so nobody reads a 100 % negative share into 2 comments.
+TOPIC_MIN_MENTIONS = 10
+
+SentimentCounts = dict[str, dict[str, int]]  # slug -> {"negative": n, "neutral": n, "positive": n}
+
+
+def _sentiment_counts(filters: Filters) -> SentimentCounts:
+    counts: SentimentCounts = defaultdict(lambda: {"negative": 0, "neutral": 0, "positive": 0})
+    for row in _topic_rows(filters, by_period=False):
+        counts[row["topic__slug"]][row["sentiment"]] += row["n"]
+    return dict(counts)
+
+
+@fresh_for_the_read
+def topic_ranking(filters: Filters) -> list[dict]:
+    """Topics by volume in the window, with net sentiment, the negative share and the change since
+    the previous window of the same length (see rank_topics)."""
+    return rank_topics(_sentiment_counts(filters), _sentiment_counts(filters.previous()))
+
+
 @fresh_for_the_read
 def topic_shifts(filters: Filters) -> list[dict]:
     """Topics ranked by how much their negative share rose against the previous period."""
-
-    def shares(window: Filters) -> dict[str, tuple[int, int]]:
-        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for row in _topic_rows(window, by_period=False):
-            totals[row["topic__slug"]][1] += row["n"]
-            if row["sentiment"] == "negative":
-                totals[row["topic__slug"]][0] += row["n"]
-        return {slug: (negative, total) for slug, (negative, total) in totals.items()}
-
-    return rank_shifts(shares(filters), shares(filters.previous()))
+    return shifts_of(topic_ranking(filters))
 
 
-def rank_shifts(now: dict[str, tuple[int, int]], before: dict[str, tuple[int, int]]) -> list[dict]:
-    """Per topic, from (negative, total) mentions now and before: the rise of the negative share."""
+def shifts_of(ranking: list[dict]) -> list[dict]:
+    """The ranking's rows ordered by the rise of their negative share, largest first."""
+    return sorted(ranking, key=lambda row: (row["rise"] is None, -(row["rise"] or 0), -row["mentions"], row["slug"]))
+
+
+def rank_topics(now: SentimentCounts, before: SentimentCounts) -> list[dict]:
+    """Per topic mentioned now, from its mentions by sentiment now and before: volume, net
+    sentiment (% positive − % negative), negative share, and their changes; most mentioned first."""
     names = {topic.slug: topic for topic in Topic.objects.all()}
     result = []
-    for slug, (negative, total) in now.items():
-        previous_negative, previous_total = before.get(slug, (0, 0))
-        share = 100 * negative / total if total else 0.0
+    for slug, counts in now.items():
+        total = sum(counts.values())
+        if not total:
+            continue
+        previous = before.get(slug, {})
+        previous_total = sum(previous.values())
+        negative, previous_negative = counts["negative"], previous.get("negative", 0)
+        share = 100 * negative / total
         previous_share = 100 * previous_negative / previous_total if previous_total else None
+        net = 100 * (counts["positive"] - negative) / total
+        previous_net = (
+            100 * (previous.get("positive", 0) - previous_negative) / previous_total if previous_total else None
+        )
         change = metrics.compare_proportions(negative, total, previous_negative, previous_total)
         result.append(
             {
                 "topic": names.get(slug),
                 "slug": slug,
                 "mentions": total,
+                "negative": negative,
+                "neutral": counts["neutral"],
+                "positive": counts["positive"],
+                "net_sentiment": net,
+                "previous_mentions": previous_total,
+                "mentions_change": total - previous_total,
+                "previous_net_sentiment": previous_net,
+                "net_change": net - previous_net if previous_net is not None else None,
                 "negative_share": share,
                 "previous_negative_share": previous_share,
                 "rise": share - previous_share if previous_share is not None else None,
                 "is_significant": bool(change and change.is_significant),
+                "is_below_minimum": total < TOPIC_MIN_MENTIONS,
             }
         )
-    return sorted(result, key=lambda row: (row["rise"] is None, -(row["rise"] or 0), -row["mentions"], row["slug"]))
+    return sorted(result, key=lambda row: (-row["mentions"], row["slug"]))
 
 
 def topic_examples(filters: Filters, slug: str, limit: int = 3) -> list:

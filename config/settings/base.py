@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "core.throttling.PublicRateLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.middleware.ShopTimeZoneMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "core.middleware.RegionalFormatsMiddleware",  # en-us for a US shop's English
     "django.middleware.common.CommonMiddleware",

@@ -22,16 +22,20 @@
     const topicData = document.getElementById("topic-chart");
     if (topicData) {
       const chart = JSON.parse(topicData.textContent);
-      const options = { responsive: true, maintainAspectRatio: false, spanGaps: true, plugins: { legend: { position: "bottom" } } };
-      new Chart(document.getElementById("chart-volume"), {
+      // Ranked by volume; a bar's colour is its net sentiment (red negative, green positive), and a
+      // topic under the minimum volume is grey, as its row in the table says why.
+      const shade = (t) => (t.is_below_minimum ? "#c4c9d2" : t.net_sentiment < -20 ? "#b3261e" : t.net_sentiment > 20 ? "#1b6b3a" : "#7b8494");
+      VozCharts.draw("chart-topic-ranking", {
         type: "bar",
-        data: { labels: chart.labels, datasets: chart.topics.map((t, i) => ({ label: t.name, data: t.total, backgroundColor: palette[i % palette.length] })) },
-        options: { ...options, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } },
-      });
-      new Chart(document.getElementById("chart-negative"), {
-        type: "line",
-        data: { labels: chart.labels, datasets: chart.topics.map((t, i) => ({ label: t.name, data: t.negative_share, borderColor: palette[i % palette.length] })) },
-        options: { ...options, scales: { y: { min: 0, max: 100 } } },
+        data: {
+          labels: chart.topics.map((t) => [t.name, t.detail]),
+          datasets: [{ label: chart.dataset, data: chart.topics.map((t) => t.mentions), backgroundColor: chart.topics.map(shade) }],
+        },
+        options: {
+          indexAxis: "y", responsive: true, maintainAspectRatio: false,
+          plugins: { legend: { display: false } },
+          scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { ticks: { autoSkip: false } } },
+        },
       });
     }
     const brandData = document.getElementById("brand-chart");
@@ -39,13 +43,13 @@
       const chart = JSON.parse(brandData.textContent);
       const options = { responsive: true, maintainAspectRatio: false, spanGaps: true, plugins: { legend: { position: "bottom" } } };
       const colour = (i) => palette[i % palette.length];
-      new Chart(document.getElementById("chart-voice"), {
+      VozCharts.draw("chart-voice", {
         type: "bar",
         data: { labels: days(chart.labels), datasets: chart.brands.map((b, i) => ({ label: b.name, data: b.share_of_voice, backgroundColor: colour(i) })) },
         options: { ...options, scales: { x: { stacked: true }, y: { stacked: true, min: 0, max: 100 } } },
       });
       const share = (b, key) => { const total = b.negative + b.neutral + b.positive; return total ? (100 * b[key]) / total : null; };
-      new Chart(document.getElementById("chart-brand-sentiment"), {
+      VozCharts.draw("chart-brand-sentiment", {
         type: "bar",
         data: { labels: chart.brands.map((b) => b.name), datasets: [
           { label: chart.labels_text.negative, data: chart.brands.map((b) => share(b, "negative")), backgroundColor: "#b3261e" },
@@ -54,12 +58,12 @@
         ] },
         options: { ...options, indexAxis: "y", scales: { x: { stacked: true, min: 0, max: 100 }, y: { stacked: true } } },
       });
-      new Chart(document.getElementById("chart-brand-topics"), {
+      VozCharts.draw("chart-brand-topics", {
         type: "bar",
         data: { labels: chart.topics, datasets: chart.brands.map((b, i) => ({ label: b.name, data: chart.complaint_rates[i], backgroundColor: colour(i) })) },
         options: { ...options, scales: { y: { beginAtZero: true } } },
       });
-      new Chart(document.getElementById("chart-brand-negative"), {
+      VozCharts.draw("chart-brand-negative", {
         type: "line",
         data: { labels: days(chart.labels), datasets: chart.brands.map((b, i) => ({ label: b.name, data: b.negative_share, borderColor: colour(i) })) },
         options: { ...options, scales: { y: { min: 0, max: 100 } } },
@@ -70,7 +74,7 @@
       chart.topic_mix.forEach((brand, i) => {
         const canvas = document.getElementById("chart-topic-mix-" + i);
         if (!canvas) return;
-        new Chart(canvas, {
+        VozCharts.draw(canvas.id, {
           type: "bar",
           data: { labels: days(chart.labels), datasets: brand.topics.map((t) => ({ label: t.name, data: t.data, backgroundColor: topicColour[t.slug] })) },
           options: { ...options, scales: { x: { stacked: true }, y: { stacked: true, min: 0, max: 100 } } },
@@ -81,7 +85,7 @@
     if (contextData) {
       const chart = JSON.parse(contextData.textContent);
       const options = { responsive: true, maintainAspectRatio: false, spanGaps: true, plugins: { legend: { position: "bottom" } } };
-      new Chart(document.getElementById("chart-context-sentiment"), {
+      VozCharts.draw("chart-context-sentiment", {
         type: "bar",
         data: { labels: chart.values, datasets: [
           { label: chart.negative_label, data: chart.negative, backgroundColor: "#b3261e" },
@@ -90,7 +94,7 @@
         ] },
         options: { ...options, indexAxis: "y", scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } } },
       });
-      new Chart(document.getElementById("chart-context-volume"), {
+      VozCharts.draw("chart-context-volume", {
         type: "line",
         data: { labels: days(chart.labels), datasets: chart.series.map((s, i) => ({ label: s.name, data: s.data, borderColor: palette[i % palette.length] })) },
         options: { ...options, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
@@ -103,7 +107,7 @@
       // The current month is still being counted: a hollow point, a dashed line to it, and the
       // word "partial" in its tooltip, so a low figure is not read as a fall.
       const partial = (i) => Boolean(chart.partial[i]);
-      new Chart(document.getElementById("chart-retention"), {
+      VozCharts.draw("chart-retention", {
         type: "line",
         data: { labels: months(chart.labels), datasets: [{
           label: chart.rate_label, data: chart.rates, borderColor: "#1f5fbf", backgroundColor: "#1f5fbf", tension: 0.2, cubicInterpolationMode: "monotone",
@@ -117,7 +121,7 @@
       });
       const defection = document.getElementById("chart-defection");
       if (defection) {
-        new Chart(defection, {
+        VozCharts.draw(defection.id, {
           type: "bar",
           data: { labels: months(chart.defection_labels), datasets: [
             { label: chart.controllable_label, data: chart.controllable, backgroundColor: "#b3261e" },
@@ -126,7 +130,7 @@
           options: { ...options, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } },
         });
       }
-      new Chart(document.getElementById("chart-groups"), {
+      VozCharts.draw("chart-groups", {
         type: "bar",
         data: { labels: chart.groups, datasets: [{ label: chart.group_label, data: chart.group_rates,
           backgroundColor: ["#1b6b3a", "#9aa2b1", "#b3261e", "#1f5fbf", "#b7791f"] }] },
@@ -138,7 +142,7 @@
     const serviceData = document.getElementById("service-chart");
     if (serviceData) {
       const chart = JSON.parse(serviceData.textContent);
-      new Chart(document.getElementById("chart-sla"), {
+      VozCharts.draw("chart-sla", {
         type: "line",
         data: { labels: days(chart.labels), datasets: [
           { label: chart.first_label, data: chart.first_response_met, borderColor: "#1f5fbf" },
@@ -146,7 +150,7 @@
         ] },
         options: { responsive: true, maintainAspectRatio: false, spanGaps: true, scales: { y: { min: 0, max: 100 } }, plugins: { legend: { position: "bottom" } } },
       });
-      new Chart(document.getElementById("chart-cases"), {
+      VozCharts.draw("chart-cases", {
         type: "bar",
         data: { labels: days(chart.labels), datasets: [{ label: chart.cases_label, data: chart.opened, backgroundColor: "#9aa2b1" }] },
         options: { responsive: true, maintainAspectRatio: false, plugins: { legend: { position: "bottom" } } },
@@ -183,12 +187,12 @@
       },
     };
     const base = { responsive: true, maintainAspectRatio: false, spanGaps: true, plugins: { legend: { position: "bottom" } } };
-    new Chart(document.getElementById("chart-nps"), {
+    VozCharts.draw("chart-nps", {
       type: "line",
       data: { labels, datasets: [...band("nps_interval", "rgba(31,95,191,0.15)", "y"), figure("NPS", "nps", "nps", "#1f5fbf", "y", 0)] },
       options: { ...base, scales: { y: { min: -100, max: 100 } }, plugins: bandOptions },
     });
-    new Chart(document.getElementById("chart-shares"), {
+    VozCharts.draw("chart-shares", {
       type: "bar",
       data: { labels, datasets: [
         { label: text.detractors, data: pick("detractors_share"), backgroundColor: "#b3261e" },
@@ -197,7 +201,7 @@
       ] },
       options: { ...base, scales: { x: { stacked: true }, y: { stacked: true, max: 100 } } },
     });
-    new Chart(document.getElementById("chart-csat"), {
+    VozCharts.draw("chart-csat", {
       type: "line",
       data: { labels, datasets: [
         ...band("csat_interval", "rgba(27,107,58,0.13)", "y"),
@@ -208,12 +212,12 @@
       options: { ...base, plugins: bandOptions, scales: { y: { min: 0, max: 100 }, y1: { min: 1, max: 5, position: "right", grid: { drawOnChartArea: false } } } },
     });
     const cesCanvas = document.getElementById("chart-ces");
-    if (cesCanvas) new Chart(cesCanvas, {
+    if (cesCanvas) VozCharts.draw(cesCanvas.id, {
       type: "line",
       data: { labels, datasets: [...band("ces_interval", "rgba(107,63,160,0.15)", "y"), figure(text.ces, "ces", "ces", "#6b3fa0", "y", 2)] },
       options: { ...base, plugins: bandOptions, scales: { y: { min: 1, max: 7 } } },
     });
-    new Chart(document.getElementById("chart-sentiment"), {
+    VozCharts.draw("chart-sentiment", {
       type: "line",
       data: { labels, datasets: [...band("sentiment_interval", "rgba(15,124,134,0.15)", "y"), figure(text.sentiment, "sentiment_index", "sentiment", "#0f7c86", "y", 0)] },
       options: { ...base, plugins: bandOptions, scales: { y: { min: -100, max: 100 } } },

@@ -42,6 +42,7 @@ def assert_same_numbers(filters: selectors.Filters, now: datetime) -> None:
     assert selectors.csat_counts(filters) == oracle.csat_counts_naive(filters)
     assert selectors.topic_series(filters) == oracle.topic_series_naive(filters)
     assert _rounded(selectors.topic_shifts(filters)) == _rounded(oracle.topic_shifts_naive(filters))
+    assert _rounded(selectors.topic_ranking(filters)) == _rounded(oracle.topic_ranking_naive(filters))
     if filters.product or filters.category or filters.language:
         return
     fast, naive = selectors.service_levels(filters, now=now), oracle.service_levels_naive(filters, now=now)

@@ -231,7 +231,11 @@ def test_a_manager_sees_every_dashboard_drawn_without_policy_violations(live_ser
 
     for view in ("satisfaction", "topics", "sources", "competitors", "service", "retention"):
         page.goto(f"{live_server.url}/dashboards/{view}/")
-        page.wait_for_function("() => [...document.querySelectorAll('canvas')].some(c => c.width > 0)")
+        # every chart is drawn, or says what data it waits for (a dashboard with no data draws none)
+        page.wait_for_function(
+            "() => document.querySelectorAll('figure.chart-card').length > 0"
+            " && [...document.querySelectorAll('canvas')].every(c => c.width > 0)"
+        )
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, view
         page.screenshot(path=SCREENSHOTS / f"dashboard-{view}-es-390.png", full_page=True)
     # the formulas page and the digest preview hold long formulas and an email's tables

@@ -82,6 +82,7 @@ def test_text_without_enough_contrast_on_the_brand_colour_is_refused(as_manager)
         ("brand_colour", "#12345"),
         ("default_language", "fr"),
         ("retention_months", "0"),
+        ("time_zone", "Mars/Olympus_Mons"),
     ],
 )
 def test_bad_input_gets_form_errors_and_changes_nothing(as_manager, field, value):
