@@ -142,19 +142,19 @@ class AlertEpisode(models.Model):
     last alert is over) and is announced once, however often it is checked; it closes when the
     condition stops, or when the cooldown is over and a new alert replaces it."""
 
-    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="episodes")
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
-    value = models.FloatField()
-    notified_at = models.DateTimeField(null=True, blank=True)
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="episodes", verbose_name=_("rule"))
+    started_at = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended"))
+    value = models.FloatField(_("value"))
+    notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("notified"))
     # the rule's own addresses got it: a retry for a failed webhook must not email them again
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("emailed"))
     # what the value was computed over, and what was behind it, as it was when the alert fired
-    window_start = models.DateTimeField(null=True, blank=True)
-    window_end = models.DateTimeField(null=True, blank=True)
-    evidence_total = models.PositiveIntegerField(default=0)
-    feedback = models.ManyToManyField("feedback.FeedbackItem", blank=True, related_name="+")
-    cases = models.ManyToManyField("support.Case", blank=True, related_name="+")
+    window_start = models.DateTimeField(null=True, blank=True, verbose_name=_("window start"))
+    window_end = models.DateTimeField(null=True, blank=True, verbose_name=_("window end"))
+    evidence_total = models.PositiveIntegerField(default=0, verbose_name=_("items in the window"))
+    feedback = models.ManyToManyField("feedback.FeedbackItem", blank=True, related_name="+", verbose_name=_("feedback"))
+    cases = models.ManyToManyField("support.Case", blank=True, related_name="+", verbose_name=_("cases"))
 
     class Meta:
         verbose_name = _("alert")
@@ -196,12 +196,14 @@ class DigestDelivery(models.Model):
     """One digest owed to one manager for one period: written before it is sent, so a beat that
     fires twice or a retried task never sends a period twice, and a lost hand-over is sent later."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    frequency = models.CharField(max_length=10, choices=DigestFrequency.choices)
-    period_start = models.DateField()
-    period_end = models.DateField()
-    created_at = models.DateTimeField(default=timezone.now)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    frequency = models.CharField(max_length=10, choices=DigestFrequency.choices, verbose_name=_("frequency"))
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created"))
+    emailed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("emailed"))
 
     class Meta:
         verbose_name = _("digest sent")

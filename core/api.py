@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -43,6 +44,11 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ParseError):
+        # DRF's "JSON parse error - …" goes on in the parser's own English: say it in the client's language
+        request = context.get("request")
+        is_json = "json" in (getattr(request, "content_type", "") or "")
+        exc = exceptions.ParseError(gettext("The body is not valid JSON.") if is_json else None)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

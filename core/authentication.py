@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext
 from rest_framework import authentication, exceptions
 
 from core.api_clients import api_client_authenticate
@@ -39,7 +40,7 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
         client = api_client_authenticate(token)
         if client is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid or revoked token."))
         return ApiClientUser(client), client
 
     def authenticate_header(self, request) -> str:

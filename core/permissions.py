@@ -1,4 +1,5 @@
-from rest_framework import permissions
+from django.utils.translation import gettext, gettext_lazy
+from rest_framework import exceptions, permissions
 
 from core.models import ApiClient
 
@@ -11,7 +12,7 @@ class ScopedPermission(permissions.BasePermission):
     for staff, `staff_permissions` with the same keys (a permission codename or a list of them).
     """
 
-    message = "This token lacks the scope this endpoint needs."
+    message = gettext_lazy("This token lacks the scope this endpoint needs.")
 
     def has_permission(self, request, view) -> bool:
         method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
@@ -20,12 +21,13 @@ class ScopedPermission(permissions.BasePermission):
             if scope is None:
                 return False
             if not request.auth.has_scope(scope):
-                self.message = f"This token lacks the '{scope}' scope."
+                self.message = gettext("This token lacks the “%(scope)s” scope.") % {"scope": scope}
                 return False
             return True
         user = request.user
         if not (user and user.is_authenticated and user.is_staff):
             return False
+        self.message = exceptions.PermissionDenied.default_detail  # a person, not a token: DRF's own words
         needed = getattr(view, "staff_permissions", {}).get(method)
         if needed is None:
             return False

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -90,7 +90,7 @@ class FeedbackAnalysis(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.feedback_id} · {self.sentiment} · {self.model_version}"
+        return f"{self.feedback_id} · {self.get_sentiment_display()} · {self.model_version}"
 
 
 class FeedbackTopic(models.Model):
@@ -111,7 +111,7 @@ class FeedbackTopic(models.Model):
         indexes = [models.Index(fields=["topic", "sentiment"], name="feedback_topic_sentiment")]
 
     def __str__(self) -> str:
-        return f"{self.topic.slug} ({self.sentiment})"
+        return f"{self.topic.name(translation.get_language() or '')} ({self.get_sentiment_display()})"
 
 
 class SentimentModel(models.Model):

@@ -224,11 +224,20 @@ class Case(models.Model):
     priority_factors = models.JSONField(_("why this priority"), default=list, blank=True)
     is_priority_overridden = models.BooleanField(_("priority set by staff"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
-    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases")
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_cases"
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases", verbose_name=_("team")
     )
-    policy = models.ForeignKey(SLAPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assignee"),
+    )
+    policy = models.ForeignKey(
+        SLAPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases", verbose_name=_("SLA policy")
+    )
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now, db_index=True)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     last_response_at = models.DateTimeField(_("last response at"), null=True, blank=True)
@@ -239,12 +248,14 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # The earliest moment a target breaches or warns, kept for sorting the inbox and for the checker.
     sla_due_at = models.DateTimeField(_("next SLA due"), null=True, blank=True, db_index=True)
-    sla_warning_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sla_warning_at = models.DateTimeField(null=True, blank=True, db_index=True, verbose_name=_("SLA warning at"))
     followup_score = models.PositiveSmallIntegerField(_("follow-up answer (1–5)"), null=True, blank=True)
-    followup_sent_at = models.DateTimeField(null=True, blank=True)
+    followup_sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("follow-up sent"))
     # Set by the first move to resolved or closed: the follow-up question is owed from then on, and
     # the sweep sends what a broker outage kept from being queued (notifications.case_followup_send).
-    followup_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    followup_requested_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=_("follow-up requested")
+    )
     # The case an unhappy follow-up answer came from, when that case had been closed too long to reopen.
     linked_from = models.ForeignKey(
         "self",
@@ -335,10 +346,12 @@ class CaseEvent(models.Model):
     """The audit trail: who changed what on a case, and when."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("by")
+    )
     kind = models.CharField(_("what"), max_length=40)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("when"))
 
     class Meta:
         verbose_name = _("case event")

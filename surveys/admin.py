@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from customers.admin import admin_link
 from surveys import services
@@ -22,12 +23,31 @@ class QuestionInline(admin.StackedInline):
     show_change_link = True
 
 
+def _days_and_hours(delta) -> str:
+    """A survey's delay in the reader's language ("2 días"), not Python's "2 days, 0:00:00"."""
+    if delta is None:
+        return "—"
+    hours = delta.seconds // 3600
+    parts = [ngettext("%(count)d day", "%(count)d days", delta.days) % {"count": delta.days}] if delta.days else []
+    if hours or not parts:
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
+    return " ".join(parts)
+
+
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
-    list_display = ["slug", "title_es", "trigger", "is_active", "invitation_delay", "reminder_after"]
+    list_display = ["slug", "title_es", "trigger", "is_active", "delay", "reminder"]
     list_filter = ["is_active", "trigger"]
     search_fields = ["slug", "title_es", "title_en"]
     inlines = [QuestionInline]
+
+    @admin.display(description=_("delay after delivery"), ordering="invitation_delay")
+    def delay(self, survey: Survey) -> str:
+        return _days_and_hours(survey.invitation_delay)
+
+    @admin.display(description=_("reminder after"), ordering="reminder_after")
+    def reminder(self, survey: Survey) -> str:
+        return _days_and_hours(survey.reminder_after)
 
     # Managers may change surveys, in the survey editor (/surveys/), which versions an answered
     # survey; here they only read them, and admins keep the raw form.

@@ -41,7 +41,7 @@ def test_the_page_explains_the_numbers_in_the_staffs_language(client, manager):
     assert "<h1>Cómo calcula Voz sus números</h1>" in spanish
     for words in (
         "Wald ajustado",
-        "score de Wilson",
+        "intervalo del 95 %, <strong>de Wilson</strong>",
         "t de Student",
         "top-2-box",
         "más alto es más fácil",

@@ -580,6 +580,21 @@ def test_every_url_has_its_access_decided():
 
 @pytest.fixture
 def world(db, django_user_model, api_token_for):
+    return world_build(django_user_model, api_token_for)
+
+
+def _staff_user(user_model, username: str, group: str | None = None):
+    """A staff account; the demo shop's manager is taken over if the demo was seeded first."""
+    user, _created = user_model.objects.get_or_create(username=username, defaults={"is_staff": True})
+    user.set_password("x")
+    user.save(update_fields=["password"])
+    if group is not None:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def world_build(django_user_model, api_token_for) -> dict:
+    """One row of everything the URLs name, and a user per role; also the one-language test's, on top of the demo."""
     from analytics.digests import unsubscribe_token
     from analytics.models import AlertEpisode, AlertRule
     from core.models import Scope
@@ -595,11 +610,9 @@ def world(db, django_user_model, api_token_for):
     from tests.factories import FeedbackItemFactory, InvitationFactory, OrderItemFactory
 
     ours, theirs = Team.objects.create(name="Ours", slug="ours"), Team.objects.create(name="Theirs", slug="theirs")
-    agent = django_user_model.objects.create_user("agent", password="x", is_staff=True)
-    agent.groups.add(Group.objects.get(name=AGENTS))
+    agent = _staff_user(django_user_model, "agent", AGENTS)
     ours.members.add(agent)
-    manager = django_user_model.objects.create_user("manager", password="x", is_staff=True)
-    manager.groups.add(Group.objects.get(name=MANAGERS))
+    manager = _staff_user(django_user_model, "manager", MANAGERS)
     admin = django_user_model.objects.create_superuser("admin", password="x")
     invitation = InvitationFactory(language="es")
     OrderItemFactory(order=invitation.order)
