@@ -17,6 +17,17 @@ LOGO_MAX_BYTES = 1024 * 1024
 LOGO_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
 
 
+class _ZoneSelect(forms.Select):
+    """IANA zone names are identifiers, not words of a language: browsers and translation tools
+    (and the one-language test) are told not to translate them."""
+
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        if option["value"]:
+            option["attrs"]["translate"] = "no"
+        return option
+
+
 class ShopSettingsForm(forms.ModelForm):
     """The managers' Settings page. Empty text fields keep the environment's values (shown as
     placeholders); the brand colours must stay readable on each other (WCAG AA, 4.5:1)."""
@@ -61,7 +72,7 @@ class ShopSettingsForm(forms.ModelForm):
         for name, text in placeholders.items():
             self.fields[name].widget.attrs["placeholder"] = text
         self.fields["default_language"].choices = [("", _("As the environment says"))] + list(settings.LANGUAGES)
-        self.fields["time_zone"].widget = forms.Select(
+        self.fields["time_zone"].widget = _ZoneSelect(
             choices=[("", _("As the environment says (%(zone)s)") % {"zone": settings.TIME_ZONE})]
             + [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
         )

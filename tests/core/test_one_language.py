@@ -191,6 +191,8 @@ class VisibleText(HTMLParser):
         lang = (attrs.get("lang") or "").split("-")[0].lower()
         if lang and lang != self.language:
             hidden = True
+        if attrs.get("translate") == "no":  # identifiers such as time zone names, marked as such
+            hidden = True
         if tag == "script" and attrs.get("type") == "application/json" and not self._hidden():
             self.stack.append(("script-json", True))
             return
