@@ -19,7 +19,7 @@ from django.utils import timezone
 from analytics import rollups
 from analytics.models import RollupScope
 from customers.models import Order
-from customers.segments import customers_in_segment, is_rfm_segment
+from customers.segments import in_segment_when, is_rfm_segment
 from feedback.models import FeedbackItem
 from reviews.models import Review
 from sentiment.models import FeedbackTopic
@@ -150,7 +150,9 @@ def answers_raw(filters: Filters, kinds: Iterable[str]) -> QuerySet:
     if filters.product:
         answers = answers.filter(response__invitation__order__in=_ordered_with("sku", filters.product))
     if filters.segment:
-        answers = answers.filter(response__customer_id__in=customers_in_segment(filters.segment))
+        answers = answers.filter(
+            in_segment_when(filters.segment, customer="response__customer_id", moment="response__submitted_at")
+        )
     if filters.topic:
         # the scores of responses whose comments raised the topic
         answers = answers.filter(
@@ -169,7 +171,7 @@ def reviews_raw(filters: Filters) -> QuerySet:
     if filters.product:
         reviews = reviews.filter(product__sku=filters.product)
     if filters.segment:
-        reviews = reviews.filter(customer_id__in=customers_in_segment(filters.segment))
+        reviews = reviews.filter(in_segment_when(filters.segment, customer="customer_id", moment="created_at"))
     if filters.topic:
         reviews = reviews.filter(pk__in=mentions_of(filters.topic).values("feedback__review_id"))
     return reviews
@@ -186,7 +188,7 @@ def feedback_raw(filters: Filters) -> QuerySet:
     if filters.channel:
         items = items.filter(channel=filters.channel)
     if filters.segment:
-        items = items.filter(customer_id__in=customers_in_segment(filters.segment))
+        items = items.filter(in_segment_when(filters.segment, customer="customer_id", moment="received_at"))
     if filters.topic:
         items = items.filter(pk__in=mentions_of(filters.topic).values("feedback_id"))
     for dimension in CONTEXT_DIMENSIONS:
