@@ -31,6 +31,7 @@ from analytics.models import (
     RetentionSnapshot,
     ReviewDaily,
     RollupScope,
+    TopicAllDaily,
     TopicDaily,
 )
 from core.changes import Source, changes_record, local_day
@@ -271,7 +272,7 @@ def refresh(*, progress=None) -> dict[str, int]:
 # that still believes a rollup empty chose nested loops that made the topics view four times slower
 # (bench/dashboard.py at --scale 0.05). ANALYZE samples, so it costs about a second at any size.
 ANALYZE_AFTER_DAYS = 2 * MAX_RANGE_DAYS
-ROLLUP_MODELS = (FeedbackDaily, TopicDaily, AnswerDaily, ReviewDaily, CaseDaily, CaseDurationDaily)
+ROLLUP_MODELS = (FeedbackDaily, TopicDaily, TopicAllDaily, AnswerDaily, ReviewDaily, CaseDaily, CaseDurationDaily)
 
 
 def _analyze_rollups() -> None:
@@ -482,6 +483,24 @@ def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCO
         ],
         scopes,
     )
+    if RollupScope.ALL in scopes:
+        _replace(
+            TopicAllDaily,
+            first,
+            last,
+            [
+                TopicAllDaily(
+                    day=day,
+                    language=language or "",
+                    channel=channel,
+                    topic_id=topic_id,
+                    sentiment=sentiment,
+                    mentions=n,
+                )
+                for (scope, _key, day, language, channel, topic_id, sentiment), n in totals.items()
+                if scope == RollupScope.ALL
+            ],
+        )
 
 
 def _rebuild_answers(first: date, last: date, scopes: tuple[str, ...] = ALL_SCOPES) -> None:

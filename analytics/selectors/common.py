@@ -17,7 +17,7 @@ from django.db.models.functions import TruncDate, TruncDay, TruncMonth, TruncWee
 from django.utils import timezone
 
 from analytics import rollups
-from analytics.models import RollupScope
+from analytics.models import RollupScope, TopicAllDaily, TopicDaily
 from customers.models import Order
 from customers.segments import in_segment_when, is_rfm_segment
 from feedback.models import FeedbackItem
@@ -94,10 +94,16 @@ def _scope(filters: Filters) -> dict:
     return {"scope": RollupScope.ALL, "key": ""}
 
 
+# Rollups whose "all" scope is kept in a compact table of its own as well, read for the whole shop.
+ALL_ITEMS = {TopicDaily: TopicAllDaily}
+
+
 def daily(model, filters: Filters, *, channel: bool = True, every_key_of: str = "") -> QuerySet:
     """The filtered rollup rows; `every_key_of` a scope: its rows for every key, not the filters' scope."""
     rollups.ensure_fresh()
     scope = {"scope": every_key_of} if every_key_of else _scope(filters)
+    if scope == {"scope": RollupScope.ALL, "key": ""} and model in ALL_ITEMS:
+        model, scope = ALL_ITEMS[model], {}
     rows = model.objects.filter(day__gte=filters.start, day__lte=filters.end, **scope)
     if filters.language:
         rows = rows.filter(language=filters.language)
