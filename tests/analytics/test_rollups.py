@@ -227,6 +227,7 @@ def test_rebuild_command_recomputes_every_day_with_progress(capsys):
     out, err = capsys.readouterr()
     assert "Rollups refreshed (feedback: 3 days" in out
     # the progress bar, on stderr: days done of the days to do, as each range is recomputed
+    assert "\n" not in err.rstrip("\n")  # redrawn in place, not a line per step
     frames = [frame.strip() for frame in err.split("\r") if frame.strip()]
     assert frames[0].startswith("0%") and "0/3" in frames[0]
     assert any("1/3" in frame for frame in frames) and any("2/3" in frame for frame in frames)
