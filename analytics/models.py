@@ -225,7 +225,7 @@ CONTEXT_SCOPES = (RollupScope.SOURCE, RollupScope.COUNTRY, RollupScope.DEVICE)
 
 class ScopedDay(models.Model):
     """A day's counts within a scope: all items, one product (key = SKU), one category or one RFM
-    segment (the customers in it as of the last segment refresh)."""
+    segment (each row in the segment its customer was in when it arrived: customers.SegmentMembership)."""
 
     day = models.DateField(db_index=True)  # a refresh deletes and rewrites whole days
     scope = models.CharField(max_length=10, choices=RollupScope.choices)
