@@ -51,7 +51,7 @@ from analytics.models import AlertEpisode, AlertRule
 from analytics.selectors.common import answers_raw, items_about
 from core.models import WebhookEventType
 from core.webhooks import iso, webhook_event_record
-from customers.segments import customers_in_segment
+from customers.segments import in_segment_when
 from feedback.models import FeedbackItem
 from sentiment.models import Topic
 from support import notify
@@ -153,7 +153,7 @@ def spike_counted(rule: AlertRule, topic_id: int | None) -> QuerySet:
     if rule.product:
         negative = items_about(negative, "sku", rule.product)
     if rule.segment:
-        negative = negative.filter(customer_id__in=customers_in_segment(rule.segment))
+        negative = negative.filter(in_segment_when(rule.segment, customer="customer_id", moment="received_at"))
     if topic_id:
         negative = negative.filter(topic_mentions__topic_id=topic_id, topic_mentions__sentiment="negative")
     return negative

@@ -17,7 +17,6 @@ from datetime import date, datetime, time, timedelta
 from functools import wraps
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce, NullIf, TruncDate
@@ -32,9 +31,11 @@ from analytics.models import (
     RetentionSnapshot,
     ReviewDaily,
     RollupScope,
+    TopicAllDaily,
     TopicDaily,
 )
 from core.changes import Source, changes_record, local_day
+from core.db_routers import replica_reads
 from core.models import ChangedDay
 
 SURVEY_KINDS = ("nps", "csat", "ces")
@@ -88,16 +89,18 @@ _read_checked: ContextVar[bool] = ContextVar("rollups_read_checked", default=Fal
 def fresh_for_the_read(read: Callable) -> Callable:
     """A selector that reads rollups, checked once however many rollup queries it and the selectors
     it calls make: a dashboard page asks for a dozen, each of which would otherwise repeat the check
-    (two queries). Nothing writes during a read, so the first check holds for the rest of it."""
+    (two queries). Nothing writes during a read, so the first check holds for the rest of it. The
+    read itself goes to the read replica where one is configured (core.db_routers)."""
 
     @wraps(read)
     def checked_once(*args, **kwargs):
         if _read_checked.get():
             return read(*args, **kwargs)
-        ensure_fresh()
+        ensure_fresh()  # on the primary: the change log and any refresh are the primary's
         token = _read_checked.set(True)
         try:
-            return read(*args, **kwargs)
+            with replica_reads():
+                return read(*args, **kwargs)
         finally:
             _read_checked.reset(token)
 
@@ -128,26 +131,34 @@ def ensure_fresh() -> None:
 
 def segment_changes_take() -> int:
     """Customers who entered, left or changed RFM segment since the last look (customers'
-    SegmentChange rows): mark the days of everything they left that a segment-scoped rollup counts,
-    and have the segments' retention snapshots rebuilt. Returns the number of days marked.
+    SegmentChange rows): mark the days on which they left something a segment-scoped rollup counts
+    from the moment their change counts on (see SegmentMembership), and have the segments'
+    retention snapshots rebuilt. Returns the number of days marked.
+
+    A customer who moved counts in the new segment from the run on: their past is not rewritten,
+    so only their rows from that moment on (at most a few, of today) are looked for. A customer
+    entering counts from their first purchase, usually just made.
 
     The runs read are deleted, never rows written since: a run's rows commit together.
     """
     from customers.models import CustomerRfm, SegmentChange
 
     with transaction.atomic():
-        runs, customer_ids = set(), set()
-        for run_id, customer_id in SegmentChange.objects.values_list("run_id", "customer_id"):
+        runs, since = set(), {}
+        for run_id, customer_id, moment in SegmentChange.objects.values_list("run_id", "customer_id", "since"):
             runs.add(run_id)
-            customer_ids.add(customer_id)
+            if moment is not None:
+                since[customer_id] = min(moment, since.get(customer_id, moment))
         if not runs:
             return 0
-        if len(customer_ids) > max(CustomerRfm.objects.count(), 1) // 5:
-            # the first run, or quintiles shifted for many: every day with a customer's row, found
-            # with one pass per table rather than thousands of lookups by customer
-            days = _days_of_customers(None)
+        if not since:
+            days = set()
+        elif len(since) > max(CustomerRfm.objects.count(), 1) // 5:
+            # the first run, or quintiles shifted for many: the days with any customer's row since
+            # the earliest change, found with one pass per table rather than thousands of lookups
+            days = _days_of_customers(min(since.values()))
         else:
-            days = _days_of_customers(sorted(customer_ids))
+            days = _days_of_customers(since)
         changes_record(Source.SEGMENTS, days)
         RetentionSnapshot.objects.exclude(segment="").update(is_stale=True)
         SegmentChange.objects.filter(run_id__in=runs).delete()
@@ -157,9 +168,9 @@ def segment_changes_take() -> int:
 CUSTOMER_CHUNK = 5000
 
 
-def _days_of_customers(customer_ids: list[int] | None) -> set[date]:
-    """Every day on which these customers (None: any customer) left something a segment-scoped
-    rollup counts."""
+def _days_of_customers(since: dict[int, datetime] | datetime) -> set[date]:
+    """Every day on which these customers left something a segment-scoped rollup counts, from the
+    moment given per customer on (one moment: any customer, from then on)."""
     from feedback.models import FeedbackItem
     from reviews.models import Review
     from support.models import Case
@@ -167,22 +178,26 @@ def _days_of_customers(customer_ids: list[int] | None) -> set[date]:
 
     zone = timezone.get_current_timezone()
     days = set()
-    conditions = (
-        [{"customer__isnull": False}]
-        if customer_ids is None
-        else [
-            {"customer_id__in": customer_ids[start : start + CUSTOMER_CHUNK]}
-            for start in range(0, len(customer_ids), CUSTOMER_CHUNK)
+    if isinstance(since, datetime):
+        conditions = [({"customer__isnull": False}, since)]
+    else:
+        # sorted by moment, so that a chunk's earliest moment is close to each of its customers'
+        ordered = sorted(since, key=since.get)
+        conditions = [
+            ({"customer_id__in": chunk}, since[chunk[0]])
+            for chunk in (ordered[start : start + CUSTOMER_CHUNK] for start in range(0, len(ordered), CUSTOMER_CHUNK))
         ]
-    )
-    for condition in conditions:
+    for condition, earliest in conditions:
         for model, field in (
             (FeedbackItem, "received_at"),
             (Response, "submitted_at"),
             (Review, "created_at"),
             (Case, "opened_at"),
         ):
-            rows = model.objects.filter(**condition).annotate(d=TruncDate(field, tzinfo=zone))
+            rows = model.objects.filter(**condition)
+            if earliest is not None:
+                rows = rows.filter(**{f"{field}__gte": earliest})
+            rows = rows.annotate(d=TruncDate(field, tzinfo=zone))
             days.update(rows.values_list("d", flat=True).order_by().distinct())
     return days
 
@@ -238,6 +253,8 @@ def refresh(*, progress=None) -> dict[str, int]:
                 done[source] += (last - first).days + 1
                 if progress:
                     progress(source, first, last)
+        if max(done.values(), default=0) >= ANALYZE_AFTER_DAYS:
+            _analyze_rollups()
         retention_marks = [pk for pks in marks[Source.ORDERS].values() for pk in pks]
         if retention_marks or marks[Source.ANSWERS] or marks[Source.CASES] or marks[Source.SEGMENTS]:
             # Retention is a whole-history figure: recomputing it on every new order would cost a
@@ -248,6 +265,21 @@ def refresh(*, progress=None) -> dict[str, int]:
                 ChangedDay.objects.filter(pk__in=retention_marks).delete()
             done[Source.ORDERS] += len(marks[Source.ORDERS])
     return dict(done)
+
+
+# A refresh that recomputed this many days of a source (a rebuild, a bulk import) has the planner's
+# statistics of the rollups renewed: where autovacuum is off or has not come round yet, a planner
+# that still believes a rollup empty chose nested loops that made the topics view four times slower
+# (bench/dashboard.py at --scale 0.05). ANALYZE samples, so it costs about a second at any size.
+ANALYZE_AFTER_DAYS = 2 * MAX_RANGE_DAYS
+ROLLUP_MODELS = (FeedbackDaily, TopicDaily, TopicAllDaily, AnswerDaily, ReviewDaily, CaseDaily, CaseDurationDaily)
+
+
+def _analyze_rollups() -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in ROLLUP_MODELS))
 
 
 @contextmanager
@@ -328,12 +360,14 @@ def _scoped(
     dims: tuple[str, ...],
     product_paths: list[tuple[Q, str]],
     customer: str,
+    moment: str,
     scopes: tuple[str, ...],
     context: str | None = None,
 ) -> dict[tuple, int]:
     """Counts per (scope, key, *dims); within a product or category an item counts once.
 
-    `customer` is the path to the row's customer, whose RFM segment is the key of the segment scope;
+    `customer` is the path to the row's customer, whose RFM segment at the row's `moment` is the
+    key of the segment scope;
     `context` the path prefix to the feedback item whose source, country and device key the
     context scopes (None: this source has no context scopes).
     """
@@ -346,8 +380,16 @@ def _scoped(
             for row in base.values(*dims, key=F(f"{context}{scope}")).annotate(n=Count("pk")):
                 totals[(scope, row["key"] or "", *(row[d] for d in dims))] += row["n"]
     if RollupScope.SEGMENT in scopes:
-        segment = f"{customer}__rfm__segment"
-        rows = base.filter(**{f"{segment}__isnull": False}).values(*dims, key=F(segment)).annotate(n=Count("pk"))
+        # the segment the customer was in when the row happened (see customers.SegmentMembership)
+        spans = f"{customer}__segment_memberships"
+        rows = (
+            base.filter(
+                Q(**{f"{spans}__until__isnull": True}) | Q(**{f"{spans}__until__gt": F(moment)}),
+                **{f"{spans}__since__lte": F(moment)},
+            )
+            .values(*dims, key=F(f"{spans}__segment"))
+            .annotate(n=Count("pk"))
+        )
         for row in rows:
             totals[(RollupScope.SEGMENT, row["key"], *(row[d] for d in dims))] += row["n"]
     if RollupScope.PRODUCT not in scopes:
@@ -393,7 +435,9 @@ def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCO
     ).annotate(day=TruncDate("received_at", tzinfo=zone), label=effective_sentiment())
     dims = ("day", "language", "channel", "label")
     # competitors' items count only in the brand scope (key: their slug; "" the shop's own)
-    totals = _scoped(every_brand.filter(brand__isnull=True), dims, _product_paths(), "customer", scopes, context="")
+    totals = _scoped(
+        every_brand.filter(brand__isnull=True), dims, _product_paths(), "customer", "received_at", scopes, context=""
+    )
     _add_brand_scope(totals, every_brand, dims, "brand__slug", scopes)
     _replace(
         FeedbackDaily,
@@ -422,6 +466,7 @@ def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCO
         ("day", "language", "channel", "topic_id", "sentiment"),
         _product_paths("feedback__"),
         "feedback__customer",
+        "feedback__received_at",
         scopes,
         context="feedback__",
     )
@@ -451,6 +496,24 @@ def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCO
         ],
         scopes,
     )
+    if RollupScope.ALL in scopes:
+        _replace(
+            TopicAllDaily,
+            first,
+            last,
+            [
+                TopicAllDaily(
+                    day=day,
+                    language=language or "",
+                    channel=channel,
+                    topic_id=topic_id,
+                    sentiment=sentiment,
+                    mentions=n,
+                )
+                for (scope, _key, day, language, channel, topic_id, sentiment), n in totals.items()
+                if scope == RollupScope.ALL
+            ],
+        )
 
 
 def _rebuild_answers(first: date, last: date, scopes: tuple[str, ...] = ALL_SCOPES) -> None:
@@ -473,6 +536,7 @@ def _rebuild_answers(first: date, last: date, scopes: tuple[str, ...] = ALL_SCOP
         ("day", "language", "kind", "number"),
         [(Q(response__invitation__order__isnull=False), "response__invitation__order__items__product__")],
         "response__customer",
+        "response__submitted_at",
         scopes,
     )
     _replace(
@@ -496,7 +560,12 @@ def _rebuild_reviews(first: date, last: date, scopes: tuple[str, ...] = ALL_SCOP
         status=Review.Status.PUBLISHED, created_at__gte=start, created_at__lt=end, brand__isnull=True
     ).annotate(day=TruncDate("created_at", tzinfo=zone))
     totals = _scoped(
-        reviews, ("day", "language", "rating"), [(Q(product__isnull=False), "product__")], "customer", scopes
+        reviews,
+        ("day", "language", "rating"),
+        [(Q(product__isnull=False), "product__")],
+        "customer",
+        "created_at",
+        scopes,
     )
     _replace(
         ReviewDaily,
@@ -557,23 +626,20 @@ def case_hours(case) -> dict[str, float]:
     return {target: duration.total_seconds() / 3600 for target, duration in case_clock_durations(case).items()}
 
 
-def case_segment(case) -> str:
-    try:
-        return case.customer.rfm.segment if case.customer_id else ""
-    except ObjectDoesNotExist:
-        return ""
-
-
 def case_rows(cases, *, now: datetime) -> tuple[dict[tuple, dict[str, int]], dict[tuple, int]]:
     """The case rollups' rows of these cases: SLA counts per (day, priority, team, channels,
     segment) and duration-bucket counts per (day, channels, segment, target, bucket)."""
-    cases = cases.select_related("policy__calendar", "team", "customer__rfm").prefetch_related(
-        "pauses", "policy__calendar__periods", "policy__calendar__holidays"
+    from customers.segments import segment_when
+
+    cases = (
+        cases.select_related("policy__calendar", "team")
+        .prefetch_related("pauses", "policy__calendar__periods", "policy__calendar__holidays")
+        .annotate(segment_then=Coalesce(segment_when(customer="customer_id", moment="opened_at"), Value("")))
     )
     groups: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SLA_COUNTS, 0))
     durations: dict[tuple, int] = defaultdict(int)
     for case in cases.iterator(chunk_size=2000):
-        day, channels, segment = local_day(case.opened_at), channels_key(case.channels), case_segment(case)
+        day, channels, segment = local_day(case.opened_at), channels_key(case.channels), case.segment_then
         totals = groups[(day, case.priority, case.team.name if case.team else "", channels, segment)]
         for field, count in case_sla_counts(case, now=now).items():
             totals[field] += count

@@ -19,6 +19,7 @@ from analytics.forms import (
     RetentionFilterForm,
     SatisfactionFilterForm,
 )
+from customers.segments import is_rfm_segment
 from feedback.models import FeedbackItem
 from surveys.selectors import funnel_total
 
@@ -125,7 +126,20 @@ def dashboard_page(request, template: str, form, *more_forms, **context) -> Http
     """A dashboard with its filter form (`form` in the template). Filters that do not validate still
     show the page, with their errors and the defaults in force, as a 400."""
     invalid = any(each.is_bound and not each.is_valid() for each in (form, *more_forms))
+    filters = context.get("filters")
+    if filters is not None and filters.segment:
+        context["segment_meaning"] = segment_meaning(filters.segment)
     return render(request, template, {"nav": "dashboards", "form": form, **context}, status=400 if invalid else 200)
+
+
+def segment_meaning(segment: str) -> str:
+    """What a segment's figures are over time, said under the filters (see customers.SegmentMembership)."""
+    if is_rfm_segment(segment):
+        return gettext(
+            "Each answer, review, comment and case counts in the segment its customer was in when it arrived: "
+            "a customer who changes segment counts in the new one from then on, and past figures stay as they were."
+        )
+    return gettext("A saved segment counts what its customers of today said and did, whenever it was.")
 
 
 # The dashboard's channel filter names feedback channels; a survey's comments are "survey" when it

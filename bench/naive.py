@@ -18,7 +18,7 @@ from analytics.selectors.service_levels import add_to_groups, channels_label, sl
 from analytics.selectors.sources import context_report
 from analytics.selectors.topics import rank_topics, shifts_of
 from customers.models import Order
-from customers.segments import customers_in_segment
+from customers.segments import customers_in_segment, is_rfm_segment
 from feedback.models import FeedbackItem
 from reviews.models import Review
 from surveys.models import Answer, Question
@@ -36,7 +36,7 @@ def _answers(filters: Filters, kind: str):
             response__invitation__order__in=Order.objects.filter(items__product__category=filters.category).values("pk")
         )
     if filters.segment:
-        answers = answers.filter(response__customer_id__in=customers_in_segment(filters.segment))
+        answers = _in_segment(answers, filters.segment, customer="response__customer", moment="response__submitted_at")
     if filters.topic:
         # the scores of responses whose comments raised the topic
         answers = answers.filter(
@@ -47,6 +47,20 @@ def _answers(filters: Filters, kind: str):
             response__invitation__order__in=Order.objects.filter(items__product__sku=filters.product).values("pk")
         )
     return answers
+
+
+def _in_segment(rows, segment: str, *, customer: str, moment: str):
+    """The rows whose customer was in an RFM segment when the row happened (their membership span
+    then), or is in a saved segment today."""
+    if not is_rfm_segment(segment):
+        return rows.filter(**{f"{customer}_id__in": customers_in_segment(segment)})
+    customers_in_segment(segment)  # brings the segments up to date, as a dashboard read does
+    spans = f"{customer}__segment_memberships"
+    then = rows.model.objects.filter(
+        Q(**{f"{spans}__until__isnull": True}) | Q(**{f"{spans}__until__gt": F(moment)}),
+        **{f"{spans}__segment": segment, f"{spans}__since__lte": F(moment)},
+    )
+    return rows.filter(pk__in=then.values("pk"))
 
 
 def _mentions_of(slug: str):
@@ -65,7 +79,7 @@ def _feedback(filters: Filters):
     if filters.channel:
         items = items.filter(channel=filters.channel)
     if filters.segment:
-        items = items.filter(customer_id__in=customers_in_segment(filters.segment))
+        items = _in_segment(items, filters.segment, customer="customer", moment="received_at")
     if filters.topic:
         items = items.filter(pk__in=_mentions_of(filters.topic).values("feedback_id"))
     for dimension in CONTEXT_DIMENSIONS:
@@ -182,7 +196,7 @@ def satisfaction_series_naive(filters: Filters) -> list[dict]:
     if filters.product:
         reviews = reviews.filter(product__sku=filters.product)
     if filters.segment:
-        reviews = reviews.filter(customer_id__in=customers_in_segment(filters.segment))
+        reviews = _in_segment(reviews, filters.segment, customer="customer", moment="created_at")
     if filters.topic:
         reviews = reviews.filter(pk__in=_mentions_of(filters.topic).values("feedback__review_id"))
     by_rating = reviews.annotate(p=trunc("created_at")).values_list("p", "rating").annotate(n=Count("pk"))
@@ -282,7 +296,7 @@ def service_levels_naive(filters: Filters, *, now: datetime | None = None) -> di
         .prefetch_related("pauses", "policy__calendar__periods", "policy__calendar__holidays")
     )
     if filters.segment:
-        cases = cases.filter(customer_id__in=customers_in_segment(filters.segment))
+        cases = _in_segment(cases, filters.segment, customer="customer", moment="opened_at")
     if filters.language or filters.topic or filters.product or filters.category:
         # a case is about what its feedback items are about, whenever they arrived
         about = replace(filters, start=date(2000, 1, 1), end=date(2100, 1, 1), channel="", segment="")

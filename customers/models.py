@@ -195,8 +195,35 @@ class SegmentRun(models.Model):
         return f"segments @ {self.computed_at:%Y-%m-%d %H:%M}: {self.changed}/{self.customers} changed"
 
 
+class SegmentMembership(models.Model):
+    """A customer's RFM segment over a span of time, from `since` until `until` (open: still in it).
+
+    What a customer said or did counts in the segment they were in when it happened, so a nightly
+    run that moves a customer closes one span and opens the next, and nothing counted before
+    changes. A customer's first span starts at their first purchase (RFM scores need purchases);
+    for the history before the first run ever, that first segment stands in.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="segment_memberships")
+    segment = models.CharField(max_length=20, choices=CustomerRfm.Segment.choices)
+    since = models.DateTimeField()
+    until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        default_permissions = ()
+        indexes = [models.Index(fields=["customer", "since"], name="segment_membership_lookup")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"], condition=models.Q(until__isnull=True), name="one_open_segment_membership"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.segment} {self.since:%Y-%m-%d} – {self.until or ''}"
+
+
 class SegmentChange(models.Model):
-    """A customer who entered, left or changed RFM segment in a run.
+    """A customer who entered, left or changed RFM segment in a run, and from when that counts.
 
     Figures kept per segment elsewhere (the dashboards' rollups) read these rows on their own time
     and delete the runs they have taken into account, as with the change log of core.changes.
@@ -205,6 +232,9 @@ class SegmentChange(models.Model):
     run = models.ForeignKey(SegmentRun, on_delete=models.CASCADE, related_name="+")
     # not a foreign key: a customer deleted since still has rows counted under their old segment
     customer_id = models.BigIntegerField()
+    # what the customer did from this moment on counts in another segment (or none); before it,
+    # nothing changed. The run's time for a move; the first purchase for a customer entering.
+    since = models.DateTimeField(null=True)
 
     class Meta:
         default_permissions = ()

@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import CustomerRfm, Order, SavedSegment, SegmentChange, SegmentRun
+from customers.models import CustomerRfm, Order, SavedSegment, SegmentChange, SegmentMembership, SegmentRun
 
 # A read recomputes the segments itself only when the nightly run has not happened (no broker, or
 # beat down for a day).
@@ -48,19 +48,25 @@ def _quintile_scores(values: dict[int, float], *, higher_is_better: bool = True)
 
 
 def rfm_scores(*, now: datetime | None = None) -> dict[int, dict]:
-    """Recency, frequency and monetary value per customer, each scored 1–5 by quintile, and a segment."""
+    """Recency, frequency and monetary value per customer, each scored 1–5 by quintile, a segment,
+    and the first purchase (`first`)."""
     now = now or timezone.now()
-    rows = Order.objects.values("customer_id").annotate(last=Max("placed_at"), orders=Count("pk"), spent=Sum("total"))
+    rows = list(
+        Order.objects.values("customer_id").annotate(
+            first=Min("placed_at"), last=Max("placed_at"), orders=Count("pk"), spent=Sum("total")
+        )
+    )
     recency = {r["customer_id"]: (now - r["last"]).days for r in rows}
     frequency = {r["customer_id"]: r["orders"] for r in rows}
     monetary = {r["customer_id"]: float(r["spent"] or 0) for r in rows}
+    first = {r["customer_id"]: r["first"] for r in rows}
     r_score = _quintile_scores(recency, higher_is_better=False)
     f_score = _quintile_scores(frequency)
     m_score = _quintile_scores(monetary)
     result = {}
     for customer_id in recency:
         r, f, m = r_score[customer_id], f_score[customer_id], m_score[customer_id]
-        result[customer_id] = {"r": r, "f": f, "m": m, "segment": rfm_segment(r, f)}
+        result[customer_id] = {"r": r, "f": f, "m": m, "segment": rfm_segment(r, f), "first": first[customer_id]}
     return result
 
 
@@ -78,6 +84,9 @@ def rfm_segment(recency: int, frequency: int) -> str:
 
 
 def segments_refresh(*, now: datetime | None = None) -> SegmentRun:
+    """Score every customer again; for those who entered, left or changed segment, close their
+    membership span and open the next (see SegmentMembership). What it writes grows with the number
+    of customers who moved, never with how much they bought or said before."""
     now = now or timezone.now()
     scores = rfm_scores(now=now)
     with transaction.atomic():
@@ -87,7 +96,6 @@ def segments_refresh(*, now: datetime | None = None) -> SegmentRun:
         }
         gone = [cid for cid in stored if cid not in scores]
         changed_segment = [cid for cid, row in scores.items() if cid not in stored or stored[cid][0] != row["segment"]]
-        changed_segment += gone
         rewrite = [
             CustomerRfm(
                 customer_id=cid, recency=row["r"], frequency=row["f"], monetary=row["m"], segment=row["segment"]
@@ -104,11 +112,49 @@ def segments_refresh(*, now: datetime | None = None) -> SegmentRun:
             unique_fields=["customer"],
             update_fields=["recency", "frequency", "monetary", "segment"],
         )
-        run = SegmentRun.objects.create(computed_at=now, customers=len(scores), changed=len(changed_segment))
+        since = _memberships_move(
+            {cid: scores[cid]["segment"] for cid in changed_segment},
+            gone,
+            first_purchase={cid: scores[cid]["first"] for cid in changed_segment},
+            now=now,
+        )
+        run = SegmentRun.objects.create(computed_at=now, customers=len(scores), changed=len(since))
         SegmentChange.objects.bulk_create(
-            [SegmentChange(run=run, customer_id=cid) for cid in changed_segment], batch_size=CHUNK
+            [SegmentChange(run=run, customer_id=cid, since=moment) for cid, moment in since.items()], batch_size=CHUNK
         )
         return run
+
+
+def _memberships_move(
+    segments: dict[int, str], gone: list[int], *, first_purchase: dict[int, datetime], now: datetime
+) -> dict[int, datetime]:
+    """Close the open span of each customer who moved or left, open one for each who moved or
+    entered; returns, per customer, the moment from which their rows count differently.
+
+    A customer entering for the first time is in their segment from their first purchase; one
+    coming back (their orders had gone) from the end of their last span, so spans never overlap.
+    """
+    moved = list(segments) + gone
+    open_spans: set[int] = set()
+    last_end: dict[int, datetime] = {}
+    for ids in _chunks(moved):
+        for cid, until in SegmentMembership.objects.filter(customer_id__in=ids).values_list("customer_id", "until"):
+            if until is None:
+                open_spans.add(cid)
+            elif cid not in last_end or until > last_end[cid]:
+                last_end[cid] = until
+        SegmentMembership.objects.filter(customer_id__in=ids, until__isnull=True).update(until=now)
+    since = {cid: now for cid in gone if cid in open_spans}
+    for cid in segments:
+        if cid in open_spans:
+            since[cid] = now
+        else:
+            since[cid] = max(filter(None, (first_purchase[cid], last_end.get(cid))))
+    SegmentMembership.objects.bulk_create(
+        [SegmentMembership(customer_id=cid, segment=segment, since=since[cid]) for cid, segment in segments.items()],
+        batch_size=CHUNK,
+    )
+    return since
 
 
 def segments_ensure_fresh() -> None:
@@ -119,6 +165,33 @@ def segments_ensure_fresh() -> None:
 
 def is_rfm_segment(segment: str) -> bool:
     return segment in CustomerRfm.Segment.values
+
+
+def in_segment_when(segment: str, *, customer: str, moment: str) -> Q:
+    """Rows whose customer was in the segment when the row happened: what a segment's figures mean
+    on the dashboards for an RFM segment (see SegmentMembership). A saved segment is its customers
+    today. `customer` (the customer's id) and `moment` are paths from the row."""
+    if not is_rfm_segment(segment):
+        return Q(**{f"{customer}__in": customers_in_segment(segment)})
+    segments_ensure_fresh()
+    spans = SegmentMembership.objects.filter(
+        Q(until__isnull=True) | Q(until__gt=OuterRef(moment)),
+        customer_id=OuterRef(customer),
+        segment=segment,
+        since__lte=OuterRef(moment),
+    )
+    return Q(Exists(spans))
+
+
+def segment_when(*, customer: str, moment: str) -> Subquery:
+    """The RFM segment the row's customer was in when the row happened (None: in none), for a row
+    read one at a time (a case); `customer` and `moment` are paths from the row."""
+    spans = SegmentMembership.objects.filter(
+        Q(until__isnull=True) | Q(until__gt=OuterRef(moment)),
+        customer_id=OuterRef(customer),
+        since__lte=OuterRef(moment),
+    )
+    return Subquery(spans.values("segment")[:1])
 
 
 def customers_in_segment(segment: str) -> QuerySet:

@@ -17,9 +17,9 @@ from django.db.models.functions import TruncDate, TruncDay, TruncMonth, TruncWee
 from django.utils import timezone
 
 from analytics import rollups
-from analytics.models import RollupScope
+from analytics.models import RollupScope, TopicAllDaily, TopicDaily
 from customers.models import Order
-from customers.segments import customers_in_segment, is_rfm_segment
+from customers.segments import in_segment_when, is_rfm_segment
 from feedback.models import FeedbackItem
 from reviews.models import Review
 from sentiment.models import FeedbackTopic
@@ -94,10 +94,16 @@ def _scope(filters: Filters) -> dict:
     return {"scope": RollupScope.ALL, "key": ""}
 
 
+# Rollups whose "all" scope is kept in a compact table of its own as well, read for the whole shop.
+ALL_ITEMS = {TopicDaily: TopicAllDaily}
+
+
 def daily(model, filters: Filters, *, channel: bool = True, every_key_of: str = "") -> QuerySet:
     """The filtered rollup rows; `every_key_of` a scope: its rows for every key, not the filters' scope."""
     rollups.ensure_fresh()
     scope = {"scope": every_key_of} if every_key_of else _scope(filters)
+    if scope == {"scope": RollupScope.ALL, "key": ""} and model in ALL_ITEMS:
+        model, scope = ALL_ITEMS[model], {}
     rows = model.objects.filter(day__gte=filters.start, day__lte=filters.end, **scope)
     if filters.language:
         rows = rows.filter(language=filters.language)
@@ -150,7 +156,9 @@ def answers_raw(filters: Filters, kinds: Iterable[str]) -> QuerySet:
     if filters.product:
         answers = answers.filter(response__invitation__order__in=_ordered_with("sku", filters.product))
     if filters.segment:
-        answers = answers.filter(response__customer_id__in=customers_in_segment(filters.segment))
+        answers = answers.filter(
+            in_segment_when(filters.segment, customer="response__customer_id", moment="response__submitted_at")
+        )
     if filters.topic:
         # the scores of responses whose comments raised the topic
         answers = answers.filter(
@@ -169,7 +177,7 @@ def reviews_raw(filters: Filters) -> QuerySet:
     if filters.product:
         reviews = reviews.filter(product__sku=filters.product)
     if filters.segment:
-        reviews = reviews.filter(customer_id__in=customers_in_segment(filters.segment))
+        reviews = reviews.filter(in_segment_when(filters.segment, customer="customer_id", moment="created_at"))
     if filters.topic:
         reviews = reviews.filter(pk__in=mentions_of(filters.topic).values("feedback__review_id"))
     return reviews
@@ -186,7 +194,7 @@ def feedback_raw(filters: Filters) -> QuerySet:
     if filters.channel:
         items = items.filter(channel=filters.channel)
     if filters.segment:
-        items = items.filter(customer_id__in=customers_in_segment(filters.segment))
+        items = items.filter(in_segment_when(filters.segment, customer="customer_id", moment="received_at"))
     if filters.topic:
         items = items.filter(pk__in=mentions_of(filters.topic).values("feedback_id"))
     for dimension in CONTEXT_DIMENSIONS:

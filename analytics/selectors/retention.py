@@ -8,8 +8,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from analytics import rollups
-from analytics.selectors.common import customers_in_segment
 from customers.models import Order
+from customers.segments import customers_in_segment
 from support.models import Case
 from support.services import case_sla_states
 from surveys.models import Answer, DefectionReason, Question

@@ -35,9 +35,14 @@ def _answer_rows(filters: Filters, kinds: Iterable[str], *, by_period: bool = Tr
 
 
 def _answer_counts(filters: Filters, kind: str) -> dict[int, int]:
-    counts: dict[int, int] = defaultdict(int)
-    for row in _answer_rows(filters, [kind], by_period=False):
-        counts[row["number"]] += row["n"]
+    return _answer_counts_by_kind(filters, [kind])[kind]
+
+
+def _answer_counts_by_kind(filters: Filters, kinds: Iterable[str]) -> dict[str, dict[int, int]]:
+    """Answers per number, for each kind, in one query."""
+    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in _answer_rows(filters, kinds, by_period=False):
+        counts[row["kind"]][row["number"]] += row["n"]
     return counts
 
 
@@ -164,8 +169,11 @@ def satisfaction_summary(filters: Filters) -> dict:
     """The window's headline numbers with their intervals, and how NPS and CSAT moved against the
     previous window of the same length (exact tests while samples are small; no verdict below
     metrics.MIN_ANSWERS)."""
-    current, previous = nps_for(filters), nps_for(filters.previous())
-    csat_now, csat_before = _answer_counts(filters, Question.Kind.CSAT), csat_counts(filters.previous())
+    # every score of the window in one query, and of the window before in another
+    now = _answer_counts_by_kind(filters, SCORE_KINDS)
+    before = _answer_counts_by_kind(filters.previous(), (Question.Kind.NPS, Question.Kind.CSAT))
+    current, previous = _nps_from(now[Question.Kind.NPS]), _nps_from(before[Question.Kind.NPS])
+    csat_now, csat_before = now[Question.Kind.CSAT], _top_two_box(before[Question.Kind.CSAT])
     ratings: dict[int, int] = defaultdict(int)
     for row in _review_rows(filters):
         ratings[row["rating"]] += row["n"]
@@ -179,7 +187,7 @@ def satisfaction_summary(filters: Filters) -> dict:
         **_csat_from(csat_now),
         "csat_change": metrics.compare_proportions(*_top_two_box(csat_now), *csat_before, minimum=metrics.MIN_ANSWERS),
         "csat_previous_answers": csat_before[1],
-        **_ces_from(_answer_counts(filters, Question.Kind.CES)),
+        **_ces_from(now[Question.Kind.CES]),
         **_rating_from(ratings),
         **_sentiment_from(feedback),
     }

@@ -12,7 +12,7 @@ from django.utils import timezone
 from analytics import rollups
 from analytics.models import CaseDaily, CaseDurationDaily
 from analytics.rollups import SLA_COUNTS, bucket_hours, fresh_for_the_read
-from analytics.selectors.common import Filters, customers_in_segment, feedback_raw, is_rfm_segment, period_start
+from analytics.selectors.common import Filters, feedback_raw, in_segment_when, is_rfm_segment, period_start
 from feedback.models import FeedbackItem
 from support.models import Case
 from support.selectors import service_csat
@@ -115,7 +115,7 @@ def cases_in(filters: Filters) -> QuerySet:
     start, end = filters.bounds
     cases = Case.objects.filter(opened_at__gte=start, opened_at__lt=end)
     if filters.segment:
-        cases = cases.filter(customer_id__in=customers_in_segment(filters.segment))
+        cases = cases.filter(in_segment_when(filters.segment, customer="customer_id", moment="opened_at"))
     if filters.language or filters.topic or filters.product or filters.category:
         # a case is about what its feedback items are about, whenever they arrived
         about = replace(filters, start=date(2000, 1, 1), end=date(2100, 1, 1), channel="", segment="")

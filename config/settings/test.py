@@ -23,6 +23,10 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_voz")}
+# The read replica's alias, on the test database itself (Django's test mirror); no router sends
+# reads to it unless a test turns core.db_routers on.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = []
 
 # Worker gwN takes the two Redis databases N pairs above the configured ones (gw0, or a run
 # without workers, takes them as configured); Redis has 16, so four workers fit the defaults.

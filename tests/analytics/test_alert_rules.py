@@ -160,7 +160,7 @@ def test_a_product_rule_counts_the_feedback_about_that_product(no_default_rules)
 
 
 def test_a_segment_rule_counts_its_customers_rfm_or_saved(no_default_rules):
-    from customers.models import CustomerRfm, SavedSegment, SegmentRun
+    from customers.models import CustomerRfm, SavedSegment, SegmentMembership, SegmentRun
 
     quiet_history(NOW)
     vip = CustomerFactory(attributes={"tier": "vip"})
@@ -168,6 +168,9 @@ def test_a_segment_rule_counts_its_customers_rfm_or_saved(no_default_rules):
     SegmentRun.objects.create(computed_at=timezone.now(), customers=2, changed=0)
     CustomerRfm.objects.create(customer=vip, recency=5, frequency=5, monetary=5, segment="champions")
     CustomerRfm.objects.create(customer=other, recency=1, frequency=1, monetary=1, segment="hibernating")
+    # in their segments since long before the complaints (a rule counts each in the segment of its time)
+    for customer, segment in ((vip, "champions"), (other, "hibernating")):
+        SegmentMembership.objects.create(customer=customer, segment=segment, since=NOW - timedelta(days=400))
     SavedSegment.objects.create(name="VIP", slug="vip", attributes={"tier": "vip"})
     champions, hibernating = spike(name="Campeones", segment="champions"), spike(name="Dormidos", segment="hibernating")
     saved = spike(name="VIP", segment="vip")

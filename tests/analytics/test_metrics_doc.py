@@ -83,3 +83,13 @@ def test_the_page_is_for_signed_in_staff(client):
     response = client.get("/dashboards/metrics/")
 
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_a_segments_dashboard_says_what_its_figures_mean_over_time(client, manager):
+    spanish = client.get("/dashboards/satisfaction/?segment=at_risk").content.decode()
+    english = client.get("/dashboards/topics/?segment=at_risk", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "cuenta en el segmento en el que estaba su cliente cuando llegó" in spanish
+    assert "counts in the segment its customer was in when it arrived" in english
+    assert 'id="segment-meaning"' not in client.get("/dashboards/satisfaction/").content.decode()

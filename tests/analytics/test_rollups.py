@@ -212,15 +212,27 @@ def test_rebuild_command_recomputes_every_day_with_progress(capsys):
 
     from tests.factories import FeedbackItemFactory
 
-    FeedbackItemFactory(
-        channel="social", language="es", sentiment="negative", analysis_status="done", received_at=timezone.now()
-    )
+    for days_ago in (0, 40, 80):
+        FeedbackItemFactory(
+            channel="social",
+            language="es",
+            sentiment="negative",
+            analysis_status="done",
+            received_at=timezone.now() - timedelta(days=days_ago),
+        )
     FeedbackDaily.objects.all().delete()
 
     call_command("rebuild_rollups", "--all")
 
-    assert FeedbackDaily.objects.get(scope="all").items == 1
-    assert "Rollups refreshed (" in capsys.readouterr().out
+    assert sum(FeedbackDaily.objects.filter(scope="all").values_list("items", flat=True)) == 3
+    out, err = capsys.readouterr()
+    assert "Rollups refreshed (feedback: 3 days" in out
+    # the progress bar, on stderr: days done of the days to do, as each range is recomputed
+    assert "\n" not in err.rstrip("\n")  # redrawn in place, not a line per step
+    frames = [frame.strip() for frame in err.split("\r") if frame.strip()]
+    assert frames[0].startswith("0%") and "0/3" in frames[0]
+    assert any("1/3" in frame for frame in frames) and any("2/3" in frame for frame in frames)
+    assert frames[-1].startswith("100%") and "3/3" in frames[-1] and "day" in frames[-1]
 
 
 @pytest.mark.django_db
@@ -286,8 +298,8 @@ def _segment_with_most_feedback() -> tuple[str, list[int]]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_segment_rollups_follow_customers_who_move_to_another_segment(demo_shop):
-    from customers.models import CustomerRfm, SegmentChange
+def test_a_customer_who_moves_segment_counts_in_the_new_one_from_then_on_and_the_past_stays(demo_shop):
+    from customers.models import CustomerRfm, SegmentChange, SegmentMembership
     from customers.segments import segments_refresh
     from customers.services import CustomerData, OrderData, OrderItemData, order_upsert
 
@@ -304,6 +316,8 @@ def test_segment_rollups_follow_customers_who_move_to_another_segment(demo_shop)
         .values_list("customer", flat=True)
         .first()
     )
+    window = selectors.Filters(start=TODAY - timedelta(days=400), end=TODAY, segment=segment)
+    said_before = selectors.satisfaction_summary(window)["feedback"]
     customer = CustomerRfm.objects.get(pk=mover).customer
     for n in range(12):
         order_upsert(
@@ -317,16 +331,73 @@ def test_segment_rollups_follow_customers_who_move_to_another_segment(demo_shop)
         )
     run = segments_refresh()
 
-    # then: the nightly run moved them, and only says who moved; the rollups find the days themselves
+    # then: the nightly run moved them from its own time on; no day of their past is recomputed
     assert CustomerRfm.objects.get(pk=mover).segment != segment
-    assert run.changed >= 1
     assert SegmentChange.objects.filter(run=run, customer_id=mover).exists()
-    assert not ChangedDay.objects.filter(source="segments").exists()
-    assert rollups.segment_changes_take() >= 1
-    assert ChangedDay.objects.filter(source="segments").exists() and not SegmentChange.objects.exists()
+    spans = list(SegmentMembership.objects.filter(customer_id=mover).order_by("since").values("segment", "until"))
+    assert [span["segment"] for span in spans] == [segment, CustomerRfm.objects.get(pk=mover).segment]
+    assert spans[0]["until"] == run.computed_at and spans[1]["until"] is None
+    assert rollups.segment_changes_take() == 0
+    assert not SegmentChange.objects.exists()
+    # what they said while in the old segment still counts there
+    assert selectors.satisfaction_summary(window)["feedback"] == said_before
     for name in CustomerRfm.Segment.values:
         for filters in filter_sets(sku, category, segment=name)[:2]:
             assert_same_numbers(filters, now)
+
+
+def _rows_written() -> int:
+    """Rows inserted, updated or deleted so far in this transaction, in every table."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables")
+        return cursor.fetchone()[0]
+
+
+def _nightly_rows_for_a_mover_with(days_of_history: int) -> int:
+    """Rows the nightly segment step (the run, then the refresh it causes) writes when one customer
+    with a purchase and a comment on each of `days_of_history` days moves to another segment."""
+    from customers.models import CustomerRfm
+    from customers.segments import segments_refresh
+    from tests.factories import CustomerFactory, FeedbackItemFactory
+
+    now = timezone.now()
+    customer = CustomerFactory()
+    for n in range(days_of_history):
+        when = now - timedelta(days=n + 1)
+        Order.objects.create(
+            external_id=f"{customer.external_id}-{n}", customer=customer, placed_at=when, total=Decimal("30")
+        )
+        FeedbackItemFactory(customer=customer, received_at=when, analysis_status="done", sentiment="negative")
+    segments_refresh()
+    rollups.mark_all_dirty()
+    rollups.refresh()
+    assert FeedbackDaily.objects.filter(scope="segment").count() >= days_of_history
+    # the stored segment is not what the scores say: the next run moves the customer
+    scored = CustomerRfm.objects.get(customer=customer)
+    CustomerRfm.objects.filter(pk=scored.pk).update(
+        segment=next(s for s in CustomerRfm.Segment.values if s != scored.segment)
+    )
+
+    before = _rows_written()
+    run = segments_refresh()
+    rollups.refresh()
+    assert run.changed == 1
+    return _rows_written() - before
+
+
+@pytest.mark.django_db
+def test_the_nightly_segment_step_writes_as_many_rows_for_three_days_of_history_as_for_three_hundred():
+    from customers.models import Customer, SegmentRun
+
+    short = _nightly_rows_for_a_mover_with(3)
+    for model in (FeedbackItem, Order, Customer, SegmentRun, FeedbackDaily):
+        model.objects.all().delete()
+    long = _nightly_rows_for_a_mover_with(300)
+    assert long == short
+    # the customer's row, the spans closed and opened, the run and its change, taken and deleted
+    assert short <= 10
 
 
 def assert_same_context_numbers(filters: selectors.Filters) -> None:
@@ -391,3 +462,37 @@ def test_feedback_by_source_country_and_device_equals_the_raw_rows(demo_shop):
     by_source = {row["value"]: row for row in selectors.feedback_by_context(filter_sets[0], "source")["values"]}
     assert by_source["newsletter"]["items"] == 1 and by_source["newsletter"]["negative"] == 1
     assert selectors.topic_series(mexico)["topics"]  # what the Mexican visitor complained about, by topic
+
+
+@pytest.mark.django_db
+def test_a_rebuild_renews_the_planners_statistics_of_the_rollups_and_a_minutes_refresh_does_not():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import FeedbackItemFactory
+
+    def analyzed(work) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            work()
+        return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+
+    customer = FeedbackItemFactory(analysis_status="done", sentiment="negative").customer
+    for n in range(1, rollups.ANALYZE_AFTER_DAYS):
+        FeedbackItemFactory(
+            customer=customer,
+            analysis_status="done",
+            sentiment="negative",
+            received_at=timezone.now() - timedelta(days=n),
+        )
+    rollups.mark_all_dirty()
+
+    statements = analyzed(rollups.refresh)
+
+    # the planner knows the rollups are no longer empty (it would pick nested loops over them otherwise)
+    assert len(statements) == 1 and FeedbackDaily._meta.db_table in statements[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [FeedbackDaily._meta.db_table])
+        assert cursor.fetchone()[0] >= rollups.ANALYZE_AFTER_DAYS
+    # one changed day, as beat refreshes each minute: no statistics to renew
+    rollups.mark_dirty(rollups.Source.FEEDBACK, [timezone.localdate()])
+    assert analyzed(rollups.refresh) == []

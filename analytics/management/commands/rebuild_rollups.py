@@ -22,7 +22,9 @@ class Command(BaseCommand):
             segments_refresh()  # the segment-scoped rows need today's segments
             rollups.mark_all_dirty()
         days = ChangedDay.objects.exclude(source=ChangedDay.Source.ORDERS).count()
-        with tqdm(total=days, unit="day", disable=options["verbosity"] < 1, file=self.stderr) as bar:
+        # the stream itself: Django's wrapper would end each redraw with a newline (and colour it red)
+        stream = getattr(self.stderr, "_out", self.stderr)
+        with tqdm(total=days, unit="day", disable=options["verbosity"] < 1, file=stream) as bar:
 
             def progress(source, first, last):
                 bar.set_postfix_str(source)
