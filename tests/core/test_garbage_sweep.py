@@ -5,10 +5,15 @@ as it exists. The same URLs also get every HTTP method, empty and broken bodies,
 request headers they read. Whatever the value, the answer is a page or a clear 4xx — never a 500.
 """
 
+from contextlib import ExitStack, contextmanager
+from unittest import mock
+
 import django_filters
 import pytest
 from django import forms
+from django.http import QueryDict
 from django.urls import get_resolver
+from django.utils.datastructures import MultiValueDict
 
 from tests.core.test_permission_matrix import ACCESS, client_for, world  # noqa: F401 (world is a fixture)
 
@@ -75,6 +80,70 @@ def test_the_sweep_knows_the_filters_the_pages_read():
     assert {"start", "end", "period", "segment", "channel", "topic", "sentiment", "received_after"} <= names
 
 
+class ParametersRead:
+    """The query-string parameters that handling a request looked at, and whether it looked at them all.
+
+    While `watching()`, every look into a QueryDict (request.GET, DRF's query_params, the copies views
+    make of them) is noted: `get`, `[]`, `getlist`, `in`, `pop` note the name asked for; iterating,
+    `items()`, `dict()` and the like mean every parameter is read. Copying and `urlencode` only carry
+    the values along (into a link), which any parameter exercises alike.
+    """
+
+    NAMED = {MultiValueDict: ("__getitem__", "get", "getlist", "_getlist", "__contains__"), QueryDict: ("pop",)}
+    EVERY = {MultiValueDict: ("__iter__", "keys", "items", "lists", "values", "dict")}
+    # building, filling and copying look inside too (filling asks `in`), but no view's reading is in it
+    FILLED = ("__init__", "setlist", "setlistdefault", "appendlist", "setdefault", "update")
+    CARRIED = {MultiValueDict: FILLED, QueryDict: (*FILLED, "copy", "__copy__", "__deepcopy__", "urlencode")}
+
+    def __init__(self):
+        self.names: set[str] = set()
+        self.names_lately: set[str] = set()  # since the caller last emptied it
+        self.every = False
+        self._depth = 0  # looks from inside another look (`get` calls `[]`, a copy iterates) are not the view's
+
+    def _watched(self, original, kind):
+        def look(dictionary, *args, **kwargs):
+            # URL reversing keeps its own MultiValueDict; only query strings count
+            if self._depth == 0 and isinstance(dictionary, QueryDict):
+                if kind == "named" and args and isinstance(args[0], str):
+                    self.names.add(args[0])
+                    self.names_lately.add(args[0])
+                elif kind == "every":
+                    self.every = True
+            self._depth += 1
+            try:
+                return original(dictionary, *args, **kwargs)
+            finally:
+                self._depth -= 1
+
+        return look
+
+    @contextmanager
+    def watching(self):
+        with ExitStack() as stack:
+            for kind, methods in (("named", self.NAMED), ("every", self.EVERY), ("carried", self.CARRIED)):
+                for cls, names in methods.items():
+                    for name in names:
+                        stack.enter_context(mock.patch.object(cls, name, self._watched(getattr(cls, name), kind)))
+            yield self
+
+
+@pytest.mark.django_db
+def test_the_sweep_sees_which_parameters_a_page_reads(admin_client):
+    # if the watching broke, the sweep would send garbage alone to no parameter at all
+    read = ParametersRead()
+    with read.watching():
+        admin_client.get("/api/v1/metrics/satisfaction/", {"format": "nope", "start": "x"})  # 404 on the format
+        assert read.names == {"format"} and not read.every
+        admin_client.get("/api/v1/metrics/satisfaction/", {"start": "x"})
+        admin_client.get("/dashboards/topics/?" + QueryDict("period=week").urlencode())
+    assert {"start", "end", "period", "topic"} <= read.names and not read.every
+
+
+# no view reads it: alone, it stands for every parameter a page only carries along into its links
+UNREAD_PARAMETER = "voz_unread"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_garbage_in_any_query_parameter_never_ends_in_a_500(world, shard):  # noqa: F811
@@ -88,12 +157,29 @@ def test_garbage_in_any_query_parameter_never_ends_in_a_500(world, shard):  # no
         if method != "GET" or expected[role] != 200:
             continue
         path = template.format(**world["ids"])
-        for value in GARBAGE:
+        # Every garbage value in every parameter at once, in rounds: a parameter a round saw read (a bad
+        # `format` that ends an API request at once, a `q` that takes another path) is left out of the
+        # next, so the parameters it shadowed get read too; rounds stop when nothing new was read.
+        read, sent = ParametersRead(), set(names)
+        with read.watching():
             for headers in ({}, {"HX-Request": "true"}):  # the full page, and the fragment htmx asks for
-                response = client.get(path, dict.fromkeys(names, value), headers=headers)
-                if response.status_code >= 500:
-                    failures.append(f"{name} all={value[:20]!r} {headers}: {response.status_code}")
-        for parameter in names:  # alone, so one parameter's 400 cannot hide another's crash
+                # bare, the page looks at every parameter its default path reads
+                if client.get(path, headers=headers).status_code >= 500:
+                    failures.append(f"{name} bare {headers}: 500")
+            while sent and not read.every:
+                read.names_lately.clear()
+                for value in GARBAGE:
+                    for headers in ({}, {"HX-Request": "true"}):
+                        response = client.get(path, dict.fromkeys(sorted(sent), value), headers=headers)
+                        if response.status_code >= 500:
+                            failures.append(f"{name} {len(sent)} at once={value[:20]!r} {headers}: 500")
+                if not read.names_lately & sent:
+                    break
+                sent -= read.names_lately
+        # alone, so one parameter's 400 cannot hide another's crash: each parameter the page read in the
+        # requests above (all of them if it iterated over the query string), and one it never reads
+        alone = set(names) | read.names if read.every else read.names
+        for parameter in sorted(alone | {UNREAD_PARAMETER}):
             for value in ("\x00", "-1"):
                 response = client.get(path, {parameter: value})
                 if response.status_code >= 500:
