@@ -11,9 +11,10 @@ from unittest import mock
 import django_filters
 import pytest
 from django import forms
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.urls import get_resolver
 from django.utils.datastructures import MultiValueDict
+from rest_framework.request import Request as ApiRequest
 
 from tests.core.test_permission_matrix import ACCESS, client_for, world  # noqa: F401 (world is a fixture)
 
@@ -229,6 +230,27 @@ BROKEN_BODIES = (
 )
 
 
+@contextmanager
+def body_read():
+    """Whether handling a request looked at its body: read it, parsed its form, or had DRF choose a parser."""
+    looked = {"body": False}
+
+    def noting(original):
+        def look(*args, **kwargs):
+            looked["body"] = True
+            return original(*args, **kwargs)
+
+        return look
+
+    with ExitStack() as stack:
+        for cls, name in ((HttpRequest, "_load_post_and_files"), (ApiRequest, "_parse")):
+            stack.enter_context(mock.patch.object(cls, name, noting(getattr(cls, name))))
+        for name in ("read", "readline", "readlines"):
+            stack.enter_context(mock.patch.object(HttpRequest, name, noting(getattr(HttpRequest, name))))
+        stack.enter_context(mock.patch.object(HttpRequest, "body", property(noting(HttpRequest.body.fget))))
+        yield looked
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_any_method_empty_or_broken_body_on_any_page_or_endpoint_never_ends_in_a_500(world, shard):  # noqa: F811
@@ -240,10 +262,15 @@ def test_any_method_empty_or_broken_body_on_any_page_or_endpoint_never_ends_in_a
                 failures.append(f"{role} {method} {name}")
         if client.post(path, {}).status_code >= 500:  # a form with no field
             failures.append(f"{role} POST {name} empty form")
-        for content_type, body in BROKEN_BODIES:
-            for method in ("POST", "PUT", "PATCH"):
-                if client.generic(method, path, body, content_type=content_type).status_code >= 500:
-                    failures.append(f"{role} {method} {name} {content_type} {body[:12]!r}")
+        for method in ("POST", "PUT", "PATCH"):
+            # a request answered without a look at its body (a redirect to the login page, a 405) is
+            # answered alike whatever the body: the first broken one stands for the rest there
+            for index, (content_type, body) in enumerate(BROKEN_BODIES):
+                with body_read() as looked:
+                    if client.generic(method, path, body, content_type=content_type).status_code >= 500:
+                        failures.append(f"{role} {method} {name} {content_type} {body[:12]!r}")
+                if index == 0 and not looked["body"]:
+                    break
     assert not failures, "\n".join(sorted(set(failures)))
 
 
