@@ -312,7 +312,7 @@ def rebuild_in_current_zone(*, progress=None) -> dict[str, int]:
     changes, a day means other hours, and a day that had rows before may have none now, so the old
     rows all go first (a rebuild only replaces the days it finds). Retention is recomputed too."""
     with transaction.atomic():
-        for model in (FeedbackDaily, TopicDaily, AnswerDaily, ReviewDaily, CaseDaily, CaseDurationDaily):
+        for model in ROLLUP_MODELS:
             model.objects.all().delete()
         RetentionSnapshot.objects.update(is_stale=True)
     done = rebuild_all(progress=progress)
