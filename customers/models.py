@@ -210,7 +210,7 @@ class SegmentChange(models.Model):
     and delete the runs they have taken into account, as with the change log of core.changes.
     """
 
-    run = models.ForeignKey(SegmentRun, on_delete=models.CASCADE, related_name="+", verbose_name=_("run"))
+    run = models.ForeignKey(SegmentRun, on_delete=models.CASCADE, related_name="+", verbose_name=_("segment run"))
     # not a foreign key: a customer deleted since still has rows counted under their old segment
     customer_id = models.BigIntegerField(verbose_name=_("customer ID"))
 

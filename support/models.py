@@ -622,7 +622,7 @@ class NotificationDelivery(models.Model):
     # A team channel hears an event once, whoever of its members asked for chat.
     event_key = models.CharField(max_length=120, verbose_name=_("event key"))
     webhook = models.ForeignKey(
-        ChatWebhook, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("webhook")
+        ChatWebhook, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("chat webhook")
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

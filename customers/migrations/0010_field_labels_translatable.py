@@ -124,7 +124,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="+",
                 to="customers.segmentrun",
-                verbose_name="run",
+                verbose_name="segment run",
             ),
         ),
         migrations.AlterField(

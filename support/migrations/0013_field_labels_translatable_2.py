@@ -148,7 +148,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="+",
                 to="support.chatwebhook",
-                verbose_name="webhook",
+                verbose_name="chat webhook",
             ),
         ),
         migrations.AlterField(
