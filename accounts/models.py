@@ -34,7 +34,7 @@ class StaffInvitation(models.Model):
         "support.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("team")
     )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
-    key = models.CharField(max_length=64, default=invitation_key_new, editable=False)
+    key = models.CharField(max_length=64, default=invitation_key_new, editable=False, verbose_name=_("key"))
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
     )
@@ -43,7 +43,12 @@ class StaffInvitation(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     accepted_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
     )
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
@@ -73,9 +78,13 @@ class StaffInvitation(models.Model):
 class TeamMfaRequirement(models.Model):
     """A team whose members must use two-factor authentication, set by a manager."""
 
-    team = models.OneToOneField("support.Team", on_delete=models.CASCADE, related_name="mfa_requirement")
-    required_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    required_at = models.DateTimeField(default=timezone.now)
+    team = models.OneToOneField(
+        "support.Team", on_delete=models.CASCADE, related_name="mfa_requirement", verbose_name=_("team")
+    )
+    required_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("required by")
+    )
+    required_at = models.DateTimeField(default=timezone.now, verbose_name=_("required at"))
 
     class Meta:
         verbose_name = _("two-factor requirement")

@@ -9,6 +9,8 @@ class DashboardAccess(models.Model):
     """Carries the permission to see the dashboards (managers); it has no table."""
 
     class Meta:
+        verbose_name = _("dashboard access")
+        verbose_name_plural = _("dashboard access")
         managed = False
         default_permissions = ()
         permissions = [("view_dashboards", _("Can see the dashboards (managers)"))]
@@ -177,7 +179,9 @@ class DigestSubscription(models.Model):
     """A manager's choice about one digest: whether they get it and in which language. Without a
     row a manager gets every digest in the shop's language, so digests work with no setup."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_subscriptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_subscriptions", verbose_name=_("user")
+    )
     frequency = models.CharField(_("frequency"), max_length=10, choices=DigestFrequency.choices)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     is_subscribed = models.BooleanField(_("subscribed"), default=True)
@@ -244,10 +248,10 @@ class ScopedDay(models.Model):
     """A day's counts within a scope: all items, one product (key = SKU), one category or one RFM
     segment (each row in the segment its customer was in when it arrived: customers.SegmentMembership)."""
 
-    day = models.DateField(db_index=True)  # a refresh deletes and rewrites whole days
-    scope = models.CharField(max_length=10, choices=RollupScope.choices)
-    key = models.CharField(max_length=200, blank=True)
-    language = models.CharField(max_length=8, blank=True)
+    day = models.DateField(db_index=True, verbose_name=_("day"))  # a refresh deletes and rewrites whole days
+    scope = models.CharField(max_length=10, choices=RollupScope.choices, verbose_name=_("scope"))
+    key = models.CharField(max_length=200, blank=True, verbose_name=_("key"))
+    language = models.CharField(max_length=8, blank=True, verbose_name=_("language"))
 
     class Meta:
         abstract = True
@@ -256,11 +260,13 @@ class ScopedDay(models.Model):
 class FeedbackDaily(ScopedDay):
     """Analysed feedback items per day, language, channel and (effective) sentiment."""
 
-    channel = models.CharField(max_length=20)
-    sentiment = models.CharField(max_length=10, blank=True)
-    items = models.PositiveIntegerField()
+    channel = models.CharField(max_length=20, verbose_name=_("channel"))
+    sentiment = models.CharField(max_length=10, blank=True, verbose_name=_("sentiment"))
+    items = models.PositiveIntegerField(verbose_name=_("items"))
 
     class Meta:
+        verbose_name = _("daily feedback count")
+        verbose_name_plural = _("daily feedback counts")
         indexes = [models.Index(fields=["scope", "key", "day"], name="feedback_daily_lookup")]
 
     def __str__(self) -> str:
@@ -270,12 +276,14 @@ class FeedbackDaily(ScopedDay):
 class TopicDaily(ScopedDay):
     """Topic mentions per day, language, channel, topic and the sentiment of what was said about it."""
 
-    channel = models.CharField(max_length=20)
-    topic = models.ForeignKey("sentiment.Topic", on_delete=models.CASCADE, related_name="+")
-    sentiment = models.CharField(max_length=10)
-    mentions = models.PositiveIntegerField()
+    channel = models.CharField(max_length=20, verbose_name=_("channel"))
+    topic = models.ForeignKey("sentiment.Topic", on_delete=models.CASCADE, related_name="+", verbose_name=_("topic"))
+    sentiment = models.CharField(max_length=10, verbose_name=_("sentiment"))
+    mentions = models.PositiveIntegerField(verbose_name=_("mentions"))
 
     class Meta:
+        verbose_name = _("daily topic count")
+        verbose_name_plural = _("daily topic counts")
         indexes = [models.Index(fields=["scope", "key", "day"], name="topic_daily_lookup")]
 
     def __str__(self) -> str:
@@ -287,12 +295,16 @@ class TopicAllDaily(models.Model):
     among the other scopes' rows its rows lay spread over 240 times as many pages (bench/dashboard.py
     at --scale 0.05: 26,763 buffers read against 110, 84 ms against 15 for 26 weeks)."""
 
-    day = models.DateField(db_index=True)
-    language = models.CharField(max_length=8, blank=True)
-    channel = models.CharField(max_length=20)
-    topic = models.ForeignKey("sentiment.Topic", on_delete=models.CASCADE, related_name="+")
-    sentiment = models.CharField(max_length=10)
-    mentions = models.PositiveIntegerField()
+    day = models.DateField(db_index=True, verbose_name=_("day"))
+    language = models.CharField(max_length=8, blank=True, verbose_name=_("language"))
+    channel = models.CharField(max_length=20, verbose_name=_("channel"))
+    topic = models.ForeignKey("sentiment.Topic", on_delete=models.CASCADE, related_name="+", verbose_name=_("topic"))
+    sentiment = models.CharField(max_length=10, verbose_name=_("sentiment"))
+    mentions = models.PositiveIntegerField(verbose_name=_("mentions"))
+
+    class Meta:
+        verbose_name = _("daily topic count of the whole shop")
+        verbose_name_plural = _("daily topic counts of the whole shop")
 
     def __str__(self) -> str:
         return f"{self.day} topic {self.topic_id} {self.sentiment} = {self.mentions}"
@@ -301,11 +313,13 @@ class TopicAllDaily(models.Model):
 class AnswerDaily(ScopedDay):
     """Survey answers per day, language, question kind (NPS, CSAT, CES) and the number given."""
 
-    kind = models.CharField(max_length=10)
-    number = models.SmallIntegerField()
-    answers = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, verbose_name=_("kind"))
+    number = models.SmallIntegerField(verbose_name=_("score"))
+    answers = models.PositiveIntegerField(verbose_name=_("answers"))
 
     class Meta:
+        verbose_name = _("daily answer count")
+        verbose_name_plural = _("daily answer counts")
         indexes = [models.Index(fields=["scope", "key", "day"], name="answer_daily_lookup")]
 
     def __str__(self) -> str:
@@ -315,10 +329,12 @@ class AnswerDaily(ScopedDay):
 class ReviewDaily(ScopedDay):
     """Published reviews per day (written), language and star rating."""
 
-    rating = models.PositiveSmallIntegerField()
-    reviews = models.PositiveIntegerField()
+    rating = models.PositiveSmallIntegerField(verbose_name=_("rating"))
+    reviews = models.PositiveIntegerField(verbose_name=_("reviews"))
 
     class Meta:
+        verbose_name = _("daily review count")
+        verbose_name_plural = _("daily review counts")
         indexes = [models.Index(fields=["scope", "key", "day"], name="review_daily_lookup")]
 
     def __str__(self) -> str:
@@ -328,17 +344,21 @@ class ReviewDaily(ScopedDay):
 class CaseDaily(models.Model):
     """Cases by the day they opened, priority, team and channels, with their SLA outcomes."""
 
-    day = models.DateField(db_index=True)
-    priority = models.CharField(max_length=10)
-    team_name = models.CharField(max_length=120, blank=True)
+    day = models.DateField(db_index=True, verbose_name=_("day"))
+    priority = models.CharField(max_length=10, verbose_name=_("priority"))
+    team_name = models.CharField(max_length=120, blank=True, verbose_name=_("team name"))
     # ",review,social," so that one channel is found with a substring match
-    channels = models.CharField(max_length=120, blank=True)
-    segment = models.CharField(max_length=20, blank=True)  # the customer's RFM segment
-    cases = models.PositiveIntegerField()
-    first_response_met = models.PositiveIntegerField()
-    first_response_decided = models.PositiveIntegerField()
-    resolution_met = models.PositiveIntegerField()
-    resolution_decided = models.PositiveIntegerField()
+    channels = models.CharField(max_length=120, blank=True, verbose_name=_("channels"))
+    segment = models.CharField(max_length=20, blank=True, verbose_name=_("segment"))  # the customer's RFM segment
+    cases = models.PositiveIntegerField(verbose_name=_("cases"))
+    first_response_met = models.PositiveIntegerField(verbose_name=_("first response met"))
+    first_response_decided = models.PositiveIntegerField(verbose_name=_("first response decided"))
+    resolution_met = models.PositiveIntegerField(verbose_name=_("resolution met"))
+    resolution_decided = models.PositiveIntegerField(verbose_name=_("resolution decided"))
+
+    class Meta:
+        verbose_name = _("daily case count")
+        verbose_name_plural = _("daily case counts")
 
     def __str__(self) -> str:
         return f"{self.day} {self.priority} {self.team_name} = {self.cases}"
@@ -348,12 +368,16 @@ class CaseDurationDaily(models.Model):
     """How long cases took, as a histogram on a logarithmic scale (2 % wide buckets), so that
     medians and 90th percentiles over any range of days come from a few hundred rows."""
 
-    day = models.DateField(db_index=True)
-    channels = models.CharField(max_length=120, blank=True)
-    segment = models.CharField(max_length=20, blank=True)
-    target = models.CharField(max_length=20)
-    bucket = models.PositiveSmallIntegerField()
-    cases = models.PositiveIntegerField()
+    day = models.DateField(db_index=True, verbose_name=_("day"))
+    channels = models.CharField(max_length=120, blank=True, verbose_name=_("channels"))
+    segment = models.CharField(max_length=20, blank=True, verbose_name=_("segment"))
+    target = models.CharField(max_length=20, verbose_name=_("target"))
+    bucket = models.PositiveSmallIntegerField(verbose_name=_("bucket"))
+    cases = models.PositiveIntegerField(verbose_name=_("cases"))
+
+    class Meta:
+        verbose_name = _("daily case duration count")
+        verbose_name_plural = _("daily case duration counts")
 
     def __str__(self) -> str:
         return f"{self.day} {self.target} bucket {self.bucket} × {self.cases}"
@@ -363,10 +387,16 @@ class RetentionSnapshot(models.Model):
     """The retention numbers, computed from all orders at once and kept until orders, answers or
     cases change; they are whole-history figures, so there is nothing to add up per day."""
 
-    computed_at = models.DateTimeField()
-    segment = models.CharField(max_length=40, blank=True)  # "" = every customer; an RFM or saved segment
-    data = models.JSONField()
-    is_stale = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(verbose_name=_("computed at"))
+    segment = models.CharField(
+        max_length=40, blank=True, verbose_name=_("segment")
+    )  # "" = every customer; an RFM or saved segment
+    data = models.JSONField(verbose_name=_("data"))
+    is_stale = models.BooleanField(default=False, verbose_name=_("is stale"))
+
+    class Meta:
+        verbose_name = _("retention snapshot")
+        verbose_name_plural = _("retention snapshots")
 
     def __str__(self) -> str:
         return f"retention @ {self.computed_at:%Y-%m-%d %H:%M}"

@@ -63,11 +63,13 @@ class ChangedDay(models.Model):
         # customers moved between RFM segments: only what is counted per segment changes
         SEGMENTS = "segments", "segments"
 
-    source = models.CharField(max_length=10, choices=Source.choices)
-    day = models.DateField()
-    marked_at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(max_length=10, choices=Source.choices, verbose_name=_("source"))
+    day = models.DateField(verbose_name=_("day"))
+    marked_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("marked at"))
 
     class Meta:
+        verbose_name = _("changed day")
+        verbose_name_plural = _("changed days")
         default_permissions = ()
 
     def __str__(self) -> str:
@@ -97,7 +99,7 @@ class ApiClient(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     token_prefix = models.CharField(_("token prefix"), max_length=16, unique=True, editable=False)
-    token_digest = models.CharField(max_length=64, editable=False)
+    token_digest = models.CharField(max_length=64, editable=False, verbose_name=_("token digest"))
     scopes = models.JSONField(_("scopes"), default=list, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     # who answers for the shop system: told by email when one of its webhook endpoints is disabled
@@ -191,7 +193,7 @@ class WebhookEvent(models.Model):
     event_type = models.CharField(_("event"), max_length=40, choices=WebhookEventType.choices)
     data = models.JSONField(_("data"))
     created_at = models.DateTimeField(_("when"), default=timezone.now)
-    fanned_out_at = models.DateTimeField(null=True, blank=True, editable=False)
+    fanned_out_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("fanned out at"))
 
     class Meta:
         verbose_name = _("webhook event")
@@ -224,8 +226,8 @@ class WebhookDelivery(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     # attempts since the first try or the last Redeliver: the backoff and the retry window follow them
-    tries = models.PositiveIntegerField(default=0)
-    first_try_at = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveIntegerField(default=0, verbose_name=_("tries"))
+    first_try_at = models.DateTimeField(null=True, blank=True, verbose_name=_("first try at"))
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)

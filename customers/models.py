@@ -42,7 +42,9 @@ class Customer(models.Model):
     )
     # Saved segments over attributes change members when attributes change; whatever keeps figures
     # per segment compares this with when it computed them.
-    attributes_changed_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    attributes_changed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, db_index=True, verbose_name=_("attributes changed at")
+    )
     # Consent to marketing email (win-back). Its history is the audit trail ("customer.consent").
     marketing_consent = models.CharField(
         _("marketing consent"),
@@ -170,11 +172,13 @@ class CustomerRfm(models.Model):
         AT_RISK = "at_risk", _("At risk")
         HIBERNATING = "hibernating", _("Hibernating")
 
-    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="rfm")
-    recency = models.PositiveSmallIntegerField()
-    frequency = models.PositiveSmallIntegerField()
-    monetary = models.PositiveSmallIntegerField()
-    segment = models.CharField(max_length=20, choices=Segment.choices, db_index=True)
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="rfm", verbose_name=_("customer")
+    )
+    recency = models.PositiveSmallIntegerField(verbose_name=_("recency"))
+    frequency = models.PositiveSmallIntegerField(verbose_name=_("frequency"))
+    monetary = models.PositiveSmallIntegerField(verbose_name=_("monetary"))
+    segment = models.CharField(max_length=20, choices=Segment.choices, db_index=True, verbose_name=_("segment"))
 
     class Meta:
         verbose_name = _("customer RFM segment")
@@ -187,9 +191,13 @@ class CustomerRfm(models.Model):
 class SegmentRun(models.Model):
     """When the RFM segments were last computed and how many customers changed segment."""
 
-    computed_at = models.DateTimeField()
-    customers = models.PositiveIntegerField()
-    changed = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(verbose_name=_("computed at"))
+    customers = models.PositiveIntegerField(verbose_name=_("customers"))
+    changed = models.PositiveIntegerField(verbose_name=_("changed"))
+
+    class Meta:
+        verbose_name = _("segment run")
+        verbose_name_plural = _("segment runs")
 
     def __str__(self) -> str:
         return f"segments @ {self.computed_at:%Y-%m-%d %H:%M}: {self.changed}/{self.customers} changed"
@@ -204,12 +212,16 @@ class SegmentMembership(models.Model):
     for the history before the first run ever, that first segment stands in.
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="segment_memberships")
-    segment = models.CharField(max_length=20, choices=CustomerRfm.Segment.choices)
-    since = models.DateTimeField()
-    until = models.DateTimeField(null=True, blank=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="segment_memberships", verbose_name=_("customer")
+    )
+    segment = models.CharField(max_length=20, choices=CustomerRfm.Segment.choices, verbose_name=_("segment"))
+    since = models.DateTimeField(verbose_name=_("since"))
+    until = models.DateTimeField(null=True, blank=True, verbose_name=_("until"))
 
     class Meta:
+        verbose_name = _("segment membership")
+        verbose_name_plural = _("segment memberships")
         default_permissions = ()
         indexes = [models.Index(fields=["customer", "since"], name="segment_membership_lookup")]
         constraints = [
@@ -229,14 +241,16 @@ class SegmentChange(models.Model):
     and delete the runs they have taken into account, as with the change log of core.changes.
     """
 
-    run = models.ForeignKey(SegmentRun, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(SegmentRun, on_delete=models.CASCADE, related_name="+", verbose_name=_("segment run"))
     # not a foreign key: a customer deleted since still has rows counted under their old segment
-    customer_id = models.BigIntegerField()
+    customer_id = models.BigIntegerField(verbose_name=_("customer ID"))
     # what the customer did from this moment on counts in another segment (or none); before it,
     # nothing changed. The run's time for a move; the first purchase for a customer entering.
-    since = models.DateTimeField(null=True)
+    since = models.DateTimeField(null=True, verbose_name=_("since"))
 
     class Meta:
+        verbose_name = _("segment change")
+        verbose_name_plural = _("segment changes")
         default_permissions = ()
 
     def __str__(self) -> str:
@@ -379,19 +393,19 @@ class OutboundEmail(models.Model):
         related_name="outbound_emails",
         verbose_name=_("customer"),
     )
-    address_hash = models.CharField(max_length=64, db_index=True)
+    address_hash = models.CharField(max_length=64, db_index=True, verbose_name=_("address hash"))
     to_email = models.CharField(_("to"), max_length=254)
     from_email = models.CharField(_("from"), max_length=254)
     reply_to = models.CharField(_("reply to"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=300)
-    body_text = models.TextField(blank=True)
-    body_html = models.TextField(blank=True)
-    headers = models.JSONField(default=dict, blank=True)
-    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    body_text = models.TextField(blank=True, verbose_name=_("text body"))
+    body_html = models.TextField(blank=True, verbose_name=_("HTML body"))
+    headers = models.JSONField(default=dict, blank=True, verbose_name=_("headers"))
+    message_id = models.CharField(max_length=255, blank=True, db_index=True, verbose_name=_("message ID"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SENT)
-    attempts = models.PositiveSmallIntegerField(default=1)
-    retry_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    last_event = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempts"))
+    retry_at = models.DateTimeField(null=True, blank=True, db_index=True, verbose_name=_("retry at"))
+    last_event = models.CharField(max_length=300, blank=True, verbose_name=_("last event"))
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now, db_index=True)
 
     class Meta:

@@ -19,25 +19,25 @@ class Connector(models.Model):
     key derived from SECRET_KEY (integrations.secrets) and only its last characters are ever shown.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID"))
     platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
     shop_url = models.URLField(_("shop URL"), max_length=300)
-    secret_encrypted = models.TextField(editable=False)
-    secret_hint = models.CharField(max_length=8, editable=False, blank=True)
+    secret_encrypted = models.TextField(editable=False, verbose_name=_("encrypted secret"))
+    secret_hint = models.CharField(max_length=8, editable=False, blank=True, verbose_name=_("secret hint"))
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # The last time orders came in (a webhook processed, a poll run) and what went wrong with it.
     last_sync_at = models.DateTimeField(_("last sync"), null=True, blank=True)
     # what went wrong, as a code the page words in the reader's language, and its detail
-    last_error_code = models.CharField(max_length=20, blank=True)
+    last_error_code = models.CharField(max_length=20, blank=True, verbose_name=_("last error code"))
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
     # The result of the last Test connection.
-    last_test_at = models.DateTimeField(null=True, blank=True)
-    last_test_ok = models.BooleanField(null=True)
-    last_test_message = models.CharField(max_length=500, blank=True)
+    last_test_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last tested at"))
+    last_test_ok = models.BooleanField(null=True, verbose_name=_("last test passed"))
+    last_test_message = models.CharField(max_length=500, blank=True, verbose_name=_("last test message"))
     # PrestaShop: date_upd (shop time) of the newest order already read.
-    cursor = models.CharField(max_length=32, blank=True)
+    cursor = models.CharField(max_length=32, blank=True, verbose_name=_("cursor"))
 
     class Meta:
         verbose_name = _("shop connector")
@@ -78,20 +78,31 @@ class ConnectorOrder(models.Model):
     """An order as the platform last described it: its state there, for the connector page, and
     what makes a replayed, late or out-of-order delivery harmless."""
 
-    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="orders")
-    platform_order_id = models.CharField(max_length=64)
-    order = models.ForeignKey(
-        "customers.Order", on_delete=models.CASCADE, null=True, blank=True, related_name="connector_orders"
+    connector = models.ForeignKey(
+        Connector, on_delete=models.CASCADE, related_name="orders", verbose_name=_("connector")
     )
-    platform_status = models.CharField(max_length=40, blank=True)
+    platform_order_id = models.CharField(max_length=64, verbose_name=_("shop order ID"))
+    order = models.ForeignKey(
+        "customers.Order",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="connector_orders",
+        verbose_name=_("order"),
+    )
+    platform_status = models.CharField(max_length=40, blank=True, verbose_name=_("shop status"))
     # the platform's own modification time of the version stored: an older one arriving later is skipped
-    platform_updated_at = models.DateTimeField(null=True, blank=True)
-    has_email = models.BooleanField(default=True)
-    refund_ids = models.JSONField(default=list, blank=True)
-    refunded_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
-    updated_at = models.DateTimeField(auto_now=True)
+    platform_updated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("updated in the shop at"))
+    has_email = models.BooleanField(default=True, verbose_name=_("has an email"))
+    refund_ids = models.JSONField(default=list, blank=True, verbose_name=_("refund IDs"))
+    refunded_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), verbose_name=_("refunded total")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("shop order")
+        verbose_name_plural = _("shop orders")
         constraints = [
             models.UniqueConstraint(fields=["connector", "platform_order_id"], name="connector_order_once"),
         ]
@@ -104,16 +115,18 @@ class WebhookDelivery(models.Model):
     """A verified webhook, kept until processed: the request is answered at once and a worker
     does the work, so a burst of a thousand orders waits in the queue instead of timing out."""
 
-    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="deliveries")
+    connector = models.ForeignKey(
+        Connector, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("connector")
+    )
     # the platform's id of the delivery (retries repeat it); empty when it sends none
-    delivery_id = models.CharField(max_length=100, blank=True)
-    topic = models.CharField(max_length=60)
+    delivery_id = models.CharField(max_length=100, blank=True, verbose_name=_("delivery ID"))
+    topic = models.CharField(max_length=60, verbose_name=_("topic"))
     # emptied once processed: it holds the customer's personal data
-    payload = models.JSONField(null=True, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True)
+    payload = models.JSONField(null=True, blank=True, verbose_name=_("payload"))
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("received at"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("error"))
 
     class Meta:
         verbose_name = _("webhook delivery")
@@ -145,16 +158,18 @@ class PrivacyRequest(models.Model):
         CUSTOMER_REDACT = "customer_redact", _("Customer erasure")
         SHOP_REDACT = "shop_redact", _("Shop erasure")
 
-    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="privacy_requests")
+    connector = models.ForeignKey(
+        Connector, on_delete=models.CASCADE, related_name="privacy_requests", verbose_name=_("connector")
+    )
     kind = models.CharField(_("request"), max_length=20, choices=Kind.choices)
-    platform_customer_id = models.CharField(max_length=64, blank=True)
-    email = models.CharField(max_length=254, blank=True)
-    platform_order_ids = models.JSONField(default=list, blank=True)
+    platform_customer_id = models.CharField(max_length=64, blank=True, verbose_name=_("shop customer ID"))
+    email = models.CharField(max_length=254, blank=True, verbose_name=_("email"))
+    platform_order_ids = models.JSONField(default=list, blank=True, verbose_name=_("shop order IDs"))
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=300, blank=True)
     # the customer's data, for the shop owner to hand over (data requests only)
-    export = models.JSONField(null=True, blank=True)
+    export = models.JSONField(null=True, blank=True, verbose_name=_("export"))
 
     class Meta:
         verbose_name = _("privacy request")

@@ -55,13 +55,18 @@ class Review(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     moderation_reason = models.CharField(_("moderation reason"), max_length=200, blank=True)
     moderated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moderated by"),
     )
     # kept beside the votes so "most helpful" sorts a product's reviews without counting them
     helpful_count = models.PositiveIntegerField(_("found helpful"), default=0, editable=False)
     # Lower-cased author identity and normalised text, for the duplicate-text rule.
-    author_key = models.CharField(max_length=254, blank=True, editable=False)
-    text_fingerprint = models.CharField(max_length=40, blank=True, editable=False)
+    author_key = models.CharField(max_length=254, blank=True, editable=False, verbose_name=_("author key"))
+    text_fingerprint = models.CharField(max_length=40, blank=True, editable=False, verbose_name=_("text fingerprint"))
     created_at = models.DateTimeField(_("written at"), default=timezone.now, db_index=True)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -117,12 +122,14 @@ class ReviewHelpfulVote(models.Model):
     their address and the day, so one address counts once per review per day and nothing in the
     table tells who voted (the key cannot be reversed without the server's secret)."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="helpful_votes")
-    voter_key = models.CharField(max_length=64)
-    day = models.DateField()
-    created_at = models.DateTimeField(default=timezone.now)
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="helpful_votes", verbose_name=_("review"))
+    voter_key = models.CharField(max_length=64, verbose_name=_("voter key"))
+    day = models.DateField(verbose_name=_("day"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("helpful vote")
+        verbose_name_plural = _("helpful votes")
         constraints = [models.UniqueConstraint(fields=["review", "voter_key"], name="helpful_vote_once_per_voter")]
         indexes = [models.Index(fields=["voter_key", "day"], name="helpful_vote_voter_day")]
 
@@ -137,8 +144,8 @@ class ReviewPhoto(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos", verbose_name=_("review"))
     image = models.ImageField(_("photo"), upload_to="reviews/photos/%Y/%m/")
     thumbnail = models.ImageField(_("thumbnail"), upload_to="reviews/thumbs/%Y/%m/")
-    width = models.PositiveIntegerField(default=0, editable=False)
-    height = models.PositiveIntegerField(default=0, editable=False)
+    width = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("width"))
+    height = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("height"))
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:

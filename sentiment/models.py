@@ -166,7 +166,7 @@ class SentimentModel(models.Model):
     # the last item id done, so a redelivered task carries on where the previous one stopped.
     reanalysis_total = models.PositiveIntegerField(_("items to re-analyse"), default=0)
     reanalysis_done = models.PositiveIntegerField(_("items re-analysed"), default=0)
-    reanalysis_cursor = models.BigIntegerField(default=0, editable=False)
+    reanalysis_cursor = models.BigIntegerField(default=0, editable=False, verbose_name=_("reanalysis cursor"))
     reanalysis_finished_at = models.DateTimeField(_("re-analysis finished"), null=True, blank=True)
 
     class Meta:

@@ -22,11 +22,11 @@ class Connector(models.Model):
     `previous_secret_expires_at`, so the connector can switch without losing a request.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID"))
     name = models.CharField(_("name"), max_length=120)
     platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
     secret = models.CharField(_("secret"), max_length=128, editable=False)
-    previous_secret = models.CharField(max_length=128, blank=True, editable=False)
+    previous_secret = models.CharField(max_length=128, blank=True, editable=False, verbose_name=_("previous secret"))
     previous_secret_expires_at = models.DateTimeField(_("previous secret valid until"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -59,7 +59,14 @@ class Mention(models.Model):
     language = models.CharField(_("language"), max_length=8, blank=True)
     posted_at = models.DateTimeField(_("posted at"), default=timezone.now, db_index=True)
     is_reply_to_shop = models.BooleanField(_("reply to the shop"), default=False)
-    connector = models.ForeignKey(Connector, on_delete=models.SET_NULL, null=True, blank=True, related_name="mentions")
+    connector = models.ForeignKey(
+        Connector,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mentions",
+        verbose_name=_("connector"),
+    )
     # a competitor's (None: the shop's own); counted only on the comparison page
     brand = models.ForeignKey(
         "brands.Brand",

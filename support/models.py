@@ -29,7 +29,9 @@ class Team(models.Model):
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), unique=True)
     email = models.EmailField(_("team email"), blank=True, help_text=_("Warnings for unassigned cases go here."))
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="support_teams", blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="support_teams", blank=True, verbose_name=_("members")
+    )
 
     class Meta:
         verbose_name = _("team")
@@ -88,7 +90,9 @@ class WorkingPeriod(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="periods")
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="periods", verbose_name=_("calendar")
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start = models.TimeField(_("from"))
     end = models.TimeField(_("until"), help_text=_("00:00 means midnight at the end of the day."))
@@ -116,7 +120,9 @@ class WorkingPeriod(models.Model):
 
 
 class Holiday(models.Model):
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="holidays", verbose_name=_("calendar")
+    )
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=100, blank=True)
     repeats_yearly = models.BooleanField(_("every year"), default=False)
@@ -298,11 +304,13 @@ class Case(models.Model):
 class CasePause(models.Model):
     """The SLA clock stops while the case waits for the customer; every pause is kept."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pauses")
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pauses", verbose_name=_("case"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
 
     class Meta:
+        verbose_name = _("case pause")
+        verbose_name_plural = _("case pauses")
         ordering = ["started_at"]
 
     def __str__(self) -> str:
@@ -315,18 +323,25 @@ class CaseMessage(models.Model):
         NOTE = "note", _("Internal note")
         CUSTOMER = "customer", _("Customer message")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages", verbose_name=_("case"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("author")
+    )
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("emailed at"))
     # A reply Voz cannot deliver (a social post, a chat without an address) is a draft the agent
     # posts by hand; it is a response only once they say they posted it.
     needs_manual_post = models.BooleanField(_("to be posted by hand"), default=False)
     posted_at = models.DateTimeField(_("posted (confirmed by the agent)"), null=True, blank=True)
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("posted by"),
     )
 
     class Meta:
@@ -345,7 +360,7 @@ class CaseMessage(models.Model):
 class CaseEvent(models.Model):
     """The audit trail: who changed what on a case, and when."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("by")
     )
@@ -370,13 +385,15 @@ class SLANotice(models.Model):
         BREACH = "breach", _("Breached")
         ESCALATION = "escalation", _("Escalated")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sla_notices")
-    target = models.CharField(max_length=20)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    due_at = models.DateTimeField()
-    sent_at = models.DateTimeField(default=timezone.now)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sla_notices", verbose_name=_("case"))
+    target = models.CharField(max_length=20, verbose_name=_("target"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    sent_at = models.DateTimeField(default=timezone.now, verbose_name=_("sent at"))
 
     class Meta:
+        verbose_name = _("SLA notice")
+        verbose_name_plural = _("SLA notices")
         constraints = [models.UniqueConstraint(fields=["case", "target", "kind", "due_at"], name="sla_notice_once")]
 
     def __str__(self) -> str:
@@ -464,7 +481,9 @@ def _default_time_zone() -> str:
 class StaffProfile(models.Model):
     """What Voz needs to know to reach a staff member: language, time zone and quiet hours."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile", verbose_name=_("user")
+    )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=_default_language)
     time_zone = models.CharField(
         _("time zone"), max_length=64, default=_default_time_zone, validators=[validate_time_zone]
@@ -484,7 +503,10 @@ class NotificationPreference(models.Model):
     """One person's choice for one event; without a row the defaults apply (every channel, at once)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
     )
     event = models.CharField(_("event"), max_length=20, choices=NotificationEvent.choices)
     in_app = models.BooleanField(_("in the app"), default=True)
@@ -548,16 +570,16 @@ class Notification(models.Model):
     )
     address = models.EmailField(_("team mailbox"), blank=True)
     event = models.CharField(_("event"), max_length=20, choices=NotificationEvent.choices)
-    event_key = models.CharField(max_length=120)
+    event_key = models.CharField(max_length=120, verbose_name=_("event key"))
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications", verbose_name=_("case")
     )
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
-    show_in_app = models.BooleanField(default=True)
+    show_in_app = models.BooleanField(default=True, verbose_name=_("show in app"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     deliver_in_digest = models.BooleanField(_("in the digest"), default=False)
-    digested_at = models.DateTimeField(null=True, blank=True)
+    digested_at = models.DateTimeField(null=True, blank=True, verbose_name=_("digested at"))
 
     class Meta:
         verbose_name = _("notification")
@@ -593,17 +615,21 @@ class NotificationDelivery(models.Model):
         SENT = "sent", pgettext_lazy("delivery", "Sent")
         FAILED = "failed", pgettext_lazy("delivery", "Failed")
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("notification")
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     # A team channel hears an event once, whoever of its members asked for chat.
-    event_key = models.CharField(max_length=120)
-    webhook = models.ForeignKey(ChatWebhook, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    event_key = models.CharField(max_length=120, verbose_name=_("event key"))
+    webhook = models.ForeignKey(
+        ChatWebhook, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("chat webhook")
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("notification delivery")
