@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import AuditEvent
 from core.roles import AGENTS, MANAGERS
@@ -17,6 +17,14 @@ from tests.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 URL = "/reviews/"
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    # a request leaves its language active in this thread; the next module's tests expect the default
+    language = translation.get_language()
+    yield
+    translation.activate(language)
 
 
 def staff(django_user_model, username: str, group: str, language: str = "en") -> Client:
@@ -233,3 +241,16 @@ def test_the_page_speaks_the_staff_member_s_language(django_user_model, language
 
     for word in words:
         assert word in html
+
+
+def test_the_list_reads_a_fixed_number_of_queries_however_many_rows(manager, django_assert_max_num_queries):
+    chair = ProductFactory(name="Silla")
+    for n in range(20):
+        review = make_review(product=chair)
+        if n % 2:
+            ReviewReply.objects.create(review=review, text="Gracias")
+
+    with django_assert_max_num_queries(12):
+        response = manager.get(URL)
+
+    assert len(response.context["rows"]) == 20
