@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
@@ -51,7 +52,8 @@ def _list_page(request, params: QueryDict, *, status: int = 200, reply_errors: d
             "tabs": [(key, label, counts[key], key == current) for key, label in tabs],
             "others": others.urlencode(),
             "current": current,
-            "here": request.path + ("?" + params.urlencode() if params else ""),
+            "list_url": reverse("reviews:list"),
+            "here": reverse("reviews:list") + ("?" + params.urlencode() if params else ""),
             "may_moderate": request.user.has_perm("reviews.moderate_review"),
             "reply_errors": reply_errors or {},
         },

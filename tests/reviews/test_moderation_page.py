@@ -254,3 +254,16 @@ def test_the_list_reads_a_fixed_number_of_queries_however_many_rows(manager, dja
         response = manager.get(URL)
 
     assert len(response.context["rows"]) == 20
+
+
+def test_a_refused_action_shows_the_list_again_with_links_back_to_the_list(manager):
+    make_review(rating=2)
+
+    response = manager.post(f"{URL}moderate/", {"action": "publish", "next": f"{URL}?status=pending&rating=2"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose at least one review." in html
+    assert len(response.context["rows"]) == 1
+    assert 'href="/reviews/?status=all&amp;rating=2"' in html
+    assert 'name="next" value="/reviews/?status=pending&amp;rating=2"' in html
