@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from core.models import AuditEvent
 from core.roles import AGENTS, MANAGERS
@@ -17,14 +17,6 @@ from tests.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 URL = "/reviews/"
-
-
-@pytest.fixture(autouse=True)
-def _language_restored():
-    # a request leaves its language active in this thread; the next module's tests expect the default
-    language = translation.get_language()
-    yield
-    translation.activate(language)
 
 
 def staff(django_user_model, username: str, group: str, language: str = "en") -> Client:
