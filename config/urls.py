@@ -35,6 +35,7 @@ urlpatterns = [
     path("s/", include("surveys.urls")),
     path("surveys/", include("surveys.editor_urls")),
     path("feedback/", include("sentiment.urls")),
+    path("reviews/", include("reviews.urls")),
     path("support/", include("support.urls")),
     path("customers/", include("support.customer_urls")),
     path("customers/", include("privacy.erasure_urls")),

@@ -125,3 +125,48 @@ def public_author_name(name: str) -> str:
     if not parts:
         return ""
     return parts[0] if len(parts) == 1 else f"{parts[0]} {parts[-1][0]}."
+
+
+@dataclass(frozen=True)
+class ModerationFilters:
+    """What the staff Reviews page narrows the list to; `status` "" means every status."""
+
+    status: str = Review.Status.PENDING
+    rating: int | None = None
+    is_verified_buyer: bool | None = None
+    product_id: int | None = None
+    query: str = ""
+
+
+def _moderation_queryset(filters: ModerationFilters) -> QuerySet[Review]:
+    # the shop's own reviews: a rival's are read on the comparison page, never moderated here
+    reviews = Review.objects.filter(brand__isnull=True)
+    if filters.rating is not None:
+        reviews = reviews.filter(rating=filters.rating)
+    if filters.is_verified_buyer is not None:
+        reviews = reviews.filter(is_verified_buyer=filters.is_verified_buyer)
+    if filters.product_id is not None:
+        reviews = reviews.filter(product_id=filters.product_id)
+    if filters.query:
+        reviews = reviews.filter(
+            Q(title__icontains=filters.query)
+            | Q(body__icontains=filters.query)
+            | Q(author_name__icontains=filters.query)
+        )
+    return reviews
+
+
+def reviews_for_moderation(filters: ModerationFilters) -> QuerySet[Review]:
+    """The reviews the staff list shows, newest first, with what each row draws."""
+    reviews = _moderation_queryset(filters)
+    if filters.status:
+        reviews = reviews.filter(status=filters.status)
+    return reviews.select_related("product", "reply").order_by("-created_at", "-pk")
+
+
+def review_status_counts(filters: ModerationFilters) -> dict[str, int]:
+    """How many reviews each status tab holds under the other filters, and "all"."""
+    counts = _moderation_queryset(filters).aggregate(
+        all=Count("pk"), **{status: Count("pk", filter=Q(status=status)) for status in Review.Status.values}
+    )
+    return counts

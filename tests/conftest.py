@@ -58,6 +58,17 @@ def _locmem_email(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language_restored():
+    """A request leaves the language it was drawn in active in this thread; the next test starts
+    in the shop's default (tests/reviews/test_photos.py read English after tests/staff/test_shell.py)."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Every test starts with empty rate-limit counters (they live in Redis, across tests)."""
     from django.core.cache import cache

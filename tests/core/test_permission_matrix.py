@@ -75,6 +75,11 @@ ACCESS: dict[str, tuple[str, str, dict[str, int]]] = {
         "/surveys/{survey}/questions/999999/remove/",
         {**PAGE_STAFF, "agent": 403, "manager": 404, "admin": 404},
     ),
+    # The staff Reviews page: agents read it, managers and admins moderate and reply
+    # (tests/reviews/test_moderation_page.py); posted empty: no review named, no text, nothing changed
+    "reviews:list": ("GET", "/reviews/", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),
+    "reviews:moderate": ("POST", "/reviews/moderate/", {**PAGE_STAFF, "agent": 403, "manager": 400, "admin": 400}),
+    "reviews:reply": ("POST", "/reviews/{review}/reply/", {**PAGE_STAFF, "agent": 403, "manager": 400, "admin": 400}),
     # The customer page: everyone who works cases (agents too); linking feedback by hand is theirs
     # as well, erasing is the admins' alone.
     "customers:list": ("GET", "/customers/", {**PAGE_STAFF, "agent": 200, "manager": 200, "admin": 200}),

@@ -120,6 +120,7 @@ def staff_pages() -> dict[str, str]:
             for view in ("satisfaction", "topics", "sources", "service", "retention", "competitors", "metrics")
         },
         "digest": "/dashboards/digest/",
+        "reviews": "/reviews/?status=all",
         "customers": "/customers/",
         "customer": f"/customers/{customer.pk}/",
         "surveys": "/surveys/",
