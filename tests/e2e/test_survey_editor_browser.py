@@ -75,6 +75,22 @@ def stored_order(survey) -> list[str]:
     return list(survey.questions.order_by("position").values_list("code", flat=True))
 
 
+def press_and_settle(page, key: str) -> None:
+    """Press `key` on the focused Up/Down button and wait until htmx has settled the new list.
+
+    htmx wires the swapped-in form up only once it settles (20 ms after the swap); a key pressed
+    before that submits the form without htmx, as a browser without JavaScript would. A person
+    cannot press twice that fast, the test's browser can (Chromium 156.0.8078.129 did).
+    """
+    page.evaluate(
+        "() => { window.vozSettled = false;"
+        " document.body.addEventListener('htmx:afterSettle', () => { window.vozSettled = true; }, {once: true}); }"
+    )
+    with page.expect_response(lambda r: r.url.endswith("/questions/order/")):
+        page.keyboard.press(key)
+    page.wait_for_function("() => window.vozSettled === true")
+
+
 def test_a_manager_reorders_questions_by_drag_and_by_keyboard(live_server, manager_page, survey):
     page = manager_page
     page.goto(f"{live_server.url}/surveys/{survey.pk}/")
@@ -97,11 +113,9 @@ def test_a_manager_reorders_questions_by_drag_and_by_keyboard(live_server, manag
     # from the keyboard: focus the first question's Down button and press Enter twice
     moved = survey.questions.get(code="open_text")
     page.focus(f"#q{moved.pk}-down")
-    with page.expect_response(lambda r: r.url.endswith("/questions/order/")):
-        page.keyboard.press("Enter")
+    press_and_settle(page, "Enter")
     page.wait_for_function(f"() => document.activeElement && document.activeElement.id === 'q{moved.pk}-down'")
-    with page.expect_response(lambda r: r.url.endswith("/questions/order/")):
-        page.keyboard.press("Enter")
+    press_and_settle(page, "Enter")
     page.wait_for_selector(f"#q{moved.pk}-down[disabled]")
     assert stored_order(survey) == ["nps", "csat", "open_text"]
     assert "3" in page.locator("#order-status").inner_text()  # "…is now question 3 of 3."
