@@ -18,3 +18,10 @@ def business_duration(value) -> str:
     if hours and minutes:
         return f"{hours} h {minutes} min"
     return f"{hours} h" if hours else f"{minutes} min"
+
+
+@register.filter
+def percent_signs(value) -> str:
+    """A `_("… % …")` argument as people read it: Django doubles % in translatable template
+    literals for the catalogue and only {% translate %} undoes it, so "95 %% interval" would show."""
+    return str(value).replace("%%", "%")

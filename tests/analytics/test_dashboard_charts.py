@@ -116,3 +116,13 @@ def test_every_chart_script_goes_through_the_shared_module(client, shop_with_dat
         assert page.index("voz/charts.js") < page.index("voz/dashboards.js"), path
     assert "new Chart(" not in script  # each chart is drawn by VozCharts.draw: titles, table and CSV included
     assert script.count("VozCharts.draw(") >= sum(len(charts) for charts in DASHBOARDS.values())
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("path", DASHBOARDS)
+def test_chart_titles_and_axes_show_a_single_percent_sign(client, manager, path, language):
+    # Django doubles % in translatable template literals ("95 %% interval"); only {% translate %}
+    # undoes it, so chart titles and axis titles passed as _("…") arguments must be undone too
+    page = client.get(path, headers={"accept-language": language}).content.decode()
+
+    assert "%%" not in page
