@@ -3,6 +3,9 @@
 // table view, and lets "Download CSV" save exactly those numbers. One copy for every chart.
 window.VozCharts = (function () {
   const lang = document.documentElement.lang || undefined;
+  // Chart.js writes tick numbers in the browser's locale unless told: the page's language decides
+  // (an English page read in a Spanish browser showed "4,5" on its rating axis).
+  if (window.Chart && lang) Chart.defaults.locale = lang;
   const isBlank = (value) => value === null || value === undefined || (typeof value === "number" && Number.isNaN(value));
   const shown = (value) => (isBlank(value) ? "–" : typeof value === "number" ? value.toLocaleString(lang, { maximumFractionDigits: 1 }) : String(value));
   const flat = (label) => (Array.isArray(label) ? label.join(" · ") : String(label));
