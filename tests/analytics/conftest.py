@@ -2,6 +2,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from django.contrib.auth.models import Permission
 
 
 @pytest.fixture
@@ -24,3 +25,12 @@ def receiver():
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/hook", received
     server.shutdown()
+
+
+@pytest.fixture
+def manager(client, django_user_model):
+    """A staff member who may see the dashboards, signed in on `client`."""
+    user = django_user_model.objects.create_user(username="boss", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_dashboards"))
+    client.force_login(user)
+    return user

@@ -69,14 +69,6 @@ def test_the_dashboard_is_for_managers_only(client, django_user_model):
     assert client.get("/dashboards/satisfaction/", {"start": "2026-04-01", "end": "2026-03-01"}).status_code == 400
 
 
-@pytest.fixture
-def manager(client, django_user_model):
-    user = django_user_model.objects.create_user(username="boss", password="x", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_dashboards"))
-    client.force_login(user)
-    return user
-
-
 def mention_topic(
     slug: str, sentiment: str, when: datetime, text: str = "La entrega tardó muchísimo", matches=("entrega",)
 ):

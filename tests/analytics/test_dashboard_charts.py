@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from tests.analytics.test_analytics import answered, mention_topic
@@ -23,14 +22,6 @@ DASHBOARDS = {
     "/dashboards/competitors/": ["chart-voice", "chart-brand-sentiment", "chart-brand-topics", "chart-brand-negative"],
 }
 CANVAS = re.compile(r"<canvas ([^>]*)>")
-
-
-@pytest.fixture
-def manager(client, django_user_model):
-    user = django_user_model.objects.create_user(username="boss", password="x", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_dashboards"))
-    client.force_login(user)
-    return user
 
 
 def figure(page: str, chart: str) -> str:

@@ -2,7 +2,6 @@
 and saying what the code does."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from analytics import metrics
 
@@ -14,14 +13,6 @@ DASHBOARDS = [
     "/dashboards/service/",
     "/dashboards/retention/",
 ]
-
-
-@pytest.fixture
-def manager(client, django_user_model):
-    user = django_user_model.objects.create_user(username="boss", password="x", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_dashboards"))
-    client.force_login(user)
-    return user
 
 
 @pytest.mark.django_db

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from analytics import selectors
 from bench import naive as oracle
@@ -129,14 +128,6 @@ def test_the_naive_oracle_agrees_on_the_hand_made_shop(shop):
 
     for window in ({}, {"months": 3, "cohort_months": 5}):
         assert selectors.retention(now=NOW, **window) == oracle.retention_naive(now=NOW, **window)
-
-
-@pytest.fixture
-def manager(client, django_user_model):
-    user = django_user_model.objects.create_user(username="boss", password="x", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_dashboards"))
-    client.force_login(user)
-    return user
 
 
 @pytest.mark.django_db

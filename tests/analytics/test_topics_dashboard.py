@@ -7,7 +7,6 @@ import json
 from datetime import date, datetime
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.utils import translation
 
 from analytics import selectors
@@ -17,14 +16,6 @@ pytestmark = pytest.mark.django_db
 
 # four whole weeks, Monday 2 March to Sunday 29 March 2026; the previous window is the 28 days before
 WINDOW = {"start": "2026-03-02", "end": "2026-03-29"}
-
-
-@pytest.fixture
-def manager(client, django_user_model):
-    user = django_user_model.objects.create_user(username="boss", password="x", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_dashboards"))
-    client.force_login(user)
-    return user
 
 
 def at(day: int, month: int = 3) -> datetime:

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from django.contrib.auth.models import Permission
 from scipy import stats
 
 from analytics import metrics
@@ -194,14 +193,6 @@ def answered(nps: int, csat: int, when: datetime, effort: int | None = None) -> 
         )
         answers[question.pk] = effort
     response_submit(invitation=invitation, answers=answers, language="es", now=when)
-
-
-@pytest.fixture
-def manager(client, django_user_model):
-    user = django_user_model.objects.create_user(username="boss", password="x", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_dashboards"))
-    client.force_login(user)
-    return user
 
 
 MARCH = {"start": "2026-03-01", "end": "2026-03-31", "period": "month"}
