@@ -133,7 +133,9 @@ def case_priority(*, case: Case, complaints: Sequence[Complaint]) -> tuple[str, 
         earlier = Case.objects.filter(customer_id=case.customer_id, opened_at__gte=timezone.now() - timedelta(days=90))
         if case.pk:
             earlier = earlier.exclude(pk=case.pk)
-        attached = case.feedback_items.count() if case.pk else 0
+        # the complaints being judged may already hang on the case (attached just before): they
+        # are not "earlier" feedback, or every first complaint would count as a repeat
+        attached = case.feedback_items.exclude(pk__in=[c.item.pk for c in complaints]).count() if case.pk else 0
         if earlier.exists() or attached + len(complaints) > 1:
             points += 1
             factors.append({"code": "repeat", "points": 1})

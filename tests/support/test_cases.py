@@ -55,6 +55,7 @@ def test_a_detractor_comment_opens_a_case_with_an_explained_priority_and_sla():
     assert case.customer == item.customer and case.channels == ["survey"] and case.status == "new"
     assert list(case.feedback_items.all()) == [item]
     assert "NPS 2" in explained(case) and "puntos" in explained(case)
+    assert "queja repetida" not in explained(case), "a customer's first complaint is no repeat"
     assert case.policy is not None and case.policy.priorities in ([case.priority], [])
     assert case.sla_due_at is not None and case.sla_due_at > MONDAY_10
     assert case.events.filter(kind="opened").exists()
@@ -95,6 +96,9 @@ def test_a_second_complaint_from_the_same_customer_joins_the_open_case():
     second = analysed(
         FeedbackItemFactory(customer=first.customer, channel="review", text="Y otra vez mal"), "negative", -0.9
     )
+
+    case.refresh_from_db()
+    assert "queja repetida" not in explained(case)
 
     services.cases_open_for_feedback(ids=[second.pk], now=MONDAY_10 + timedelta(hours=1))
 
@@ -212,10 +216,11 @@ def test_warnings_and_breaches_are_sent_once_to_the_assignee(
     (case,) = services.cases_open_for_feedback(ids=[item.pk], now=MONDAY_10)
     services.case_assign(case=case, assignee=agent, actor=admin_user)
     target = case.policy.first_response
-
+    calendar = case.policy.calendar.to_calendar()
+    # business time, which stops for lunch and the night
     with django_capture_on_commit_callbacks(execute=True):
-        services.sla_check(now=MONDAY_10 + target * 0.8)
-        services.sla_check(now=MONDAY_10 + target * 0.85)
+        services.sla_check(now=due_by_walking(calendar, MONDAY_10, target * 0.8, []))
+        services.sla_check(now=due_by_walking(calendar, MONDAY_10, target * 0.85, []))
     warnings = list(mail.outbox)
     with django_capture_on_commit_callbacks(execute=True):
         services.sla_check(now=MONDAY_10 + target + timedelta(days=3))

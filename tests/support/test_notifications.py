@@ -2,6 +2,7 @@
 hours, escalation, and an outbox that sends every message once and retries what fails."""
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +22,7 @@ from support.models import (
     Team,
 )
 from tests.chat_receiver import ChatReceiver
-from tests.factories import CustomerFactory, FeedbackItemFactory
+from tests.factories import CustomerFactory, FeedbackItemFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
@@ -61,9 +62,9 @@ def receiver():
         yield server
 
 
-def complaint(now=MONDAY_10) -> Case:
+def complaint(now=MONDAY_10, customer=None) -> Case:
     item = FeedbackItemFactory(
-        customer=CustomerFactory(),
+        customer=customer or CustomerFactory(),
         text="Llegó roto y nadie contesta",
         sentiment="negative",
         sentiment_score=-0.9,
@@ -282,7 +283,9 @@ def test_quiet_hours_hold_emails_until_they_end_in_the_persons_time_zone(make_pe
     ana = make_person("ana", role=AGENTS, team=team, language="en", zone="America/New_York")
     # a focus morning: nothing by email from 9 to 12 in New York
     StaffProfile.objects.filter(user=ana).update(quiet_from=time(9), quiet_until=time(12))
-    case = complaint()
+    valued = CustomerFactory()
+    OrderFactory(customer=valued, total=Decimal("450"))
+    case = complaint(customer=valued)  # strong complaint + customer value: High, first response in 4 h
     services.case_assign(case=case, assignee=ana)
     case.refresh_from_db()
     Notification.objects.all().delete()

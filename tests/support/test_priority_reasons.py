@@ -45,7 +45,8 @@ def test_the_english_case_page_explains_the_priority_in_english_with_rounded_num
 
     assert "+2 strong complaint (negative sentiment: 0.89)" in html
     assert "+1 customer value: 1 order, order value 893.66 EUR" in html
-    assert "= 4 points → High" in html
+    assert "= 3 points → High" in html
+    assert "repeat" not in html, "a customer's first complaint is no repeat complaint"
     assert "queja" not in html and "puntos" not in html and "893.66000" not in html
 
 
@@ -54,7 +55,7 @@ def test_the_spanish_case_page_explains_it_in_spanish(manager, case):
 
     assert "+2 queja fuerte (sentimiento negativo: 0,89)" in html
     assert "1 pedido, por valor de 893,66 EUR" in html
-    assert "= 4 puntos → Alta" in html
+    assert "= 3 puntos → Alta" in html
 
 
 def test_api_clients_read_the_reason_in_their_language_and_the_factors_as_data(api_token_for, case):
