@@ -465,6 +465,65 @@ def test_every_api_error_is_in_the_language_the_client_asked_for(demo):
     assert not found, "\n".join(found)
 
 
+TEXT_KEYS = {"description", "summary", "title"}
+# The list of choices drf-spectacular appends to a field's text: "* `value` - label", one a line.
+CHOICE = re.compile(r"^\* `([^`]*)` - (.*)$")
+
+
+def schema_texts(value, path: str = "") -> dict[str, str]:
+    """path → each text a reader sees: a field's own text and, apart, each choice label that is not
+    just its value (`day` - day is code)."""
+    found = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in TEXT_KEYS and isinstance(item, str):
+                own = []
+                for line in item.splitlines():
+                    match = CHOICE.match(line)
+                    if not match:
+                        own.append(line)
+                    elif match.group(1) != match.group(2):
+                        found[f"{path}/{key}/{match.group(1)}"] = match.group(2)
+                found[f"{path}/{key}"] = "\n".join(own).strip()
+            else:
+                found |= schema_texts(item, f"{path}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found |= schema_texts(item, f"{path}/{index}")
+    return found
+
+
+def schema_address(html: str) -> str:
+    """The address a docs page's script fetches the schema from (escaped for JavaScript)."""
+    (address,) = re.findall(r'(?:url: |Redoc\.init\()"([^"]+)"', html)
+    return json.loads(f'"{address}"')
+
+
+def test_the_api_docs_and_the_schema_they_load_are_in_one_language(demo):
+    """The docs pages draw the API's texts from the schema their script fetches, and ReDoc's own
+    words from its settings: both are read, as well as the page."""
+    from django.test import Client
+
+    shop = demo["shop"]
+    client = Client()
+    found = []
+    for page in ("/api/docs/", "/api/redoc/"):
+        for language in LANGUAGES:
+            response = client.get(page, HTTP_ACCEPT_LANGUAGE=language)
+            html = response.content.decode()
+            found += [f"{language} {page}: {hit}" for hit in other_language_in(html, language, shop)]
+            labels = re.search(r"const redocSettings = (\{.*?\});", html, re.S)
+            pieces = list(json.loads(labels.group(1))["labels"].values()) if labels else []
+            schema = client.get(schema_address(html), HTTP_ACCEPT="application/json").json()
+            pieces += list(schema_texts(schema).values())
+            for piece in pieces:
+                piece = shown_text(re.sub(r"`[^`]*`", " ", piece))  # `code` is the same in either language
+                for start, end in other_language_matches(piece, language):
+                    if not shop.covers(piece, start, end):
+                        found.append(f"{language} {page} schema: {piece[start:end]!r} in {piece[:160]!r}")
+    assert not found, "\n".join(found)
+
+
 def _email_in_other_language(message, language: str, shop: ShopData) -> list[str]:
     pieces = [message.subject, *message.body.splitlines()]
     for html, _type in getattr(message, "alternatives", []):
