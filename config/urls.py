@@ -3,8 +3,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from core.api_docs import RedocView, SwaggerView
 from core.shop import shop_settings
 from customers import views as customers_views
 from staff import views as staff_views
@@ -66,12 +67,12 @@ urlpatterns = [
     # Pages to read, so only GET: their HTML renderer has no template for OPTIONS' metadata (a 500).
     path(
         "api/docs/",
-        csp_exempt()(SpectacularSwaggerView.as_view(url_name="api-schema", http_method_names=_READ_ONLY)),
+        csp_exempt()(SwaggerView.as_view(url_name="api-schema", http_method_names=_READ_ONLY)),
         name="api-docs",
     ),
     path(
         "api/redoc/",
-        csp_exempt()(SpectacularRedocView.as_view(url_name="api-schema", http_method_names=_READ_ONLY)),
+        csp_exempt()(RedocView.as_view(url_name="api-schema", http_method_names=_READ_ONLY)),
         name="api-redoc",
     ),
     path("i18n/", include("django.conf.urls.i18n")),

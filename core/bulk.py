@@ -3,6 +3,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Model
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -97,17 +101,20 @@ class UpsertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "POST": [f"{meta.app_label}.add_{meta.model_name}", f"{meta.app_label}.change_{meta.model_name}"],
         }
         cls.pagination_class = newest_first_cursor(cls.newest_first_by)
-        one = meta.model_name  # not the translated verbose name: the schema is in English
         extend_schema_view(
             create=extend_schema(
                 request=cls.input_serializer_class,
                 responses={201: cls.serializer_class, 200: cls.serializer_class},
-                summary=f"Create or update one {one} by {cls.key}",
+                summary=format_lazy(_("Create or update one {item} by {key}"), item=meta.verbose_name, key=cls.key),
             ),
             bulk=extend_schema(
                 request=BulkInputSerializer,
                 responses=BulkResultSerializer,
-                summary=f"Create or update up to {settings.API_MAX_BATCH_ITEMS:,} {one}s; answers per item",
+                summary=format_lazy(
+                    _("Create or update up to {count} {items}; answers per item"),
+                    count=lazy(number_format, str)(settings.API_MAX_BATCH_ITEMS, force_grouping=True),
+                    items=meta.verbose_name_plural,
+                ),
             ),
         )(cls)
 

@@ -1,3 +1,5 @@
 """The languages feedback is written in, as APIs accept them ("" while unknown)."""
 
-CONTENT_LANGUAGE_CHOICES = [("", "unknown"), ("es", "Spanish"), ("en", "English")]
+from django.utils.translation import gettext_lazy as _
+
+CONTENT_LANGUAGE_CHOICES = [("", _("unknown")), ("es", _("Spanish")), ("en", _("English"))]

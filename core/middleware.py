@@ -5,6 +5,7 @@ from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from core.shop import regional_language
 
@@ -27,7 +28,8 @@ class ApiBodySizeLimitMiddleware:
                 return JsonResponse(
                     {
                         "type": "payload_too_large",
-                        "detail": f"The request body is {length} bytes; the limit is {settings.API_MAX_BODY_BYTES}.",
+                        "detail": gettext("The request body is %(length)s bytes; the limit is %(limit)s.")
+                        % {"length": length, "limit": settings.API_MAX_BODY_BYTES},
                         "errors": {},
                     },
                     status=413,

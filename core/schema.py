@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -9,5 +10,5 @@ class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "A token created in the admin (API clients); its scopes decide what it may do.",
+            "description": _("A token created in the admin (API clients); its scopes decide what it may do."),
         }

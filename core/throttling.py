@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,10 @@ class PublicRateLimitMiddleware:
 
     @staticmethod
     def _too_many(request, retry_after: int):
-        message = gettext("Too many requests. Please wait a moment and try again.")
+        # this runs before LocaleMiddleware: without this, the words would be in whatever language the
+        # process's previous request was
+        with translation.override(translation.get_language_from_request(request)):
+            message = gettext("Too many requests. Please wait a moment and try again.")
         if request.path.startswith("/api/"):
             response = JsonResponse(
                 {"type": "throttled", "title": message, "status": 429, "detail": message}, status=429

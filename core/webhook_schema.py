@@ -5,14 +5,14 @@ JSON Schema written by hand, since the payloads are built by the services that r
 actually record against these schemas, so the two cannot drift apart.
 """
 
-from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiWebhook
 
 from core.models import WebhookEventType
 
 TIME = {"type": "string", "format": "date-time"}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
-REFERENCE = {"type": ["string", "null"], "description": "The external id the shop sent (null when none)."}
+REFERENCE = {"type": ["string", "null"], "description": _("The external id the shop sent (null when none).")}
 SENTIMENT = {"type": "string", "enum": ["negative", "neutral", "positive"]}
 
 
@@ -23,11 +23,11 @@ def _object(properties: dict, description: str = "") -> dict:
 
 FEEDBACK_CREATED = _object(
     {
-        "id": {"type": "integer", "description": "GET /api/v1/feedback/{id}/ gives the item."},
+        "id": {"type": "integer", "description": _("GET /api/v1/feedback/{id}/ gives the item.")},
         "channel": {"type": "string", "examples": ["survey", "review", "social", "web"]},
-        "source": {"type": "string", "description": "Traffic source, review site or platform."},
+        "source": {"type": "string", "description": _("Traffic source, review site or platform.")},
         "text": {"type": "string"},
-        "language": {"type": "string", "description": "es, en, or empty until analysed."},
+        "language": {"type": "string", "description": _("es, en, or empty until analysed.")},
         "received_at": TIME,
         "customer": REFERENCE,
         "order": REFERENCE,
@@ -54,14 +54,14 @@ FEEDBACK_ANALYSED = _object(
 )
 CASE = _object(
     {
-        "id": {"type": "integer", "description": "GET /api/v1/cases/{id}/ gives the case."},
+        "id": {"type": "integer", "description": _("GET /api/v1/cases/{id}/ gives the case.")},
         "subject": {"type": "string"},
         "status": {"type": "string", "enum": ["new", "open", "pending_customer", "resolved", "closed"]},
         "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
         "channels": {"type": "array", "items": {"type": "string"}},
         "customer": REFERENCE,
-        "team": {"type": ["string", "null"], "description": "The team's slug."},
-        "assignee": {"type": ["string", "null"], "description": "The agent's username."},
+        "team": {"type": ["string", "null"], "description": _("The team's slug.")},
+        "assignee": {"type": ["string", "null"], "description": _("The agent's username.")},
         "opened_at": TIME,
         "first_response_at": NULLABLE_TIME,
         "resolved_at": NULLABLE_TIME,
@@ -84,7 +84,7 @@ CASE_UPDATED = {
                 "complaint_attached",
                 "followup_answered",
             ],
-            "description": "What happened to the case.",
+            "description": _("What happened to the case."),
         },
     },
     "required": [*CASE["required"], "change"],
@@ -98,8 +98,8 @@ CASE_SLA = _object(
 )
 SURVEY_ANSWERED = _object(
     {
-        "id": {"type": "integer", "description": "The response's id."},
-        "survey": {"type": "string", "description": "The survey's slug."},
+        "id": {"type": "integer", "description": _("The response's id.")},
+        "survey": {"type": "string", "description": _("The survey's slug.")},
         "customer": REFERENCE,
         "order": REFERENCE,
         "language": {"type": "string"},
@@ -108,9 +108,9 @@ SURVEY_ANSWERED = _object(
             "type": "array",
             "items": _object(
                 {
-                    "question": {"type": "string", "description": "The question's code, e.g. nps."},
+                    "question": {"type": "string", "description": _("The question's code, e.g. nps.")},
                     "value": {
-                        "description": "A number (scores), a text, or the codes of the chosen options.",
+                        "description": _("A number (scores), a text, or the codes of the chosen options."),
                         "anyOf": [
                             {"type": "integer"},
                             {"type": "string"},
@@ -151,13 +151,13 @@ ALERT_FIRED = _object(
             }
         ),
         "value": {"type": ["number", "null"]},
-        "threshold": {"type": ["number", "null"], "description": "For NPS, CSAT and SLA rules."},
+        "threshold": {"type": ["number", "null"], "description": _("For NPS, CSAT and SLA rules.")},
         "topic": {"type": ["string", "null"]},
         "channel": {"type": ["string", "null"]},
-        "product": {"type": ["string", "null"], "description": "SKU"},
-        "segment": {"type": ["string", "null"], "description": "RFM segment or saved segment's slug"},
-        "brand": {"type": ["string", "null"], "description": "A competitor's slug; null: the shop"},
-        "url": {"type": "string", "description": "The alert's page, with the evidence"},
+        "product": {"type": ["string", "null"], "description": _("SKU")},
+        "segment": {"type": ["string", "null"], "description": _("RFM segment or saved segment's slug")},
+        "brand": {"type": ["string", "null"], "description": _("A competitor's slug; null: the shop")},
+        "url": {"type": "string", "description": _("The alert's page, with the evidence")},
         "started_at": TIME,
     }
 )
@@ -180,27 +180,29 @@ HEADERS = [
         "in": "header",
         "required": True,
         "schema": {"type": "string"},
-        "description": "The same on every attempt of this event: drop a request whose id you have seen.",
+        "description": _("The same on every attempt of this event: drop a request whose id you have seen."),
     },
     {
         "name": "webhook-timestamp",
         "in": "header",
         "required": True,
         "schema": {"type": "string"},
-        "description": "Unix seconds when this attempt was signed; refuse old ones (replays).",
+        "description": _("Unix seconds when this attempt was signed; refuse old ones (replays)."),
     },
     {
         "name": "webhook-signature",
         "in": "header",
         "required": True,
         "schema": {"type": "string"},
-        "description": 'v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}"> keyed with the '
-        "endpoint's secret (whsec_…, base64 after the prefix), per the Standard Webhooks specification: "
-        "any of its libraries verifies it.",
+        "description": _(
+            'v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}"> keyed with the '
+            "endpoint's secret (whsec_…, base64 after the prefix), per the Standard Webhooks specification: "
+            "any of its libraries verifies it."
+        ),
     },
 ]
 
-DESCRIPTION = (
+DESCRIPTION = _(
     "Sent to each webhook endpoint (admin: API clients → webhook endpoints) that subscribes to this event "
     "and whose API client holds the scope to read it. Answer with any 2xx within 10 seconds; anything else "
     "is retried with exponential backoff for at least 24 hours, always with the same webhook-id. "
@@ -212,25 +214,23 @@ def envelope(event_type: str) -> dict:
     return _object(
         {
             "type": {"type": "string", "const": event_type},
-            "version": {"type": "integer", "const": 1, "description": "Changes only when the data changes shape."},
-            "timestamp": {**TIME, "description": "When it happened."},
+            "version": {"type": "integer", "const": 1, "description": _("Changes only when the data changes shape.")},
+            "timestamp": {**TIME, "description": _("When it happened.")},
             "data": DATA[event_type],
         }
     )
 
 
 def _operation(event_type: WebhookEventType) -> dict:
-    with translation.override("en"):
-        summary = str(event_type.label)
     return {
-        "summary": summary,
+        "summary": event_type.label,
         "description": DESCRIPTION,
         "operationId": f"webhook_{event_type.value.replace('.', '_')}",
         "tags": ["webhooks"],
         "parameters": HEADERS,
         "requestBody": {"required": True, "content": {"application/json": {"schema": envelope(event_type.value)}}},
         "responses": {
-            "2XX": {"description": "Received; a retry of the same webhook-id may still come and should be ignored."}
+            "2XX": {"description": _("Received; a retry of the same webhook-id may still come and should be ignored.")}
         },
     }
 

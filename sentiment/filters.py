@@ -67,7 +67,7 @@ class FeedbackFilter(django_filters.FilterSet):
         field_name="review__status", choices=Review.Status.choices, label=_("Moderation")
     )
     source = django_filters.CharFilter(
-        method="filter_source", label=_("Source"), help_text="utm_source or referring domain, review site, platform"
+        method="filter_source", label=_("Source"), help_text=_("utm_source or referring domain, review site, platform")
     )
     device = django_filters.MultipleChoiceFilter(
         choices=FeedbackItem._meta.get_field("device").choices, label=_("Device")

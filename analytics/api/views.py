@@ -1,3 +1,5 @@
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -16,24 +18,25 @@ from analytics.forms import (
 from analytics.views import chart_rows
 from customers.models import CustomerRfm, SavedSegment
 
-SEGMENT_HELP = (
-    "An RFM segment (" + ", ".join(CustomerRfm.Segment.values) + ") or a saved segment's slug (see /api/v1/segments/)"
+SEGMENT_HELP = format_lazy(
+    _("An RFM segment ({segments}) or a saved segment's slug (see /api/v1/segments/)"),
+    segments=", ".join(CustomerRfm.Segment.values),
 )
 FILTER_PARAMETERS = [
-    OpenApiParameter("start", OpenApiTypes.DATE, description="First day (shop's time zone); default 26 weeks ago"),
-    OpenApiParameter("end", OpenApiTypes.DATE, description="Last day, inclusive; default today"),
+    OpenApiParameter("start", OpenApiTypes.DATE, description=_("First day (shop's time zone); default 26 weeks ago")),
+    OpenApiParameter("end", OpenApiTypes.DATE, description=_("Last day, inclusive; default today")),
     OpenApiParameter("period", str, enum=["day", "week", "month"]),
     OpenApiParameter("channel", str, enum=["survey", "review", "social", "web"]),
     OpenApiParameter("language", str, enum=["es", "en"]),
     OpenApiParameter("category", str),
-    OpenApiParameter("product", str, description="SKU"),
-    OpenApiParameter("topic", str, description="Topic slug, e.g. delivery"),
+    OpenApiParameter("product", str, description=_("SKU")),
+    OpenApiParameter("topic", str, description=_("Topic slug, e.g. delivery")),
     OpenApiParameter("segment", str, description=SEGMENT_HELP),
 ]
 CONTEXT_PARAMETERS = [
     *FILTER_PARAMETERS,
-    OpenApiParameter("source", str, description="utm_source or referring domain, e.g. google.com"),
-    OpenApiParameter("country", str, description="ISO 3166 code, e.g. ES"),
+    OpenApiParameter("source", str, description=_("utm_source or referring domain, e.g. google.com")),
+    OpenApiParameter("country", str, description=_("ISO 3166 code, e.g. ES")),
     OpenApiParameter("device", str, enum=["desktop", "tablet", "mobile"]),
 ]
 
@@ -73,7 +76,9 @@ class SatisfactionMetricsView(MetricsView):
     @extend_schema(
         parameters=FILTER_PARAMETERS,
         responses=SatisfactionResponseSerializer,
-        summary="NPS, CSAT (top-2-box), CES (higher is easier), rating and sentiment per period, with 95 % intervals",
+        summary=_(
+            "NPS, CSAT (top-2-box), CES (higher is easier), rating and sentiment per period, with 95 % intervals"
+        ),
     )
     def get(self, request):
         filters = self.filters(request)
@@ -111,7 +116,7 @@ class TopicMetricsView(MetricsView):
     @extend_schema(
         parameters=CONTEXT_PARAMETERS,
         responses=OpenApiTypes.OBJECT,
-        summary="Topic volume and negative share, ranked by rise",
+        summary=_("Topic volume and negative share, ranked by rise"),
     )
     def get(self, request):
         filters = self.filters(request)
@@ -153,11 +158,11 @@ class SourceMetricsView(MetricsView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("dimension", str, enum=["source", "country", "device"], description="Default: source"),
+            OpenApiParameter("dimension", str, enum=["source", "country", "device"], description=_("Default: source")),
             *CONTEXT_PARAMETERS,
         ],
         responses=OpenApiTypes.OBJECT,
-        summary="Feedback volume and sentiment by source, country or device, with the volume per period",
+        summary=_("Feedback volume and sentiment by source, country or device, with the volume per period"),
     )
     def get(self, request):
         dimension_form = ContextDimensionForm(request.query_params)
@@ -184,11 +189,13 @@ class ServiceMetricsView(MetricsView):
     @extend_schema(
         parameters=FILTER_PARAMETERS,
         responses=OpenApiTypes.OBJECT,
-        summary="SLA compliance, response times, backlog",
+        summary=_("SLA compliance, response times, backlog"),
         description=(
-            "`first_response_hours` and `resolution_hours` (median, p90) are business hours as the SLA clock "
-            "counts them: the working hours of the case's policy calendar, pauses excluded (every hour for a "
-            "round-the-clock policy), so they compare with the targets."
+            _(
+                "`first_response_hours` and `resolution_hours` (median, p90) are business hours as the SLA clock "
+                "counts them: the working hours of the case's policy calendar, pauses excluded (every hour for a "
+                "round-the-clock policy), so they compare with the targets."
+            )
         ),
     )
     def get(self, request):
@@ -201,8 +208,10 @@ class RetentionMetricsView(MetricsView):
     @extend_schema(
         parameters=[OpenApiParameter("segment", str, description=SEGMENT_HELP)],
         responses=RetentionResponseSerializer,
-        summary="Retention per month and quarter, cohorts, still buying after 1 and 2 years, repurchase by NPS "
-        "group and by SLA, defection reasons",
+        summary=_(
+            "Retention per month and quarter, cohorts, still buying after 1 and 2 years, repurchase by NPS "
+            "group and by SLA, defection reasons"
+        ),
     )
     def get(self, request):
         form = RetentionFilterForm(request.query_params)
@@ -228,16 +237,15 @@ class SegmentSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=["rfm", "saved"])
-    customers = serializers.IntegerField(help_text="Customers in the segment now")
+    customers = serializers.IntegerField(help_text=_("Customers in the segment now"))
 
 
+@extend_schema(description=_("Every segment a filter accepts: the RFM ones and the shop's saved segments."))
 class SegmentListView(APIView):
-    """Every segment a filter accepts: the RFM ones and the shop's saved segments."""
-
     required_scopes = {"GET": "metrics:read"}
     staff_permissions = {"GET": "analytics.view_dashboards"}
 
-    @extend_schema(responses=SegmentSerializer(many=True), summary="Customer segments usable as filters")
+    @extend_schema(responses=SegmentSerializer(many=True), summary=_("Customer segments usable as filters"))
     def get(self, request):
         from django.db.models import Count
         from django.utils import translation
@@ -263,16 +271,16 @@ class CompetitorMetricsView(MetricsView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("start", OpenApiTypes.DATE, description="First day; default 26 weeks ago"),
-            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day, inclusive; default today"),
+            OpenApiParameter("start", OpenApiTypes.DATE, description=_("First day; default 26 weeks ago")),
+            OpenApiParameter("end", OpenApiTypes.DATE, description=_("Last day, inclusive; default today")),
             OpenApiParameter("period", str, enum=["day", "week", "month"]),
             OpenApiParameter(
-                "channel", str, enum=["review", "social"], description="Default: reviews and social posts together"
+                "channel", str, enum=["review", "social"], description=_("Default: reviews and social posts together")
             ),
             OpenApiParameter("language", str, enum=["es", "en"]),
         ],
         responses=OpenApiTypes.OBJECT,
-        summary="Share of voice, sentiment and complaints per topic for the shop and each competitor",
+        summary=_("Share of voice, sentiment and complaints per topic for the shop and each competitor"),
     )
     def get(self, request):
         filters = self.filters(request)

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -13,12 +14,11 @@ class BrandSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema(description=_("The brands a review or a mention can name in its `brand` field."))
 class BrandListView(APIView):
-    """The brands a review or a mention can name in its `brand` field."""
-
     required_scopes = {"GET": "feedback:read"}
     staff_permissions = {"GET": "brands.view_brand"}
 
-    @extend_schema(responses=BrandSerializer(many=True), summary="The shop's brand and its competitors")
+    @extend_schema(responses=BrandSerializer(many=True), summary=_("The shop's brand and its competitors"))
     def get(self, request):
         return Response(BrandSerializer(Brand.objects.all(), many=True).data)

@@ -453,8 +453,8 @@ SPECTACULAR_SETTINGS = {
     # 3.1: the first version with a "webhooks" section, which documents what Voz POSTs to the shop
     "OAS_VERSION": "3.1.0",
     "WEBHOOKS": "core.webhook_schema.WEBHOOKS",
-    "TITLE": "Voz API",
-    "DESCRIPTION": "Voice-of-customer platform for online shops.",
+    "TITLE": _("Voz API"),
+    "DESCRIPTION": _("Voice-of-customer platform for online shops."),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI and ReDoc are served from the drf-spectacular-sidecar package, never a CDN.
@@ -470,6 +470,9 @@ SPECTACULAR_SETTINGS = {
         "MessageChannelEnum": "feedback.models.MESSAGE_CHANNEL_CHOICES",
         "FeedbackChannelEnum": "feedback.models.FeedbackItem.Channel",
         "IntervalReasonEnum": "analytics.metrics.INTERVAL_REASONS",
+        # es/en with the languages' names: what feedback is written in and what a customer reads alike
+        # (without a name of its own, the set was named differently in Spanish and in English)
+        "LanguageEnum": "core.languages.CONTENT_LANGUAGE_CHOICES",
     },
 }
 # Request limits of the REST API: larger bodies are refused with 413 before they are parsed.

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from core.fields import EventDateTimeField
@@ -8,10 +10,10 @@ from core.strict import StrictSerializer
 from customers.models import Customer, Order, OrderItem
 from customers.services import CustomerData, OrderData, OrderItemData
 
-PERSONAL_DATA_NOTE = "Only with the personal_data:read scope (staff: the personal data permission); null otherwise."
+PERSONAL_DATA_NOTE = _("Only with the personal_data:read scope (staff: the personal data permission); null otherwise.")
 
 
-ATTRIBUTES_HELP = (
+ATTRIBUTES_HELP = _(
     "Profile attributes, merged into the stored ones: age_band, gender, city, region, loyalty_tier or any "
     'key of your own (letters, digits, _; at most 30 per customer). A value of null or "" removes the key.'
 )
@@ -44,9 +46,11 @@ class CustomerInputSerializer(StrictSerializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Whether the customer agreed, in the shop, to marketing email (win-backs need it). true grants, "
-        "false withdraws consent the shop gave before; an unsubscribe through Voz's link is never undone by "
-        "it. Omitted or null: unchanged.",
+        help_text=_(
+            "Whether the customer agreed, in the shop, to marketing email (win-backs need it). true grants, "
+            "false withdraws consent the shop gave before; an unsubscribe through Voz's link is never undone by "
+            "it. Omitted or null: unchanged."
+        ),
     )
 
 
@@ -64,10 +68,13 @@ class OrderItemInputSerializer(StrictSerializer):
     )
 
 
+@extend_schema_serializer(
+    description=_(
+        "An order as the shop's system knows it. Unknown or misspelled fields are refused with a 400\n"
+        "that names them, so a typo never passes silently."
+    )
+)
 class OrderUpsertSerializer(StrictSerializer):
-    """An order as the shop's system knows it. Unknown or misspelled fields are refused with a 400
-    that names them, so a typo never passes silently."""
-
     external_id = serializers.CharField(max_length=100)
     customer = CustomerInputSerializer()
     placed_at = EventDateTimeField()
@@ -75,14 +82,16 @@ class OrderUpsertSerializer(StrictSerializer):
     total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="EUR")
     shipping_country = serializers.RegexField(
-        r"^[A-Za-z]{2}$", required=False, allow_blank=True, default="", help_text="ISO 3166 code, e.g. ES"
+        r"^[A-Za-z]{2}$", required=False, allow_blank=True, default="", help_text=_("ISO 3166 code, e.g. ES")
     )
     cancelled_at = EventDateTimeField(
         required=False,
         allow_null=True,
         default=None,
-        help_text="When the order was cancelled or refunded in full; no survey is sent about it, and one "
-        "still waiting to be sent is withdrawn. null: not cancelled.",
+        help_text=_(
+            "When the order was cancelled or refunded in full; no survey is sent about it, and one "
+            "still waiting to be sent is withdrawn. null: not cancelled."
+        ),
     )
     items = OrderItemInputSerializer(many=True, allow_empty=False, max_length=500)
 
@@ -111,7 +120,7 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
     attributes = serializers.SerializerMethodField()
     staff_url = serializers.SerializerMethodField(
-        help_text="The customer's page for the shop's staff: every channel's feedback, cases and orders."
+        help_text=_("The customer's page for the shop's staff: every channel's feedback, cases and orders.")
     )
 
     class Meta:
@@ -144,7 +153,7 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
             "type": "object",
             "additionalProperties": {"type": "string"},
             "nullable": True,
-            "description": "Age band, gender, city… are personal data. " + PERSONAL_DATA_NOTE,
+            "description": format_lazy("{} {}", _("Age band, gender, city… are personal data."), PERSONAL_DATA_NOTE),
         }
     )
     def get_attributes(self, customer: Customer) -> dict | None:
@@ -194,7 +203,7 @@ class CustomerEraseSerializer(serializers.Serializer):
 
 
 class ErasureReportSerializer(serializers.Serializer):
-    customer = serializers.CharField(help_text="The customer's external id after erasure (erased-<id>).")
+    customer = serializers.CharField(help_text=_("The customer's external id after erasure (erased-<id>)."))
     orders_kept = serializers.IntegerField()
     answers_erased = serializers.IntegerField()
     feedback_erased = serializers.IntegerField()
@@ -207,6 +216,8 @@ class ErasureReportSerializer(serializers.Serializer):
     mentions_erased = serializers.IntegerField()
     emails_erased = serializers.IntegerField()
     traces_erased = serializers.IntegerField(
-        help_text="Rows written by others that named the customer (audit log, notes, notifications, webhooks), "
-        "with the names and numbers replaced."
+        help_text=_(
+            "Rows written by others that named the customer (audit log, notes, notifications, webhooks), "
+            "with the names and numbers replaced."
+        )
     )

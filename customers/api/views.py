@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -31,10 +32,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         request=OrderUpsertSerializer,
         responses={
-            201: OpenApiResponse(OrderOutputSerializer, description="Order created"),
-            200: OpenApiResponse(OrderOutputSerializer, description="Existing order updated"),
+            201: OpenApiResponse(OrderOutputSerializer, description=_("Order created")),
+            200: OpenApiResponse(OrderOutputSerializer, description=_("Existing order updated")),
         },
-        summary="Create or update an order by its external id",
+        summary=_("Create or update an order by its external id"),
     )
     def create(self, request):
         serializer = OrderUpsertSerializer(data=request.data)
@@ -47,9 +48,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
 
 
+@extend_schema(description=_("A customer's profile; the shop completes it with attributes its segments can use."))
 class CustomerDetailView(APIView):
-    """A customer's profile; the shop completes it with attributes its segments can use."""
-
     required_scopes = {"GET": "orders:read", "PATCH": "orders:write"}
     staff_permissions = {"GET": "customers.view_customer", "PATCH": "customers.change_customer"}
 
@@ -62,14 +62,14 @@ class CustomerDetailView(APIView):
         context = {"personal_data": may_see_personal_data(request), "request": request}
         return Response(CustomerOutputSerializer(customer, context=context).data)
 
-    @extend_schema(responses=CustomerOutputSerializer, summary="A customer's profile")
+    @extend_schema(responses=CustomerOutputSerializer, summary=_("A customer's profile"))
     def get(self, request, external_id: str):
         return self._body(request, self._customer(external_id))
 
     @extend_schema(
         request=CustomerAttributesSerializer,
-        responses={200: CustomerOutputSerializer, 404: OpenApiResponse(description="No such customer")},
-        summary="Set or remove a customer's attributes (merged into the stored ones)",
+        responses={200: CustomerOutputSerializer, 404: OpenApiResponse(description=_("No such customer"))},
+        summary=_("Set or remove a customer's attributes (merged into the stored ones)"),
     )
     def patch(self, request, external_id: str):
         customer = self._customer(external_id)

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.fields import EventDateTimeField
@@ -10,27 +11,27 @@ from feedback.services import MessageData
 class InboundMessageInputSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=MESSAGE_CHANNEL_CHOICES)
     external_id = serializers.CharField(
-        max_length=255, help_text="Your tool's id for it (ticket, chat, call, store review); a resend updates it."
+        max_length=255, help_text=_("Your tool's id for it (ticket, chat, call, store review); a resend updates it.")
     )
-    text = serializers.CharField(max_length=settings.API_MAX_TEXT_LENGTH, help_text="What the customer said.")
+    text = serializers.CharField(max_length=settings.API_MAX_TEXT_LENGTH, help_text=_("What the customer said."))
     subject = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     source = serializers.RegexField(
         r"^[a-z0-9_.-]*$",
         max_length=60,
         required=False,
         default="",
-        help_text="The tool or store, lower case: zendesk, intercom, aircall, app_store, google_play…",
+        help_text=_("The tool or store, lower case: zendesk, intercom, aircall, app_store, google_play…"),
     )
     author_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     author_email = serializers.EmailField(required=False, allow_blank=True, default="")
     customer = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default="", help_text="A known customer's external id."
+        max_length=100, required=False, allow_blank=True, default="", help_text=_("A known customer's external id.")
     )
     order = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default="", help_text="A known order's external id."
+        max_length=100, required=False, allow_blank=True, default="", help_text=_("A known order's external id.")
     )
     rating = serializers.IntegerField(
-        min_value=1, max_value=5, required=False, allow_null=True, default=None, help_text="Stars, for app stores."
+        min_value=1, max_value=5, required=False, allow_null=True, default=None, help_text=_("Stars, for app stores.")
     )
     language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, allow_blank=True, default="")
     url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from core.bulk import UpsertViewSet
 from core.filters import IsoDateTimeFilter
@@ -20,7 +21,7 @@ class MessageFilter(django_filters.FilterSet):
 
 class MessageViewSet(UpsertViewSet):
     model = InboundMessage
-    key = "(channel, external id)"
+    key = _("(channel, external id)")
     newest_first_by = "sent_at"
     serializer_class = InboundMessageOutputSerializer
     input_serializer_class = InboundMessageInputSerializer

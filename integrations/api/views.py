@@ -11,6 +11,7 @@ import json
 import re
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -79,10 +80,10 @@ class ShopWebhookView(APIView):
 
 
 _RESPONSES = {
-    200: OpenApiResponse(AcceptedSerializer, description="Queued (or seen before, or a topic Voz does not use)"),
-    400: OpenApiResponse(description="Not JSON, or not an order Voz can read; the detail says why"),
-    401: OpenApiResponse(description="Missing or wrong signature; nothing stored"),
-    404: OpenApiResponse(description="No active connector with this id"),
+    200: OpenApiResponse(AcceptedSerializer, description=_("Queued (or seen before, or a topic Voz does not use)")),
+    400: OpenApiResponse(description=_("Not JSON, or not an order Voz can read; the detail says why")),
+    401: OpenApiResponse(description=_("Missing or wrong signature; nothing stored")),
+    404: OpenApiResponse(description=_("No active connector with this id")),
 }
 
 
@@ -109,8 +110,8 @@ def _documented(*, body: str, summary: str):
 
 
 @_documented(
-    body="A Shopify Order, Refund or privacy payload",
-    summary="Shopify webhooks: orders/create, paid, fulfilled, cancelled, refunds/create and privacy",
+    body=_("A Shopify Order, Refund or privacy payload"),
+    summary=_("Shopify webhooks: orders/create, paid, fulfilled, cancelled, refunds/create and privacy"),
 )
 class ShopifyWebhookView(ShopWebhookView):
     platform = Platform.SHOPIFY
@@ -120,8 +121,8 @@ class ShopifyWebhookView(ShopWebhookView):
 
 
 @_documented(
-    body="A WooCommerce order (REST API v3)",
-    summary="WooCommerce webhooks: order.created, order.updated (and the creation ping)",
+    body=_("A WooCommerce order (REST API v3)"),
+    summary=_("WooCommerce webhooks: order.created, order.updated (and the creation ping)"),
 )
 class WooCommerceWebhookView(ShopWebhookView):
     platform = Platform.WOOCOMMERCE

@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,20 +10,19 @@ from privacy.api.serializers import CustomerExportSerializer
 from privacy.services import customer_data_export, customer_erase
 
 
+@extend_schema(description=_("The right to erasure: what identifies the customer goes, the numbers stay."))
 class CustomerEraseView(APIView):
-    """The right to erasure: what identifies the customer goes, the numbers stay."""
-
     required_scopes = {"POST": "personal_data:erase"}
     staff_permissions = {"POST": "customers.erase_customer"}
 
     @extend_schema(
         request=CustomerEraseSerializer,
         responses={
-            200: OpenApiResponse(ErasureReportSerializer, description="Erased; what was kept and what was erased"),
-            404: OpenApiResponse(description="No customer with this external id"),
-            409: OpenApiResponse(description="Already erased"),
+            200: OpenApiResponse(ErasureReportSerializer, description=_("Erased; what was kept and what was erased")),
+            404: OpenApiResponse(description=_("No customer with this external id")),
+            409: OpenApiResponse(description=_("Already erased")),
         },
-        summary="Erase a customer's personal data on their request (keeps orders, scores and labels)",
+        summary=_("Erase a customer's personal data on their request (keeps orders, scores and labels)"),
     )
     def post(self, request, external_id: str):
         serializer = CustomerEraseSerializer(data=request.data)
@@ -36,18 +36,19 @@ class CustomerEraseView(APIView):
         return Response(ErasureReportSerializer(data).data)
 
 
+@extend_schema(
+    description=_("The right of access and to portability: a copy of everything Voz holds about one customer.")
+)
 class CustomerExportView(APIView):
-    """The right of access and to portability: a copy of everything Voz holds about one customer."""
-
     required_scopes = {"GET": "personal_data:read"}
     staff_permissions = {"GET": "customers.view_personal_data"}
 
     @extend_schema(
         responses={
-            200: OpenApiResponse(CustomerExportSerializer, description="The customer's data, as JSON"),
-            404: OpenApiResponse(description="No customer with this external id"),
+            200: OpenApiResponse(CustomerExportSerializer, description=_("The customer's data, as JSON")),
+            404: OpenApiResponse(description=_("No customer with this external id")),
         },
-        summary="Export one customer's data (GDPR art. 15 and 20); each export is audited",
+        summary=_("Export one customer's data (GDPR art. 15 and 20); each export is audited"),
     )
     def get(self, request, external_id: str):
         customer = get_object_or_404(Customer, external_id=external_id)

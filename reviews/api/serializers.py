@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -21,7 +22,7 @@ class ReviewInputSerializer(serializers.Serializer):
     author_email = serializers.EmailField(required=False, allow_blank=True, default="")
     order_external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     product_sku = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default="", help_text="Empty for a review of the store."
+        max_length=100, required=False, allow_blank=True, default="", help_text=_("Empty for a review of the store.")
     )
     language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, allow_blank=True, default="")
     created_at = EventDateTimeField(required=False, allow_null=True, default=None)
@@ -30,7 +31,7 @@ class ReviewInputSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="A competitor's slug for a review of a rival shop; empty: a review of this shop.",
+        help_text=_("A competitor's slug for a review of a rival shop; empty: a review of this shop."),
     )
 
     def validate(self, attrs):
@@ -68,7 +69,7 @@ class ReviewOutputSerializer(serializers.ModelSerializer):
     order_external_id = serializers.CharField(source="order.external_id", default=None, allow_null=True, read_only=True)
     customer = serializers.CharField(source="customer.external_id", default=None, allow_null=True, read_only=True)
     brand = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, allow_null=True, help_text="A competitor's slug; null: the shop's own."
+        slug_field="slug", read_only=True, allow_null=True, help_text=_("A competitor's slug; null: the shop's own.")
     )
     reply = serializers.SerializerMethodField()
 
@@ -107,5 +108,7 @@ class RatingSerializer(serializers.Serializer):
     name = serializers.CharField(required=False)
     count = serializers.IntegerField()
     mean = serializers.FloatField(allow_null=True)
-    bayesian_mean = serializers.FloatField(help_text="Mean pulled towards the shop's mean when there are few reviews.")
+    bayesian_mean = serializers.FloatField(
+        help_text=_("Mean pulled towards the shop's mean when there are few reviews.")
+    )
     distribution = serializers.DictField(child=serializers.IntegerField())

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -20,7 +21,7 @@ from reviews.models import Review
 
 class ReviewFilter(django_filters.FilterSet):
     product_sku = django_filters.CharFilter(field_name="product__sku")
-    store_only = django_filters.BooleanFilter(field_name="product", lookup_expr="isnull", label="Store reviews only")
+    store_only = django_filters.BooleanFilter(field_name="product", lookup_expr="isnull", label=_("Store reviews only"))
     rating = django_filters.MultipleChoiceFilter(choices=[(n, n) for n in range(1, 6)])
     status = django_filters.MultipleChoiceFilter(choices=Review.Status.choices)
     is_verified_buyer = django_filters.BooleanFilter()
@@ -35,7 +36,7 @@ class ReviewFilter(django_filters.FilterSet):
 
 class ReviewViewSet(UpsertViewSet):
     model = Review
-    key = "(source, external id)"
+    key = _("(source, external id)")
     newest_first_by = "created_at"
     serializer_class = ReviewOutputSerializer
     input_serializer_class = ReviewInputSerializer
@@ -50,7 +51,7 @@ class ReviewViewSet(UpsertViewSet):
     @extend_schema(
         request=ReplyInputSerializer,
         responses=ReviewOutputSerializer,
-        summary="Publish or edit the shop's public reply (emailed to the reviewer once)",
+        summary=_("Publish or edit the shop's public reply (emailed to the reviewer once)"),
     )
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
@@ -62,9 +63,8 @@ class ReviewViewSet(UpsertViewSet):
         return Response(ReviewOutputSerializer(self.get_queryset().get(pk=review.pk)).data)
 
 
+@extend_schema(description=_("Rating aggregates per product, best Bayesian-smoothed mean first."))
 class ProductRatingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Rating aggregates per product, best Bayesian-smoothed mean first."""
-
     serializer_class = RatingSerializer
     required_scopes = {"GET": "feedback:read"}
     staff_permissions = {"GET": "reviews.view_review"}
@@ -78,7 +78,7 @@ class ProductRatingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response([selectors.rating_row_as_dict(row) for row in page])
 
-    @extend_schema(responses={200: RatingSerializer, 404: OpenApiResponse(description="No published reviews")})
+    @extend_schema(responses={200: RatingSerializer, 404: OpenApiResponse(description=_("No published reviews"))})
     def retrieve(self, request, sku=None):
         row = self.get_queryset().filter(sku=sku).first()
         if row is None:
@@ -93,6 +93,6 @@ class StoreRatingView(APIView):
     required_scopes = {"GET": "feedback:read"}
     staff_permissions = {"GET": "reviews.view_review"}
 
-    @extend_schema(responses=RatingSerializer, summary="Rating aggregate of the store (reviews without a product)")
+    @extend_schema(responses=RatingSerializer, summary=_("Rating aggregate of the store (reviews without a product)"))
     def get(self, request):
         return Response(selectors.rating_row_as_dict(selectors.store_rating()))

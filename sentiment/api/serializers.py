@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -23,18 +24,18 @@ class FeedbackItemOutputSerializer(serializers.ModelSerializer):
     order = serializers.CharField(source="order_ref", allow_null=True, read_only=True)
     sentiment = serializers.SerializerMethodField()
     effective_sentiment = serializers.CharField(
-        read_only=True, help_text="The staff correction when there is one, otherwise the model's label."
+        read_only=True, help_text=_("The staff correction when there is one, otherwise the model's label.")
     )
     topics = FeedbackTopicSerializer(source="topic_list", many=True, read_only=True)
     device = serializers.ChoiceField(
-        choices=[("", "unknown"), *FeedbackItem._meta.get_field("device").choices],
+        choices=[("", _("unknown")), *FeedbackItem._meta.get_field("device").choices],
         read_only=True,
-        help_text="desktop, tablet or mobile; empty when unknown",
+        help_text=_("desktop, tablet or mobile; empty when unknown"),
     )
     sentiment_gold = serializers.ChoiceField(
-        choices=[("", "no correction"), *Sentiment.choices],
+        choices=[("", _("no correction")), *Sentiment.choices],
         read_only=True,
-        help_text="The staff correction; empty when there is none.",
+        help_text=_("The staff correction; empty when there is none."),
     )
 
     class Meta:
@@ -73,7 +74,7 @@ class FeedbackItemOutputSerializer(serializers.ModelSerializer):
 
 class FeedbackCorrectionSerializer(serializers.Serializer):
     sentiment_gold = serializers.ChoiceField(
-        choices=[("", "(withdraw the correction)"), *Sentiment.choices],
+        choices=[("", _("(withdraw the correction)")), *Sentiment.choices],
         allow_blank=True,
-        help_text="The right label for this item, as judged by staff; an empty string withdraws it.",
+        help_text=_("The right label for this item, as judged by staff; an empty string withdraws it."),
     )

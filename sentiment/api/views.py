@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -28,8 +29,8 @@ class FeedbackItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return selectors.feedback_feed() if self.action == "export" else selectors.feedback_for_api()
 
     @extend_schema(
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The filtered feed as CSV")},
-        summary="Export the filtered feed as CSV (streamed)",
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=_("The filtered feed as CSV"))},
+        summary=_("Export the filtered feed as CSV (streamed)"),
     )
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):
@@ -40,7 +41,7 @@ class FeedbackItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @extend_schema(
         request=FeedbackCorrectionSerializer,
         responses=FeedbackItemOutputSerializer,
-        summary="Correct the sentiment label of a feedback item (stored as a gold label for training)",
+        summary=_("Correct the sentiment label of a feedback item (stored as a gold label for training)"),
     )
     def partial_update(self, request, pk=None):
         item = self.get_object()

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.fields import EventDateTimeField
@@ -22,8 +23,10 @@ class MentionInputSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="A competitor's slug (see the brands list) when the mention is about a rival; empty: the shop's "
-        "own, unless the text names exactly one competitor and not the shop.",
+        help_text=_(
+            "A competitor's slug (see the brands list) when the mention is about a rival; empty: the shop's "
+            "own, unless the text names exactly one competitor and not the shop."
+        ),
     )
 
     def validate_brand(self, value: str) -> str:
@@ -39,9 +42,9 @@ class MentionInputSerializer(serializers.Serializer):
 
 class MentionOutputSerializer(serializers.ModelSerializer):
     # may be empty: not every platform gives a link
-    url = serializers.CharField(read_only=True, help_text="Link to the post; empty when the platform gave none.")
+    url = serializers.CharField(read_only=True, help_text=_("Link to the post; empty when the platform gave none."))
     brand = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, allow_null=True, help_text="A competitor's slug; null: the shop's own."
+        slug_field="slug", read_only=True, allow_null=True, help_text=_("A competitor's slug; null: the shop's own.")
     )
 
     class Meta:

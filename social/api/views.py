@@ -2,6 +2,7 @@ import json
 
 import django_filters
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -28,7 +29,7 @@ class MentionFilter(django_filters.FilterSet):
 
 class MentionViewSet(UpsertViewSet):
     model = Mention
-    key = "(platform, external id)"
+    key = _("(platform, external id)")
     newest_first_by = "posted_at"
     serializer_class = MentionOutputSerializer
     input_serializer_class = MentionInputSerializer
@@ -42,26 +43,28 @@ def _unauthorised(detail: str) -> Response:
     return Response({"type": "invalid_signature", "detail": detail, "errors": {}}, status=status.HTTP_401_UNAUTHORIZED)
 
 
+@extend_schema(
+    description=_(
+        "Mentions pushed by a connector, authenticated by an HMAC signature instead of a token.\n"
+        "\n"
+        "Headers: `X-Voz-Timestamp` (Unix seconds) and `X-Voz-Signature: sha256=<hex>`, the HMAC-SHA256\n"
+        'of "<timestamp>." + the raw body with the connector\'s secret. The body is\n'
+        '`{"items": [mention, …]}`. Requests older than five minutes or badly signed are refused\n'
+        "with 401 and nothing is stored."
+    )
+)
 class MentionWebhookView(APIView):
-    """Mentions pushed by a connector, authenticated by an HMAC signature instead of a token.
-
-    Headers: `X-Voz-Timestamp` (Unix seconds) and `X-Voz-Signature: sha256=<hex>`, the HMAC-SHA256
-    of "<timestamp>." + the raw body with the connector's secret. The body is
-    `{"items": [mention, …]}`. Requests older than five minutes or badly signed are refused
-    with 401 and nothing is stored.
-    """
-
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
     @extend_schema(
         request=BulkInputSerializer,
-        responses={200: BulkResultSerializer, 401: OpenApiResponse(description="Bad, stale or missing signature")},
+        responses={200: BulkResultSerializer, 401: OpenApiResponse(description=_("Bad, stale or missing signature"))},
         parameters=[
             OpenApiParameter("X-Voz-Timestamp", str, OpenApiParameter.HEADER, required=True),
             OpenApiParameter("X-Voz-Signature", str, OpenApiParameter.HEADER, required=True),
         ],
-        summary="Webhook for a social connector (HMAC-signed)",
+        summary=_("Webhook for a social connector (HMAC-signed)"),
     )
     def post(self, request, connector_id):
         connector = get_object_or_404(Connector, public_id=connector_id, is_active=True)

@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from customers.models import Customer
@@ -34,7 +35,7 @@ class CaseOutputSerializer(serializers.ModelSerializer):
     feedback_ids = serializers.SerializerMethodField()
     topics = serializers.SerializerMethodField()
     priority_reason = serializers.SerializerMethodField(
-        help_text="Why this priority, one line per factor, in the request's language (Accept-Language)."
+        help_text=_("Why this priority, one line per factor, in the request's language (Accept-Language).")
     )
 
     class Meta:

@@ -1,5 +1,6 @@
 import django_filters
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -58,7 +59,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def _actor(self):
         return None if isinstance(self.request.auth, ApiClient) else self.request.user
 
-    @extend_schema(request=CaseCreateSerializer, responses={201: CaseDetailSerializer}, summary="Open a case by hand")
+    @extend_schema(
+        request=CaseCreateSerializer, responses={201: CaseDetailSerializer}, summary=_("Open a case by hand")
+    )
     def create(self, request):
         serializer = CaseCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -66,7 +69,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(CaseDetailSerializer(self.get_queryset().get(pk=case.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=CaseUpdateSerializer, responses=CaseDetailSerializer, summary="Change status, priority or assignment"
+        request=CaseUpdateSerializer, responses=CaseDetailSerializer, summary=_("Change status, priority or assignment")
     )
     def partial_update(self, request, pk=None):
         case = self.get_object()
@@ -87,14 +90,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         request=MessageInputSerializer,
         responses={201: CaseMessageSerializer},
-        summary="Reply to the customer (emailed)",
+        summary=_("Reply to the customer (emailed)"),
     )
     @action(detail=True, methods=["post"])
     def replies(self, request, pk=None):
         return self._message(services.case_reply)
 
     @extend_schema(
-        request=MessageInputSerializer, responses={201: CaseMessageSerializer}, summary="Add an internal note"
+        request=MessageInputSerializer, responses={201: CaseMessageSerializer}, summary=_("Add an internal note")
     )
     @action(detail=True, methods=["post"])
     def notes(self, request, pk=None):
@@ -103,7 +106,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         request=MessageInputSerializer,
         responses={201: CaseMessageSerializer},
-        summary="Record the customer's answer (reopens a resolved case, resumes a paused clock)",
+        summary=_("Record the customer's answer (reopens a resolved case, resumes a paused clock)"),
     )
     @action(detail=True, methods=["post"], url_path="customer-messages")
     def customer_messages(self, request, pk=None):

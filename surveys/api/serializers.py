@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from customers.models import Order
@@ -12,12 +14,14 @@ class ChoiceSerializer(serializers.ModelSerializer):
 
 
 class QuestionSerializer(serializers.ModelSerializer):
-    scale = serializers.SerializerMethodField(help_text="[lowest, highest] for scale questions; null otherwise.")
+    scale = serializers.SerializerMethodField(help_text=_("[lowest, highest] for scale questions; null otherwise."))
     show_if_question = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, allow_null=True, help_text="Shown only if this question's answer matches."
+        slug_field="code", read_only=True, allow_null=True, help_text=_("Shown only if this question's answer matches.")
     )
     # may be blank: only conditional questions have one
-    show_if_operator = serializers.CharField(read_only=True, help_text="lte, gte, eq, ne or includes; empty: always.")
+    show_if_operator = serializers.CharField(
+        read_only=True, help_text=_("lte, gte, eq, ne or includes; empty: always.")
+    )
     choices = ChoiceSerializer(many=True, read_only=True)
 
     class Meta:
@@ -59,17 +63,17 @@ class SurveySerializer(serializers.ModelSerializer):
 
 class InvitationInputSerializer(serializers.Serializer):
     survey = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Survey.objects.filter(is_active=True), help_text="An active survey's slug."
+        slug_field="slug", queryset=Survey.objects.filter(is_active=True), help_text=_("An active survey's slug.")
     )
     order = serializers.SlugRelatedField(
         slug_field="external_id",
         queryset=Order.objects.select_related("customer"),
-        help_text="The order the survey asks about; its customer is invited.",
+        help_text=_("The order the survey asks about; its customer is invited."),
     )
     customer = serializers.CharField(
         max_length=100,
         required=False,
-        help_text="The customer's external id; optional, but when given it must be the order's customer.",
+        help_text=_("The customer's external id; optional, but when given it must be the order's customer."),
     )
 
     def validate(self, attrs):
@@ -88,28 +92,30 @@ class InvitationOutputSerializer(serializers.Serializer):
     language = serializers.CharField()
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
-    url = serializers.CharField(help_text="The customer's personal survey link (also emailed to them).")
+    url = serializers.CharField(help_text=_("The customer's personal survey link (also emailed to them)."))
 
 
 class AnswerSerializer(serializers.Serializer):
-    question = serializers.CharField(help_text="The question's code.")
+    question = serializers.CharField(help_text=_("The question's code."))
     kind = serializers.ChoiceField(choices=Question.Kind.choices)
     number = serializers.IntegerField(allow_null=True)
     text = serializers.CharField(allow_blank=True)
     choices = serializers.ListField(child=serializers.CharField())
 
 
+@extend_schema_serializer(description=_("A submitted survey and its answers (as the NDJSON export writes it)."))
 class SurveyResponseSerializer(serializers.Serializer):
-    """A submitted survey and its answers (as the NDJSON export writes it)."""
-
     id = serializers.IntegerField()
     survey = serializers.CharField()
     submitted_at = serializers.DateTimeField()
     language = serializers.CharField()
-    customer = serializers.CharField(allow_null=True, help_text="External id; null for an anonymous website visitor.")
+    customer = serializers.CharField(
+        allow_null=True, help_text=_("External id; null for an anonymous website visitor.")
+    )
     order = serializers.CharField(allow_null=True)
     score = serializers.IntegerField(
-        allow_null=True, help_text="The answer to the survey's first answered scale question (NPS, CSAT, CES, stars)."
+        allow_null=True,
+        help_text=_("The answer to the survey's first answered scale question (NPS, CSAT, CES, stars)."),
     )
     score_question = serializers.CharField(allow_null=True)
     answers = AnswerSerializer(many=True)

@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -40,9 +41,9 @@ class InvitationViewSet(viewsets.GenericViewSet):
         request=InvitationInputSerializer,
         responses={
             201: InvitationOutputSerializer,
-            409: OpenApiResponse(description="Already invited about this order, or invited within the cooldown"),
+            409: OpenApiResponse(description=_("Already invited about this order, or invited within the cooldown")),
         },
-        summary="Send a survey to an order's customer now (same cooldown and once per order as the scheduler)",
+        summary=_("Send a survey to an order's customer now (same cooldown and once per order as the scheduler)"),
     )
     def create(self, request):
         serializer = InvitationInputSerializer(data=request.data)
@@ -59,13 +60,13 @@ class ScoreFilter(django_filters.NumberFilter):
 
 class ResponseFilter(django_filters.FilterSet):
     # (labels in English: they are the schema's descriptions)
-    survey = django_filters.CharFilter(field_name="survey__slug", label="The survey's slug")
-    customer = django_filters.CharFilter(field_name="customer__external_id", label="The customer's external id")
-    submitted_after = IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte", label="Submitted at or after")
-    submitted_before = IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt", label="Submitted before")
-    score = ScoreFilter(field_name="score", label="Score (the first scale answer) equal to")
-    score_min = ScoreFilter(field_name="score", lookup_expr="gte", label="Score at least")
-    score_max = ScoreFilter(field_name="score", lookup_expr="lte", label="Score at most")
+    survey = django_filters.CharFilter(field_name="survey__slug", label=_("The survey's slug"))
+    customer = django_filters.CharFilter(field_name="customer__external_id", label=_("The customer's external id"))
+    submitted_after = IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte", label=_("Submitted at or after"))
+    submitted_before = IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt", label=_("Submitted before"))
+    score = ScoreFilter(field_name="score", label=_("Score (the first scale answer) equal to"))
+    score_min = ScoreFilter(field_name="score", lookup_expr="gte", label=_("Score at least"))
+    score_max = ScoreFilter(field_name="score", lookup_expr="lte", label=_("Score at most"))
 
     class Meta:
         model = SurveyResponse
@@ -98,14 +99,16 @@ class AnswerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(response_as_dict(self.get_object()))
 
     @extend_schema(
-        parameters=[OpenApiParameter("file_format", str, enum=sorted(FORMATS), description="csv (default) or ndjson")],
+        parameters=[
+            OpenApiParameter("file_format", str, enum=sorted(FORMATS), description=_("csv (default) or ndjson"))
+        ],
         responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per submitted survey"),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=_("One row per submitted survey")),
             (200, "application/x-ndjson"): OpenApiResponse(
                 OpenApiTypes.STR, description="One JSON object per line, as the list shows each"
             ),
         },
-        summary="Export the filtered answers as CSV or NDJSON (streamed)",
+        summary=_("Export the filtered answers as CSV or NDJSON (streamed)"),
     )
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):

@@ -275,17 +275,22 @@ def test_a_change_on_few_answers_is_not_called_real_on_the_page(client, manager)
 
 
 @pytest.mark.django_db
-def test_the_api_schema_states_what_csat_and_ces_measure(api_token_for):
+@pytest.mark.parametrize(
+    ("language", "stated"),
+    [
+        ("en", ["top-2-box", "4 or 5", "higher is easier", "adjusted Wald (Rocks 2016)", "too_few_answers"]),
+        ("es", ["top-2-box", "4 o 5", "más alto es más fácil", "Wald ajustado (Rocks 2016)", "too_few_answers"]),
+    ],
+)
+def test_the_api_schema_states_what_csat_and_ces_measure(api_token_for, language, stated):
     from rest_framework.test import APIClient
 
     reader = APIClient()
     reader.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_for('metrics:read')}")
 
-    schema = reader.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+    schema = reader.get("/api/schema/", HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE=language)
 
-    assert "top-2-box" in schema and "4 or 5" in schema
-    assert "higher is easier" in schema
-    assert "adjusted Wald (Rocks 2016)" in schema and "too_few_answers" in schema
+    assert [text for text in stated if text not in schema.content.decode()] == []
 
 
 def test_the_ces_direction_stated_on_the_dashboards_is_the_survey_scale_customers_answer():

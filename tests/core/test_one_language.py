@@ -465,6 +465,121 @@ def test_every_api_error_is_in_the_language_the_client_asked_for(demo):
     assert not found, "\n".join(found)
 
 
+TEXT_KEYS = {"description", "summary", "title"}
+# The list of choices drf-spectacular appends to a field's text: "* `value` - label", one a line.
+CHOICE = re.compile(r"^\* `([^`]*)` - (.*)$")
+
+
+def schema_texts(value, path: str = "") -> dict[str, str]:
+    """path → each text a reader sees: a field's own text and, apart, each choice label that is not
+    just its value (`day` - day is code)."""
+    found = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in TEXT_KEYS and isinstance(item, str):
+                own = []
+                for line in item.splitlines():
+                    match = CHOICE.match(line)
+                    if not match:
+                        own.append(line)
+                    elif match.group(1) != match.group(2):
+                        found[f"{path}/{key}/{match.group(1)}"] = match.group(2)
+                found[f"{path}/{key}"] = "\n".join(own).strip()
+            else:
+                found |= schema_texts(item, f"{path}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found |= schema_texts(item, f"{path}/{index}")
+    return found
+
+
+def schema_address(html: str) -> str:
+    """The address a docs page's script fetches the schema from (escaped for JavaScript)."""
+    (address,) = re.findall(r'(?:url: |Redoc\.init\()"([^"]+)"', html)
+    return json.loads(f'"{address}"')
+
+
+def test_the_api_docs_and_the_schema_they_load_are_in_one_language(demo):
+    """The docs pages draw the API's texts from the schema their script fetches, and ReDoc's own
+    words from its settings: both are read, as well as the page."""
+    from django.test import Client
+
+    shop = demo["shop"]
+    client = Client()
+    found = []
+    for page in ("/api/docs/", "/api/redoc/"):
+        for language in LANGUAGES:
+            response = client.get(page, HTTP_ACCEPT_LANGUAGE=language)
+            html = response.content.decode()
+            found += [f"{language} {page}: {hit}" for hit in other_language_in(html, language, shop)]
+            labels = re.search(r"const redocSettings = (\{.*?\});", html, re.S)
+            pieces = list(json.loads(labels.group(1))["labels"].values()) if labels else []
+            schema = client.get(schema_address(html), HTTP_ACCEPT="application/json").json()
+            pieces += list(schema_texts(schema).values())
+            for piece in pieces:
+                piece = shown_text(re.sub(r"`[^`]*`", " ", piece))  # `code` is the same in either language
+                for start, end in other_language_matches(piece, language):
+                    if not shop.covers(piece, start, end):
+                        found.append(f"{language} {page} schema: {piece[start:end]!r} in {piece[:160]!r}")
+    assert not found, "\n".join(found)
+
+
+def _refusals(settings, ids):
+    """(what, status, request) of the refusals that come before a view reads anything: a method the
+    endpoint has not, a body too big or of a type it does not read, and too many requests."""
+    settings.VOZ_RATE_LIMITS = [("webhook", "POST", "/api/v1/webhooks/", 0, 60)]
+    too_big = str(settings.API_MAX_BODY_BYTES + 1)
+    return [
+        (
+            "a method the endpoint has not",
+            405,
+            lambda client, **kw: client.post(f"/api/v1/reviews/{ids['review']}/", {}, format="json", **kw),
+        ),
+        (
+            "a body too big",
+            413,
+            lambda client, **kw: client.post(
+                "/api/v1/invitations/", "{}", content_type="application/json", CONTENT_LENGTH=too_big, **kw
+            ),
+        ),
+        (
+            "a body of a type the API does not read",
+            415,
+            lambda client, **kw: client.post("/api/v1/invitations/", "order=5", content_type="text/plain", **kw),
+        ),
+        (
+            "too many requests",
+            429,
+            lambda client, **kw: client.post(
+                "/api/v1/webhooks/social/00000000-0000-0000-0000-000000000000/",
+                "{}",
+                content_type="application/json",
+                **kw,
+            ),
+        ),
+    ]
+
+
+def test_every_refusal_of_an_api_request_is_in_the_language_the_client_asked_for(demo, settings):
+    world, shop = demo["world"], demo["shop"]
+    client = client_for("token_all", world)
+    found = []
+    for what, status, send in _refusals(settings, world["ids"]):
+        details = {}
+        # the other language first, so a message that stays in the previous request's language shows
+        for language in ("en", "es", "en"):
+            response = send(client, HTTP_ACCEPT_LANGUAGE=language)
+            assert response.status_code == status, (what, language, response.status_code, response.content[:300])
+            details[language] = response.json()["detail"]
+            message = shown_text(details[language])
+            for start, end in other_language_matches(message, language):
+                if not shop.covers(message, start, end):
+                    found.append(f"{language} {what}: {message[start:end]!r} in {message[:160]!r}")
+        if details["es"] == details["en"]:
+            found.append(f"{what}: the same in both languages, {details['es']!r}")
+    assert not found, "\n".join(found)
+
+
 def _email_in_other_language(message, language: str, shop: ShopData) -> list[str]:
     pieces = [message.subject, *message.body.splitlines()]
     for html, _type in getattr(message, "alternatives", []):

@@ -1,0 +1,84 @@
+"""The OpenAPI schema and the API docs pages follow the reader's language: every summary, description
+and title of ours is written in Spanish in the Spanish schema, and both schemas describe the same API
+(the same paths, fields and types). That neither holds words of the other language is checked with
+every other page, in tests/core/test_one_language.py."""
+
+import re
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.core.test_one_language import TEXT_KEYS, schema_address, schema_texts, shown_text
+
+pytestmark = pytest.mark.django_db
+
+
+def schema_in(language: str, **headers) -> dict:
+    response = APIClient().get("/api/schema/", {"format": "json", "lang": language}, **headers)
+    assert response.status_code == 200
+    return response.json()
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, without what is code: `quoted`, paths, addresses, snake_case names, numbers."""
+    text = re.sub(r"`[^`]*`|\{[^}]*\}|<[^>]*>", " ", text)
+    return [word for word in re.findall(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", shown_text(text)) if len(word) > 1]
+
+
+# Texts that read the same in both languages: names (the metric's, kept in English in Spanish too).
+SAME_IN_BOTH = {"Net Promoter Score (0–10)"}
+
+
+def test_every_text_of_ours_in_the_spanish_schema_is_in_spanish():
+    english, spanish = schema_texts(schema_in("en")), schema_texts(schema_in("es"))
+
+    untranslated = sorted(
+        text
+        for path, text in english.items()
+        if spanish.get(path) == text and text not in SAME_IN_BOTH and len(words(text)) >= 2
+    )
+
+    assert untranslated == [], "\n".join(untranslated)
+
+
+def _without_texts(value):
+    if isinstance(value, dict):
+        return {key: _without_texts(item) for key, item in value.items() if key not in TEXT_KEYS}
+    if isinstance(value, list):
+        return [_without_texts(item) for item in value]
+    return value
+
+
+def test_both_schemas_describe_the_same_api():
+    assert _without_texts(schema_in("es")) == _without_texts(schema_in("en"))
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_schema_follows_accept_language_without_lang(language):
+    response = APIClient().get("/api/schema/", {"format": "json"}, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.json() == schema_in(language)
+
+
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+@pytest.mark.parametrize(("language", "title"), [("es", "API de Voz"), ("en", "Voz API")])
+def test_a_docs_page_loads_the_schema_in_its_readers_language(client, page, language, title):
+    response = client.get(page, HTTP_ACCEPT_LANGUAGE=language)
+    html = response.content.decode()
+
+    assert f'<html lang="{language}">' in html and f"<title>{title}</title>" in html
+    address = schema_address(html)
+    assert address == f"/api/schema/?lang={language}"
+    assert client.get(address, HTTP_ACCEPT="application/json").json()["info"]["title"] == title
+
+
+def test_lang_on_a_docs_page_draws_it_and_its_schema_in_that_language(client):
+    html = client.get("/api/redoc/", {"lang": "en"}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert '<html lang="en">' in html and schema_address(html) == "/api/schema/?lang=en"
+
+
+def test_redoc_speaks_spanish_to_a_spanish_reader(client):
+    html = client.get("/api/redoc/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert '"responseSamples": "Ejemplos de respuesta"' in html and "fonts.googleapis.com" not in html
