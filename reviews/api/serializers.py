@@ -2,6 +2,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from brands.api.fields import BrandSlugField
 from core.fields import EventDateTimeField
 from core.languages import CONTENT_LANGUAGE_CHOICES
 from core.shop import shop_settings
@@ -25,11 +26,7 @@ class ReviewInputSerializer(serializers.Serializer):
     )
     language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, allow_blank=True, default="")
     created_at = EventDateTimeField(required=False, allow_null=True, default=None)
-    brand = serializers.SlugField(
-        max_length=60,
-        required=False,
-        allow_blank=True,
-        default="",
+    brand = BrandSlugField(
         help_text="A competitor's slug for a review of a rival shop; empty: a review of this shop.",
     )
 
@@ -37,13 +34,6 @@ class ReviewInputSerializer(serializers.Serializer):
         if not (attrs["title"].strip() or attrs["body"].strip()):
             raise serializers.ValidationError({"body": ["A review needs a title or a text."]})
         return attrs
-
-    def validate_brand(self, value: str) -> str:
-        from brands.models import Brand
-
-        if value and not Brand.objects.filter(slug=value, is_active=True).exists():
-            raise serializers.ValidationError(f"Unknown brand {value!r}: see GET /api/v1/brands/.")
-        return value
 
     def to_data(self, validated: dict | None = None) -> ReviewData:
         return ReviewData(**(self.validated_data if validated is None else validated))
