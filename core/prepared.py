@@ -11,7 +11,9 @@ hundreds of times a second, with a fixed shape, belong here.
 
 from collections.abc import Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from functools import lru_cache
+from operator import attrgetter
 from typing import NamedTuple
 
 import psycopg
@@ -22,6 +24,7 @@ from django.db.models import (
     BigAutoField,
     BigIntegerField,
     CharField,
+    DateTimeField,
     IntegerField,
     JSONField,
     Model,
@@ -278,24 +281,35 @@ def rows_upsert(
         row._state.adding, row._state.db = False, DEFAULT_DB_ALIAS
 
 
+class _NotAValue(Exception):
+    """A field's value is an expression (F(), a database default): for the ORM to compile."""
+
+
 def _columns_of(rows: Sequence[Model], fields: Sequence) -> list[list] | None:
     """The rows' values column by column as the database stores them; None if one is an expression."""
     database = connections[DEFAULT_DB_ALIAS]
     columns = []
-    for field in fields:
-        as_is = _AS_IS.get(type(field.target_field if field.is_relation else field))
-        values = [getattr(row, field.attname) for row in rows]
-        if any(hasattr(value, "resolve_expression") for value in values):
-            return None
-        columns.append([_stored(value, field, as_is, database) for value in values])
+    try:
+        for field in fields:
+            as_is = _AS_IS.get(type(field.target_field if field.is_relation else field))
+            columns.append(
+                [
+                    value if value is None or type(value) is as_is else _stored(value, field, as_is, database)
+                    for value in map(attrgetter(field.attname), rows)
+                ]
+            )
+    except _NotAValue:
+        return None
     return columns
 
 
 def _stored(value, field, as_is: type | None, database):
-    if value is None or type(value) is as_is:
-        return value
+    if hasattr(value, "resolve_expression"):
+        raise _NotAValue
     if as_is is str and isinstance(value, str):
         return str(value)  # a TextChoices member: its value
+    if type(value) is datetime and value.tzinfo is not None and isinstance(field, DateTimeField):
+        return value  # what the ORM would send for an aware time, without its checks
     return field.get_db_prep_save(value, database)
 
 
