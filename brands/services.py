@@ -1,5 +1,7 @@
 import re
 
+from django.utils.translation import gettext
+
 from brands.models import Brand
 from core.exceptions import ApplicationError
 
@@ -14,7 +16,8 @@ def brand_for_slug(slug: str) -> Brand | None:
         return None
     brand = Brand.objects.filter(slug=slug, is_active=True).first()
     if brand is None:
-        raise BrandUnknown(f"Unknown brand {slug!r}.", extra={"brand": [f"Unknown brand {slug!r}."]})
+        message = gettext("Unknown brand “%(brand)s”.") % {"brand": slug}
+        raise BrandUnknown(message, extra={"brand": [message]})
     return None if brand.is_own else brand
 
 

@@ -11,6 +11,7 @@ from core.audit import audit
 from core.bulk import UpsertResult
 from core.exceptions import ApplicationError
 from core.models import WebhookEventType
+from core.prepared import rows_upsert
 from core.webhooks import iso, webhook_events_record
 from customers.models import Customer, Order
 from feedback.models import MESSAGE_CHANNELS, FeedbackItem, InboundMessage
@@ -41,31 +42,31 @@ def feedback_items_upsert(*, link: str, items: list[FeedbackItem]) -> list[Feedb
     for item in items:
         for name, value in ANALYSIS_RESET.items():
             setattr(item, name, value)
-    from core.changes import Source, changes_record
+    from core.changes import Source, changes_statement
 
-    # A reworded item leaves the analysed set until it is analysed again: its old day changes too.
-    previous = dict(
-        FeedbackItem.objects.filter(**{f"{link}_id__in": [getattr(item, f"{link}_id") for item in items]}).values_list(
-            f"{link}_id", "received_at"
-        )
-    )
-    changes_record(Source.FEEDBACK, [*previous.values(), *(item.received_at for item in items)])
-    decided_by_staff = {
-        source_id: (customer_id, order_id)
-        for source_id, customer_id, order_id in FeedbackItem.objects.filter(
-            **{f"{link}_id__in": [getattr(item, f"{link}_id") for item in items]}, customer_set_by_staff=True
-        ).values_list(f"{link}_id", "customer_id", "order_id")
-    }
+    # One look at the items stored before: a reworded item leaves the analysed set until it is
+    # analysed again (its old day changes too), and a customer linked by staff stays linked.
+    previous: dict[int, datetime] = {}
+    decided_by_staff: dict[int, tuple[int | None, int | None]] = {}
+    for source_id, received_at, by_staff, customer_id, order_id in FeedbackItem.objects.filter(
+        **{f"{link}_id__in": [getattr(item, f"{link}_id") for item in items]}
+    ).values_list(f"{link}_id", "received_at", "customer_set_by_staff", "customer_id", "order_id"):
+        previous[source_id] = received_at
+        if by_staff:
+            decided_by_staff[source_id] = (customer_id, order_id)
     for item in items:
         if getattr(item, f"{link}_id") in decided_by_staff:
             item.customer_id, item.order_id = decided_by_staff[getattr(item, f"{link}_id")]
-    saved = FeedbackItem.objects.bulk_create(
-        items, update_conflicts=True, unique_fields=[link], update_fields=SOURCE_FIELDS + list(ANALYSIS_RESET)
+    rows_upsert(
+        items,
+        unique_fields=[link],
+        update_fields=SOURCE_FIELDS + list(ANALYSIS_RESET),
+        also=[changes_statement(Source.FEEDBACK, [*previous.values(), *(item.received_at for item in items)])],
     )
-    feedback_analysis_enqueue([item.pk for item in saved])
-    created = [item for item in saved if getattr(item, f"{link}_id") not in previous]
+    feedback_analysis_enqueue([item.pk for item in items])
+    created = [item for item in items if getattr(item, f"{link}_id") not in previous]
     webhook_events_record(WebhookEventType.FEEDBACK_CREATED, lambda: feedback_created_data(created))
-    return saved
+    return items
 
 
 @dataclass

@@ -9,13 +9,15 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brands.models import Brand
 from core.audit import audit
 from core.bulk import UpsertResult
-from core.changes import Source, changes_record
+from core.changes import Source, changes_record, changes_statement
 from core.exceptions import ApplicationError
 from core.models import WebhookEventType
+from core.prepared import rows_upsert
 from core.queueing import enqueue
 from core.shop import shop_settings
 from core.webhooks import iso, webhook_events_record
@@ -53,18 +55,21 @@ def _author_key(data: ReviewData) -> str:
     return (data.author_email or data.author_name).strip().lower()
 
 
-def _verified_orders(items: Sequence[ReviewData]) -> dict[str, tuple[str, set[str]]]:
-    """order external id -> (customer email, product skus) for the orders the batch names."""
+def _orders_named(items: Sequence[ReviewData]) -> tuple[dict[str, tuple[str, set[str]]], dict[str, tuple[int, int]]]:
+    """For the orders the batch names, in one query: order external id -> (customer email, product
+    skus), and order external id -> (order pk, customer pk)."""
     ids = {item.order_external_id for item in items if item.order_external_id}
     rows = Order.objects.filter(external_id__in=ids).values_list(
-        "external_id", "customer__email", "items__product__sku"
+        "external_id", "pk", "customer_id", "customer__email", "items__product__sku"
     )
     orders: dict[str, tuple[str, set[str]]] = {}
-    for external_id, email, sku in rows:
+    keys: dict[str, tuple[int, int]] = {}
+    for external_id, pk, customer_id, email, sku in rows:
         entry = orders.setdefault(external_id, ((email or "").lower(), set()))
+        keys[external_id] = (pk, customer_id)
         if sku:
             entry[1].add(sku)
-    return orders
+    return orders, keys
 
 
 def is_verified_buyer(data: ReviewData, orders: dict[str, tuple[str, set[str]]]) -> bool:
@@ -98,9 +103,9 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
 
     skus = {item.product_sku for item in items if item.product_sku}
     products = dict(Product.objects.filter(sku__in=skus).values_list("sku", "pk"))
-    orders = _verified_orders(items)
-    order_pks = dict(Order.objects.filter(external_id__in=orders).values_list("external_id", "pk"))
-    order_customers = dict(Order.objects.filter(external_id__in=orders).values_list("external_id", "customer_id"))
+    orders, order_keys = _orders_named(items)
+    order_pks = {external_id: pk for external_id, (pk, _) in order_keys.items()}
+    order_customers = {external_id: customer_id for external_id, (_, customer_id) in order_keys.items()}
     emails = {item.author_email.strip().lower() for item in items if item.author_email}
     customers = dict(
         Customer.objects.annotate(email_lower=Lower("email"))
@@ -116,7 +121,9 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
         if results[index] is not None:
             continue
         if item.brand and item.brand not in brands:
-            results[index] = UpsertResult("error", errors={"brand": [f"Unknown brand {item.brand!r}."]})
+            results[index] = UpsertResult(
+                "error", errors={"brand": [gettext("Unknown brand “%(brand)s”.") % {"brand": item.brand}]}
+            )
             continue
         if item.product_sku and item.product_sku not in products:
             results[index] = UpsertResult("error", errors={"product_sku": [f"Unknown product {item.product_sku!r}."]})
@@ -127,33 +134,32 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
     authors = {_author_key(item) for _, item in candidates} - {""}
 
     with transaction.atomic():
+        # tuples, not model instances: only these columns are read
         existing = {
             (row.source, row.external_id): row
             for row in Review.objects.filter(
                 source__in={k[0] for k in keys}, external_id__in={k[1] for k in keys}
-            ).only(
-                "pk",
+            ).values_list(
                 "source",
                 "external_id",
                 "title",
                 "body",
                 "status",
                 "moderation_reason",
-                "moderated_by",
                 "created_at",
                 "brand_id",
+                named=True,
             )
         }
         earlier_texts: dict[tuple[str, str], set[tuple[str, str]]] = {}
-        fingerprints = {moderation.text_fingerprint(item.title, item.body) for _, item in candidates} - {""}
+        fingerprints = [moderation.text_fingerprint(item.title, item.body) for _, item in candidates]
         for author, fingerprint, source, external_id in Review.objects.filter(
-            author_key__in=authors, text_fingerprint__in=fingerprints
+            author_key__in=authors, text_fingerprint__in=set(fingerprints) - {""}
         ).values_list("author_key", "text_fingerprint", "source", "external_id"):
             earlier_texts.setdefault((author, fingerprint), set()).add((source, external_id))
         batch_texts: set[tuple[str, str]] = set()
         rows = []
-        for index, item in candidates:
-            fingerprint = moderation.text_fingerprint(item.title, item.body)
+        for (index, item), fingerprint in zip(candidates, fingerprints, strict=True):
             author = _author_key(item)
             previous = existing.get((item.source, item.external_id))
             others = earlier_texts.get((author, fingerprint), set()) - {(item.source, item.external_id)}
@@ -207,9 +213,10 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
                     ),
                 )
             )
-        saved = Review.objects.bulk_create(
-            [review for _, _, review in rows],
-            update_conflicts=True,
+        reviews = [review for _, _, review in rows]
+        # the change log's row travels with the upsert: one round trip for both
+        rows_upsert(
+            reviews,
             unique_fields=["source", "external_id"],
             update_fields=[
                 "product",
@@ -230,19 +237,21 @@ def reviews_upsert(*, items: Sequence[ReviewData], now: datetime | None = None) 
                 "brand",
                 "updated_at",
             ],
+            also=[
+                changes_statement(
+                    Source.REVIEWS,
+                    [review.created_at for review in existing.values()] + [review.created_at for review in reviews],
+                )
+            ],
         )
         published = []
-        for (index, _, review), stored in zip(rows, saved, strict=True):
+        for index, _, review in rows:
             previous = existing.get((review.source, review.external_id))
-            results[index] = UpsertResult("updated" if previous else "created", stored)
+            results[index] = UpsertResult("updated" if previous else "created", review)
             if review.status == Review.Status.PUBLISHED and (previous is None or previous.status != review.status):
-                published.append(stored)
+                published.append(review)
         webhook_events_record(WebhookEventType.REVIEW_PUBLISHED, lambda: review_published_data(published), now=now)
-        _feedback_items_for_reviews([stored for (_, changed, _), stored in zip(rows, saved, strict=True) if changed])
-        changes_record(
-            Source.REVIEWS,
-            [review.created_at for review in existing.values()] + [review.created_at for _, _, review in rows],
-        )
+        _feedback_items_for_reviews([review for _, changed, review in rows if changed])
     return results  # type: ignore[return-value]
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from brands.models import Brand
 from brands.services import brand_detect
@@ -53,7 +54,9 @@ def mentions_upsert(
     brands = {brand.slug: brand for brand in active}
     for index, item in enumerate(items):
         if results[index] is None and item.brand and item.brand not in brands:
-            results[index] = UpsertResult("error", errors={"brand": [f"Unknown brand {item.brand!r}."]})
+            results[index] = UpsertResult(
+                "error", errors={"brand": [gettext("Unknown brand “%(brand)s”.") % {"brand": item.brand}]}
+            )
     candidates = [(index, item) for index, item in enumerate(items) if results[index] is None]
     if not candidates:
         return results  # type: ignore[return-value]

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from brands.api.fields import BrandSlugField
 from core.fields import EventDateTimeField
 from core.languages import CONTENT_LANGUAGE_CHOICES
 from core.shop import shop_settings
@@ -26,25 +27,14 @@ class ReviewInputSerializer(serializers.Serializer):
     )
     language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, allow_blank=True, default="")
     created_at = EventDateTimeField(required=False, allow_null=True, default=None)
-    brand = serializers.SlugField(
-        max_length=60,
-        required=False,
-        allow_blank=True,
-        default="",
+    brand = BrandSlugField(
         help_text=_("A competitor's slug for a review of a rival shop; empty: a review of this shop."),
     )
 
     def validate(self, attrs):
         if not (attrs["title"].strip() or attrs["body"].strip()):
-            raise serializers.ValidationError({"body": ["A review needs a title or a text."]})
+            raise serializers.ValidationError({"body": [_("A review needs a title or a text.")]})
         return attrs
-
-    def validate_brand(self, value: str) -> str:
-        from brands.models import Brand
-
-        if value and not Brand.objects.filter(slug=value, is_active=True).exists():
-            raise serializers.ValidationError(f"Unknown brand {value!r}: see GET /api/v1/brands/.")
-        return value
 
     def to_data(self, validated: dict | None = None) -> ReviewData:
         return ReviewData(**(self.validated_data if validated is None else validated))

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from brands.api.fields import BrandSlugField
 from core.fields import EventDateTimeField
 from core.languages import CONTENT_LANGUAGE_CHOICES
 from social.models import Mention, Platform
@@ -18,23 +19,12 @@ class MentionInputSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=CONTENT_LANGUAGE_CHOICES, required=False, allow_blank=True, default="")
     posted_at = EventDateTimeField(required=False, allow_null=True, default=None)
     is_reply_to_shop = serializers.BooleanField(required=False, default=False)
-    brand = serializers.SlugField(
-        max_length=60,
-        required=False,
-        allow_blank=True,
-        default="",
+    brand = BrandSlugField(
         help_text=_(
             "A competitor's slug (see the brands list) when the mention is about a rival; empty: the shop's "
             "own, unless the text names exactly one competitor and not the shop."
         ),
     )
-
-    def validate_brand(self, value: str) -> str:
-        from brands.models import Brand
-
-        if value and not Brand.objects.filter(slug=value, is_active=True).exists():
-            raise serializers.ValidationError(f"Unknown brand {value!r}: see GET /api/v1/brands/.")
-        return value
 
     def to_data(self, validated: dict | None = None) -> MentionData:
         return MentionData(**(self.validated_data if validated is None else validated))

@@ -95,6 +95,15 @@ def test_competitor_mentions_and_reviews_come_in_through_the_same_apis(brands, a
 
     assert [r["status"] for r in response.json()["results"]] == ["created", "created", "error"]
     assert "brand" in response.json()["results"][2]["errors"]
+    # a Spanish client reads why in Spanish, an English one in English
+    for language, words in (("es", "Marca desconocida «nobody»"), ("en", "Unknown brand “nobody”")):
+        refused = api.post(
+            "/api/v1/reviews/bulk/",
+            {"items": [{"source": "trustpilot", "external_id": "tp-x", "rating": 1, "body": "x", "brand": "nobody"}]},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert words in str(refused.json()), refused.json()
     assert dict(Mention.objects.values_list("external_id", "brand__slug")) == {"1": "rival-hogar", "2": "casaplus"}
     assert reviews.json()["results"][0]["status"] == "created", reviews.json()
     assert set(FeedbackItem.objects.values_list("brand__slug", flat=True)) == {"rival-hogar", "casaplus"}

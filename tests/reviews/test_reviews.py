@@ -108,6 +108,51 @@ def test_bulk_answers_per_item_and_one_bad_item_does_not_reject_the_others(write
     assert set(Review.objects.values_list("external_id", flat=True)) == {"ok-1", "ok-2"}
 
 
+def bought_reviews(first: int, count: int, *, version: int) -> list[dict]:
+    """Reviews of the products customers bought (orders O-<n>), every third one of a rival's shop."""
+    return [
+        review(
+            external_id=f"R-{n}",
+            body=f"Versión {version} de la reseña {n}: llegó bien.",
+            author_email=f"cliente{n}@example.com",
+            order_external_id=f"O-{n}",
+            product_sku=f"SKU-{n}",
+            brand="rival-hogar" if n % 3 == 0 else "",
+        )
+        for n in range(first, first + count)
+    ]
+
+
+def test_a_bulk_batch_takes_the_same_few_queries_however_many_items_it_holds(writer, django_assert_max_num_queries):
+    # given: buyers of 120 products, a rival, and an endpoint that wants every event (so their data is built)
+    from brands.models import Brand
+    from core.api_clients import api_client_create
+    from core.models import WebhookEndpoint
+
+    Brand.objects.create(name="Rival Hogar", slug="rival-hogar")
+    WebhookEndpoint.objects.create(
+        client=api_client_create(name="CRM", scopes=["feedback:read"])[0], url="https://crm.example/hook"
+    )
+    for n in range(120):
+        order = OrderFactory(external_id=f"O-{n}", customer=CustomerFactory(email=f"cliente{n}@example.com"))
+        OrderItemFactory(order=order, product=ProductFactory(sku=f"SKU-{n}"))
+    writer.post("/api/v1/reviews/bulk/", {"items": bought_reviews(0, 60, version=1)}, format="json")
+
+    # when: batches of 6 and of 60 items, each half new reviews and half reworded ones
+    answers = []
+    for first_new, first_old, half in ((60, 0, 3), (90, 30, 30)):
+        items = bought_reviews(first_new, half, version=1) + bought_reviews(first_old, half, version=2)
+        with django_assert_max_num_queries(19) as queries:
+            answers.append(writer.post("/api/v1/reviews/bulk/", {"items": items}, format="json").json())
+        answers[-1]["queries"] = len(queries)
+
+    # then: every item was stored, in as many queries for 60 items as for 6
+    assert [(a["created"], a["updated"], a["errors"]) for a in answers] == [(3, 3, 0), (30, 30, 0)]
+    assert answers[0]["queries"] == answers[1]["queries"]
+    assert Review.objects.count() == FeedbackItem.objects.filter(review__isnull=False).count() == 93
+    assert Review.objects.filter(is_verified_buyer=True).count() == 62  # the shop's own, not the rival's 31
+
+
 @pytest.mark.parametrize("size", [0, 1001])
 def test_a_batch_of_no_items_or_too_many_is_refused_and_stores_nothing(writer, size):
     response = writer.post(
