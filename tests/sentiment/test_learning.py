@@ -12,6 +12,7 @@ from functools import partial
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -24,11 +25,16 @@ from bench.learning import pet_insurance_reviews, store_reviews
 from core.models import ChangedDay
 from feedback.models import FeedbackItem
 from sentiment import learning, selectors, services
-from sentiment.ml import training
+from sentiment.ml import accurate, training
+from sentiment.ml import datasets as D
+from sentiment.ml.encoder import Encoder
+from sentiment.ml.model import load_model
 from sentiment.ml.shop_comments import COMMENTS
 from sentiment.models import SentimentModel, Topic
 from sentiment.runtime import get_analyzer
+from sentiment.tasks import analyse_feedback
 from tests.factories import FeedbackItemFactory
+from tests.sentiment.test_accurate_tier import fake_embedding
 from tests.sentiment.test_feedback_analysis import submit_comment
 
 pytestmark = pytest.mark.django_db
@@ -360,3 +366,121 @@ def test_staff_without_the_permission_cannot_switch_models(client, django_user_m
     assert response.status_code == 403
     assert not SentimentModel.objects.get(pk=candidate.pk).is_active
     assert client.get(reverse("admin:sentiment_sentimentmodel_activate", args=[candidate.pk])).status_code == 403
+
+
+# ---------------------------------------------------------------------------------------
+# The accurate tier (the default): retraining it from the shop's labels
+# ---------------------------------------------------------------------------------------
+def test_every_tier_a_shop_can_run_can_be_retrained_and_judged():
+    assert set(learning.TIERS) <= set(training.TRAINERS)
+    assert set(learning.TIERS) <= set(training.BASE_HOLDOUTS)
+
+
+def test_the_accurate_kind_is_judged_on_a_base_slice_it_never_trained_on(settings):
+    trained_on = {(e.lang, e.text) for e in accurate.default_examples(settings.SENTIMENT_DATA_DIR)}
+    judged_on = {(e.language, e.text) for e in training.base_holdout("accurate", settings.SENTIMENT_DATA_DIR)}
+    fast_slice = training.base_holdout("fast", settings.SENTIMENT_DATA_DIR)
+
+    assert len(judged_on) > 700
+    # held out by id; two stock phrases ("Primera y última vez.") were also written by another writer
+    assert len(judged_on & trained_on) <= 0.005 * len(judged_on)
+    # the fast kind's quarter of voz_ecommerce_train, which the accurate model learns from, stays the fast kind's
+    assert fast_slice == training.base_holdout_examples(settings.SENTIMENT_DATA_DIR)
+    assert {(e.language, e.text) for e in fast_slice} <= trained_on
+
+
+def test_the_shipped_accurate_recipe_is_the_one_a_retrain_uses(settings):
+    shipped = load_model(settings.SENTIMENT_ACCURATE_MODEL_PATH)
+
+    assert shipped.config == accurate.AccurateConfig()
+
+
+@pytest.fixture
+def accurate_tier(settings, monkeypatch, tmp_path):
+    """The default tier and its registered trainer, on small data: Voz's in-domain texts are the
+    demo sentences the autouse fixture wrote plus a written set of a few more (whose held-out fifth
+    is the gate's base slice), no public sets, smaller hashed features. Every encoder (training,
+    the gate, the workers' analyzer) gives the deterministic stand-in vectors of the accurate tier's
+    training test: the real e5 costs minutes here, and the encoder is tested in test_accurate_tier."""
+    settings.VOZ_NLP_TIER = "accurate"
+    settings.SENTIMENT_MODEL_PATH = ""
+    trainer = training.TRAINERS["accurate"]  # the accurate kind must have a trainer of its own
+    small = accurate.AccurateConfig(word_bits=12, char_bits=13, folds=3)
+    monkeypatch.setitem(training.TRAINERS, "accurate", partial(trainer, base_sets={}, config=small))
+
+    def embed(self, texts, batch_size=64, progress=None):
+        if progress:
+            progress(len(texts), len(texts))
+        return fake_embedding(list(texts)) if len(texts) else np.zeros((0, 384), dtype=np.float32)
+
+    monkeypatch.setattr(Encoder, "embed", embed)
+    written = tmp_path / "written"
+    written.mkdir()
+    for language in ("es", "en"):
+        with (written / f"wt-{language}.jsonl").open("w", encoding="utf-8") as stream:
+            for n, ((lang, topic, polarity), texts) in enumerate(sorted(COMMENTS.items())):
+                if lang == language:
+                    for m, text in enumerate(texts[4:7]):
+                        record = {"id": f"w-{n}-{m}", "lang": lang, "text": text, "sentiment": polarity}
+                        stream.write(json.dumps({**record, "topics": [topic]}, ensure_ascii=False) + "\n")
+    monkeypatch.setattr(D, "WRITTEN_DIR", written)
+
+
+def test_with_the_accurate_tier_the_admin_retrain_trains_an_accurate_model_that_goes_live_and_rolls_back(
+    accurate_tier, admin_client, django_capture_on_commit_callbacks, settings
+):
+    items = pet_shop(200)
+    shipped = selectors.model_active()
+    assert (shipped.kind, shipped.status) == ("accurate", SentimentModel.Status.SHIPPED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:sentiment_sentimentmodel_retrain"))
+
+    assert response.status_code == 302
+    model = SentimentModel.objects.exclude(pk=shipped.pk).get()
+    assert model.kind == "accurate"
+    assert model.status == SentimentModel.Status.ACCEPTED, (model.error, model.rejection_reason, model.figures)
+    assert model.is_active and model.progress == 100
+    shop, base = model.figures["shop_holdout"], model.figures["base_holdout"]
+    assert shop["candidate"]["macro_f1"] > shop["active"]["macro_f1"]
+    assert shop["candidate"]["languages"].keys() == {"es", "en"}
+    assert model.figures["base_holdout_set"] == "written_heldout"
+    assert base["candidate"]["n"] == base["active"]["n"] == len(training.base_holdout("accurate")) > 0
+    assert base["candidate"]["macro_f1"] >= base["active"]["macro_f1"] - learning.MAX_BASE_LOSS
+    assert model.figures["compared_with"] == shipped.version
+    assert "shop" in model.trained_from["base"]["sources"]
+    # Voz's in-domain texts plus the shop's
+    in_domain = len(accurate.default_examples(settings.SENTIMENT_DATA_DIR)) + model.trained_from["shop_train"]
+    assert sum(model.trained_from["base"]["in_domain"].values()) == in_domain
+    saved = load_model(learning.artifact_path(model))
+    assert (saved.kind, saved.version) == ("accurate", model.version)
+    # stored feedback was re-analysed with it, and a worker analysing new feedback uses it without a restart
+    assert set(FeedbackItem.objects.values_list("model_version", flat=True)) == {model.version}
+    assert model.reanalysis_done == model.reanalysis_total == len(items)
+    new = FeedbackItemFactory(text="Me aplicaron una carencia de 6 meses para la ecografía de Luna.")
+    analyse_feedback.delay([new.pk])
+    new.refresh_from_db()
+    assert (new.model_version, new.analyses.get(is_current=True).model_version) == (model.version, model.version)
+    assert get_analyzer().model_version == model.version
+
+    # the same labels again train the same model: no better, so it is kept but not activated
+    stages = []
+    again = learning.model_retrain_start(queue=False)
+    again = learning.model_retrain(model_id=again.pk, progress=lambda fraction, stage: stages.append((fraction, stage)))
+    assert again.status == SentimentModel.Status.REJECTED
+    assert again.rejection_reason == SentimentModel.RejectionReason.NOT_BETTER
+    assert again.figures["shop_holdout"]["candidate"] == again.figures["shop_holdout"]["active"]
+    assert selectors.model_active() == model
+    # the admin's bar moved through the trainer's own stages, never backwards
+    fractions = [fraction for fraction, _stage in stages]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert {"embedding", "sentiment head (folds)", "topic heads", "span head"} <= {stage for _f, stage in stages}
+    assert len({round(fraction, 2) for fraction, stage in stages if stage == "sentiment head (folds)"}) >= 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:sentiment_sentimentmodel_rollback"))
+
+    assert response.status_code == 302
+    assert selectors.model_active() == shipped
+    assert set(FeedbackItem.objects.values_list("model_version", flat=True)) == {shipped.version}
+    assert get_analyzer().model_version == shipped.version
