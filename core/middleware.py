@@ -6,7 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from core.shop import regional_language
+from core.shop import regional_override
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +132,6 @@ class RegionalFormatsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        language = translation.get_language()
-        regional = regional_language(language) if language else language
-        if regional != language:
-            translation.activate(regional)
-            request.LANGUAGE_CODE = regional
-        return self.get_response(request)
+        with regional_override(translation.get_language()):
+            request.LANGUAGE_CODE = translation.get_language()
+            return self.get_response(request)
