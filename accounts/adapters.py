@@ -11,10 +11,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
-from django.utils import translation
 
 from accounts.roles import ADMIN, AGENT, MANAGER, role_assign
 from core.audit import audit
+from core.shop import regional_override
 from core.throttling import client_address
 
 
@@ -75,11 +75,11 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         audit("account.password_set", user, summary=user.get_username(), actor=user)
 
     def send_password_reset_mail(self, user, email: str, context: dict) -> None:
-        with translation.override(_language_of(user)):
+        with regional_override(_language_of(user)):
             super().send_password_reset_mail(user, email, context)
 
     def send_notification_mail(self, template_prefix, user, context=None, email=None) -> None:
-        with translation.override(_language_of(user)):
+        with regional_override(_language_of(user)):
             super().send_notification_mail(template_prefix, user, context, email)
 
 

@@ -2,9 +2,10 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import StaffInvitation
+from core.shop import regional_override
 
 
 def invitation_email_send(*, invitation_id: int) -> None:
@@ -16,7 +17,7 @@ def invitation_email_send(*, invitation_id: int) -> None:
     if invitation is None or invitation.status != StaffInvitation.Status.PENDING:
         return
     url = settings.VOZ_PUBLIC_BASE_URL + reverse("accounts:invitation-accept", args=[invitation_token(invitation)])
-    with translation.override(invitation.language):
+    with regional_override(invitation.language):
         context = {
             "invitation": invitation,
             "url": url,

@@ -45,11 +45,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from analytics import metrics, selectors
 from analytics.models import AlertEpisode, AlertRule
 from analytics.selectors.common import answers_raw, items_about
 from core.models import WebhookEventType
+from core.shop import regional_override
 from core.webhooks import iso, webhook_event_record
 from customers.segments import in_segment_when
 from feedback.models import FeedbackItem
@@ -309,6 +312,18 @@ def _rule_names(rule: AlertRule) -> dict[str, str]:
     return names
 
 
+def _alert_email(rule: AlertRule, episode: AlertEpisode, url: str, language: str) -> tuple[str, str]:
+    """Subject and body for the rule's own addresses, in their readers' language and numbers."""
+    with regional_override(language):
+        value = "–" if episode.value is None else number_format(episode.value, 1)
+        lines = [
+            str(rule.get_kind_display()),
+            gettext("Value: %(value)s") % {"value": value},
+            f"{settings.VOZ_PUBLIC_BASE_URL}{url}",
+        ]
+        return f"[Voz] {rule.display_name}: {value}", "\n".join(lines)
+
+
 def _notify(rule: AlertRule, episode: AlertEpisode) -> bool:
     """The managers hear it through support's notifications (bell, email, chat, each once per
     alert and channel, retried by its outbox); the rule's own addresses and webhook are sent from
@@ -318,14 +333,12 @@ def _notify(rule: AlertRule, episode: AlertEpisode) -> bool:
     url = reverse("analytics:alert", kwargs={"pk": episode.pk})
     notify.alert_announce(key=key, rule=_rule_names(rule), value=episode.value, signal=_signal_names(rule), url=url)
     managers = {email.lower() for email in notify.people_notified(key=key).values_list("email", flat=True)}
-    value = "–" if episode.value is None else f"{episode.value:.1f}"
-    subject = f"[Voz] {rule.display_name}: {value}"
     recipients = [line.strip() for line in rule.emails.splitlines() if line.strip()]
     recipients = [address for address in recipients if address.lower() not in managers]
     try:
         if recipients and episode.emailed_at is None:
-            body = f"{rule.get_kind_display()}\nValue: {value}\n{settings.VOZ_PUBLIC_BASE_URL}{url}"
-            send_mail(subject, body, None, recipients)
+            for language, addresses in notify.languages_of(recipients).items():
+                send_mail(*_alert_email(rule, episode, url, language), None, addresses)
             episode.emailed_at = timezone.now()
             episode.save(update_fields=["emailed_at"])
         if rule.webhook_url:

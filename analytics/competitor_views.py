@@ -133,7 +133,7 @@ def winback(request):
     """Send the win-back email to a detractor listed on the comparison page."""
     form = WinBackRequestForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest("Name a customer by id (and optionally a topic by slug).")
+        return HttpResponseBadRequest(gettext("Name a customer by id (and optionally a topic by slug)."))
     customer = get_object_or_404(Customer, pk=form.cleaned_data["customer"], erased_at__isnull=True)
     topic = Topic.objects.filter(slug=form.cleaned_data["topic"]).first()
     try:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from analytics import digests
 from analytics.models import DigestFrequency
+from core.shop import regional_override
 
 
 class PreviewForm(forms.Form):
@@ -86,7 +87,7 @@ def digest_unsubscribe(request, token: str):
         return render(request, "analytics/digest_unsubscribe.html", {"state": "invalid"}, status=404)
     user, frequency = target
     language = digests.digest_preferences(user)[frequency].language
-    with translation.override(language):
+    with regional_override(language):
         if request.method == "POST":
             digests.digest_unsubscribe(user=user, frequency=frequency)
             return render(request, "analytics/digest_unsubscribe.html", {"state": "done", "frequency": frequency})

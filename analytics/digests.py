@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 
 from analytics import metrics
@@ -42,7 +42,7 @@ from analytics.selectors import (
     topic_shifts,
 )
 from core.queueing import enqueue
-from core.shop import regional_language, shop_settings
+from core.shop import regional_override, shop_settings
 from feedback.models import FeedbackItem
 from support.models import Case
 from support.selectors import sla_due_of
@@ -373,7 +373,7 @@ def _number(value: float | None, places: int, *, signed: bool = False) -> str:
 def digest_render(digest: dict, language: str, *, chart_src: str, unsubscribe_url: str = "") -> dict:
     """Subject, text and HTML of the digest in `language`; `chart_src` is where the HTML finds the
     chart (the email's inline part, or a data: address on the preview page)."""
-    with translation.override(regional_language(language)):
+    with regional_override(language):
         context = {
             **digest,
             "language": language,
@@ -413,7 +413,7 @@ def digest_preview(*, frequency: str, language: str, now: datetime | None = None
     now = now or timezone.now()
     start, end = digest_window(frequency, timezone.localdate(now))
     digest = digest_build(frequency=frequency, start=start, end=end, now=now)
-    with translation.override(language):
+    with regional_override(language):
         png = digest_chart_png(digest)
     src = "data:image/png;base64," + base64.b64encode(png).decode()
     return {**digest_render(digest, language, chart_src=src), "digest": digest}
@@ -490,7 +490,7 @@ def digest_message(digest: dict, language: str, *, to: str, unsubscribe: str) ->
     a mail program offer a one-click unsubscribe (RFC 8058)."""
     url = settings.VOZ_PUBLIC_BASE_URL + reverse("analytics:digest-unsubscribe", kwargs={"token": unsubscribe})
     rendered = digest_render(digest, language, chart_src=f"cid:{CHART_CID}", unsubscribe_url=url)
-    with translation.override(language):
+    with regional_override(language):
         png = digest_chart_png(digest)
     message = EmailMultiAlternatives(
         rendered["subject"],

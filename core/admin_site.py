@@ -33,7 +33,9 @@ APP_ORDER = (
     "auth",
     "django_celery_beat",
 )
-SUPERUSER_ONLY_APPS = {"django_celery_beat"}
+# allauth's social apps hold OAuth client secrets and tokens, its authenticators TOTP secrets and
+# recovery codes: internals even for a manager given every permission by hand.
+SUPERUSER_ONLY_APPS = {"django_celery_beat", "socialaccount", "mfa"}
 SUPERUSER_ONLY_MODELS = {
     "auth.group",
     "sentiment.sentimentmodel",

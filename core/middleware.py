@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from core.shop import regional_language
+from core.shop import regional_override
 
 logger = logging.getLogger(__name__)
 
@@ -134,9 +134,6 @@ class RegionalFormatsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        language = translation.get_language()
-        regional = regional_language(language) if language else language
-        if regional != language:
-            translation.activate(regional)
-            request.LANGUAGE_CODE = regional
-        return self.get_response(request)
+        with regional_override(translation.get_language()):
+            request.LANGUAGE_CODE = translation.get_language()
+            return self.get_response(request)

@@ -7,6 +7,8 @@ DEFAULT_FROM_EMAIL, SURVEY_*), so an install configured only by its env file beh
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
 from zoneinfo import ZoneInfo
@@ -15,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import ShopSettings
 
@@ -114,6 +116,15 @@ def regional_language(language: str) -> str:
     if language == "en" and shop_settings().region == "US":
         return "en-us"
     return language
+
+
+@contextmanager
+def regional_override(language: str) -> Iterator[None]:
+    """translation.override with the shop's regional formats: what a request gets from
+    core.middleware.RegionalFormatsMiddleware, for the emails Celery workers write outside any
+    request and for the pages drawn in a language other than the request's (a customer's)."""
+    with translation.override(regional_language(language) if language else language):
+        yield
 
 
 def shop_time_zone_activate() -> None:

@@ -34,7 +34,7 @@ from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.models import (
@@ -47,6 +47,7 @@ from core.models import (
 )
 from core.prepared import Statement
 from core.queueing import BatchedHandOver
+from core.shop import regional_override
 
 logger = logging.getLogger(__name__)
 
@@ -380,7 +381,7 @@ def _owner_tell_disabled(endpoint_id: int) -> None:
         "last_error": last.error if last else "",
         "admin_url": settings.VOZ_PUBLIC_BASE_URL.rstrip("/") + f"/admin/core/webhookendpoint/{endpoint.pk}/change/",
     }
-    with translation.override(client.owner_language):
+    with regional_override(client.owner_language):
         subject = gettext("Voz stopped sending webhooks to %(url)s") % {"url": endpoint.url}
         body = render_to_string("core/webhook_endpoint_disabled_email.txt", context)
     try:

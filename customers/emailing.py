@@ -34,12 +34,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from core.audit import audit
 from core.exceptions import ApplicationError
-from core.shop import shop_settings
+from core.shop import regional_override, shop_settings
 from customers.models import ConsentSource, Customer, EmailSuppression, MarketingConsent, OutboundEmail
 
 
@@ -295,7 +295,7 @@ def customer_email_send(
     from_email, reply_to = sender_for(kind, reply_to=reply_to)
     token = unsubscribe_token(customer=customer, address=to, language=language)
     url = unsubscribe_url(token)
-    with translation.override(language):
+    with regional_override(language):
         full_context = {"shop_name": shop_settings().name, "language": language, **context, "unsubscribe_url": url}
         text = render_to_string(f"{template}.txt", full_context)
         html = render_to_string(f"{template}.html", full_context)

@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from core.anymail_hooks import anymail_events
+from core.shop import regional_override
 from customers import emailing
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def unsubscribe(request, token: str):
     target = emailing.unsubscribe_read(token)
     language = target.language if target else translation.get_language() or settings.LANGUAGE_CODE
     context = {"shop_name": settings.VOZ_SHOP_NAME, "language": language}
-    with translation.override(language):
+    with regional_override(language):
         if target is None:
             return render(request, "customers/unsubscribe.html", {**context, "state": "invalid"}, status=404)
         if request.method == "POST":

@@ -11,6 +11,13 @@ class Platform(models.TextChoices):
     PRESTASHOP = "prestashop", "PrestaShop"
 
 
+def said_text(sentences) -> str:
+    """[msgid, parameters] pairs, each marked with gettext_noop where it is written, in the active language."""
+    from django.utils.translation import gettext
+
+    return " ".join(gettext(msgid) % params if params else gettext(msgid) for msgid, params in sentences)
+
+
 class Connector(models.Model):
     """A shop whose orders reach Voz on their own: by signed webhooks (Shopify, WooCommerce) or by
     polling its API (PrestaShop, which has no order webhooks).
@@ -35,7 +42,8 @@ class Connector(models.Model):
     # The result of the last Test connection.
     last_test_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last tested at"))
     last_test_ok = models.BooleanField(null=True, verbose_name=_("last test passed"))
-    last_test_message = models.CharField(max_length=500, blank=True, verbose_name=_("last test message"))
+    # what it found, as [msgid, parameters] sentences the page words in the reader's language
+    last_test_said = models.JSONField(default=list, blank=True, verbose_name=_("last test message"))
     # PrestaShop: date_upd (shop time) of the newest order already read.
     cursor = models.CharField(max_length=32, blank=True, verbose_name=_("cursor"))
 
@@ -62,6 +70,10 @@ class Connector(models.Model):
         }
         template = messages.get(self.last_error_code)
         return template % {"detail": detail} if template else detail
+
+    def last_test_display(self) -> str:
+        """The last test's findings in the reader's language (one staff member ran it, anyone reads it)."""
+        return said_text(self.last_test_said)
 
     @property
     def uses_webhooks(self) -> bool:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import httpx
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from core.audit import audit
 from core.exceptions import ApplicationError
@@ -24,7 +24,7 @@ from core.queueing import enqueue
 from customers.services import order_cancel, order_upsert
 from integrations import prestashop, shopify, woocommerce
 from integrations.mapping import PayloadInvalid, ReceivedOrder
-from integrations.models import Connector, ConnectorOrder, Platform, PrivacyRequest, WebhookDelivery
+from integrations.models import Connector, ConnectorOrder, Platform, PrivacyRequest, WebhookDelivery, said_text
 from integrations.secrets import SecretUnreadable, secret_decrypt, secret_encrypt, secret_hint
 
 logger = logging.getLogger(__name__)
@@ -384,50 +384,51 @@ def connector_test(*, connector: Connector, now: datetime | None = None) -> tupl
     try:
         secret = connector_secret(connector)
     except SecretUnreadable:
-        ok, message = False, gettext("The stored secret cannot be read (SECRET_KEY changed): enter it again.")
+        ok, said = False, [(gettext_noop("The stored secret cannot be read (SECRET_KEY changed): enter it again."), {})]
     else:
         if connector.platform == Platform.PRESTASHOP:
-            ok, message = _test_prestashop(connector, secret)
+            ok, said = _test_prestashop(connector, secret)
         else:
-            ok, message = _test_webhooks(connector)
-    Connector.objects.filter(pk=connector.pk).update(last_test_at=now, last_test_ok=ok, last_test_message=message)
-    return ok, message
+            ok, said = _test_webhooks(connector)
+    Connector.objects.filter(pk=connector.pk).update(last_test_at=now, last_test_ok=ok, last_test_said=said)
+    return ok, said_text(said)
 
 
-def _test_prestashop(connector: Connector, secret: str) -> tuple[bool, str]:
+Said = list[tuple[str, dict]]  # sentences as (msgid, parameters): stored, and worded for each reader
+
+
+def _test_prestashop(connector: Connector, secret: str) -> tuple[bool, Said]:
     client = prestashop.Client(connector.shop_url, secret, retry_pause=0.2)
     try:
         client.get("orders", {"limit": "1"})
     except prestashop.ShopUnreachable as error:
         if error.status in (401, 403):
-            return False, gettext("Error %(status)s: the shop refused the key. Check the Webservice key.") % {
-                "status": error.status
-            }
+            refused = gettext_noop("Error %(status)s: the shop refused the key. Check the Webservice key.")
+            return False, [(refused, {"status": error.status})]
         if error.status == 404:
-            return False, gettext("Error 404: no Webservice at this address. Enable it in PrestaShop.")
+            return False, [(gettext_noop("Error 404: no Webservice at this address. Enable it in PrestaShop."), {})]
         if error.status:
-            return False, gettext("Error %(status)s from the shop.") % {"status": error.status}
-        return False, gettext("The shop cannot be reached: %(detail)s") % {"detail": str(error)[:200]}
+            return False, [(gettext_noop("Error %(status)s from the shop."), {"status": error.status})]
+        return False, [(gettext_noop("The shop cannot be reached: %(detail)s"), {"detail": str(error)[:200]})]
     finally:
         client.close()
-    return True, gettext("Connected: the key can read orders.")
+    return True, [(gettext_noop("Connected: the key can read orders."), {})]
 
 
-def _test_webhooks(connector: Connector) -> tuple[bool, str]:
+def _test_webhooks(connector: Connector) -> tuple[bool, Said]:
     try:
         response = httpx.get(connector.shop_url, timeout=TEST_TIMEOUT, follow_redirects=True)
-        reachable = gettext("The shop answers (HTTP %(status)s).") % {"status": response.status_code}
+        reachable = (gettext_noop("The shop answers (HTTP %(status)s)."), {"status": response.status_code})
     except httpx.HTTPError as error:
-        return False, gettext("The shop cannot be reached: %(detail)s") % {"detail": f"{type(error).__name__}"}
+        return False, [(gettext_noop("The shop cannot be reached: %(detail)s"), {"detail": type(error).__name__})]
     connector.refresh_from_db(fields=["last_error_code", "last_sync_at"])
     if connector.last_error_code == "signature":
-        return False, reachable + " " + gettext(
-            "The last webhook was refused: wrong signature. Copy the secret from the shop again."
-        )
+        refused = gettext_noop("The last webhook was refused: wrong signature. Copy the secret from the shop again.")
+        return False, [reachable, (refused, {})]
     if connector.last_sync_at is None:
-        return True, reachable + " " + gettext(
+        waiting = gettext_noop(
             "No webhook has arrived yet: add the webhook URLs below in the shop, signed with this secret."
         )
-    return True, reachable + " " + gettext("Signed webhooks arrive (last at %(time)s).") % {
-        "time": timezone.localtime(connector.last_sync_at).strftime("%H:%M")
-    }
+        return True, [reachable, (waiting, {})]
+    last = timezone.localtime(connector.last_sync_at).strftime("%H:%M")
+    return True, [reachable, (gettext_noop("Signed webhooks arrive (last at %(time)s)."), {"time": last})]

@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.exceptions import ApplicationError
+from core.shop import regional_override
 from core.throttling import client_address
 from customers.models import Product
 from onsite.views import _cors, _error, _site_and_origin
@@ -149,7 +150,7 @@ def product_reviews_fragment(request, public_key: str, sku: str):
         return refusal
     language = _language(request, site)
     page = _page_from(request, product)
-    with translation.override(language):
+    with regional_override(language):
         # the markup describes exactly the reviews this fragment shows
         jsonld = product_jsonld(page, anonymous=gettext("Customer")) if page.count else None
         html = render_to_string(

@@ -19,7 +19,7 @@ from core.exceptions import ApplicationError
 from core.models import WebhookEventType
 from core.prepared import rows_upsert
 from core.queueing import enqueue
-from core.shop import shop_settings
+from core.shop import regional_override, shop_settings
 from core.webhooks import iso, webhook_events_record
 from customers.models import Customer, Order, Product
 from feedback.models import FeedbackItem
@@ -337,7 +337,6 @@ def _enqueue_reply_email(reply_id: int) -> None:
 def review_reply_email_send(*, reply_id: int) -> bool:
     """Email the reply to the reviewer in their language; idempotent (sent at most once)."""
     from django.template.loader import render_to_string
-    from django.utils import translation
 
     from customers.emailing import EmailKind, EmailNotAllowed, customer_email_send
 
@@ -361,7 +360,7 @@ def review_reply_email_send(*, reply_id: int) -> bool:
                 review.customer.preferred_language if review.customer and review.customer.preferred_language else "es"
             )
         )
-        with translation.override(language):
+        with regional_override(language):
             subject = render_to_string(
                 "reviews/email/reply_subject.txt", {"review": review, "shop_name": shop_settings().name}
             ).strip()

@@ -14,12 +14,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.mail_threading import message_id, reply_address
 from core.queueing import enqueue
-from core.shop import shop_settings
+from core.shop import regional_override, shop_settings
 from support.models import EMAIL_AUTHOR_PREFIX, Case, CaseMessage
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def _send(*, to: str, language: str, template: str, context: dict) -> None:
     # the customer's answer comes back to this case (support.inbound_email)
     shop = shop_settings()
     reply_to = reply_address("case", case.pk) or shop.reply_to
-    with translation.override(language):
+    with regional_override(language):
         context = {**context, "shop_name": shop.name, "language": language}
         subject = render_to_string(f"support/email/{template}_subject.txt", context).strip()
         message = EmailMultiAlternatives(
@@ -200,7 +200,7 @@ def case_owner_email_send(*, case_id: int, reason: str) -> list[str]:
         return []
     language = settings.LANGUAGE_CODE
     url = settings.VOZ_PUBLIC_BASE_URL + reverse("support:case", kwargs={"pk": case.pk})
-    with translation.override(language):
+    with regional_override(language):
         subject = OWNER_SUBJECTS[reason]() % {"case": case.pk, "previous": case.linked_from_id or ""}
         score = case.linked_from.followup_score if case.linked_from_id else case.followup_score
         lines = [

@@ -36,14 +36,15 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 
 from core.roles import AGENTS, MANAGERS
-from core.shop import regional_language, shop_settings
+from core.shop import regional_override, shop_settings
 from support.models import (
     Case,
     ChatWebhook,
@@ -107,6 +108,18 @@ def profile_for(user) -> StaffProfile:
     """The stored profile, or the defaults (the shop's language and time zone) as an unsaved row."""
     found = StaffProfile.objects.filter(user=user).first() if user.pk else None
     return found or StaffProfile(user=user)
+
+
+def languages_of(addresses: Iterable[str]) -> dict[str, list[str]]:
+    """Email addresses grouped by the language their readers chose: a staff member's own (their
+    profile), the shop's default for an address that is nobody's account."""
+    addresses = list(addresses)
+    people = _people().annotate(address=Lower("email")).filter(address__in={a.lower() for a in addresses})
+    chosen = {person.address: profile_for(person).language for person in people.select_related("staff_profile")}
+    grouped: dict[str, list[str]] = {}
+    for address in addresses:
+        grouped.setdefault(chosen.get(address.lower()) or shop_settings().default_language, []).append(address)
+    return grouped
 
 
 def quiet_until(profile: StaffProfile, now: datetime) -> datetime | None:
@@ -325,7 +338,7 @@ def case_url(case_id: int) -> str:
 
 def message_for(notification: Notification, *, language: str, zone: str) -> Message:
     data, event = notification.data, notification.event
-    with translation.override(regional_language(language)):
+    with regional_override(language):
         if event == NotificationEvent.ALERT:
             value = data.get("value")
             rule = data.get("rule", "")  # by language; a plain name in alerts from before
@@ -368,10 +381,15 @@ def _backoff(attempts: int) -> timedelta:
     return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_LONGEST)
 
 
+def _shop_reader() -> tuple[str, str]:
+    shop = shop_settings()
+    return shop.default_language, shop.time_zone
+
+
 def _reader_of(notification: Notification) -> tuple[str, str]:
     """(language, time zone) of whoever reads it: the person's profile, or the shop's for a mailbox."""
     if notification.recipient_id is None:
-        return settings.LANGUAGE_CODE, settings.TIME_ZONE
+        return _shop_reader()
     profile = profile_for(notification.recipient)
     return profile.language, profile.time_zone
 
@@ -380,7 +398,7 @@ def _email_send(notification: Notification) -> None:
     language, zone = _reader_of(notification)
     message = message_for(notification, language=language, zone=zone)
     to = notification.recipient.email if notification.recipient_id else notification.address
-    with translation.override(language):
+    with regional_override(language):
         context = {"message": message, "shop_name": shop_settings().name, "language": language}
         context["settings_url"] = settings.VOZ_PUBLIC_BASE_URL + reverse("support:notification-settings")
         email = EmailMultiAlternatives(
@@ -393,7 +411,8 @@ def _email_send(notification: Notification) -> None:
 def _chat_send(delivery: NotificationDelivery) -> None:
     from support import chat
 
-    message = message_for(delivery.notification, language=settings.LANGUAGE_CODE, zone=settings.TIME_ZONE)
+    language, zone = _shop_reader()  # a team's channel: the shop's language, not one member's
+    message = message_for(delivery.notification, language=language, zone=zone)
     chat.post(delivery.webhook, message)
 
 

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
-from core.shop import shop_settings
+from core.shop import regional_override, shop_settings
 from support import services
 from support.notifications import _customer_language, case_for_followup_token
 
@@ -14,7 +14,7 @@ def followup(request, token: str):
     case = case_for_followup_token(token)
     language = _customer_language(case) if case else settings.LANGUAGE_CODE
     context = {"shop_name": shop_settings().name, "language": language}
-    with translation.override(language):
+    with regional_override(language):
         if case is None:
             return render(request, "support/followup.html", {**context, "state": "invalid"}, status=404)
         if case.followup_score is not None:

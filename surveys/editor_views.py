@@ -10,11 +10,12 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.shop import regional_override
 from surveys import editing, selectors
 from surveys.editor_forms import QuestionForm, SurveySettingsForm
 from surveys.forms import SurveyAnswerForm
@@ -230,7 +231,7 @@ def survey_preview(request, pk: int):
     language = request.GET.get("lang", "")
     language = language if language in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
     questions = editing.survey_questions_current(survey)
-    with translation.override(language):
+    with regional_override(language):
         form = SurveyAnswerForm(None, questions=questions, language=language)
         return render(
             request,

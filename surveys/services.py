@@ -7,7 +7,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +16,7 @@ from core.exceptions import ApplicationError
 from core.mail_threading import message_id, reply_address
 from core.prepared import Statement, fetchone_prepared, statements_run
 from core.queueing import enqueue
-from core.shop import shop_settings
+from core.shop import regional_override, shop_settings
 from core.webhooks import webhooks_deliver_after_commit
 from customers.emailing import EmailKind, EmailNotAllowed, customer_email_send
 from customers.models import Customer, Order
@@ -201,7 +201,7 @@ def _send_invitation_email(invitation: Invitation, *, is_reminder: bool) -> None
     language = invitation.language
     is_defection = invitation.survey.slug == LAPSED_SURVEY_SLUG
     shop = shop_settings()
-    with translation.override(language):
+    with regional_override(language):
         if is_defection:
             subject = gettext("We noticed you haven't been back — what changed?")
         elif is_reminder:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
-from core.shop import shop_settings
+from core.shop import regional_override, shop_settings
 from customers.emailing import consent_record
 from customers.models import ConsentSource, Customer
 from surveys import review_requests, services
@@ -28,7 +28,7 @@ def _language_for(request, invitation: Invitation | None) -> str:
 
 
 def _unavailable(request, *, reason: str, language: str, status: int):
-    with translation.override(language):
+    with regional_override(language):
         return render(
             request,
             "surveys/unavailable.html",
@@ -49,7 +49,7 @@ def _behind_the_link(view):
         language = _language_for(request, invitation)
         if invitation is None:
             return _unavailable(request, reason="invalid", language=language, status=404)
-        with translation.override(language):
+        with regional_override(language):
             return view(request, token, invitation, language)
 
     return page

@@ -12,12 +12,12 @@
   var lang = pageLang === "en" ? "en" : "es";
   var T = {
     es: {
-      title: "Opiniones de clientes", of5: "de 5", one: "opinión", many: "opiniones", star: "estrella", stars: "estrellas",
-      none: "Todavía no hay opiniones de este producto.", failed: "No se pudieron cargar las opiniones.",
+      title: "Reseñas de clientes", of5: "de 5", one: "reseña", many: "reseñas", star: "estrella", stars: "estrellas",
+      none: "Todavía no hay reseñas de este producto.", failed: "No se pudieron cargar las reseñas.",
       sort: "Ordenar por", newest: "Más recientes", helpful: "Más útiles", highest: "Mejor valoradas", lowest: "Peor valoradas",
       verified: "Compra verificada", reply: "Respuesta de ", useful: "¿Te ha sido útil?", yes: "Sí", thanks: "¡Gracias!",
       prev: "Anterior", next: "Siguiente", page: "Página {p} de {n}", photo: "Foto de quien opina", customer: "Cliente",
-      byStars: "Opiniones por estrellas", outOf: "{r} de 5 estrellas", pages: "Páginas de opiniones"
+      byStars: "Reseñas por estrellas", outOf: "{r} de 5 estrellas", pages: "Páginas de reseñas"
     },
     en: {
       title: "Customer reviews", of5: "out of 5", one: "review", many: "reviews", star: "star", stars: "stars",

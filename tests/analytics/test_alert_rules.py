@@ -273,7 +273,7 @@ def test_after_an_alert_the_rule_is_silent_for_its_cooldown_then_alerts_again(no
     later = alerts.alerts_check(now=NOW + timedelta(hours=7))
 
     assert (fired, during, after, later) == (1, [0, 0, 0], 1, 0)
-    assert [m.subject for m in mail.outbox] == ["[Voz] Pico: 6.0", "[Voz] Pico: 6.0"]
+    assert [m.subject for m in mail.outbox] == ["[Voz] Pico: 6,0", "[Voz] Pico: 6,0"]
     first, second = rule.episodes.order_by("started_at")
     assert second.started_at == NOW + timedelta(hours=6, minutes=1) and second.ended_at is None
 

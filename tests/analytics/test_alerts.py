@@ -85,7 +85,7 @@ def test_a_single_complaint_on_a_quiet_month_is_not_a_spike():
     # five complaints in a day that used to have none: now it is one
     negative_items(4, NOW - timedelta(minutes=30))
     assert alerts.alerts_check(now=NOW) == 1
-    assert mail.outbox[0].subject == "[Voz] Pico negativo: 5.0"
+    assert mail.outbox[0].subject == "[Voz] Pico negativo: 5,0"  # Spanish, the shop's language
 
 
 def test_a_spike_waits_for_enough_history_to_compare_with():
@@ -139,7 +139,7 @@ def test_an_nps_rule_needs_enough_answers():
     for _ in range(20):
         answered(1, 1, NOW - timedelta(days=2))
     assert alerts.alerts_check(now=NOW) == 1
-    assert "NPS semanal bajo" in mail.outbox[0].subject and "-91.3" in mail.outbox[0].subject
+    assert "NPS semanal bajo" in mail.outbox[0].subject and "-91,3" in mail.outbox[0].subject
 
 
 def test_an_nps_rule_fires_only_when_the_whole_interval_is_below_the_threshold():
@@ -166,7 +166,7 @@ def test_a_csat_rule_fires_only_when_the_whole_interval_is_below_the_threshold()
     for _ in range(20):
         answered(9, 2, NOW - timedelta(days=3))  # 7 of 30 satisfied: about 12–41 %
     assert alerts.alerts_check(now=NOW) == 1
-    assert mail.outbox[0].subject == "[Voz] CSAT: 23.3"
+    assert mail.outbox[0].subject == "[Voz] CSAT: 23,3"
 
 
 def test_the_rule_form_shows_the_minimums_in_spanish(admin_client):

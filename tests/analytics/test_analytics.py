@@ -128,7 +128,7 @@ def test_service_levels_count_targets_met_and_the_times(client, manager):
     assert levels["backlog"] == 2
     assert list(levels["by"]["channel"]) == ["Encuesta"]  # channels by name, in the staff's language
     assert page.status_code == 200 and "service-chart" in page.content.decode()
-    assert 'h</p><p class="muted">horas laborables · mediana · p90' in page.content.decode()
+    assert 'h</p><p class="muted">horario laboral · mediana · p90' in page.content.decode()
 
 
 @pytest.mark.django_db

@@ -19,7 +19,7 @@ other language and the text they were found in.
 import json
 import re
 from collections import defaultdict
-from functools import cache
+from functools import cache, cached_property
 from html.parser import HTMLParser
 
 import pytest
@@ -246,31 +246,47 @@ def visible_pieces(html: str, language: str) -> list[str]:
     return pieces
 
 
+# JSON fields that hold the shop's own words (other JSON fields hold what Voz wrote, in each language)
+WORD_LISTS = ("sentiment.FeedbackTopic.matches",)
+
+
 class ShopData:
     """Every text the database holds: the shop's own words, in whichever language they were written,
     and the names of things (`NAMES`)."""
 
     def __init__(self, *, leaving_out: tuple[str, ...] = ()):
+        self.leaving_out = leaving_out
+
+    @cached_property
+    def by_word(self) -> dict[str, set[str]]:
+        """Read at the first question, after the commit that analysed the demo's comments."""
+        leaving_out = self.leaving_out
         texts = set()
         for model in apps.get_models():
             if model._meta.label in leaving_out:
+                continue
+            if model._meta.app_label in {"sessions", "django_celery_beat", "django_celery_results"}:
                 continue
             fields = [
                 field.attname
                 for field in model._meta.concrete_fields
                 if isinstance(field, (models.CharField, models.TextField)) and not field.choices
             ]
-            if not fields or model._meta.app_label in {"sessions", "django_celery_beat", "django_celery_results"}:
-                continue
-            for row in model._default_manager.values_list(*fields):
+            for row in model._default_manager.values_list(*fields) if fields else ():
                 texts.update(shown_text(value) for value in row if isinstance(value, str) and len(value) > 1)
+            # the words of a comment that matched a topic, stored as a JSON list
+            lists = [f for f in WORD_LISTS if f.startswith(f"{model._meta.label}.")]
+            for row in model._default_manager.values_list(*(f.rsplit(".", 1)[1] for f in lists)) if lists else ():
+                for value in row:
+                    texts.update(shown_text(word) for word in value or () if isinstance(word, str) and len(word) > 1)
         texts.update(NAMES)
         # by every word and every start of one: a text shown cut short ends in part of a word
-        self.by_word: dict[str, set[str]] = defaultdict(set)
+        by_word: dict[str, set[str]] = defaultdict(set)
         for text in texts:
             for word in set(re.findall(r"\w+", text.lower())):
                 for end in range(2, len(word) + 1):
-                    self.by_word[word[:end]].add(text)
+                    by_word[word[:end]].add(text)
+        return by_word
 
     def covers(self, piece: str, start: int, end: int) -> bool:
         """Whether the match at piece[start:end] lies inside what the shop's data says: the stretch of the
@@ -628,6 +644,152 @@ def test_every_email_is_in_its_recipients_language(demo):
     # with the customers and orders the emails were about, but not the copies of the emails themselves
     shop = ShopData(leaving_out=("customers.OutboundEmail",))
     found = []
+    for (language, kind), message in sent.items():
+        assert message is not None, (language, kind)
+        found += [f"{language} {kind}: {hit}" for hit in _email_in_other_language(message, language, shop)]
+    assert not found, "\n".join(found)
+
+
+def _htmx_fragments(world) -> list[tuple[str, str, str, dict]]:
+    """(what, method, path, data) of what staff pages load or post through htmx (hx-get, hx-post in the
+    templates): their fragments are drawn by the views, outside the page that holds them."""
+    from analytics.models import AlertRule
+    from surveys import editing
+    from surveys.models import Survey
+
+    survey = Survey.objects.get(pk=world["ids"]["survey"])
+    order = [question.pk for question in editing.survey_questions_current(survey)]
+    rule = AlertRule.objects.order_by("pk").first()
+    fragments = [
+        ("the feed's filtered results", "get", "/feedback/", {"sentiment": "negative"}),
+        ("the notification bell", "get", "/support/notifications/bell/", {}),
+        ("the questions, reordered", "post", f"/surveys/{survey.pk}/questions/order/", {"order": order}),
+        ("the questions, one removed", "post", f"/surveys/{survey.pk}/questions/{order[-1]}/remove/", {}),
+        # twice: switched off, and on again
+        ("an alert rule's row", "post", f"/dashboards/alerts/{rule.pk}/toggle/", {}),
+        ("an alert rule's row", "post", f"/dashboards/alerts/{rule.pk}/toggle/", {}),
+    ]
+    for kind in AlertRule.Kind.values:
+        fragments += [
+            (f"a new rule's form for {kind}", "get", "/dashboards/alerts/new/", {"kind": kind}),
+            (f"a rule's form for {kind}", "get", f"/dashboards/alerts/{rule.pk}/", {"kind": kind}),
+        ]
+    return fragments
+
+
+def test_every_htmx_fragment_is_in_one_language(demo):
+    from django.urls import reverse
+
+    world, shop = demo["world"], demo["shop"]
+    client = client_for("admin", world)
+    client.raise_request_exception = False
+    assert reverse("support:notification-bell") == "/support/notifications/bell/"
+    found = []
+    for language in LANGUAGES:
+        for what, method, path, data in _htmx_fragments(world):
+            response = getattr(client, method)(path, data, HTTP_ACCEPT_LANGUAGE=language, HTTP_HX_REQUEST="true")
+            assert response.status_code == 200, (what, language, response.status_code)
+            found += [f"{language} {what}: {hit}" for hit in _html_in_other_language(response, language, shop)]
+    assert not found, "\n".join(found)
+
+
+def test_every_staff_action_answers_in_one_language(demo):
+    """What a page shows after a form on it is posted (a case action, a setting saved, a refusal):
+    each POST of the staff pages, sent empty as the permission matrix sends it, and the page it leads to."""
+    world, shop = demo["world"], demo["shop"]
+    client = client_for("admin", world)
+    client.raise_request_exception = False
+    found = []
+    for name, (method, template, expected) in ACCESS.items():
+        if method != "POST" or expected["admin"] not in (200, 302, 400) or expected["anonymous"] != 302:
+            continue
+        path = template.format(**world["ids"])
+        for language in LANGUAGES:
+            response = client.post(path, {}, follow=True, HTTP_ACCEPT_LANGUAGE=language)
+            found += [f"{language} {name}: {hit}" for hit in _html_in_other_language(response, language, shop)]
+    assert not found, "\n".join(found)
+
+
+def _staff_notifications(case, recipient, language: str) -> list:
+    """One notification of each event, with the data their announcers store (support.notify)."""
+    from analytics.alerts import _rule_names, _signal_names
+    from analytics.models import AlertRule
+    from support.models import Notification, NotificationEvent
+
+    rule = AlertRule.objects.order_by("pk").first()
+    case_data = {"case": case.pk, "due_at": "2026-12-03T16:30:00+00:00", "priority": case.priority}
+    made = []
+    for event in NotificationEvent.values:
+        if event == NotificationEvent.ALERT:
+            data = {"rule": _rule_names(rule), "value": 23.25, "signal": _signal_names(rule), "url": "/dashboards/"}
+        else:
+            data = {**case_data, "target": "first_response"}
+        made.append(
+            Notification.objects.create(
+                recipient=recipient,
+                event=event,
+                event_key=f"one-language:{event}:{language}",
+                case=None if event == NotificationEvent.ALERT else case,
+                data=data,
+            )
+        )
+    return made
+
+
+def test_every_staff_email_and_chat_message_is_in_its_readers_language(demo):
+    """The digests, the staff notifications (email and chat), allauth's password reset: in the
+    language the reader chose (their profile; the shop's for a team's chat)."""
+    from django.core import mail
+    from django.core.cache import cache
+    from django.test import Client
+    from django.utils import timezone
+
+    from analytics.digests import digest_build, digest_message, digest_window, unsubscribe_token
+    from core.shop import CACHE_KEY, shop_settings_row, shop_settings_save
+    from support import chat, notify
+    from support.models import Case, ChatWebhook, StaffProfile, Team
+
+    world, shop = demo["world"], demo["shop"]
+    manager = world["users"]["manager"]
+    case = Case.objects.filter(customer__isnull=False).order_by("pk").first()
+    webhook = ChatWebhook(
+        team=Team.objects.order_by("pk").first(), kind=ChatWebhook.Kind.SLACK, url="https://chat.example/x"
+    )
+    sent: dict[tuple[str, str], object] = {}
+    found = []
+    digests = {}
+    for frequency in ("daily", "weekly"):
+        start, end = digest_window(frequency, timezone.localdate())
+        digests[frequency] = digest_build(frequency=frequency, start=start, end=end)
+    for language in LANGUAGES:
+        StaffProfile.objects.update_or_create(user=manager, defaults={"language": language})
+        row = shop_settings_row()
+        row.default_language = language
+        shop_settings_save(row)
+        for frequency, digest in digests.items():
+            sent[(language, f"{frequency} digest")] = digest_message(
+                digest, language, to=manager.email or "m@voz.example", unsubscribe=unsubscribe_token(manager, frequency)
+            )
+        for notification in _staff_notifications(case, manager, language):
+            count = len(mail.outbox)
+            notify._email_send(notification)
+            sent[(language, f"{notification.event} email")] = mail.outbox[-1] if len(mail.outbox) > count else None
+            for kind in ChatWebhook.Kind.values:
+                webhook.kind = kind
+                language_read, zone = notify._shop_reader()
+                payload = chat.payload_for(webhook, notify.message_for(notification, language=language_read, zone=zone))
+                for text in _strings_in_json(payload):
+                    text = shown_text(text)
+                    found += [
+                        f"{language} {notification.event} {kind} chat: {text[start:end]!r} in {text[:160]!r}"
+                        for start, end in other_language_matches(text, language)
+                        if not shop.covers(text, start, end)
+                    ]
+        count = len(mail.outbox)
+        Client().post("/accounts/password/reset/", {"email": manager.email}, HTTP_ACCEPT_LANGUAGE=language)
+        sent[(language, "password reset")] = mail.outbox[-1] if len(mail.outbox) > count else None
+    # the settings row goes back with the test's savepoint; its cached copy must go with it
+    cache.delete(CACHE_KEY)
     for (language, kind), message in sent.items():
         assert message is not None, (language, kind)
         found += [f"{language} {kind}: {hit}" for hit in _email_in_other_language(message, language, shop)]

@@ -430,9 +430,9 @@ def test_every_page_customers_and_staff_use_passes_the_accessibility_checks(live
     [
         (
             "es",
-            "Opiniones de clientes",
+            "Reseñas de clientes",
             "4,2 de 5 estrellas",
-            "6 opiniones",
+            "6 reseñas",
             "Compra verificada",
             "Ordenar por",
             "Sí (0)",

@@ -144,7 +144,7 @@ def test_the_fragment_shows_the_reviews_in_the_shoppers_language_with_the_markup
 
     html = read(site, path="reviews.html", lang="es").content.decode()
 
-    assert "Opiniones de clientes" in html and "Compra verificada" in html and "Nos alegra" in html
+    assert "Reseñas de clientes" in html and "Compra verificada" in html and "Nos alegra" in html
     assert "Oculta" not in html
     (markup,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
     data = json.loads(markup)

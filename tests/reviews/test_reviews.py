@@ -261,7 +261,7 @@ def test_resending_an_unchanged_review_keeps_the_staff_decision_and_is_not_reana
 
 @pytest.mark.parametrize(
     ("language", "subject_word", "intro"),
-    [("es", "respondido", "Gracias por tu opinión"), ("en", "replied", "Thank you for your review")],
+    [("es", "respondido", "Gracias por tu reseña"), ("en", "replied", "Thank you for your review")],
 )
 def test_a_public_reply_is_emailed_to_the_reviewer_once_in_their_language(
     writer, language, subject_word, intro, django_capture_on_commit_callbacks

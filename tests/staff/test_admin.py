@@ -12,6 +12,9 @@ INTERNALS = (
     "/admin/django_celery_beat/crontabschedule/",
     "/admin/sentiment/sentimentmodel/",
     "/admin/auth/group/",
+    "/admin/socialaccount/socialapp/",
+    "/admin/socialaccount/socialtoken/",
+    "/admin/mfa/authenticator/",
 )
 
 
@@ -42,3 +45,15 @@ def test_the_admin_index_lists_the_daily_work_first_and_the_plumbing_last(client
     labels = [app["app_label"] for app in client.get("/admin/").context["app_list"]]
     assert labels[0] == "support"
     assert labels.index("surveys") < labels.index("core") < labels.index("auth") < labels.index("django_celery_beat")
+
+
+def test_allauths_sessions_are_not_in_the_admin_for_anyone(client, manager_with_every_permission, django_user_model):
+    """Its fields are not translatable upstream (accounts/admin.py): each person sees their sessions at
+    /accounts/sessions/, and an administrator signs a colleague out from the Staff page."""
+    root = django_user_model.objects.create_superuser("root", password="x")
+    for user in (manager_with_every_permission, root):
+        client.force_login(user)
+        labels = [app["app_label"] for app in client.get("/admin/").context["app_list"]]
+        assert "usersessions" not in labels
+        assert client.get("/admin/usersessions/usersession/").status_code == 404
+    assert client.get("/accounts/sessions/").status_code == 200

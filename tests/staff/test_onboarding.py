@@ -156,6 +156,26 @@ def test_the_onboarding_page_shows_the_snippet_with_a_copy_button(as_manager):
     assert "Not seen yet on tienda.example.com" in html
 
 
+def test_the_widget_step_on_the_home_leads_a_manager_to_the_snippet_not_the_admin(as_manager, manager):
+    site = Site.objects.create(name="Tienda", domains="tienda.example.com")
+    home = as_manager.get(reverse("staff:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    start = as_manager.get(_href(home, 'id="onboarding-teaser"'), HTTP_ACCEPT_LANGUAGE="en")
+    link = _href(start.content.decode(), 'id="step-widget"')
+
+    response = as_manager.get(link, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert not manager.is_superuser
+    assert link == reverse("staff:onboarding") + "#widget" and not link.startswith("/admin/")
+    assert response.status_code == 200
+    widget = response.content.decode().split('id="widget"', 1)[1].split("</section>", 1)[0]
+    assert f'data-site="{site.public_key}"' in widget and f'data-copy="snippet-{site.pk}"' in widget
+
+
+def _href(html: str, marker: str) -> str:
+    """The first link after `marker` in the page."""
+    return html.split(marker, 1)[1].split('href="', 1)[1].split('"', 1)[0]
+
+
 def test_sending_the_test_survey_emails_the_manager_and_ticks_its_step(as_manager, manager):
     response = as_manager.post(reverse("staff:test-survey"), HTTP_ACCEPT_LANGUAGE="en")
 

@@ -39,7 +39,7 @@ def test_an_overdue_case_says_which_target_when_it_was_due_and_how_late_in_busin
         "First response due 13:00, business hours · overdue by 3 h of business time"
     )
     assert label(high_case, now=evening, language="es") == (
-        "Primera respuesta: plazo hasta 13:00, horas laborables · 3 h de retraso en horas laborables"
+        "Primera respuesta: plazo hasta 13:00, horario laboral · 3 h de retraso en horario laboral"
     )
 
 
