@@ -206,19 +206,27 @@ def _days_of_customers(since: dict[int, datetime] | datetime) -> set[date]:
 MAX_RANGE_DAYS = 31
 
 
-def _ranges(days: list[date]) -> list[tuple[date, date]]:
-    """Consecutive days grouped, so that a month of dirty days costs one query, not thirty."""
+def _ranges(days: list[date], *, across_gaps: bool = False) -> list[tuple[date, date]]:
+    """Consecutive days grouped, so that a month of dirty days costs one query, not thirty.
+
+    `across_gaps`: days up to a month apart share a range even with clean days between them, which
+    are recomputed too (to what they were). A full rebuild marks only the days that have rows; a
+    small shop's year has gaps every few days, and grouping only consecutive ones cost it four times
+    as many ranges (the tests' demo shop, 150 orders: 237 instead of 53, a third of its seeding time).
+    """
     ranges: list[tuple[date, date]] = []
     for day in sorted(days):
-        if ranges and day - ranges[-1][1] <= timedelta(days=1) and (day - ranges[-1][0]).days < MAX_RANGE_DAYS:
+        adjacent = across_gaps or day - ranges[-1][1] <= timedelta(days=1) if ranges else False
+        if adjacent and (day - ranges[-1][0]).days < MAX_RANGE_DAYS:
             ranges[-1] = (ranges[-1][0], day)
         else:
             ranges.append((day, day))
     return ranges
 
 
-def refresh(*, progress=None) -> dict[str, int]:
-    """Recompute every dirty day; returns the number of days recomputed per source.
+def refresh(*, progress=None, across_gaps: bool = False) -> dict[str, int]:
+    """Recompute every dirty day; returns the number of days recomputed per source (`across_gaps`:
+    see `_ranges`; for a rebuild, where the dirty days are every day with rows).
 
     Each range of days is recomputed and its marks deleted in a transaction of its own, so a long
     rebuild holds no lock for long and keeps what it finished if it is interrupted.
@@ -245,7 +253,7 @@ def refresh(*, progress=None) -> dict[str, int]:
             if source == Source.SEGMENTS:
                 skipped = [pk for day in rebuilt_in_full for pk in marks[source].get(day, [])]
                 ChangedDay.objects.filter(pk__in=skipped).delete()
-            for first, last in _ranges(days):
+            for first, last in _ranges(days, across_gaps=across_gaps):
                 seen = [pk for day, pks in marks[source].items() if first <= day <= last for pk in pks]
                 with transaction.atomic():
                     builder(first, last)
@@ -304,7 +312,7 @@ def rebuild_all(*, progress=None) -> dict[str, int]:
 
     segments_refresh()
     mark_all_dirty()
-    return refresh(progress=progress)
+    return refresh(progress=progress, across_gaps=True)
 
 
 def rebuild_in_current_zone(*, progress=None) -> dict[str, int]:

@@ -20,7 +20,10 @@ worker, a Redis server of its own (so stopping it touches nothing else) and Post
              reaches it, and none twice by webhook-id.
 
 Usage: .venv/bin/python drills/run.py [--only redis,worker,database,followups,webhooks] [--json figures.json]
-Exits non-zero if a drill loses, duplicates or half-writes anything. Stops by itself.
+                                     [--scale 0.2]
+Exits non-zero if a drill loses, duplicates or half-writes anything. Stops by itself. `--scale` sends
+that fraction of the submissions above (and NLP batches that much smaller, so the worker is still
+killed among as many batches): `make test` runs every drill at 0.2, `make drills` at full size.
 """
 
 import argparse
@@ -336,7 +339,7 @@ def drill_worker_killed(redis: Redis, web: Web, submissions: int = 2000) -> dict
                 "POST",
                 "/api/v1/reviews/bulk/",
                 secret,
-                {"items": [review(source, n) for n in range(start, start + 500)]},
+                {"items": [review(source, n) for n in range(start, min(start + 500, submissions))]},
             )
             if status != 200:
                 raise SystemExit(f"bulk submission failed: {status} {body}")
@@ -359,8 +362,9 @@ def drill_worker_killed(redis: Redis, web: Web, submissions: int = 2000) -> dict
         from sentiment.tasks import analyse_feedback
 
         ids = list(FeedbackItem.objects.filter(review__source=source).order_by("pk").values_list("pk", flat=True))
-        for start in range(0, len(ids), 250):
-            analyse_feedback.apply_async(args=[ids[start : start + 250]])
+        batch = int(ENV["SENTIMENT_BATCH_SIZE"])
+        for start in range(0, len(ids), batch):
+            analyse_feedback.apply_async(args=[ids[start : start + batch]])
         time.sleep(3)
         wait_until(lambda: _queue_length() == 0, 60, interval=0.5)
         time.sleep(1)
@@ -822,11 +826,39 @@ def verdict(name: str, figures: dict) -> bool:
     return ok
 
 
+FULL_SIZE = {
+    "redis": {"submissions": 1000},
+    "worker": {"submissions": 2000},
+    "database": {"seconds": 8.0},
+    "followups": {"cases": 200, "invitations": 200},
+    "webhooks": {"events": 500, "batch": 50},
+}
+
+
+def drill_sizes(scale: float) -> dict:
+    """Every drill's size at `scale`; the webhook drill keeps two batches at least on either side of
+    the Redis outage. The database drill lasts as long at any scale: it is time, not submissions,
+    and at 4 s a loaded machine sent it only four orders."""
+    sizes = {
+        name: {key: max(1, round(value * scale)) if isinstance(value, int) else value for key, value in size.items()}
+        for name, size in FULL_SIZE.items()
+    }
+    sizes["webhooks"]["batch"] = max(1, min(50, sizes["webhooks"]["events"] // 4))
+    sizes["batch"] = max(10, round(250 * scale))
+    return sizes
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="redis,worker,database,followups,webhooks")
     parser.add_argument("--json", help="Also write the figures to this file.")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="Fraction of the full size to send (0.2: a fifth; default 1)."
+    )
     args = parser.parse_args()
+    sizes = drill_sizes(args.scale)
+    # NLP batches shrink with the submissions: the worker drill still kills the worker among 8 batches
+    ENV["SENTIMENT_BATCH_SIZE"] = os.environ["SENTIMENT_BATCH_SIZE"] = str(sizes["batch"])
 
     ensure_database(DATABASE)
     LOG.write_text("")
@@ -847,7 +879,7 @@ def main() -> int:
         redis, web = Redis(), Web()
         started = time.monotonic()
         try:
-            figures[name] = drills[name](redis, web)
+            figures[name] = drills[name](redis, web, **sizes[name])
         finally:
             redis.stop()
             web.stop()

@@ -1,17 +1,24 @@
 import pytest
 
-# Tests of these modules share what a module-scoped fixture set up once (one Chromium, one run of the
-# fault drills, one seeded shop), so a parallel run sends each module whole to one worker; any other test goes to the
-# first free worker. xdist's `xdist_group` marker would say the same, but under pytest 9.2 the group
+# Tests of these modules share what a module-scoped fixture set up once (one run of the fault drills,
+# one seeded shop, two trained models), so a parallel run sends each module whole to one worker (split,
+# each worker would set it up again); any other test goes to the first free worker. (The browser tests
+# share one Chromium per worker, tests/e2e/conftest.py, and go anywhere.)
+# xdist's `xdist_group` marker would say the same, but under pytest 9.2 the group
 # never reaches the scheduler (xdist 3.8 renames node ids in a way pytest no longer honours), and
 # xdist's module-wise schedulers merge the fuzz cases, which share one node id, into a single test.
 MODULES_KEPT_WHOLE = {
-    "tests/e2e/test_browser.py",
-    "tests/e2e/test_survey_editor_browser.py",
-    "tests/e2e/test_onboarding_walk.py",
     "tests/drills/test_drills.py",
     "tests/demo/test_demo_shop.py",
+    "tests/core/test_one_language.py",
+    "tests/sentiment/test_learning.py",
 }
+
+# The longest transactional test (89 worker-seconds on an idle machine: the demo shop seeded, then axe
+# on every staff page) starts first among them: the transactional tests come near the end of a run,
+# and a worker that drew it last would run it alone while the other waited. Not the long database
+# tests: moved to the front, they would land in the first worker's initial batch, with the drills.
+LONGEST_FIRST = {"tests/e2e/test_staff_accessibility.py"}
 
 
 def _module_kept_whole(nodeid: str) -> str | None:
@@ -49,7 +56,18 @@ def pytest_collection_modifyitems(items):
         uses_test_database = item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(item.fixturenames)
         return bool(item.get_closest_marker("slow")) and not uses_test_database
 
-    items.sort(key=lambda item: not runs_apart(item))
+    def kind(item) -> int:
+        """pytest-django's order: database tests, transactional ones, then those with no test database."""
+        marker = item.get_closest_marker("django_db")
+        fixtures = set(item.fixturenames)
+        if (marker and _marked_transactional(marker)) or {"transactional_db", "live_server"} & fixtures:
+            return 1
+        return 0 if marker or "db" in fixtures else 2
+
+    def longest(item) -> bool:
+        return item.nodeid.split("::", 1)[0] in LONGEST_FIRST
+
+    items.sort(key=lambda item: (not runs_apart(item), kind(item), not longest(item)))
 
 
 @pytest.fixture(autouse=True)
@@ -174,5 +192,8 @@ def shared_by_the_module(build):
 
 
 def _is_transactional(request) -> bool:
-    marker = request.node.get_closest_marker("django_db")
+    return _marked_transactional(request.node.get_closest_marker("django_db"))
+
+
+def _marked_transactional(marker) -> bool:
     return bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))

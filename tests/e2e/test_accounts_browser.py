@@ -3,7 +3,6 @@ an invitation accepted and two-factor set up, a password reset, a lockout and it
 sign-in through a small OpenID Connect provider the test starts."""
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from accounts.roles import role_of
 from tests.accounts.conftest import PASSWORD, default_team, link_in, staff_create, totp_code
 from tests.accounts.oidc_provider import OidcProvider, provider_settings
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,23 +42,6 @@ TEXT = {
     },
 }
 CASES = [("es", "phone"), ("en", "phone"), ("es", "desktop"), ("en", "desktop")]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    playwright_sync = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed: apt-get install -y chromium chromium-driver")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with pytest.MonkeyPatch.context() as monkeypatch, playwright_sync.sync_playwright() as playwright:
-        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """A customer answers the survey on a phone, in headless Chromium driven by Playwright."""
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,30 +8,9 @@ import pytest
 from surveys.models import Invitation, Response
 from tests.factories import CustomerFactory, InvitationFactory, OrderFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """One Chromium for the module: starting it takes longer than most of the tests."""
-    playwright_sync = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed: apt-get install -y chromium chromium-driver")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with pytest.MonkeyPatch.context() as monkeypatch, playwright_sync.sync_playwright() as playwright:
-        # Playwright's sync API keeps an event loop marked as running in this thread while it lives;
-        # the ORM calls in the tests are still synchronous.
-        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -13,7 +13,7 @@ from core.models import ShopSettings
 from core.roles import MANAGERS
 from core.shop import shop_settings_save
 from tests.analytics.test_analytics import answered
-from tests.e2e.test_browser import chromium, phone  # noqa: F401 (fixtures)
+from tests.e2e.test_browser import phone  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,6 @@ ship), so the checklist starts at 0 and the dashboard counts only the walk's own
 """
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,6 @@ from django.core import mail
 from core.roles import MANAGERS, roles_sync
 from surveys.models import Question, Response, Survey
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "onboarding"
 PASSWORD = "clave-segura-1"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
@@ -89,20 +87,9 @@ PACKAGING = {"es": "¿Qué tal llegó el embalaje?", "en": "How was the packagin
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """One Chromium for the module; each walk opens its own context (language, viewport)."""
-    playwright_sync = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed: apt-get install -y chromium chromium-driver")
+@pytest.fixture(scope="module", autouse=True)
+def _screenshots_folder():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with pytest.MonkeyPatch.context() as monkeypatch, playwright_sync.sync_playwright() as playwright:
-        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module", autouse=True)

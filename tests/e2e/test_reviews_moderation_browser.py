@@ -4,7 +4,7 @@ reviews and publishes them together."""
 import pytest
 
 from reviews.models import Review
-from tests.e2e.test_staff_shell import _signed_in, chromium, manager  # noqa: F401 (fixtures)
+from tests.e2e.test_staff_shell import _signed_in, manager  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,6 @@ width in both languages (docs/screenshots/), with its table view and CSV downloa
 
 import csv
 import io
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,27 +14,12 @@ from django.utils import timezone
 from core.roles import AGENTS, MANAGERS
 from tests.e2e.test_browser import AXE
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # what the issue asks for: no serious or critical violation (minor and moderate ones are reported)
 BLOCKING = ("serious", "critical")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    playwright_sync = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed: apt-get install -y chromium chromium-driver")
-    with pytest.MonkeyPatch.context() as monkeypatch, playwright_sync.sync_playwright() as playwright:
-        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """A manager builds an alert rule on a phone, and an agent inserts a saved answer in a case's
 reply box, in headless Chromium driven by Playwright."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,24 +10,16 @@ from django.test import Client
 from analytics.models import AlertRule
 from core.roles import AGENTS, MANAGERS, roles_sync
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def phone(live_server):
-    playwright_sync = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed: apt-get install -y chromium chromium-driver")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with pytest.MonkeyPatch.context() as monkeypatch, playwright_sync.sync_playwright() as playwright:
-        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="es-ES")
-        yield context
-        browser.close()
+def phone(chromium, live_server):
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="es-ES")
+    yield context
+    context.close()
 
 
 def logged_in(context, live_server, user):

@@ -1,8 +1,5 @@
 """The staff header on a phone and a desktop, in headless Chromium: it fits, and the menu opens."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -10,21 +7,7 @@ from django.test import Client
 
 from core.roles import AGENTS, MANAGERS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    playwright_sync = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed: apt-get install -y chromium chromium-driver")
-    with pytest.MonkeyPatch.context() as monkeypatch, playwright_sync.sync_playwright() as playwright:
-        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 def _signed_in(chromium, live_server, user, *, width: int):
