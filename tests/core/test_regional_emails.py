@@ -72,7 +72,8 @@ def test_a_us_shops_case_email_to_staff_gives_the_due_time_month_first(make_pers
     notify.deliveries_send_due(now=breached_at)
 
     email = next(message for message in mail.outbox if "breached" in message.subject)
-    assert "Due: March 2, 2026, 8 a.m. (America/New_York)" in email.body
+    # a first complaint is Normal: 8 business hours from Monday 10:00 in Madrid, due Tuesday 10:00 there
+    assert "Due: March 3, 2026, 4 a.m. (America/New_York)" in email.body
 
 
 def test_an_alert_email_speaks_each_readers_language_with_its_numbers(make_person):  # noqa: F811
