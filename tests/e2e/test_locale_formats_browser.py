@@ -75,7 +75,7 @@ RATING_TICKS = """() => Chart.getChart(document.getElementById("chart-csat")).sc
 )
 def test_chart_ticks_follow_the_pages_language_not_the_browsers(
     live_server,
-    chromium,  # noqa: F811
+    chromium,
     django_user_model,
     language,
     browser_locale,
