@@ -26,7 +26,7 @@ def exception_handler(exc, context):
 
         logger.warning("Database unavailable in an API call", exc_info=exc)
         return Response(
-            {"type": "service_unavailable", "detail": DATABASE_DOWN_DETAIL, "errors": {}},
+            {"type": "service_unavailable", "detail": str(DATABASE_DOWN_DETAIL), "errors": {}},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "30"},
         )

@@ -5,7 +5,7 @@ from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from core.shop import regional_override
 
@@ -39,7 +39,7 @@ class ApiBodySizeLimitMiddleware:
 
 # Honest about the one case where the write did commit (the connection died while the response
 # was being built): every write endpoint is an idempotent upsert, so sending it again is safe.
-DATABASE_DOWN_DETAIL = (
+DATABASE_DOWN_DETAIL = gettext_lazy(
     "The database cannot be reached right now. What was not confirmed may not have been saved; "
     "sending the same request again is safe. Please retry in a minute."
 )
@@ -49,7 +49,7 @@ def database_unavailable_response(request) -> HttpResponse:
     """503 with Retry-After: JSON for the API, a plain page (no database, no static files) otherwise."""
     if request.path.startswith("/api/"):
         response = JsonResponse(
-            {"type": "service_unavailable", "detail": DATABASE_DOWN_DETAIL, "errors": {}}, status=503
+            {"type": "service_unavailable", "detail": str(DATABASE_DOWN_DETAIL), "errors": {}}, status=503
         )
     else:
         response = HttpResponse(render_to_string("503.html"), status=503)
@@ -57,7 +57,7 @@ def database_unavailable_response(request) -> HttpResponse:
     return response
 
 
-BAD_VALUE_DETAIL = (
+BAD_VALUE_DETAIL = gettext_lazy(
     "The request contains a value that cannot be stored or looked up, such as a NUL character "
     "or a number out of range. Nothing was changed."
 )
@@ -65,8 +65,8 @@ BAD_VALUE_DETAIL = (
 
 def bad_value_response(request) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"type": "invalid_value", "detail": BAD_VALUE_DETAIL, "errors": {}}, status=400)
-    return HttpResponse(BAD_VALUE_DETAIL, status=400, content_type="text/plain; charset=utf-8")
+        return JsonResponse({"type": "invalid_value", "detail": str(BAD_VALUE_DETAIL), "errors": {}}, status=400)
+    return HttpResponse(str(BAD_VALUE_DETAIL), status=400, content_type="text/plain; charset=utf-8")
 
 
 class ShopTimeZoneMiddleware:

@@ -144,9 +144,11 @@ def test_a_nul_character_in_a_field_that_names_a_record_is_a_400_and_opens_no_ca
 
 
 def test_a_nul_character_in_the_widgets_address_is_a_400_page(client):
-    response = client.get("/w/a%00/intercepts/")
+    response = client.get("/w/a%00/intercepts/", HTTP_ACCEPT_LANGUAGE="en")
+    spanish = client.get("/w/a%00/intercepts/", HTTP_ACCEPT_LANGUAGE="es")
 
     assert response.status_code == 400 and b"NUL character" in response.content
+    assert spanish.status_code == 400 and "carácter NUL" in spanish.content.decode()
 
 
 @pytest.mark.django_db
@@ -164,7 +166,7 @@ def test_a_lost_database_connection_is_a_503_with_a_clear_message_never_a_500(cl
     monkeypatch.setattr(feedback_selectors, "feedback_feed", connection_lost)  # the staff page
     monkeypatch.setattr(feedback_selectors, "feedback_for_api", connection_lost)
 
-    api = reader.get("/api/v1/feedback/")
+    api = reader.get("/api/v1/feedback/", HTTP_ACCEPT_LANGUAGE="en")
     assert api.status_code == 503 and api["Retry-After"] == "30"
     assert api.json() == {
         "type": "service_unavailable",
@@ -174,6 +176,9 @@ def test_a_lost_database_connection_is_a_503_with_a_clear_message_never_a_500(cl
         ),
         "errors": {},
     }
+    spanish = reader.get("/api/v1/feedback/", HTTP_ACCEPT_LANGUAGE="es")
+    assert spanish.status_code == 503
+    assert spanish.json()["detail"].startswith("La base de datos no está disponible ahora mismo.")
 
     from django.contrib.auth import get_user_model
 
