@@ -152,7 +152,8 @@ def test_an_invited_colleague_sets_a_password_and_signs_in_with_an_authenticator
     manager_page.goto(f"{live_server.url}/staff/accounts/")
     assert "lucia@voz.example" in manager_page.locator("table.staff-accounts").inner_text()
     shot(manager_page, "staff", language, device)
-    manager_page.click("table.staff-accounts a:text('lucia')")
+    with manager_page.expect_navigation():
+        manager_page.click("table.staff-accounts a:text('lucia')")
     assert manager_page.locator("table.sign-ins tbody tr").count() == 2
     shot(manager_page, "sign-ins", language, device)
 
