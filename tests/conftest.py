@@ -70,6 +70,68 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: (not runs_apart(item), kind(item), not longest(item)))
 
 
+# What migrate's post_migrate handlers write (content types, permissions, the role groups): a
+# function of the code, which tests read and do not change.
+WRITTEN_BY_POST_MIGRATE = ("django_content_type", "auth_permission", "auth_group", "auth_group_permissions")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_only_the_tables_a_test_filled(django_db_setup, django_db_blocker):
+    """A transactional test ends with Django's flush: one TRUNCATE of all ~110 tables, which on
+    PostgreSQL makes new files for every table and index, then post_migrate writing the content
+    types, permissions and role groups back (5–7 s per test on a busy machine). A test fills a
+    handful of tables: deleting the rows of those, with the foreign keys checked at commit (Django
+    makes them all deferrable), leaves the same database in a fraction of that. What post_migrate
+    writes stays unless a test changed it, then it is emptied and written again as before."""
+    from django.core.management.commands import flush
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+
+    quote = connection.ops.quote_name
+
+    def fingerprint(cursor) -> list:
+        cursor.execute(
+            " UNION ALL ".join(
+                f"SELECT md5(coalesce(string_agg(row::text, ',' ORDER BY row::text), '')) FROM {quote(table)} row"
+                for table in WRITTEN_BY_POST_MIGRATE
+            )
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        as_migrated = fingerprint(cursor)
+    truncate_all, post_migrate = flush.sql_flush, flush.emit_post_migrate_signal
+    kept = {"as_migrated": False}
+
+    def sql_flush(style, connection, reset_sequences=True, allow_cascade=False):
+        if connection.vendor != "postgresql" or reset_sequences:
+            kept["as_migrated"] = False
+            return truncate_all(style, connection, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+        with connection.cursor() as cursor:
+            kept["as_migrated"] = fingerprint(cursor) == as_migrated
+            if kept["as_migrated"]:
+                tables = [table for table in tables if table not in WRITTEN_BY_POST_MIGRATE]
+            cursor.execute(
+                " UNION ALL ".join(f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quote(table)})" for table in tables),
+                tables,
+            )
+            filled = [row[0] for row in cursor.fetchall()]
+        return ["SET CONSTRAINTS ALL DEFERRED"] + [f"DELETE FROM {quote(table)}" for table in filled]
+
+    def emit_post_migrate_signal(*args, **kwargs):
+        if not kept["as_migrated"]:
+            post_migrate(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(flush, "sql_flush", sql_flush)
+        monkeypatch.setattr(flush, "emit_post_migrate_signal", emit_post_migrate_signal)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
