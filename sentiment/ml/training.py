@@ -102,7 +102,7 @@ def train_accurate_for_shop(
     head only. `base_sets` and `embed` (a stand-in for the encoder) are for tests.
     """
     shop = [
-        accurate.Example(e.text, e.language, e.label, weight=float(max(1, e.weight)), source="shop")
+        accurate.Example(e.text, e.language, e.label, weight=float(max(1, e.weight)), source=accurate.SHOP_SOURCE)
         for e in examples
         if e.language in accurate.LANGS and e.label in D.LABELS
     ]

@@ -395,6 +395,40 @@ def test_the_shipped_accurate_recipe_is_the_one_a_retrain_uses(settings):
     assert shipped.config == accurate.AccurateConfig()
 
 
+def test_the_shops_labels_train_the_accurate_model_but_neither_choose_its_neutral_band_nor_move_vozs_folds(
+    monkeypatch,
+):
+    # Voz's in-domain texts (six writers) and a shop whose stars are only positive or negative,
+    # one in ten contradicting its text
+    voz = accurate.examples_from_records(D.load_written("train")[::25])
+    shop = [
+        accurate.Example(text, language, selectors.stars_label(stars), source=accurate.SHOP_SOURCE)
+        for language, text, stars in pet_insurance_reviews(120, seed=5)
+        if selectors.stars_label(stars)
+    ]
+    config = accurate.AccurateConfig(folds=3, word_bits=12, char_bits=13)
+    chosen_on = []
+    calibrate = accurate.calibrate_bias
+
+    def recording(logits, gold):
+        chosen_on.append(len(gold))
+        return calibrate(logits, gold)
+
+    monkeypatch.setattr(accurate, "calibrate_bias", recording)
+    model = accurate.train_accurate(voz + shop, base_sets={}, config=config, embed=fake_embedding)
+
+    # the band is chosen on Voz's texts, one language at a time
+    assert sorted(chosen_on) == sorted(sum(ex.lang == lang for ex in voz) for lang in accurate.LANGS)
+    # every writer keeps the fold it has without the shop, and each fold's model learns from the shop
+    folds = accurate._folds(voz + shop, config.folds, config.seed)
+    assert folds[: len(voz)].tolist() == accurate._folds(voz, config.folds, config.seed).tolist()
+    assert set(folds[len(voz) :].tolist()) == set(range(config.folds))
+    # and the shop's labels did train it
+    assert model.meta["train"]["in_domain"] == {
+        lang: sum(ex.lang == lang for ex in voz + shop) for lang in ("es", "en")
+    }
+
+
 @pytest.fixture
 def accurate_tier(settings, monkeypatch, tmp_path):
     """The default tier and its registered trainer, on small data: Voz's in-domain texts are the
