@@ -207,3 +207,22 @@ def test_an_unhappy_customers_case_owner_hears_in_their_language(make_person, dj
     assert email.to == ["ana@shop.example"]
     assert email.subject == f"[Voz] Case #{case.pk} reopened: the customer says the problem is not solved"
     assert "Follow-up answer: 2 of 5" in email.body and "Customer: Lucía" in email.body
+
+
+def test_what_staff_send_a_customer_whose_language_nobody_knows_is_in_the_shops_language():
+    from customers.models import MarketingConsent
+    from reviews.services import review_reply_email_send
+    from support.winback import winback_email_send, winback_send
+    from tests.customers.test_emailing import review_reply_for
+
+    shop_settings_save(ShopSettings(default_language="en"))
+    customer = CustomerFactory(
+        email="lucia@example.com", name="Lucía", preferred_language="", marketing_consent=MarketingConsent.GRANTED
+    )
+
+    review_reply_email_send(reply_id=review_reply_for(customer).pk)
+    winback_email_send(email_id=winback_send(customer=customer).pk)
+
+    reply, winback = mail.outbox
+    assert "replied" in reply.subject and "Thank you for your review" in reply.body
+    assert winback.subject == "Lucía, we want to do better for you"
