@@ -108,6 +108,9 @@ DOCS_UI_WORDS = [
     pgettext_lazy("API docs", "Search"),
     pgettext_lazy("API docs", "API docs by Redocly"),
     pgettext_lazy("API docs", "Authorizations:"),
+    # between the schemes an operation accepts ("apiToken or cookieAuth")
+    pgettext_lazy("API docs", " or "),
+    pgettext_lazy("API docs", " and "),
     pgettext_lazy("API docs", "None"),
     pgettext_lazy("API docs", "query Parameters"),
     pgettext_lazy("API docs", "path Parameters"),

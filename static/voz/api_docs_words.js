@@ -66,6 +66,7 @@
       }
     }
     if (isTheSchemas(element)) return;
+    translateJoiner(element);
     // an element holding only texts, whose words are one phrase split up ("query" " Parameters")
     if (element.firstElementChild) return;
     const texts = [...element.childNodes].filter((child) => child.nodeType === Node.TEXT_NODE && child.nodeValue.trim());
@@ -94,6 +95,22 @@
     root.querySelectorAll("*").forEach(translateElement);
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) translateText(node);
+  }
+
+  // ReDoc joins the security schemes an operation accepts with " or " (" and ") written by its CSS,
+  // after each scheme's span: the rule is overridden once for that span's class.
+  const styled = new Set();
+  function translateJoiner(element) {
+    if (element.tagName !== "SPAN" || !element.querySelector(":scope > span > i")) return;
+    const joiner = getComputedStyle(element, "::after").content.replace(/^"|"$/g, "");
+    const translated = words[joiner];
+    const component = element.classList[0];
+    if (!translated || !component || styled.has(component)) return;
+    styled.add(component);
+    const style = document.createElement("style");
+    // one class, less specific than ReDoc's :last-child rule that leaves the last scheme bare
+    style.textContent = `.${CSS.escape(component)}::after { content: ${JSON.stringify(translated)}; }`;
+    document.head.append(style);
   }
 
   // Each replacement is itself a change the observer sees; a translated text matches no English

@@ -146,6 +146,11 @@ def test_the_spanish_docs_name_their_buttons_in_spanish(live_server, chromium):
     assert page.get_by_placeholder("Buscar…").count() == 1
     assert page.get_by_text("Parámetros de consulta").count() > 0
     assert page.get_by_text("Esquema de la respuesta:").count() == 1
+    # "apiToken o cookieAuth": ReDoc writes the joiner with CSS
+    joiner = page.evaluate("""() => getComputedStyle(
+      [...document.querySelectorAll("i")].find((i) => i.textContent === "apiToken").parentElement.parentElement,
+      "::after").content""")
+    assert joiner == '" o "'
     context.close()
 
 
