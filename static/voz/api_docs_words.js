@@ -17,11 +17,11 @@
       continue;
     }
     const names = [];
-    const source = english
+    const pattern = english
       .split(/%\((\w+)\)s/)
       .map((part, i) => (i % 2 ? (names.push(part), "(.+?)") : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
       .join("");
-    patterns.push({ regex: new RegExp(`^${source}$`), names, translated });
+    patterns.push({ regex: new RegExp(`^${pattern}$`), names, translated });
   }
 
   function translate(text) {
