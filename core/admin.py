@@ -56,6 +56,9 @@ class ApiClientForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner_language"].required = False
+        if self.instance._state.adding:
+            # offered first: the shop's language rather than the model's default, the server's
+            self.initial["owner_language"] = shop_settings().default_language
 
     def clean_owner_language(self) -> str:
         # the shop's language, as for anyone Voz writes to without knowing theirs: not the server's

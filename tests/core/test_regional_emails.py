@@ -181,6 +181,7 @@ def test_an_api_client_added_in_the_admin_keeps_its_owner_and_takes_the_shops_la
     admin = Client(HTTP_ACCEPT_LANGUAGE="es")
     admin.force_login(root)
 
+    offered = admin.get("/admin/core/apiclient/add/").context["adminform"].form["owner_language"].value()
     added = admin.post(
         "/admin/core/apiclient/add/",
         {"name": "ERP", "scopes": ["orders:read"], "is_active": "on", "owner": owner.pk, "owner_language": ""},
@@ -188,6 +189,7 @@ def test_an_api_client_added_in_the_admin_keeps_its_owner_and_takes_the_shops_la
 
     assert added.status_code == 302
     api_client = ApiClient.objects.get(name="ERP")
+    assert offered == "en"
     assert (api_client.owner, api_client.owner_language) == (owner, "en")
 
 
