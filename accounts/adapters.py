@@ -14,7 +14,7 @@ from django.shortcuts import render
 
 from accounts.roles import ADMIN, AGENT, MANAGER, role_assign
 from core.audit import audit
-from core.shop import regional_override
+from core.shop import regional_override, shop_settings
 from core.throttling import client_address
 
 
@@ -27,8 +27,10 @@ def _account_named(login: str):
 
 
 def _language_of(user) -> str:
+    """Their profile's language; the shop's for an account without one (made in the admin), as
+    support.notify does: never the server's."""
     profile = getattr(user, "staff_profile", None) if user is not None else None
-    return profile.language if profile is not None else settings.LANGUAGE_CODE
+    return profile.language if profile is not None else shop_settings().default_language
 
 
 class StaffAccountAdapter(DefaultAccountAdapter):

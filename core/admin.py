@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -22,6 +21,7 @@ from core.models import (
     WebhookEndpoint,
     WebhookEventType,
 )
+from core.shop import shop_settings
 
 
 @admin.register(AuditEvent)
@@ -56,9 +56,13 @@ class ApiClientForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner_language"].required = False
+        if self.instance._state.adding:
+            # offered first: the shop's language rather than the model's default, the server's
+            self.initial["owner_language"] = shop_settings().default_language
 
     def clean_owner_language(self) -> str:
-        return self.cleaned_data["owner_language"] or settings.LANGUAGE_CODE
+        # the shop's language, as for anyone Voz writes to without knowing theirs: not the server's
+        return self.cleaned_data["owner_language"] or shop_settings().default_language
 
 
 class WebhookEndpointForm(forms.ModelForm):
@@ -122,7 +126,12 @@ class ApiClientAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        client, token = api_clients.api_client_create(name=obj.name, scopes=form.cleaned_data["scopes"])
+        client, token = api_clients.api_client_create(
+            name=obj.name,
+            scopes=form.cleaned_data["scopes"],
+            owner=form.cleaned_data["owner"],
+            owner_language=form.cleaned_data["owner_language"],
+        )
         obj.pk, obj.token_prefix = client.pk, client.token_prefix
         self._show_token_once(request, client, token)
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.audit import audit
 from core.exceptions import ApplicationError
 from core.models import ApiClient, Scope
+from core.shop import shop_settings
 
 TOKEN_PREFIX = "voz"
 # Touching last_used_at on every request would turn each read into a write.
@@ -36,11 +37,17 @@ def _check_scopes(scopes: list[str]) -> list[str]:
 
 
 @transaction.atomic
-def api_client_create(*, name: str, scopes: list[str]) -> tuple[ApiClient, str]:
-    """Create a client and return it with its token, which is never retrievable again."""
+def api_client_create(*, name: str, scopes: list[str], owner=None, owner_language: str = "") -> tuple[ApiClient, str]:
+    """Create a client and return it with its token, which is never retrievable again. Its owner
+    is written to in `owner_language`, the shop's language when none is given."""
     prefix, token = _new_token()
     client = ApiClient.objects.create(
-        name=name, scopes=_check_scopes(scopes), token_prefix=prefix, token_digest=token_digest(token)
+        name=name,
+        scopes=_check_scopes(scopes),
+        token_prefix=prefix,
+        token_digest=token_digest(token),
+        owner=owner,
+        owner_language=owner_language or shop_settings().default_language,
     )
     audit("api_client.create", client, summary=name, details={"scopes": client.scopes})
     return client, token

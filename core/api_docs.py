@@ -3,9 +3,13 @@
 The schema is written in the language it is asked for (Accept-Language, or drf-spectacular's
 ?lang=), but a docs page fetches it later, with a script, and the page's own language is not
 passed along: so each page names its language in the schema's address. ?lang= on a page draws the
-page in that language too, so a link can show Spanish docs to an English browser. ReDoc's own
-words ("Response samples", "Download"…) are translated through its `labels` option; Swagger UI has
-no way to translate its buttons, which stay in English.
+page in that language too, so a link can show Spanish docs to an English browser.
+
+The words the two tools draw themselves: ReDoc translates some ("Response samples", "Download"…)
+through its `labels` option; for the rest of ReDoc's and for all of Swagger UI's (neither has an
+option: swagger-ui#2488, redoc#367) static/voz/api_docs_words.js puts this catalogue's words in
+their place as the page draws itself. Only whole texts the tools write are replaced, never the
+schema's own (operation names, field names, examples), which already comes in the reader's language.
 """
 
 import json
@@ -14,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import pgettext_lazy
 from drf_spectacular.plumbing import get_relative_url, set_query_parameters
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.reverse import reverse
 
@@ -40,6 +45,112 @@ REDOC_LABELS = {
 }
 
 
+# The tools' own words, as they write them (a whole text, an attribute, or the texts of one element
+# joined: "query Parameters"); %(…)s stands for a part that varies ("<= 100 characters").
+DOCS_UI_WORDS = [
+    # Swagger UI
+    pgettext_lazy("API docs", "Authorize"),
+    pgettext_lazy("API docs", "Authorized"),
+    pgettext_lazy("API docs", "Available authorizations"),
+    pgettext_lazy("API docs", "Apply credentials"),
+    pgettext_lazy("API docs", "authorization button unlocked"),
+    pgettext_lazy("API docs", "authorization button locked"),
+    pgettext_lazy("API docs", "Logout"),
+    pgettext_lazy("API docs", "Close"),
+    pgettext_lazy("API docs", "Name:"),
+    pgettext_lazy("API docs", "In:"),
+    pgettext_lazy("API docs", "Value:"),
+    pgettext_lazy("API docs", "Try it out"),
+    pgettext_lazy("API docs", "Cancel"),
+    pgettext_lazy("API docs", "Execute"),
+    pgettext_lazy("API docs", "Clear"),
+    pgettext_lazy("API docs", "Parameters"),
+    pgettext_lazy("API docs", "No parameters"),
+    pgettext_lazy("API docs", "Name"),
+    pgettext_lazy("API docs", "Description"),
+    pgettext_lazy("API docs", "(query)"),
+    pgettext_lazy("API docs", "(path)"),
+    pgettext_lazy("API docs", "(header)"),
+    pgettext_lazy("API docs", "(cookie)"),
+    pgettext_lazy("API docs", "Available values"),
+    pgettext_lazy("API docs", "Request body"),
+    pgettext_lazy("API docs", "Responses"),
+    pgettext_lazy("API docs", "Code"),
+    pgettext_lazy("API docs", "Details"),
+    pgettext_lazy("API docs", "Links"),
+    pgettext_lazy("API docs", "No links"),
+    pgettext_lazy("API docs", "Media type"),
+    pgettext_lazy("API docs", "Media Type"),
+    # "Controls <code>Accept</code> header."
+    pgettext_lazy("API docs", "Controls"),
+    pgettext_lazy("API docs", "header."),
+    pgettext_lazy("API docs", "Example Value"),
+    pgettext_lazy("API docs", "Schema"),
+    pgettext_lazy("API docs", "Schemas"),
+    pgettext_lazy("API docs", "Undocumented"),
+    pgettext_lazy("API docs", "Request URL"),
+    pgettext_lazy("API docs", "Request duration"),
+    pgettext_lazy("API docs", "Server response"),
+    pgettext_lazy("API docs", "Response body"),
+    pgettext_lazy("API docs", "Response headers"),
+    pgettext_lazy("API docs", "Download"),
+    pgettext_lazy("API docs", "Please correct the following validation errors and try again."),
+    pgettext_lazy("API docs", "Copy path to clipboard"),
+    pgettext_lazy("API docs", "Copy cURL command to clipboard"),
+    pgettext_lazy("API docs", "Copy code to clipboard"),
+    pgettext_lazy("API docs", "Expand operation"),
+    pgettext_lazy("API docs", "Collapse operation"),
+    # both
+    pgettext_lazy("API docs", "Expand all"),
+    pgettext_lazy("API docs", "Collapse all"),
+    # ReDoc
+    pgettext_lazy("API docs", "Search..."),
+    pgettext_lazy("API docs", "Search"),
+    pgettext_lazy("API docs", "API docs by Redocly"),
+    pgettext_lazy("API docs", "Authorizations:"),
+    # between the schemes an operation accepts ("apiToken or cookieAuth")
+    pgettext_lazy("API docs", " or "),
+    pgettext_lazy("API docs", " and "),
+    pgettext_lazy("API docs", "None"),
+    pgettext_lazy("API docs", "query Parameters"),
+    pgettext_lazy("API docs", "path Parameters"),
+    pgettext_lazy("API docs", "header Parameters"),
+    pgettext_lazy("API docs", "cookie Parameters"),
+    pgettext_lazy("API docs", "Request Body schema:"),
+    pgettext_lazy("API docs", "Response Schema:"),
+    pgettext_lazy("API docs", "Response Headers"),
+    pgettext_lazy("API docs", "required"),
+    pgettext_lazy("API docs", "non-empty"),
+    pgettext_lazy("API docs", "<= %(count)s characters"),
+    pgettext_lazy("API docs", ">= %(count)s characters"),
+    pgettext_lazy("API docs", "= %(count)s characters"),
+    pgettext_lazy("API docs", "[ %(min)s .. %(max)s ] characters"),
+    pgettext_lazy("API docs", "<= %(count)s items"),
+    pgettext_lazy("API docs", ">= %(count)s items"),
+    pgettext_lazy("API docs", "[ %(min)s .. %(max)s ] items"),
+    # "[ items <= 100 characters ]": the constraints of an array's items
+    pgettext_lazy("API docs", "[ items"),
+    pgettext_lazy("API docs", "Content type"),
+    pgettext_lazy("API docs", "Payload"),
+    pgettext_lazy("API docs", "Copy"),
+    pgettext_lazy("API docs", "Copied"),
+    pgettext_lazy("API docs", "No sample"),
+    pgettext_lazy("API docs", "expand"),
+    pgettext_lazy("API docs", "collapse"),
+    pgettext_lazy("API docs", "expand %(name)s"),
+    pgettext_lazy("API docs", "Show pattern"),
+    pgettext_lazy("API docs", "Hide pattern"),
+]
+
+
+def docs_ui_words() -> dict[str, str]:
+    """{English: the active language's} for the words that read differently in it (none in English)."""
+    with translation.override("en"):
+        english = [str(word) for word in DOCS_UI_WORDS]
+    translated = [str(word) for word in DOCS_UI_WORDS]
+    return {word: words for word, words in zip(english, translated, strict=True) if words != word}
+
+
 def docs_language(request: HttpRequest) -> str:
     """The language ?lang= asks for when Voz has it, otherwise the request's own (the session's,
     or Accept-Language's), as one of settings.LANGUAGES ("en" for a US shop's "en-us")."""
@@ -57,6 +168,12 @@ class _InTheReadersLanguage:
             if hasattr(response, "render"):
                 response.render()
             response.headers["Content-Language"] = translation.get_language()
+        return response
+
+    @extend_schema(exclude=True)  # as drf-spectacular's own get
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response.data["ui_words"] = docs_ui_words()
         return response
 
     def _get_schema_url(self, request):

@@ -353,12 +353,13 @@ def review_reply_email_send(*, reply_id: int) -> bool:
         email = review.author_email or (review.customer.email if review.customer else "")
         if not email:
             return False
-        language = (
-            review.language
-            if review.language in ("es", "en")
-            else (
-                review.customer.preferred_language if review.customer and review.customer.preferred_language else "es"
-            )
+        language = next(
+            (
+                language
+                for language in (review.language, review.customer.preferred_language if review.customer else "")
+                if language in ("es", "en")
+            ),
+            shop_settings().default_language,  # a reviewer whose language nobody knows: the shop's
         )
         with regional_override(language):
             subject = render_to_string(

@@ -21,6 +21,7 @@ from core.mail_threading import message_id, reply_address
 from core.queueing import enqueue
 from core.shop import regional_override, shop_settings
 from support.models import EMAIL_AUTHOR_PREFIX, Case, CaseMessage
+from support.notify import languages_of
 
 logger = logging.getLogger(__name__)
 
@@ -198,20 +199,21 @@ def case_owner_email_send(*, case_id: int, reason: str) -> list[str]:
     recipients = case_owner_recipients(case)
     if not recipients:
         return []
-    language = settings.LANGUAGE_CODE
     url = settings.VOZ_PUBLIC_BASE_URL + reverse("support:case", kwargs={"pk": case.pk})
-    with regional_override(language):
-        subject = OWNER_SUBJECTS[reason]() % {"case": case.pk, "previous": case.linked_from_id or ""}
-        score = case.linked_from.followup_score if case.linked_from_id else case.followup_score
-        lines = [
-            subject.removeprefix("[Voz] "),
-            "",
-            case.subject,
-            gettext("Follow-up answer: %(score)s of 5") % {"score": score if score is not None else "–"},
-            gettext("Customer: %(customer)s")
-            % {"customer": (case.customer.name or case.customer.email) if case.customer else case.social_author},
-            "",
-            url,
-        ]
-        EmailMultiAlternatives(subject, "\n".join(lines), to=recipients).send()
+    score = case.linked_from.followup_score if case.linked_from_id else case.followup_score
+    # each in their reader's language (their profile's; the shop's for a team's mailbox), never the server's
+    for language, addresses in languages_of(recipients).items():
+        with regional_override(language):
+            subject = OWNER_SUBJECTS[reason]() % {"case": case.pk, "previous": case.linked_from_id or ""}
+            lines = [
+                subject.removeprefix("[Voz] "),
+                "",
+                case.subject,
+                gettext("Follow-up answer: %(score)s of 5") % {"score": score if score is not None else "–"},
+                gettext("Customer: %(customer)s")
+                % {"customer": (case.customer.name or case.customer.email) if case.customer else case.social_author},
+                "",
+                url,
+            ]
+            EmailMultiAlternatives(subject, "\n".join(lines), to=addresses).send()
     return recipients

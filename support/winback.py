@@ -46,7 +46,11 @@ def winback_compose(*, customer: Customer, topic=None, template: WinBackTemplate
     template = template or WinBackTemplate.objects.filter(is_active=True).first()
     if template is None:
         raise WinBackRefused(gettext("No win-back template is in use: add one in the admin."))
-    language = customer.preferred_language if customer.preferred_language in ("es", "en") else settings.LANGUAGE_CODE
+    language = (
+        customer.preferred_language
+        if customer.preferred_language in ("es", "en")
+        else shop_settings().default_language  # not the server's
+    )
     fallback_topic = {"es": "tu pedido", "en": "your order"}[language]
     values = _Blank(
         name=(customer.name or "").split(" ")[0] or {"es": "cliente", "en": "there"}[language],

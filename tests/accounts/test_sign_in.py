@@ -1,7 +1,8 @@
 import pytest
 from django.core import mail
 
-from core.models import AuditEvent
+from core.models import AuditEvent, ShopSettings
+from core.shop import shop_settings_save
 from tests.accounts.conftest import link_in, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -134,6 +135,16 @@ def test_the_reset_email_is_in_the_users_language(client, make_staff):
     english, spanish = mail.outbox
     assert "Password Reset" in english.subject
     assert "Restablecer" in spanish.subject or "contraseña" in spanish.subject.lower()
+
+
+def test_the_reset_email_of_an_account_without_a_profile_is_in_the_shops_language(client, django_user_model):
+    shop_settings_save(ShopSettings(default_language="en"))
+    django_user_model.objects.create_user("admin2", email="admin2@voz.example", password="x")  # made in the admin
+
+    client.post("/accounts/password/reset/", {"email": "admin2@voz.example"}, HTTP_ACCEPT_LANGUAGE="es")
+
+    (email,) = mail.outbox
+    assert "Password Reset" in email.subject
 
 
 def test_a_common_password_is_refused_at_reset(client, agent):
