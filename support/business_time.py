@@ -33,7 +33,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 MAX_SEARCH_DAYS = 366 * 5  # a calendar with no working time at all must not loop forever
@@ -73,24 +72,16 @@ class Calendar:
     def is_holiday(self, day: date) -> bool:
         return day in self.holidays or (day.month, day.day) in self.yearly_holidays
 
-    def intervals_on(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+    def intervals_on(self, day: date) -> list[tuple[datetime, datetime]]:
         """The working intervals of a local date, as UTC datetimes, in order and disjoint."""
-        return _intervals_on(self, day)
-
-
-# Remembered per (calendar, date): recomputing the cases' rollups asks for the same few calendars'
-# days tens of times per case, which was most of a rebuild's time on cases (40,000 cases:
-# bench/dashboard.py --scale 0.2). A calendar is a frozen value, so an edited one is another key.
-@lru_cache(maxsize=8192)
-def _intervals_on(calendar: Calendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
-    if calendar.is_holiday(day):
-        return ()
-    zone = calendar.zone
-    pieces = []
-    for period in calendar.periods:
-        if period.weekday == day.weekday():
-            pieces.extend(_wall_span_in_utc(day, period.start_minute, period.end_minute, zone))
-    return tuple(_merge(pieces))
+        if self.is_holiday(day):
+            return []
+        zone = self.zone
+        pieces = []
+        for period in self.periods:
+            if period.weekday == day.weekday():
+                pieces.extend(_wall_span_in_utc(day, period.start_minute, period.end_minute, zone))
+        return _merge(pieces)
 
 
 # Every real moment whose wall-clock reading lies in a span lies within this margin of it, UTC
