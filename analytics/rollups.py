@@ -229,15 +229,16 @@ MAX_RANGE_DAYS = 31
 REBUILD_RANGE_DAYS = 183
 
 
-def _ranges(days: list[date], *, across_gaps: bool = False) -> list[tuple[date, date]]:
+def _ranges(days: list[date], *, across_gaps: bool = False, rebuild: bool = False) -> list[tuple[date, date]]:
     """Consecutive days grouped, so that a month of dirty days costs one query, not thirty.
 
-    `across_gaps` (a full rebuild): days up to half a year apart share a range even with clean days
-    between them, which are recomputed too (to what they were). A full rebuild marks only the days that have rows; a
+    `rebuild`: ranges of up to half a year (REBUILD_RANGE_DAYS) rather than a month.
+    `across_gaps`: days that close share a range even with clean days between them, which are
+    recomputed too (to what they were). A full rebuild marks only the days that have rows; a
     small shop's year has gaps every few days, and grouping only consecutive ones cost it four times
     as many ranges (the tests' demo shop, 150 orders: 237 instead of 53, a third of its seeding time).
     """
-    longest = REBUILD_RANGE_DAYS if across_gaps else MAX_RANGE_DAYS
+    longest = REBUILD_RANGE_DAYS if rebuild else MAX_RANGE_DAYS
     ranges: list[tuple[date, date]] = []
     for day in sorted(days):
         adjacent = across_gaps or day - ranges[-1][1] <= timedelta(days=1) if ranges else False
@@ -248,9 +249,9 @@ def _ranges(days: list[date], *, across_gaps: bool = False) -> list[tuple[date, 
     return ranges
 
 
-def refresh(*, progress=None, across_gaps: bool = False) -> dict[str, int]:
-    """Recompute every dirty day; returns the number of days recomputed per source (`across_gaps`:
-    see `_ranges`; for a rebuild, where the dirty days are every day with rows).
+def refresh(*, progress=None, across_gaps: bool = False, rebuild: bool = False) -> dict[str, int]:
+    """Recompute every dirty day; returns the number of days recomputed per source (`across_gaps`,
+    `rebuild`: see `_ranges`; for a rebuild, where the dirty days are every day with rows).
 
     Each range of days is recomputed and its marks deleted in a transaction of its own, so a long
     rebuild holds no lock for long and keeps what it finished if it is interrupted.
@@ -277,7 +278,7 @@ def refresh(*, progress=None, across_gaps: bool = False) -> dict[str, int]:
             if source == Source.SEGMENTS:
                 skipped = [pk for day in rebuilt_in_full for pk in marks[source].get(day, [])]
                 ChangedDay.objects.filter(pk__in=skipped).delete()
-            for first, last in _ranges(days, across_gaps=across_gaps):
+            for first, last in _ranges(days, across_gaps=across_gaps, rebuild=rebuild):
                 seen = [pk for day, pks in marks[source].items() if first <= day <= last for pk in pks]
                 with transaction.atomic():
                     _planner_settings_for_rollups()
@@ -349,7 +350,7 @@ def rebuild_all(*, progress=None) -> dict[str, int]:
 
     segments_refresh()
     mark_all_dirty()
-    return refresh(progress=progress, across_gaps=True)
+    return refresh(progress=progress, across_gaps=True, rebuild=True)
 
 
 def rebuild_in_current_zone(*, progress=None) -> dict[str, int]:
