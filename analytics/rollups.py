@@ -8,17 +8,19 @@ inserts, edits, deletions and re-analysis alike, at the cost of a few indexed da
 (about 2 s per day of every source at 5 M items).
 """
 
+import dataclasses
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import wraps
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Value
+from django.db.models import CharField, Count, Expression, F, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.utils import timezone
 
@@ -67,19 +69,37 @@ def mark_all_dirty() -> int:
     from support.models import Case
     from surveys.models import Response
 
-    zone = timezone.get_current_timezone()
     marked = 0
-    for source, queryset, field in (
-        (Source.FEEDBACK, FeedbackItem.objects.all(), "received_at"),
-        (Source.ANSWERS, Response.objects.all(), "submitted_at"),
-        (Source.REVIEWS, Review.objects.all(), "created_at"),
-        (Source.CASES, Case.objects.all(), "opened_at"),
-        (Source.ORDERS, Order.objects.all(), "placed_at"),
+    for source, queryset, field, indexed in (
+        (Source.FEEDBACK, FeedbackItem.objects.all(), "received_at", True),
+        (Source.ANSWERS, Response.objects.all(), "submitted_at", True),
+        (Source.REVIEWS, Review.objects.all(), "created_at", True),
+        (Source.CASES, Case.objects.all(), "opened_at", True),
+        (Source.ORDERS, Order.objects.all(), "placed_at", False),
     ):
-        days = list(queryset.annotate(d=TruncDate(field, tzinfo=zone)).values_list("d", flat=True).distinct())
+        days = _days_with_rows(queryset, field) if indexed else _days_of_rows(queryset, field)
         mark_dirty(source, days)
         marked += len(days)
     return marked
+
+
+def _days_with_rows(queryset, field: str) -> list[date]:
+    """The days with rows, found with one probe of the index on `field` per such day (the first
+    row from the start of the next day on) rather than a pass over the whole table, which cost
+    a rebuild 26 s at 1 M feedback items (bench/dashboard.py --scale 0.2)."""
+    days: list[date] = []
+    moment = queryset.aggregate(first=Min(field))["first"]
+    while moment is not None:
+        days.append(local_day(moment))
+        _, next_day = day_bounds(days[-1], days[-1])
+        moment = queryset.filter(**{f"{field}__gte": next_day}).aggregate(first=Min(field))["first"]
+    return days
+
+
+def _days_of_rows(queryset, field: str) -> list[date]:
+    """The days with rows, in one pass (for a field without an index to probe)."""
+    zone = timezone.get_current_timezone()
+    return list(queryset.annotate(d=TruncDate(field, tzinfo=zone)).values_list("d", flat=True).distinct())
 
 
 # Set while a dashboard read runs (see `fresh_for_the_read`): its rollup queries then skip the check.
@@ -202,31 +222,36 @@ def _days_of_customers(since: dict[int, datetime] | datetime) -> set[date]:
     return days
 
 
-# A full rebuild goes a month at a time, to keep each query's working set bounded.
+# A refresh goes a month at a time at most, to keep each transaction short; a full rebuild half a
+# year at a time, as each range costs a pass over all the topic mentions (their day is their item's):
+# month-long ranges read them 24 times for a two-year shop.
 MAX_RANGE_DAYS = 31
+REBUILD_RANGE_DAYS = 183
 
 
-def _ranges(days: list[date], *, across_gaps: bool = False) -> list[tuple[date, date]]:
+def _ranges(days: list[date], *, across_gaps: bool = False, rebuild: bool = False) -> list[tuple[date, date]]:
     """Consecutive days grouped, so that a month of dirty days costs one query, not thirty.
 
-    `across_gaps`: days up to a month apart share a range even with clean days between them, which
-    are recomputed too (to what they were). A full rebuild marks only the days that have rows; a
+    `rebuild`: ranges of up to half a year (REBUILD_RANGE_DAYS) rather than a month.
+    `across_gaps`: days that close share a range even with clean days between them, which are
+    recomputed too (to what they were). A full rebuild marks only the days that have rows; a
     small shop's year has gaps every few days, and grouping only consecutive ones cost it four times
     as many ranges (the tests' demo shop, 150 orders: 237 instead of 53, a third of its seeding time).
     """
+    longest = REBUILD_RANGE_DAYS if rebuild else MAX_RANGE_DAYS
     ranges: list[tuple[date, date]] = []
     for day in sorted(days):
         adjacent = across_gaps or day - ranges[-1][1] <= timedelta(days=1) if ranges else False
-        if adjacent and (day - ranges[-1][0]).days < MAX_RANGE_DAYS:
+        if adjacent and (day - ranges[-1][0]).days < longest:
             ranges[-1] = (ranges[-1][0], day)
         else:
             ranges.append((day, day))
     return ranges
 
 
-def refresh(*, progress=None, across_gaps: bool = False) -> dict[str, int]:
-    """Recompute every dirty day; returns the number of days recomputed per source (`across_gaps`:
-    see `_ranges`; for a rebuild, where the dirty days are every day with rows).
+def refresh(*, progress=None, across_gaps: bool = False, rebuild: bool = False) -> dict[str, int]:
+    """Recompute every dirty day; returns the number of days recomputed per source (`across_gaps`,
+    `rebuild`: see `_ranges`; for a rebuild, where the dirty days are every day with rows).
 
     Each range of days is recomputed and its marks deleted in a transaction of its own, so a long
     rebuild holds no lock for long and keeps what it finished if it is interrupted.
@@ -253,9 +278,10 @@ def refresh(*, progress=None, across_gaps: bool = False) -> dict[str, int]:
             if source == Source.SEGMENTS:
                 skipped = [pk for day in rebuilt_in_full for pk in marks[source].get(day, [])]
                 ChangedDay.objects.filter(pk__in=skipped).delete()
-            for first, last in _ranges(days, across_gaps=across_gaps):
+            for first, last in _ranges(days, across_gaps=across_gaps, rebuild=rebuild):
                 seen = [pk for day, pks in marks[source].items() if first <= day <= last for pk in pks]
                 with transaction.atomic():
+                    _planner_settings_for_rollups()
                     builder(first, last)
                     ChangedDay.objects.filter(pk__in=seen).delete()
                 done[source] += (last - first).days + 1
@@ -290,6 +316,18 @@ def _analyze_rollups() -> None:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in ROLLUP_MODELS))
 
 
+def _planner_settings_for_rollups() -> None:
+    """For the rest of the transaction (PostgreSQL): no JIT compilation, which the planner chose for
+    the one-statement-per-rollup counts of even a single day (their cost estimate passes
+    jit_above_cost) and which took 0.4 s of a 0.5 s statement; and room to sort and hash a month of
+    rows in memory."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+
+
 @contextmanager
 def _refresh_lock():
     """One refresh at a time (PostgreSQL advisory lock; SQLite serialises writers anyway)."""
@@ -312,7 +350,7 @@ def rebuild_all(*, progress=None) -> dict[str, int]:
 
     segments_refresh()
     mark_all_dirty()
-    return refresh(progress=progress, across_gaps=True)
+    return refresh(progress=progress, across_gaps=True, rebuild=True)
 
 
 def rebuild_in_current_zone(*, progress=None) -> dict[str, int]:
@@ -334,20 +372,105 @@ def rebuild_in_current_zone(*, progress=None) -> dict[str, int]:
 ALL_SCOPES = tuple(RollupScope.values)
 
 
-def _replace(model, first: date, last: date, rows: list, scopes: tuple[str, ...] | None = None) -> None:
-    """The range's rollup rows (of the given scopes), swapped for freshly computed ones."""
-    old = model.objects.filter(day__gte=first, day__lte=last)
-    if scopes is not None and set(scopes) != set(ALL_SCOPES):
-        old = old.filter(scope__in=scopes)
-    old.delete()
+def _replace(model, first: date, last: date, rows: list) -> None:
+    """The range's rollup rows swapped for freshly computed ones (the cases' rows, computed in Python)."""
+    model.objects.filter(day__gte=first, day__lte=last).delete()
     model.objects.bulk_create(rows, batch_size=5000)
 
 
-def _fold(rows: Iterable[dict], dims: tuple[str, ...], count: str = "n") -> dict[tuple, int]:
-    totals: dict[tuple, int] = defaultdict(int)
-    for row in rows:
-        totals[tuple(row[d] for d in dims)] += row[count]
-    return totals
+# Where an item's products are: the rows it applies to, and the product's field (sku, category) as
+# an expression from the item. An item with no product there gets a NULL key and counts in none.
+ProductPath = tuple[Q, Callable[[str], Expression]]
+
+
+@dataclass
+class _Counted:
+    """One scope's counts: rows of (key, *dims, n) to add up, from GROUP BY querysets of their own
+    (`parts`) or from the shared counts (see `_Scoped`)."""
+
+    scope: str
+    parts: list[QuerySet] = dataclasses.field(default_factory=list)
+    # rows without a key (None or "") are left out rather than counted under "": an item about no
+    # product is in no product's row
+    keyed: bool = False
+    # from the shared counts: the column that is the key (None: ""), and whether the competitors'
+    # rows count too
+    shared_key: str | None = None
+    every_brand: bool = False
+
+
+@dataclass
+class _Scoped:
+    """A rollup's counts in every scope asked for. The scopes that need no join (all, source,
+    country, device, brand) are re-aggregations of one GROUP BY over the rows by every column they
+    key on (`shared`, `brand_key` NULL for the shop's own rows): one pass over the range's rows instead
+    of one per scope."""
+
+    shared: QuerySet
+    counted: list[_Counted]
+
+
+# NULL and "" are one blank key or value in a rollup, as they were when Python added the rows up
+BLANK_WHEN_NULL = ("key", "language", "label")
+
+
+def _replace_counted(
+    model,
+    first: date,
+    last: date,
+    scoped: _Scoped,
+    columns: dict[str, str],
+    count: str,
+    scopes: tuple[str, ...] = ALL_SCOPES,
+) -> None:
+    """The range's rollup rows (of the given scopes) swapped for freshly counted ones.
+
+    All of them go from the raw tables to the rollup in one INSERT … SELECT … GROUP BY: the rows
+    never travel to Python, where fetching, adding up and bulk_create-ing them cost most of a
+    rebuild (bench/dashboard.py). `columns` maps the querysets' dims to the rollup's columns.
+    """
+    old = model.objects.filter(day__gte=first, day__lte=last)
+    if set(scopes) != set(ALL_SCOPES):
+        old = old.filter(scope__in=scopes)
+    old.delete()
+    if not scoped.counted:
+        return
+    qn = connection.ops.quote_name
+    dims = ", ".join(qn(dim) for dim in columns)
+
+    def compiled(queryset: QuerySet) -> tuple[str, list]:
+        sql, params = queryset.order_by().query.get_compiler(connection=connection).as_sql()
+        return sql, list(params)
+
+    # every member names its columns: an untyped literal in a UNION is not one the database can
+    # always resolve, hence the typed scope
+    scope = f"CAST(%s AS VARCHAR(10)) AS {qn('scope')}"
+    members, params = [], []
+    for one in scoped.counted:
+        if one.parts:
+            keyed = f" WHERE {qn('key')} IS NOT NULL AND {qn('key')} <> ''" if one.keyed else ""
+            for part in one.parts:
+                sql, part_params = compiled(part)
+                members.append(f"SELECT {scope}, {qn('key')}, {dims}, {qn('n')} FROM ({sql}) {qn('part')}{keyed}")
+                params += [one.scope, *part_params]
+        else:
+            key = qn(one.shared_key) if one.shared_key else "''"
+            own = "" if one.every_brand else f" WHERE {qn('brand_key')} IS NULL"
+            members.append(f"SELECT {scope}, {key} AS {qn('key')}, {dims}, {qn('n')} FROM {qn('shared')}{own}")
+            params.append(one.scope)
+    shared = ""
+    if any(not one.parts for one in scoped.counted):
+        shared_sql, shared_params = compiled(scoped.shared)
+        shared, params = f"WITH {qn('shared')} AS ({shared_sql}) ", shared_params + params
+    groups = [f"COALESCE(u.{qn(d)}, '')" if d in BLANK_WHEN_NULL else f"u.{qn(d)}" for d in ("key", *columns)]
+    target = ", ".join(qn(name) for name in ("scope", "key", *columns.values(), count))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{shared}INSERT INTO {qn(model._meta.db_table)} ({target}) "
+            f"SELECT u.{qn('scope')}, {', '.join(groups)}, SUM(u.{qn('n')}) "
+            f"FROM ({' UNION ALL '.join(members)}) u GROUP BY u.{qn('scope')}, {', '.join(groups)}",
+            params,
+        )
 
 
 def effective_sentiment():
@@ -355,38 +478,71 @@ def effective_sentiment():
     return Coalesce(NullIf(F("sentiment_gold"), Value("")), F("sentiment"))
 
 
-def _product_paths(prefix: str = "") -> list[tuple[Q, str]]:
+# Up to this many days, an item's products are looked up per item (see `_product_paths`).
+LOOKUP_DAYS = 7
+
+
+def _product_paths(first: date, last: date, prefix: str = "") -> list[ProductPath]:
     """An item is about its review's product, or else about every product of its order."""
+    from customers.models import Product
+
+    if (last - first).days < LOOKUP_DAYS:
+        # A few days' items: their products looked up per item. Joined, the planner took every item
+        # of a day for a review's and read all the reviews (a seq scan, or a bitmap of every item's
+        # review_id): a cost that grew with the whole table, not with the day.
+        def reviewed(field: str) -> Subquery:
+            return Subquery(Product.objects.filter(reviews=OuterRef(f"{prefix}review_id")).values(field)[:1])
+
+        return [
+            (Q(), reviewed),
+            (Q(**{f"{prefix}review__isnull": True}), lambda field: F(f"{prefix}order__items__product__{field}")),
+        ]
+    # A month's: joined (a lookup per item was seven times slower for a month of a rebuild)
     return [
-        (Q(**{f"{prefix}review__product__isnull": False}), f"{prefix}review__product__"),
-        (Q(**{f"{prefix}review__isnull": True, f"{prefix}order__isnull": False}), f"{prefix}order__items__product__"),
+        (
+            Q(**{f"{prefix}review__isnull": False, f"{prefix}review__product__isnull": False}),
+            lambda field: F(f"{prefix}review__product__{field}"),
+        ),
+        (
+            Q(**{f"{prefix}review__isnull": True, f"{prefix}order__isnull": False}),
+            lambda field: F(f"{prefix}order__items__product__{field}"),
+        ),
     ]
 
 
 def _scoped(
     base,
     dims: tuple[str, ...],
-    product_paths: list[tuple[Q, str]],
+    product_paths: list[ProductPath],
     customer: str,
     moment: str,
     scopes: tuple[str, ...],
     context: str | None = None,
-) -> dict[tuple, int]:
+    every_brand=None,
+    brand: str = "",
+) -> _Scoped:
     """Counts per (scope, key, *dims); within a product or category an item counts once.
 
     `customer` is the path to the row's customer, whose RFM segment at the row's `moment` is the
     key of the segment scope;
     `context` the path prefix to the feedback item whose source, country and device key the
-    context scopes (None: this source has no context scopes).
+    context scopes (None: this source has no context scopes);
+    `every_brand` the rows with the competitors' too, and `brand` the path to their brand's slug,
+    the key of the brand scope (None: this source has no brand scope).
     """
-    totals: dict[tuple, int] = defaultdict(int)
+    counted = []
     if RollupScope.ALL in scopes:
-        for (*rest,), n in _fold(base.values(*dims).annotate(n=Count("pk")), dims).items():
-            totals[(RollupScope.ALL, "", *rest)] += n
+        counted.append(_Counted(RollupScope.ALL, shared_key=None))
+    shared_columns = {"brand_key": Value(None, output_field=CharField())}
     for scope in CONTEXT_SCOPES if context is not None else ():
         if scope in scopes:
-            for row in base.values(*dims, key=F(f"{context}{scope}")).annotate(n=Count("pk")):
-                totals[(scope, row["key"] or "", *(row[d] for d in dims))] += row["n"]
+            shared_columns[f"context_{scope}"] = F(f"{context}{scope}")
+            counted.append(_Counted(scope, shared_key=f"context_{scope}"))
+    shared_rows = base
+    if every_brand is not None and RollupScope.BRAND in scopes:
+        shared_rows, shared_columns["brand_key"] = every_brand, F(brand)
+        counted.append(_Counted(RollupScope.BRAND, shared_key="brand_key", every_brand=True))
+    shared = shared_rows.values(*dims, **shared_columns).annotate(n=Count("pk"))
     if RollupScope.SEGMENT in scopes:
         # the segment the customer was in when the row happened (see customers.SegmentMembership)
         spans = f"{customer}__segment_memberships"
@@ -398,28 +554,17 @@ def _scoped(
             .values(*dims, key=F(f"{spans}__segment"))
             .annotate(n=Count("pk"))
         )
-        for row in rows:
-            totals[(RollupScope.SEGMENT, row["key"], *(row[d] for d in dims))] += row["n"]
-    if RollupScope.PRODUCT not in scopes:
-        return totals
-    for condition, path in product_paths:
-        for scope, field in ((RollupScope.PRODUCT, "sku"), (RollupScope.CATEGORY, "category")):
-            rows = (
-                base.filter(condition)
-                .exclude(**{f"{path}{field}": ""})
-                .values(*dims, key=F(f"{path}{field}"))
-                .annotate(n=Count("pk", distinct=True))
-            )
-            for row in rows:
-                if row["key"] is not None:
-                    totals[(scope, row["key"], *(row[d] for d in dims))] += row["n"]
-    return totals
-
-
-def _add_brand_scope(totals: dict, base, dims: tuple[str, ...], brand: str, scopes: tuple[str, ...]) -> None:
-    if RollupScope.BRAND in scopes:
-        for row in base.values(*dims, key=F(brand)).annotate(n=Count("pk")):
-            totals[(RollupScope.BRAND, row["key"] or "", *(row[d] for d in dims))] += row["n"]
+        counted.append(_Counted(RollupScope.SEGMENT, [rows]))
+    if RollupScope.PRODUCT in scopes:
+        for scope, field_name in ((RollupScope.PRODUCT, "sku"), (RollupScope.CATEGORY, "category")):
+            # an item about several products counts once in each of them (the order's lines are
+            # joined), and once in a category however many of its products are in it
+            parts = [
+                base.filter(condition).values(*dims, key=key(field_name)).annotate(n=Count("pk", distinct=True))
+                for condition, key in product_paths
+            ]
+            counted.append(_Counted(scope, parts, keyed=True))
+    return _Scoped(shared, counted)
 
 
 def _rebuild_segments(first: date, last: date) -> None:
@@ -430,6 +575,16 @@ def _rebuild_segments(first: date, last: date) -> None:
     _rebuild_answers(first, last, scopes=only)
     _rebuild_reviews(first, last, scopes=only)
     _rebuild_cases(first, last)
+
+
+FEEDBACK_COLUMNS = {"day": "day", "language": "language", "channel": "channel", "label": "sentiment"}
+TOPIC_COLUMNS = {
+    "day": "day",
+    "language": "language",
+    "channel": "channel",
+    "topic_id": "topic_id",
+    "sentiment": "sentiment",
+}
 
 
 def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCOPES) -> None:
@@ -443,22 +598,18 @@ def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCO
     ).annotate(day=TruncDate("received_at", tzinfo=zone), label=effective_sentiment())
     dims = ("day", "language", "channel", "label")
     # competitors' items count only in the brand scope (key: their slug; "" the shop's own)
-    totals = _scoped(
-        every_brand.filter(brand__isnull=True), dims, _product_paths(), "customer", "received_at", scopes, context=""
-    )
-    _add_brand_scope(totals, every_brand, dims, "brand__slug", scopes)
-    _replace(
-        FeedbackDaily,
-        first,
-        last,
-        [
-            FeedbackDaily(
-                scope=scope, key=key, day=day, language=language or "", channel=channel, sentiment=label or "", items=n
-            )
-            for (scope, key, day, language, channel, label), n in totals.items()
-        ],
+    scoped = _scoped(
+        every_brand.filter(brand__isnull=True),
+        dims,
+        _product_paths(first, last),
+        "customer",
+        "received_at",
         scopes,
+        context="",
+        every_brand=every_brand,
+        brand="brand__slug",
     )
+    _replace_counted(FeedbackDaily, first, last, scoped, FEEDBACK_COLUMNS, "items", scopes)
     every_brand_mention = FeedbackTopic.objects.filter(
         feedback__received_at__gte=start,
         feedback__received_at__lt=end,
@@ -468,58 +619,38 @@ def _rebuild_feedback(first: date, last: date, scopes: tuple[str, ...] = ALL_SCO
         language=F("feedback__language"),
         channel=F("feedback__channel"),
     )
-    mentions = every_brand_mention.filter(feedback__brand__isnull=True)
-    totals = _scoped(
-        mentions,
-        ("day", "language", "channel", "topic_id", "sentiment"),
-        _product_paths("feedback__"),
+    dims = ("day", "language", "channel", "topic_id", "sentiment")
+    scoped = _scoped(
+        every_brand_mention.filter(feedback__brand__isnull=True),
+        dims,
+        _product_paths(first, last, "feedback__"),
         "feedback__customer",
         "feedback__received_at",
         scopes,
         context="feedback__",
+        every_brand=every_brand_mention,
+        brand="feedback__brand__slug",
     )
-    _add_brand_scope(
-        totals,
-        every_brand_mention,
-        ("day", "language", "channel", "topic_id", "sentiment"),
-        "feedback__brand__slug",
-        scopes,
-    )
-    _replace(
-        TopicDaily,
-        first,
-        last,
-        [
-            TopicDaily(
-                scope=scope,
-                key=key,
-                day=day,
-                language=language or "",
-                channel=channel,
-                topic_id=topic_id,
-                sentiment=sentiment,
-                mentions=n,
-            )
-            for (scope, key, day, language, channel, topic_id, sentiment), n in totals.items()
-        ],
-        scopes,
-    )
+    _replace_counted(TopicDaily, first, last, scoped, TOPIC_COLUMNS, "mentions", scopes)
     if RollupScope.ALL in scopes:
-        _replace(
-            TopicAllDaily,
-            first,
-            last,
+        _topic_all_copy(first, last)
+
+
+def _topic_all_copy(first: date, last: date) -> None:
+    """TopicAllDaily is TopicDaily's "all" scope again (see the model): copied from the rows just
+    written rather than counted a second time."""
+    qn = connection.ops.quote_name
+    TopicAllDaily.objects.filter(day__gte=first, day__lte=last).delete()
+    columns = ", ".join(qn(name) for name in ("day", "language", "channel", "topic_id", "sentiment", "mentions"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(TopicAllDaily._meta.db_table)} ({columns}) SELECT {columns} "
+            f"FROM {qn(TopicDaily._meta.db_table)} "
+            f"WHERE {qn('scope')} = %s AND {qn('day')} >= %s AND {qn('day')} <= %s",
             [
-                TopicAllDaily(
-                    day=day,
-                    language=language or "",
-                    channel=channel,
-                    topic_id=topic_id,
-                    sentiment=sentiment,
-                    mentions=n,
-                )
-                for (scope, _key, day, language, channel, topic_id, sentiment), n in totals.items()
-                if scope == RollupScope.ALL
+                RollupScope.ALL.value,
+                connection.ops.adapt_datefield_value(first),
+                connection.ops.adapt_datefield_value(last),
             ],
         )
 
@@ -539,24 +670,21 @@ def _rebuild_answers(first: date, last: date, scopes: tuple[str, ...] = ALL_SCOP
         language=F("response__language"),
         kind=F("question__kind"),
     )
-    totals = _scoped(
+    scoped = _scoped(
         answers,
         ("day", "language", "kind", "number"),
-        [(Q(response__invitation__order__isnull=False), "response__invitation__order__items__product__")],
+        [
+            (
+                Q(response__invitation__order__isnull=False),
+                lambda field: F(f"response__invitation__order__items__product__{field}"),
+            )
+        ],
         "response__customer",
         "response__submitted_at",
         scopes,
     )
-    _replace(
-        AnswerDaily,
-        first,
-        last,
-        [
-            AnswerDaily(scope=scope, key=key, day=day, language=language or "", kind=kind, number=number, answers=n)
-            for (scope, key, day, language, kind, number), n in totals.items()
-        ],
-        scopes,
-    )
+    columns = {"day": "day", "language": "language", "kind": "kind", "number": "number"}
+    _replace_counted(AnswerDaily, first, last, scoped, columns, "answers", scopes)
 
 
 def _rebuild_reviews(first: date, last: date, scopes: tuple[str, ...] = ALL_SCOPES) -> None:
@@ -567,24 +695,16 @@ def _rebuild_reviews(first: date, last: date, scopes: tuple[str, ...] = ALL_SCOP
     reviews = Review.objects.filter(
         status=Review.Status.PUBLISHED, created_at__gte=start, created_at__lt=end, brand__isnull=True
     ).annotate(day=TruncDate("created_at", tzinfo=zone))
-    totals = _scoped(
+    scoped = _scoped(
         reviews,
         ("day", "language", "rating"),
-        [(Q(product__isnull=False), "product__")],
+        [(Q(product__isnull=False), lambda field: F(f"product__{field}"))],
         "customer",
         "created_at",
         scopes,
     )
-    _replace(
-        ReviewDaily,
-        first,
-        last,
-        [
-            ReviewDaily(scope=scope, key=key, day=day, language=language or "", rating=rating, reviews=n)
-            for (scope, key, day, language, rating), n in totals.items()
-        ],
-        scopes,
-    )
+    columns = {"day": "day", "language": "language", "rating": "rating"}
+    _replace_counted(ReviewDaily, first, last, scoped, columns, "reviews", scopes)
 
 
 def duration_bucket(hours: float) -> int:

@@ -44,7 +44,7 @@ def test_a_dashboard_reads_the_rollups_from_the_replica_after_refreshing_them_on
     assert not any(sql.lstrip().upper().startswith(WRITES) for sql in replica)
     # the change log was read and the refresh written on the primary, which read no dashboard numbers
     assert any("core_changedday" in sql for sql in primary)
-    assert any(sql.startswith('INSERT INTO "analytics_answerdaily"') for sql in primary)
+    assert any('INSERT INTO "analytics_answerdaily"' in sql for sql in primary)  # (after a WITH: one statement)
     assert not any("analytics_answerdaily" in sql and sql.startswith("SELECT") for sql in primary)
     assert not ChangedDay.objects.exists()
 

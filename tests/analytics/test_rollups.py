@@ -496,3 +496,30 @@ def test_a_rebuild_renews_the_planners_statistics_of_the_rollups_and_a_minutes_r
     # one changed day, as beat refreshes each minute: no statistics to renew
     rollups.mark_dirty(rollups.Source.FEEDBACK, [timezone.localdate()])
     assert analyzed(rollups.refresh) == []
+
+
+@pytest.mark.django_db
+def test_a_comment_on_an_order_with_an_uncategorised_product_counts_in_the_other_products_category():
+    from tests.factories import FeedbackItemFactory, OrderItemFactory, ProductFactory
+
+    # given: a complaint about an order of a lamp (Hogar) and a gift card, which has no category
+    lamp = OrderItemFactory(product=ProductFactory(category="Hogar"))
+    OrderItemFactory(order=lamp.order, product=ProductFactory(category=""))
+    received_at = timezone.now() - timedelta(days=2)
+    FeedbackItemFactory(
+        order=lamp.order,
+        customer=lamp.order.customer,
+        sentiment="negative",
+        analysis_status="done",
+        received_at=received_at,
+    )
+    rollups.mark_dirty(rollups.Source.FEEDBACK, [received_at])
+
+    # when
+    rollups.refresh()
+
+    # then: the Hogar dashboard counts it, as the raw rows do
+    today = timezone.localdate()
+    hogar = selectors.Filters(start=today - timedelta(days=30), end=today, period="week", category="Hogar")
+    assert selectors.satisfaction_series(hogar) == oracle.satisfaction_series_naive(hogar)
+    assert sum(FeedbackDaily.objects.filter(scope="category", key="Hogar").values_list("items", flat=True)) == 1

@@ -30,7 +30,8 @@ class Command(BaseCommand):
                 bar.set_postfix_str(source)
                 bar.update((last - first).days + 1)
 
-            done = rollups.refresh(progress=progress)
+            # consecutive days only (not across gaps): the bar counts the marked days
+            done = rollups.refresh(progress=progress, rebuild=options["all"])
         rollups.retention_snapshot(max_age=timedelta(0))
         if options["verbosity"] >= 1:
             summary = ", ".join(f"{source}: {count} days" for source, count in sorted(done.items())) or "nothing to do"
