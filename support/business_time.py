@@ -261,6 +261,8 @@ class WorkingTimeIndex:
         margin = timedelta(days=self.GROWTH_DAYS)
         if self._days is not None:
             held_first, held_last = self._days
+            if held_first <= first and last <= held_last:
+                return  # near the edge, where [_low, _high) is cautious, but held
             margin = max(margin, held_last - held_first)
             first = first - margin if first < held_first else held_first
             last = last + margin if last > held_last else held_last
