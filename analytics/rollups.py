@@ -756,23 +756,28 @@ def case_hours(case) -> dict[str, float]:
 
 def case_rows(cases, *, now: datetime) -> tuple[dict[tuple, dict[str, int]], dict[tuple, int]]:
     """The case rollups' rows of these cases: SLA counts per (day, priority, team, channels,
-    segment) and duration-bucket counts per (day, channels, segment, target, bucket)."""
+    segment) and duration-bucket counts per (day, channels, segment, target, bucket). The same
+    counts as `case_sla_counts` and `case_hours` give case by case, computed for all at once."""
     from customers.segments import segment_when
+    from support.selectors import cases_sla_clocks
+    from support.sla import BREACHED, MET
 
-    cases = (
-        cases.select_related("policy__calendar", "team")
-        .prefetch_related("pauses", "policy__calendar__periods", "policy__calendar__holidays")
-        .annotate(segment_then=Coalesce(segment_when(customer="customer_id", moment="opened_at"), Value("")))
-    )
+    cases = cases.annotate(segment_then=Coalesce(segment_when(customer="customer_id", moment="opened_at"), Value("")))
     groups: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SLA_COUNTS, 0))
     durations: dict[tuple, int] = defaultdict(int)
-    for case in cases.iterator(chunk_size=2000):
-        day, channels, segment = local_day(case.opened_at), channels_key(case.channels), case.segment_then
-        totals = groups[(day, case.priority, case.team.name if case.team else "", channels, segment)]
-        for field, count in case_sla_counts(case, now=now).items():
-            totals[field] += count
-        for target, hours in case_hours(case).items():
-            durations[(day, channels, segment, target, duration_bucket(hours))] += 1
+    fields = ("opened_at", "priority", "team__name", "channels", "segment_then")
+    for (opened_at, priority, team, channels, segment), statuses, clocks in cases_sla_clocks(
+        cases, now=now, fields=fields
+    ):
+        day, channels = local_day(opened_at), channels_key(channels)
+        totals = groups[(day, priority, team or "", channels, segment)]
+        totals["cases"] += 1
+        for target, status in statuses.items():
+            if status in (MET, BREACHED):
+                totals[f"{target}_met"] += status == MET
+                totals[f"{target}_decided"] += 1
+        for target, clock in clocks.items():
+            durations[(day, channels, segment, target, duration_bucket(clock.total_seconds() / 3600))] += 1
     return groups, durations
 
 

@@ -1,3 +1,5 @@
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,9 +18,11 @@ from django.utils import timezone
 
 from customers.models import Order
 from feedback.models import FeedbackItem
-from support.models import Case, CaseMessage, Priority, WinBackEmail
+from support import sla
+from support.business_time import Pause, WorkingTimeIndex
+from support.models import Case, CaseMessage, CasePause, Priority, SLAPolicy, WinBackEmail
 from support.priority import reasons_text
-from support.services import case_sla_states
+from support.services import case_sla_states, sla_calendar
 
 INBOX_VIEWS = ("mine", "unassigned", "at_risk", "breached", "open", "all")
 
@@ -130,6 +134,63 @@ def sla_due_of(cases: list[Case], *, now: datetime | None = None) -> dict[int, S
                 now=now,
             )
     return dues
+
+
+# The targets with one outcome per case (the next-response clock starts again with every message).
+REPORTED_TARGETS = ("first_response", "resolution")
+
+
+def cases_sla_clocks(
+    cases: QuerySet[Case], *, now: datetime, fields: Sequence[str]
+) -> Iterator[tuple[tuple, dict[str, str], dict[str, timedelta]]]:
+    """The first-response and resolution clocks of many cases, for reports. Per case: its
+    `fields` (as `values_list` reads them), the status at `now` of each of those targets that its
+    policy sets (as `case_sla_states` gives it), and the clock time from its opening to its first
+    response and to its resolution, those reached (as `case_clock_durations` gives it).
+
+    The cases, their pauses and the policies are read in a few queries, and every clock on a
+    calendar is measured on one `WorkingTimeIndex`: case by case, through model instances and
+    `case_sla_states`, this was most of a full rollup rebuild (78 s of 201 s at 40,000 cases).
+    """
+    policies = list(
+        SLAPolicy.objects.select_related("calendar").prefetch_related("calendar__periods", "calendar__holidays")
+    )
+    targets = {policy.pk: policy.targets() for policy in policies}
+    # the calendars are read now, once, and the indexes live as long as this call
+    indexes: dict[int | None, WorkingTimeIndex] = {None: WorkingTimeIndex(None)}
+    index_of_policy: dict[int | None, WorkingTimeIndex] = {None: indexes[None]}
+    for policy in policies:
+        calendar = sla_calendar(policy)
+        key = policy.calendar_id if calendar is not None else None
+        if key not in indexes:
+            indexes[key] = WorkingTimeIndex(calendar)
+        index_of_policy[policy.pk] = indexes[key]
+    pauses: dict[int, list[Pause]] = defaultdict(list)
+    case_pauses = CasePause.objects.filter(case__in=cases.values("pk")).order_by()
+    for case_id, started_at, ended_at in case_pauses.values_list("case_id", "started_at", "ended_at"):
+        pauses[case_id].append((started_at, ended_at))
+    columns = ("pk", "policy_id", "opened_at", "first_response_at", "resolved_at", *fields)
+    for pk, policy_id, opened_at, first_response_at, resolved_at, *values in cases.values_list(*columns).iterator(
+        chunk_size=2000
+    ):
+        index, its_pauses = index_of_policy[policy_id], pauses.get(pk, [])
+        stops = {"first_response": first_response_at, "resolution": resolved_at}
+        durations = {
+            target: index.unpaused_between(its_pauses, opened_at, at) for target, at in stops.items() if at is not None
+        }
+        statuses = {}
+        for target in REPORTED_TARGETS:
+            if policy_id is not None and target in targets[policy_id]:
+                elapsed = durations.get(target)
+                if elapsed is None:
+                    elapsed = index.unpaused_between(its_pauses, opened_at, now)
+                statuses[target] = sla.target_status(
+                    target=targets[policy_id][target],
+                    elapsed=elapsed,
+                    is_stopped=stops[target] is not None,
+                    pauses=its_pauses,
+                )
+        yield tuple(values), statuses, durations
 
 
 def _event_words(event) -> dict:

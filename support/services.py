@@ -168,7 +168,7 @@ def sla_policy_for(*, priority: str, channels: list[str], team: Team | None) -> 
     return next((p for p in policies if p.is_default), None)
 
 
-def _sla_calendar(policy: SLAPolicy | None) -> business_time.Calendar | None:
+def sla_calendar(policy: SLAPolicy | None) -> business_time.Calendar | None:
     """The calendar a policy's clock runs on; None (round the clock) without business hours."""
     if policy is None or not policy.business_hours_only or policy.calendar is None:
         return None
@@ -180,7 +180,7 @@ def case_sla_states(case: Case, *, now: datetime | None = None) -> list[sla.Targ
     policy = case.policy
     if policy is None:
         return []
-    calendar = _sla_calendar(policy)
+    calendar = sla_calendar(policy)
     pauses = [(p.started_at, p.ended_at) for p in case.pauses.all()]
     states = []
     targets = policy.targets()
@@ -231,7 +231,7 @@ def case_clock_durations(case: Case) -> dict[str, timedelta]:
     """Time from opening to the first response and to resolution (those reached), as the SLA
     clock counts it, so it compares with the targets: the working hours of the policy's calendar,
     pauses excluded. A case without a policy, or under a round-the-clock one, counts every hour."""
-    calendar = _sla_calendar(case.policy)
+    calendar = sla_calendar(case.policy)
     pauses = [(p.started_at, p.ended_at) for p in case.pauses.all()]
     stops = {"first_response": case.first_response_at, "resolution": case.resolved_at}
     return {

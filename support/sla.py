@@ -53,14 +53,7 @@ def target_state(
     due_at = due_with_pauses(calendar, started_at, target, closed_pauses)
     warning_offset = timedelta(seconds=target.total_seconds() * warning_share)
     warning_at = due_with_pauses(calendar, started_at, warning_offset, closed_pauses)
-    if stopped_at is not None:
-        status = MET if elapsed <= target else BREACHED
-    elif elapsed > target:
-        status = BREACHED
-    elif any(end is None for _, end in pauses):
-        status = PAUSED
-    else:
-        status = RUNNING
+    status = target_status(target=target, elapsed=elapsed, is_stopped=stopped_at is not None, pauses=pauses)
     return TargetState(
         name=name,
         target=target,
@@ -72,4 +65,16 @@ def target_state(
     )
 
 
-__all__ = ["TargetState", "target_state", "add_business_time", "RUNNING", "PAUSED", "MET", "BREACHED"]
+def target_status(*, target: timedelta, elapsed: timedelta, is_stopped: bool, pauses: list[Pause]) -> str:
+    """Met or breached once the target is fulfilled; before that breached as soon as the clock
+    passes it, else paused or running."""
+    if is_stopped:
+        return MET if elapsed <= target else BREACHED
+    if elapsed > target:
+        return BREACHED
+    if any(end is None for _, end in pauses):
+        return PAUSED
+    return RUNNING
+
+
+__all__ = ["TargetState", "target_state", "target_status", "add_business_time", "RUNNING", "PAUSED", "MET", "BREACHED"]

@@ -13,6 +13,7 @@ from support.business_time import (
     Calendar,
     CalendarHasNoWorkingTime,
     Period,
+    WorkingTimeIndex,
     add_business_time,
     business_time_between,
     due_with_pauses,
@@ -311,3 +312,49 @@ def test_periods_around_a_clock_change_match_the_wall_clock(zone, night, bounds)
     end = start + timedelta(hours=54)
 
     assert business_time_between(cal, start, end) == working_time_by_walking(cal, start, end)
+
+
+# ---------------------------------------------------------------------------------------
+# Many spans on one calendar at once (the case rollups)
+# ---------------------------------------------------------------------------------------
+SECONDS_IN_400_DAYS = 400 * 24 * 3600
+moments = st.integers(0, SECONDS_IN_400_DAYS)
+lengths = st.integers(0, 12 * 24 * 3600)
+
+
+@pytest.mark.parametrize("zone", ["Europe/Madrid", "America/Santiago", "Australia/Lord_Howe", "Asia/Kolkata"])
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    spans=st.lists(st.tuples(moments, lengths), min_size=1, max_size=8),
+    pauses=st.lists(st.tuples(st.integers(-2 * 24 * 3600, 12 * 24 * 3600), st.none() | lengths), max_size=3),
+)
+def test_an_index_of_working_time_measures_any_spans_as_the_calendar_does(zone, spans, pauses):
+    # split days, a night shift across midnight, holidays of one year and of every year, and a
+    # year of clock changes in both hemispheres (Lord Howe's are half an hour), spans in any order
+    periods = (
+        weekdays("09:00", "14:00")
+        + weekdays("15:30", "19:00")
+        + (Period.of(5, "22:00", "24:00"), Period.of(6, "00:00", "06:00"))
+    )
+    cal = calendar(zone, periods=periods, holidays={date(2026, 4, 3)}, yearly={(1, 1), (12, 25)})
+    index = WorkingTimeIndex(cal)
+    origin = local(zone, 2026, 1, 1)
+    for offset, length in spans:
+        start = origin + timedelta(seconds=offset)
+        end = start + timedelta(seconds=length)
+        case_pauses = [
+            (start + timedelta(seconds=a), None if b is None else start + timedelta(seconds=a + b)) for a, b in pauses
+        ]
+
+        assert index.between(start, end) == business_time_between(cal, start, end)
+        assert index.unpaused_between(case_pauses, start, end) == business_time_between(
+            cal, start, end
+        ) - paused_business_time(cal, case_pauses, start, end)
+
+
+def test_an_index_without_a_calendar_counts_every_hour_but_the_pauses():
+    index, start = WorkingTimeIndex(None), at(2026, 3, 7, 23, 0)
+    pauses = [(start + timedelta(hours=1), start + timedelta(hours=3)), (start + timedelta(hours=2), None)]
+
+    assert index.between(start, start + timedelta(hours=30)) == timedelta(hours=30)
+    assert index.unpaused_between(pauses, start, start + timedelta(hours=30)) == timedelta(hours=1)
