@@ -4,6 +4,9 @@ in the recipient's language, and every sign-in and password change in the audit 
 Single sign-on: the provider's groups claim decides the role, at every sign-in.
 """
 
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -79,6 +82,12 @@ class StaffAccountAdapter(DefaultAccountAdapter):
     def send_password_reset_mail(self, user, email: str, context: dict) -> None:
         with regional_override(_language_of(user)):
             super().send_password_reset_mail(user, email, context)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # allauth signs its emails with the host the request came in on ("Hello from 10.0.0.5!");
+        # staff know their shop's name and Voz's public address
+        shop_site = SimpleNamespace(name=shop_settings().name, domain=urlsplit(settings.VOZ_PUBLIC_BASE_URL).netloc)
+        super().send_mail(template_prefix, email, {"current_site": shop_site, **context})
 
     def send_notification_mail(self, template_prefix, user, context=None, email=None) -> None:
         with regional_override(_language_of(user)):

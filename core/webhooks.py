@@ -315,7 +315,8 @@ def delivery_attempt(delivery: WebhookDelivery, *, http: httpx.Client, now: date
         response = http.post(endpoint.url, content=body, headers=webhook_headers(endpoint, event, body, at=at))
         status_code = response.status_code
         if not 200 <= status_code < 300:
-            error = f"HTTP {status_code}: {response.text[:300]}"
+            answer = response.text.strip()[:300]
+            error = f"HTTP {status_code}: {answer}" if answer else f"HTTP {status_code}"
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
     latency_ms = round((time.perf_counter() - started) * 1000)

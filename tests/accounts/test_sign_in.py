@@ -145,6 +145,9 @@ def test_the_reset_email_of_an_account_without_a_profile_is_in_the_shops_languag
 
     (email,) = mail.outbox
     assert "Password Reset" in email.subject
+    # signed with the shop's name and Voz's public address, not the host the request came in on
+    assert email.body.startswith("Hello from Tienda Demo!") and "Thank you for using Tienda Demo!" in email.body
+    assert "voz.example" in email.body.splitlines()[-1]
 
 
 def test_a_common_password_is_refused_at_reset(client, agent):

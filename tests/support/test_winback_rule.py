@@ -189,3 +189,19 @@ def test_a_win_back_is_not_sent_if_the_customer_unsubscribed_after_it_was_writte
     assert winback_email_send(email_id=email.pk) is False
     email.refresh_from_db()
     assert email.not_sent_reason == "unsubscribed" and mail.outbox == []
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_default_win_back_reads_in_whole_paragraphs_on_a_phone(language):
+    """The HTML part keeps the template's line breaks: a line broken inside a sentence shows on a
+    narrow screen as a sentence cut in two."""
+    from support.winback import winback_send
+
+    customer = CustomerFactory(name="Lucía", preferred_language=language, marketing_consent=MarketingConsent.GRANTED)
+
+    winback_email_send(email_id=winback_send(customer=customer).pk)
+
+    (email,) = mail.outbox
+    html = email.alternatives[0][0]
+    assert "<br>" not in html
+    assert html.count("<p>") >= 5  # greeting, three paragraphs, signature
