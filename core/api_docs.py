@@ -161,6 +161,11 @@ def docs_language(request: HttpRequest) -> str:
 
 
 class _InTheReadersLanguage:
+    # Public pages: the schema they load is what checks credentials. Consulting them here, a bad
+    # token asking for JSON ended in a 500: DRF draws the 401 with the only renderer the page has,
+    # the HTML template, whose context asks for the user again and fails again.
+    authentication_classes = ()
+
     def dispatch(self, request, *args, **kwargs):
         with translation.override(docs_language(request)):
             response = super().dispatch(request, *args, **kwargs)

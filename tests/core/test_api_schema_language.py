@@ -82,3 +82,12 @@ def test_redoc_speaks_spanish_to_a_spanish_reader(client):
     html = client.get("/api/redoc/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
 
     assert '"responseSamples": "Ejemplos de respuesta"' in html and "fonts.googleapis.com" not in html
+
+
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+def test_a_docs_page_asked_for_json_with_a_bad_token_says_it_only_has_html(client, page):
+    # a bad token used to be refused twice: once by the page, once more while drawing the refusal (500)
+    answer = client.get(page, HTTP_AUTHORIZATION="Bearer", HTTP_ACCEPT="application/json")
+
+    assert answer.status_code == 406
+    assert client.get(page, HTTP_AUTHORIZATION="Bearer nonsense").status_code == 200  # the page is public
