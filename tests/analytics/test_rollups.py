@@ -362,10 +362,12 @@ def _nightly_rows_for_a_mover_with(days_of_history: int) -> int:
     from customers.segments import segments_refresh
     from tests.factories import CustomerFactory, FeedbackItemFactory
 
-    now = timezone.now()
+    # at noon, local time: a moment near midnight a day apart in UTC can fall on one local day (a
+    # clock change between them), and the test would count a day short
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     customer = CustomerFactory()
     for n in range(days_of_history):
-        when = now - timedelta(days=n + 1)
+        when = noon - timedelta(days=n + 1)
         Order.objects.create(
             external_id=f"{customer.external_id}-{n}", customer=customer, placed_at=when, total=Decimal("30")
         )
@@ -476,13 +478,14 @@ def test_a_rebuild_renews_the_planners_statistics_of_the_rollups_and_a_minutes_r
             work()
         return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
 
-    customer = FeedbackItemFactory(analysis_status="done", sentiment="negative").customer
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)  # one item a local day
+    customer = FeedbackItemFactory(analysis_status="done", sentiment="negative", received_at=noon).customer
     for n in range(1, rollups.ANALYZE_AFTER_DAYS):
         FeedbackItemFactory(
             customer=customer,
             analysis_status="done",
             sentiment="negative",
-            received_at=timezone.now() - timedelta(days=n),
+            received_at=noon - timedelta(days=n),
         )
     rollups.mark_all_dirty()
 
