@@ -237,7 +237,7 @@ def _episode_open(rule: AlertRule, reading: Reading, *, now: datetime) -> AlertE
     if reading.cases is not None:
         cases = reading.cases()
         episode.evidence_total = len(cases)
-        episode.cases.set(sorted(cases, key=lambda case: case.opened_at, reverse=True)[:EVIDENCE_LIMIT])
+        episode.cases.set(cases[:EVIDENCE_LIMIT])  # the newest
     episode.save(update_fields=["evidence_total"])
     return episode
 

@@ -70,14 +70,14 @@ def mark_all_dirty() -> int:
     from surveys.models import Response
 
     marked = 0
-    for source, queryset, field, indexed in (
-        (Source.FEEDBACK, FeedbackItem.objects.all(), "received_at", True),
-        (Source.ANSWERS, Response.objects.all(), "submitted_at", True),
-        (Source.REVIEWS, Review.objects.all(), "created_at", True),
-        (Source.CASES, Case.objects.all(), "opened_at", True),
-        (Source.ORDERS, Order.objects.all(), "placed_at", False),
+    for source, queryset, field in (
+        (Source.FEEDBACK, FeedbackItem.objects.all(), "received_at"),
+        (Source.ANSWERS, Response.objects.all(), "submitted_at"),
+        (Source.REVIEWS, Review.objects.all(), "created_at"),
+        (Source.CASES, Case.objects.all(), "opened_at"),
+        (Source.ORDERS, Order.objects.all(), "placed_at"),
     ):
-        days = _days_with_rows(queryset, field) if indexed else _days_of_rows(queryset, field)
+        days = _days_with_rows(queryset, field)
         mark_dirty(source, days)
         marked += len(days)
     return marked
@@ -94,12 +94,6 @@ def _days_with_rows(queryset, field: str) -> list[date]:
         _, next_day = day_bounds(days[-1], days[-1])
         moment = queryset.filter(**{f"{field}__gte": next_day}).aggregate(first=Min(field))["first"]
     return days
-
-
-def _days_of_rows(queryset, field: str) -> list[date]:
-    """The days with rows, in one pass (for a field without an index to probe)."""
-    zone = timezone.get_current_timezone()
-    return list(queryset.annotate(d=TruncDate(field, tzinfo=zone)).values_list("d", flat=True).distinct())
 
 
 # Set while a dashboard read runs (see `fresh_for_the_read`): its rollup queries then skip the check.
@@ -732,32 +726,10 @@ def channels_key(channels: list[str]) -> str:
 SLA_COUNTS = ("cases", "first_response_met", "first_response_decided", "resolution_met", "resolution_decided")
 
 
-def case_sla_counts(case, *, now: datetime) -> dict[str, int]:
-    """The case's contribution to the service-level counts: met or breached per target (a clock
-    still running decides nothing yet)."""
-    from support.services import case_sla_states
-
-    counts = dict.fromkeys(SLA_COUNTS, 0)
-    counts["cases"] = 1
-    for state in case_sla_states(case, now=now):
-        if state.name in ("first_response", "resolution") and state.status in ("met", "breached"):
-            counts[f"{state.name}_met"] = int(state.status == "met")
-            counts[f"{state.name}_decided"] = 1
-    return counts
-
-
-def case_hours(case) -> dict[str, float]:
-    """Business hours from opening to the first response and to resolution, for the targets
-    reached: the SLA clock's hours (pauses excluded), the unit the targets are set in."""
-    from support.services import case_clock_durations
-
-    return {target: duration.total_seconds() / 3600 for target, duration in case_clock_durations(case).items()}
-
-
 def case_rows(cases, *, now: datetime) -> tuple[dict[tuple, dict[str, int]], dict[tuple, int]]:
     """The case rollups' rows of these cases: SLA counts per (day, priority, team, channels,
     segment) and duration-bucket counts per (day, channels, segment, target, bucket). The same
-    counts as `case_sla_counts` and `case_hours` give case by case, computed for all at once."""
+    counts as bench/naive.py's `case_sla_counts` and `case_hours` give case by case, computed for all at once."""
     from customers.segments import segment_when
     from support.selectors import cases_sla_clocks
     from support.sla import BREACHED, MET

@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from analytics import metrics
-from analytics.rollups import case_hours, case_sla_counts, effective_sentiment
+from analytics.rollups import SLA_COUNTS, effective_sentiment
 from analytics.selectors.common import CONTEXT_DIMENSIONS, TRUNC, Filters, period_start
 from analytics.selectors.competitors import comparison_channels, comparison_report
 from analytics.selectors.service_levels import add_to_groups, channels_label, sla_report
@@ -21,7 +21,26 @@ from customers.models import Order
 from customers.segments import customers_in_segment, is_rfm_segment
 from feedback.models import FeedbackItem
 from reviews.models import Review
+from support.services import case_clock_durations, case_sla_states
 from surveys.models import Answer, Question
+
+
+def case_sla_counts(case, *, now: datetime) -> dict[str, int]:
+    """The case's contribution to the service-level counts: met or breached per target (a clock
+    still running decides nothing yet)."""
+    counts = dict.fromkeys(SLA_COUNTS, 0)
+    counts["cases"] = 1
+    for state in case_sla_states(case, now=now):
+        if state.name in ("first_response", "resolution") and state.status in ("met", "breached"):
+            counts[f"{state.name}_met"] = int(state.status == "met")
+            counts[f"{state.name}_decided"] = 1
+    return counts
+
+
+def case_hours(case) -> dict[str, float]:
+    """Business hours from opening to the first response and to resolution, for the targets
+    reached: the SLA clock's hours (pauses excluded), the unit the targets are set in."""
+    return {target: duration.total_seconds() / 3600 for target, duration in case_clock_durations(case).items()}
 
 
 def _answers(filters: Filters, kind: str):

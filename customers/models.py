@@ -117,7 +117,11 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-placed_at"]
-        indexes = [models.Index(fields=["delivered_at"], name="order_delivered_at")]
+        indexes = [
+            models.Index(fields=["delivered_at"], name="order_delivered_at"),
+            # a full rollup rebuild finds the days with orders by probing it (analytics.rollups)
+            models.Index(fields=["placed_at"], name="order_placed_at"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_not_negative"),
             models.CheckConstraint(

@@ -15,7 +15,8 @@ from analytics.rollups import SLA_COUNTS, bucket_hours, fresh_for_the_read
 from analytics.selectors.common import Filters, feedback_raw, in_segment_when, is_rfm_segment, period_start
 from feedback.models import FeedbackItem
 from support.models import Case
-from support.selectors import service_csat
+from support.selectors import cases_sla_clocks, service_csat
+from support.sla import BREACHED
 
 
 def sla_report(groups: dict[str, dict], hours: dict[str, dict], *, start: datetime, now: datetime) -> dict:
@@ -181,15 +182,12 @@ def sla_counts(filters: Filters, *, now: datetime | None = None) -> dict[str, in
 
 
 def sla_missed_cases(filters: Filters, *, now: datetime) -> list[Case]:
-    """The cases opened in the window that missed their first-response or resolution target."""
+    """The cases opened in the window that missed their first-response or resolution target,
+    newest first. Their clocks are measured together, as the case rollups measure them."""
     cases = cases_in(filters)
     if filters.channel:
         cases = cases.filter(channels__contains=[filters.channel])
-    missed = []
-    for case in cases.select_related("policy__calendar").prefetch_related(
-        "pauses", "policy__calendar__periods", "policy__calendar__holidays"
-    ):
-        counts = rollups.case_sla_counts(case, now=now)
-        if any(counts[f"{target}_decided"] > counts[f"{target}_met"] for target in ("first_response", "resolution")):
-            missed.append(case)
-    return missed
+    missed = [
+        pk for (pk,), statuses, _ in cases_sla_clocks(cases, now=now, fields=("pk",)) if BREACHED in statuses.values()
+    ]
+    return list(Case.objects.filter(pk__in=missed).order_by("-opened_at", "-pk"))

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from analytics import rollups
+from bench.naive import case_hours, case_sla_counts
 from support.models import BusinessCalendar, Case, CasePause, Holiday, SLAPolicy, WorkingPeriod
 
 pytestmark = pytest.mark.django_db
@@ -24,9 +25,9 @@ def per_case_rows(cases, *, now):
     for case in cases.select_related("policy__calendar", "team").prefetch_related("pauses"):
         day, channels = rollups.local_day(case.opened_at), rollups.channels_key(case.channels)
         totals = groups[(day, case.priority, case.team.name if case.team else "", channels, "")]
-        for field, count in rollups.case_sla_counts(case, now=now).items():
+        for field, count in case_sla_counts(case, now=now).items():
             totals[field] += count
-        for target, hours in rollups.case_hours(case).items():
+        for target, hours in case_hours(case).items():
             durations[(day, channels, "", target, rollups.duration_bucket(hours))] += 1
     return dict(groups), dict(durations)
 
