@@ -44,6 +44,16 @@ from . import datasets as D
 from . import lexicon
 from .model import LABELS, SentimentModel, fit_on_occurring_columns, mark_negation, normalize_text
 
+# The code that turns texts into features and labels: a model trained by other code on the same
+# data and settings is another model, and its version says so.
+TRAINING_CODE = ("accurate.py", "lexicon.py", "model.py", "encoder.py", "datasets.py")
+
+
+def training_code_fingerprint() -> bytes:
+    here = Path(__file__).resolve().parent
+    return hashlib.sha256(b"".join((here / name).read_bytes() for name in TRAINING_CODE)).digest()
+
+
 FORMAT_NAME = "voz-sentiment-accurate"
 FORMAT_VERSION = 1
 TOPICS = (
@@ -785,6 +795,7 @@ def train_accurate(
         fingerprint.update(f"{ex.lang}\t{ex.sentiment}\t{ex.topics}\t{ex.aspects}\t{ex.weight}\t{ex.text}\n".encode())
     fingerprint.update(json.dumps(asdict(config), sort_keys=True).encode())
     fingerprint.update(fast_bytes)
+    fingerprint.update(training_code_fingerprint())
     meta = {
         "version": version or f"accurate-{FORMAT_VERSION}-{fingerprint.hexdigest()[:8]}",
         "fast_version": fast.version,

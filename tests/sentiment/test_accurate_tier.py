@@ -164,13 +164,20 @@ def fake_embedding(texts: list[str]):
     return np.vstack(rows)
 
 
-def test_training_is_reproducible_and_the_artifact_loads_by_its_kind(tmp_path):
+def tiny_training_set():
+    """A twenty-fifth of the written training texts, small hashing spaces and 3 folds."""
     from sentiment.ml import accurate
     from sentiment.ml import datasets as D
-    from sentiment.ml.model import load_model
 
     examples = accurate.examples_from_records(D.load_written("train")[::25])
-    config = accurate.AccurateConfig(folds=3, word_bits=12, char_bits=13)
+    return examples, accurate.AccurateConfig(folds=3, word_bits=12, char_bits=13)
+
+
+def test_training_is_reproducible_and_the_artifact_loads_by_its_kind(tmp_path):
+    from sentiment.ml import accurate
+    from sentiment.ml.model import load_model
+
+    examples, config = tiny_training_set()
     stages = []
 
     def train():
@@ -193,6 +200,20 @@ def test_training_is_reproducible_and_the_artifact_loads_by_its_kind(tmp_path):
     }
     assert {"embedding", "sentiment head (folds)", "topic heads", "span head"} <= set(stages)
     assert load_model(settings_fast_path()).kind == "fast"
+
+
+def test_the_same_data_trained_by_changed_code_is_another_version(monkeypatch):
+    from sentiment.ml import accurate
+
+    examples, config = tiny_training_set()
+
+    def version():
+        return accurate.train_accurate(examples, base_sets={}, config=config, embed=fake_embedding).version
+
+    shipped_code = version()
+    monkeypatch.setattr(accurate, "training_code_fingerprint", lambda: b"a lexicon with one more negation")
+
+    assert version() != shipped_code and version().startswith("accurate-")
 
 
 def test_held_out_texts_never_reach_training():
