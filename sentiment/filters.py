@@ -24,6 +24,11 @@ class TopicFilter(django_filters.ModelMultipleChoiceFilter):
     field_class = TopicChoiceField
 
 
+# A list of people filters by who is in the segment now; the dashboards count each item in the
+# segment its customer was in when it arrived (analytics), and say so on their pages.
+SEGMENT_TODAY = _("Its members today, not when they wrote.")
+
+
 def _segment_choices():
     from customers.segments import segment_choices
 
@@ -74,7 +79,11 @@ class FeedbackFilter(django_filters.FilterSet):
     )
     country = django_filters.CharFilter(method="filter_country", label=_("Country"), max_length=2)
     segment = django_filters.ChoiceFilter(
-        choices=_segment_choices, method="filter_segment", empty_label=None, label=_("Customer segment")
+        choices=_segment_choices,
+        method="filter_segment",
+        empty_label=None,
+        label=_("Customer segment"),
+        help_text=SEGMENT_TODAY,
     )
     # the shop's own feedback unless a competitor (or every brand) is asked for
     brand = django_filters.ChoiceFilter(

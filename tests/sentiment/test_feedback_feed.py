@@ -268,3 +268,23 @@ def test_a_page_of_the_feed_api_costs_the_same_queries_for_2_items_as_for_20(age
         labelled(f"Llegó roto {n}", sentiment="negative", topics=["product_quality"])
 
     assert page_queries() == few
+
+
+@pytest.mark.parametrize(
+    ("language", "meaning"),
+    [
+        ("es", "Sus clientes de hoy, no de cuando escribieron."),
+        ("en", "Its members today, not when they wrote."),
+    ],
+)
+def test_the_feed_and_the_inbox_say_a_segment_filter_means_todays_members(client, agent, language, meaning):
+    # the dashboards count each item in the segment of its day; a list of people filters by today's
+    from django.contrib.auth.models import Group
+
+    from core.roles import AGENTS
+
+    agent.groups.add(Group.objects.get(name=AGENTS))
+    client.force_login(agent)
+    for page in ("/feedback/", "/support/"):
+        html = client.get(page, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert meaning in html, page
