@@ -1341,7 +1341,7 @@ def _demo_reply(case) -> str:
     return "Sentimos lo ocurrido. Te hemos enviado un reemplazo y devuelto los gastos de envío."
 
 
-def _planner_statistics_refresh() -> None:
+def planner_statistics_refresh() -> None:
     """Give PostgreSQL's planner the demo's row counts at once.
 
     Autovacuum analyses a table only some time after it has changed enough, and until then the
@@ -1470,5 +1470,5 @@ def seed_demo(
     _demo_segments()
     # Some demo rows are backdated in bulk, past the services that mark rollups stale.
     rollups.rebuild_all()
-    _planner_statistics_refresh()
+    planner_statistics_refresh()
     return demo_summary(now=cutoff)
