@@ -76,7 +76,7 @@ WRITTEN_BY_POST_MIGRATE = ("django_content_type", "auth_permission", "auth_group
 
 
 # Set by a transactional test's flush: the rows the data migrations ship are gone from then on.
-_FLUSHED = {"since_restore": False}
+_FLUSHED = {"happened": False}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -124,7 +124,7 @@ def _flush_only_the_tables_a_test_filled(django_db_setup, django_db_blocker):
                 tables,
             )
             filled = [row[0] for row in cursor.fetchall()]
-        _FLUSHED["since_restore"] = True
+        _FLUSHED["happened"] = True
         return ["SET CONSTRAINTS ALL DEFERRED"] + [f"DELETE FROM {quote(table)}" for table in filled]
 
     def emit_post_migrate_signal(*args, **kwargs):
@@ -231,7 +231,7 @@ def _default_survey(request):
     # after a flush, whatever this test is: a test that is not transactional found the support
     # team and the win-back template gone when one that was had run before it on this worker (its
     # restore goes with its rollback, so every later one restores too)
-    shipped_rows_restore(after_flush=_is_transactional(request) or _FLUSHED["since_restore"])
+    shipped_rows_restore(after_flush=_is_transactional(request) or _FLUSHED["happened"])
 
 
 def shared_by_the_module(build):
