@@ -75,10 +75,6 @@ def pytest_collection_modifyitems(items):
 WRITTEN_BY_POST_MIGRATE = ("django_content_type", "auth_permission", "auth_group", "auth_group_permissions")
 
 
-# Set by a transactional test's flush: the rows the data migrations ship are gone from then on.
-_FLUSHED = {"happened": False}
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _flush_only_the_tables_a_test_filled(django_db_setup, django_db_blocker):
     """A transactional test ends with Django's flush: one TRUNCATE of all ~110 tables, which on
@@ -124,7 +120,6 @@ def _flush_only_the_tables_a_test_filled(django_db_setup, django_db_blocker):
                 tables,
             )
             filled = [row[0] for row in cursor.fetchall()]
-        _FLUSHED["happened"] = True
         return ["SET CONSTRAINTS ALL DEFERRED"] + [f"DELETE FROM {quote(table)}" for table in filled]
 
     def emit_post_migrate_signal(*args, **kwargs):
@@ -228,10 +223,7 @@ def _default_survey(request):
     if request.node.get_closest_marker("django_db") is None:
         return
     request.getfixturevalue("db" if not _is_transactional(request) else "transactional_db")
-    # after a flush, whatever this test is: a test that is not transactional found the support
-    # team and the win-back template gone when one that was had run before it on this worker (its
-    # restore goes with its rollback, so every later one restores too)
-    shipped_rows_restore(after_flush=_is_transactional(request) or _FLUSHED["happened"])
+    shipped_rows_restore(after_flush=_is_transactional(request))
 
 
 def shared_by_the_module(build):
