@@ -3,9 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView
 
-from core.api_docs import RedocView, SwaggerView
+from core.api_docs import RedocView, SchemaView, SwaggerView
 from core.shop import shop_settings
 from customers import views as customers_views
 from staff import views as staff_views
@@ -61,7 +60,7 @@ urlpatterns = [
     path("api/v1/", include("feedback.api.urls")),
     path("api/v1/", include("surveys.api.urls")),
     path("api/v1/", include("integrations.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # The API browsers start themselves with an inline script; they hold no data, so they go
     # without the Content-Security-Policy rather than the whole site allowing inline scripts.
     # Pages to read, so only GET: their HTML renderer has no template for OPTIONS' metadata (a 500).

@@ -19,7 +19,8 @@ from django.utils import translation
 from django.utils.translation import pgettext_lazy
 from drf_spectacular.plumbing import get_relative_url, set_query_parameters
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 # ReDoc's words, by the keys of its `labels` option (redoc/src/services/Labels.ts).
@@ -197,3 +198,32 @@ class RedocView(_InTheReadersLanguage, SpectacularRedocView):
         labels = {key: str(label) for key, label in REDOC_LABELS.items()}
         # inside a <script>: no "</script>" may close it early
         return json.dumps({**(data or {}), "labels": labels}, indent=2).replace("<", "\\u003c")
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document, generated once per language in each process.
+
+    Generating it walks every view and serializer: about a second of CPU, for a document that only
+    a deploy changes. Public (SERVE_PUBLIC), it is the same for every reader, so anyone could make
+    the server spend that second on every request.
+    """
+
+    _generated: dict[str, dict] = {}
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        # Kept once per language Voz speaks (an unknown ?lang= reads the request's, as the docs pages
+        # do). The API has no versions (no versioning class), so a ?version= changes nothing and is
+        # not a key: a reader cannot make the server generate the document again at will.
+        if not self.serve_public or self.api_version or self.urlconf or self.custom_settings or request.version:
+            return super().get(request, *args, **kwargs)
+        language = docs_language(request)
+        schema = self._generated.get(language)
+        if schema is None:
+            with translation.override(language):
+                generator = self.generator_class(api_version=None, patterns=self.patterns)
+                schema = self._generated[language] = generator.get_schema(request=request, public=True)
+        return Response(
+            data=schema,
+            headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, None)}"'},
+        )

@@ -6,6 +6,7 @@ every other page, in tests/core/test_one_language.py."""
 import re
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.core.test_one_language import TEXT_KEYS, schema_address, schema_texts, shown_text
@@ -91,3 +92,33 @@ def test_a_docs_page_asked_for_json_with_a_bad_token_says_it_only_has_html(clien
 
     assert answer.status_code == 406
     assert client.get(page, HTTP_AUTHORIZATION="Bearer nonsense").status_code == 200  # the page is public
+
+
+def test_the_schema_is_generated_once_per_language_whatever_the_reader_sends(monkeypatch):
+    # Generating it takes about a second of CPU: a public address that did it on every request
+    # let anyone keep the server busy.
+    from core.api_docs import SchemaView
+
+    monkeypatch.setattr(SchemaView, "_generated", {})
+    generated = []
+    original = SchemaView.generator_class.get_schema
+
+    def counted(self, *args, **kwargs):
+        generated.append(translation.get_language())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaView.generator_class, "get_schema", counted)
+    spanish = schema_in("es")
+    again = [
+        schema_in("es"),
+        schema_in("es", HTTP_ACCEPT_LANGUAGE="en"),
+        APIClient().get("/api/schema/", {"format": "json", "version": "9"}, HTTP_ACCEPT_LANGUAGE="es").json(),
+        # a language Voz does not speak reads the request's
+        APIClient().get("/api/schema/", {"format": "json", "lang": "zz"}, HTTP_ACCEPT_LANGUAGE="es").json(),
+    ]
+    english = schema_in("en")
+
+    assert generated == ["es", "en"]
+    assert all(schema == spanish for schema in again)
+    assert (spanish["info"]["title"], english["info"]["title"]) == ("API de Voz", "Voz API")
+    assert spanish["info"]["version"] == english["info"]["version"] == "1.0.0"
