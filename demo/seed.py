@@ -1161,8 +1161,18 @@ RIVALS = {
         {"customer_service": (30, 0.65), "delivery": (25, 0.3), "price": (25, 0.1), "returns_refunds": (20, 0.5)},
     ),
 }
+# per rival, for a shop of the default size; a smaller demo shop is talked about less, down to a
+# floor that still draws every competitor chart (the tier that analyses them is what a small
+# demo's seeding waits on most)
 RIVAL_MENTIONS = 200
 RIVAL_REVIEWS = 40
+RIVAL_FLOOR = (40, 10)
+DEFAULT_ORDERS = 1500
+
+
+def _rival_sizes(orders: int) -> tuple[int, int]:
+    share = min(1.0, orders / DEFAULT_ORDERS)
+    return max(RIVAL_FLOOR[0], round(RIVAL_MENTIONS * share)), max(RIVAL_FLOOR[1], round(RIVAL_REVIEWS * share))
 
 
 def _rival_comment(rng: random.Random, profile: dict, language: str) -> tuple[str, str]:
@@ -1173,7 +1183,7 @@ def _rival_comment(rng: random.Random, profile: dict, language: str) -> tuple[st
     return rng.choice(COMMENTS[(language, topic, polarity)]), polarity
 
 
-def _competitors_chatter(rng: random.Random, *, cutoff: datetime, progress: Progress) -> int:
+def _competitors_chatter(rng: random.Random, *, orders: int, cutoff: datetime, progress: Progress) -> int:
     """The shop's brand and two competitors, with a year of social posts and reviews about them."""
     from brands.models import Brand
     from reviews.services import ReviewData, reviews_upsert
@@ -1184,6 +1194,7 @@ def _competitors_chatter(rng: random.Random, *, cutoff: datetime, progress: Prog
         defaults={"name": "Tienda Demo", "is_own": True, "handles": "tiendademo", "keywords_es": "tienda demo"},
     )
     platforms, platform_weights = list(PLATFORM_WEIGHTS), list(PLATFORM_WEIGHTS.values())
+    mention_count, review_count = _rival_sizes(orders)
     total = 0
     for slug, (name, handle, profile) in RIVALS.items():
         Brand.objects.get_or_create(
@@ -1191,7 +1202,7 @@ def _competitors_chatter(rng: random.Random, *, cutoff: datetime, progress: Prog
             defaults={"name": name, "handles": handle, "keywords_es": name.lower(), "keywords_en": name.lower()},
         )
         mentions = []
-        for number in range(RIVAL_MENTIONS):
+        for number in range(mention_count):
             language = rng.choice(("es", "es", "en"))
             platform = rng.choices(platforms, platform_weights)[0]
             text, _polarity = _rival_comment(rng, profile, language)
@@ -1209,7 +1220,7 @@ def _competitors_chatter(rng: random.Random, *, cutoff: datetime, progress: Prog
             )
         mentions_upsert(items=mentions, now=cutoff)
         reviews = []
-        for number in range(RIVAL_REVIEWS):
+        for number in range(review_count):
             language = rng.choice(("es", "es", "en"))
             text, polarity = _rival_comment(rng, profile, language)
             rating = {"negative": rng.choice((1, 2)), "neutral": 3, "positive": rng.choice((4, 5))}[polarity]
@@ -1227,7 +1238,7 @@ def _competitors_chatter(rng: random.Random, *, cutoff: datetime, progress: Prog
             )
         reviews_upsert(items=reviews, now=cutoff)
         total += len(mentions) + len(reviews)
-        progress("competitors", total, len(RIVALS) * (RIVAL_MENTIONS + RIVAL_REVIEWS))
+        progress("competitors", total, len(RIVALS) * (mention_count + review_count))
     FeedbackItem.objects.filter(brand__isnull=False).update(created_at=F("received_at"))
     return total
 
@@ -1401,7 +1412,7 @@ def seed_demo(
     *,
     seed: int = 7,
     customers: int = 320,
-    orders: int = 1500,
+    orders: int = DEFAULT_ORDERS,
     today: date | None = None,
     progress: Progress | None = None,
 ) -> SeedSummary:
@@ -1465,7 +1476,7 @@ def seed_demo(
         _demo_staff()
     # a stream of its own, so that adding this left every earlier part of the demo as it was
     _lapsed_customers_answer(random.Random(seed + 1), cutoff=cutoff, progress=report)
-    _competitors_chatter(random.Random(seed + 3), cutoff=cutoff, progress=report)
+    _competitors_chatter(random.Random(seed + 3), orders=orders, cutoff=cutoff, progress=report)
     _demo_website()
     _demo_segments()
     # Some demo rows are backdated in bulk, past the services that mark rollups stale.

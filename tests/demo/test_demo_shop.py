@@ -166,6 +166,18 @@ def test_the_demo_has_verified_reviews_replies_and_loud_mentions(demo):
     assert not Review.objects.filter(created_at__gte=_cutoff(TODAY)).exists()
 
 
+def test_a_small_demo_shop_hears_less_about_its_competitors_but_every_chart_has_some(demo):
+    from brands.models import Brand
+
+    # 150 orders is a tenth of the default shop: the chatter about each rival shrinks to its floor
+    # (the default shop's 200 mentions and 40 reviews per rival took most of a small seed's time)
+    for rival in Brand.objects.filter(is_own=False):
+        mentions = Mention.objects.filter(brand=rival)
+        assert mentions.count() == 40
+        assert Review.objects.filter(brand=rival).count() == 10
+        assert mentions.values("platform").distinct().count() >= 3
+
+
 def test_the_demo_inbox_has_cases_in_every_sla_state(demo):
     from django.utils import timezone
 
