@@ -30,7 +30,7 @@ import json
 import time
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +73,10 @@ LANGS = ("es", "en")
 # staff corrections, sentiment.learning): noisier than Voz's texts and of one trade only, so they
 # train the heads but choose nothing (folds, the neutral band).
 SHOP_SOURCE = "shop"
+# At most this many times the weight of Voz's own texts in a language may a shop's labels weigh in
+# it: past that, a shop with thousands of stars (one in ten contradicting its text) would outvote
+# the texts that carry the labelling guide. Below it, their weights stay as given.
+SHOP_MAX_SHARE = 1.0
 
 Progress = Callable[[str, int, int], None]
 
@@ -90,6 +94,24 @@ class Example:
     weight: float = 1.0
     source: str = ""
     id: str = ""
+
+
+def shop_weight_capped(examples: Sequence[Example]) -> tuple[list[Example], dict[str, float]]:
+    """The examples with each language's shop labels scaled down to SHOP_MAX_SHARE of Voz's
+    texts in it, if they weighed more (their proportions, corrections over stars, kept), and the
+    factor applied per language."""
+    factors: dict[str, float] = {}
+    for lang in LANGS:
+        shop = sum(ex.weight for ex in examples if ex.lang == lang and ex.source == SHOP_SOURCE)
+        voz = sum(ex.weight for ex in examples if ex.lang == lang and ex.source != SHOP_SOURCE)
+        factors[lang] = min(1.0, SHOP_MAX_SHARE * voz / shop) if shop and voz else 1.0
+    capped = [
+        replace(ex, weight=ex.weight * factors[ex.lang])
+        if ex.source == SHOP_SOURCE and factors.get(ex.lang, 1.0) < 1.0
+        else ex
+        for ex in examples
+    ]
+    return capped, factors
 
 
 @dataclass
@@ -620,6 +642,7 @@ def train_accurate(
     examples = [ex for ex in examples if ex.sentiment in LABELS and (ex.text or "").strip()]
     if not examples:
         raise ValueError("no labelled examples to train on")
+    examples, shop_scale = shop_weight_capped(examples)
     fast_path = Path(fast_path or DEFAULT_FAST_PATH)
     fast_bytes = fast_path.read_bytes()
     fast = SentimentModel.load(io.BytesIO(fast_bytes))
@@ -803,6 +826,7 @@ def train_accurate(
             "base": {lang: sum(1 for ex in base if ex.lang == lang) for lang in LANGS},
             "in_domain": {lang: sum(1 for ex in examples if ex.lang == lang) for lang in LANGS},
             "sources": sorted({ex.source for ex in examples}),
+            "shop_weight_scale": {lang: round(factor, 4) for lang, factor in shop_scale.items()},
             "data_sha256_16": fingerprint.hexdigest()[:16],
         },
         "metrics": metrics,

@@ -403,7 +403,7 @@ def test_the_shops_labels_train_the_accurate_model_but_neither_choose_its_neutra
     voz = accurate.examples_from_records(D.load_written("train")[::25])
     shop = [
         accurate.Example(text, language, selectors.stars_label(stars), source=accurate.SHOP_SOURCE)
-        for language, text, stars in pet_insurance_reviews(120, seed=5)
+        for language, text, stars in pet_insurance_reviews(200, seed=5)
         if selectors.stars_label(stars)
     ]
     config = accurate.AccurateConfig(folds=3, word_bits=12, char_bits=13)
@@ -415,6 +415,9 @@ def test_the_shops_labels_train_the_accurate_model_but_neither_choose_its_neutra
         return calibrate(logits, gold)
 
     monkeypatch.setattr(accurate, "calibrate_bias", recording)
+    weighed = []
+    balanced = accurate._balanced_weights
+    monkeypatch.setattr(accurate, "_balanced_weights", lambda y, w: weighed.append((len(w), w.sum())) or balanced(y, w))
     model = accurate.train_accurate(voz + shop, base_sets={}, config=config, embed=fake_embedding)
 
     # the band is chosen on Voz's texts, one language at a time
@@ -423,10 +426,42 @@ def test_the_shops_labels_train_the_accurate_model_but_neither_choose_its_neutra
     folds = accurate._folds(voz + shop, config.folds, config.seed)
     assert folds[: len(voz)].tolist() == accurate._folds(voz, config.folds, config.seed).tolist()
     assert set(folds[len(voz) :].tolist()) == set(range(config.folds))
-    # and the shop's labels did train it
+    # and the shop's labels did train it, at most as heavy as Voz's texts (they outnumber them here)
     assert model.meta["train"]["in_domain"] == {
         lang: sum(ex.lang == lang for ex in voz + shop) for lang in ("es", "en")
     }
+    assert all(0 < scale < 1 for scale in model.meta["train"]["shop_weight_scale"].values())
+    # the final fit, on every row: the shop weighs what Voz's texts weigh, in each language
+    ((_, total),) = [(rows, total) for rows, total in weighed if rows == len(voz + shop)]
+    assert total == pytest.approx(2 * accurate.AccurateConfig.in_domain_weight * len(voz))
+
+
+def test_a_shop_with_more_labels_than_vozs_texts_weighs_as_much_as_they_do_and_no_more():
+    voz = accurate.examples_from_records(D.load_written("train")[::25])
+    stars = [
+        accurate.Example(text, language, selectors.stars_label(stars), source=accurate.SHOP_SOURCE)
+        for language, text, stars in pet_insurance_reviews(400, seed=5)
+        if selectors.stars_label(stars)
+    ]
+    corrected = [
+        accurate.Example(ex.text, ex.lang, ex.sentiment, weight=selectors.CORRECTION_WEIGHT, source=ex.source)
+        for ex in stars[:20]
+    ]
+
+    capped, scale = accurate.shop_weight_capped(voz + stars + corrected)
+
+    for lang in accurate.LANGS:
+        voz_weight = sum(ex.weight for ex in voz if ex.lang == lang)
+        shop = [ex for ex in capped if ex.lang == lang and ex.source == accurate.SHOP_SOURCE]
+        assert sum(ex.weight for ex in shop) == pytest.approx(voz_weight * accurate.SHOP_MAX_SHARE)
+        assert scale[lang] < 1
+    assert capped[: len(voz)] == voz  # Voz's own texts keep their weights
+    # a staff correction still counts CORRECTION_WEIGHT stars
+    star, correction = capped[len(voz)], capped[len(voz) + len(stars)]
+    assert correction.weight == pytest.approx(selectors.CORRECTION_WEIGHT * star.weight)
+    # a shop under the cap trains with its labels' weights as given
+    few = stars[:6]
+    assert accurate.shop_weight_capped(voz + few) == (voz + few, {"es": 1.0, "en": 1.0})
 
 
 @pytest.fixture
