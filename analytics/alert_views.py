@@ -119,7 +119,8 @@ def _rule_form_page(request, form: AlertRuleForm, rule: AlertRule | None, status
 
 def _form_for_signal_change(request, rule: AlertRule | None) -> AlertRuleForm:
     """The form as typed so far, shown again for the signal just chosen (nothing is validated)."""
-    initial = request.GET.dict()
+    # the form's own fields only: the rest of a query string is nothing the form shows
+    initial = {name: request.GET[name] for name in AlertRuleForm.base_fields if name in request.GET}
     kind = initial.get("kind")
     if kind in ALERT_DEFAULT_THRESHOLD and (rule is None or rule.kind != kind):
         initial["threshold"] = ALERT_DEFAULT_THRESHOLD[kind]

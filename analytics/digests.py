@@ -14,7 +14,9 @@ next run of `digests_dispatch_unsent`.
 """
 
 import base64
+import hashlib
 import io
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.mime.image import MIMEImage
@@ -23,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, Q
@@ -284,28 +287,51 @@ def chart_title(digest: dict) -> str:
     return gettext("NPS per week over twelve weeks, with its 95 % interval")
 
 
+# Every number and word the picture draws is in its cache key, so a cached picture is never stale;
+# a day keeps one per digest and language through a morning's sending and previews.
+CHART_CACHE_SECONDS = 24 * 3600
+
+
 def digest_chart_png(digest: dict) -> bytes:
     """NPS per day (daily digest) or per week (weekly) with its 95 % interval band, as a PNG. The
-    labels are in the active language."""
+    labels are in the active language. Drawn once for all the managers who get the same digest in
+    the same language (a third of a second of CPU each)."""
+    rows = [row for row in digest["chart_series"] if row.get("nps") is not None]
+    words = {
+        "title": chart_title(digest),
+        "ticks": [formats.date_format(row["period"], "j M") for row in rows],
+        "empty": "" if rows else gettext("No NPS answers in this time."),
+    }
+    points = [(row["nps"], row.get("nps_interval")) for row in rows]
+    drawn = json.dumps([words, points], sort_keys=True, default=str).encode()
+    key = "digest-chart:" + hashlib.sha256(drawn).hexdigest()
+    png = cache.get(key)
+    if png is None:
+        png = _chart_drawn(words, points)
+        cache.set(key, png, CHART_CACHE_SECONDS)
+    return png
+
+
+def _chart_drawn(words: dict, points: list) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    rows = [row for row in digest["chart_series"] if row.get("nps") is not None]
     figure = Figure(figsize=(6.4, 2.6), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    axes.set_title(chart_title(digest), fontsize=10, loc="left")
-    if rows:
-        xs = list(range(len(rows)))
+    axes.set_title(words["title"], fontsize=10, loc="left")
+    if points:
+        xs = list(range(len(points)))
         nan = float("nan")
-        low = [row["nps_interval"][0] if row.get("nps_interval") else nan for row in rows]
-        high = [row["nps_interval"][1] if row.get("nps_interval") else nan for row in rows]
+        low = [interval[0] if interval else nan for _, interval in points]
+        high = [interval[1] if interval else nan for _, interval in points]
+        nps = [value for value, _ in points]
         axes.fill_between(xs, low, high, color="#1f5fbf", alpha=0.15, linewidth=0)
-        axes.plot(xs, [row["nps"] for row in rows], color="#1f5fbf", marker="o", markersize=4, linewidth=1.8)
-        axes.set_xticks(xs, [formats.date_format(row["period"], "j M") for row in rows], fontsize=8)
-        axes.set_ylim(max(-100, min(v for v in [*low, *[r["nps"] for r in rows]] if v == v) - 10), 100)
+        axes.plot(xs, nps, color="#1f5fbf", marker="o", markersize=4, linewidth=1.8)
+        axes.set_xticks(xs, words["ticks"], fontsize=8)
+        axes.set_ylim(max(-100, min(v for v in [*low, *nps] if v == v) - 10), 100)
     else:
-        axes.text(0.5, 0.5, gettext("No NPS answers in this time."), ha="center", va="center", color="#5b6475")
+        axes.text(0.5, 0.5, words["empty"], ha="center", va="center", color="#5b6475")
         axes.set_xticks([])
         axes.set_ylim(-100, 100)
     axes.axhline(0, color="#c9ced8", linewidth=0.8)

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics import digests
 from analytics.models import DigestDelivery, DigestSubscription
@@ -152,6 +152,30 @@ def test_the_chart_is_a_png_rendered_on_the_server_even_with_no_answers():
     png = digests.digest_chart_png(digest)
 
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 2000
+
+
+def test_the_same_chart_is_drawn_once_and_drawn_again_when_a_number_or_the_language_changes(monkeypatch):
+    drawn = []
+    draw = digests._chart_drawn
+    monkeypatch.setattr(
+        digests, "_chart_drawn", lambda words, points: drawn.append(words["title"]) or draw(words, points)
+    )
+    week = {"chart_period": "week", "chart_series": [{"period": date(2026, 3, 2), "nps": 20, "nps_interval": (5, 35)}]}
+    moved = {**week, "chart_series": [{**week["chart_series"][0], "nps": 21}]}
+
+    first = digests.digest_chart_png(week)
+    for_the_next_manager = digests.digest_chart_png(week)
+    with translation.override("en"):
+        in_english = digests.digest_chart_png(week)
+    after_a_late_answer = digests.digest_chart_png(moved)
+
+    assert for_the_next_manager == first
+    assert len({first, in_english, after_a_late_answer}) == 3
+    assert drawn == [
+        "NPS por semana en las doce últimas semanas, con su intervalo del 95 %",
+        "NPS per week over twelve weeks, with its 95 % interval",
+        "NPS por semana en las doce últimas semanas, con su intervalo del 95 %",
+    ]
 
 
 @pytest.mark.parametrize(
