@@ -418,7 +418,7 @@ SENTIMENT_FAST_MODEL_PATH = env(
 )
 SENTIMENT_ACCURATE_MODEL_PATH = env(
     "SENTIMENT_ACCURATE_MODEL_PATH",
-    default=str(BASE_DIR / "sentiment" / "artifacts" / "accurate-1-0f16587e-d981d62808.npz"),
+    default=str(BASE_DIR / "sentiment" / "artifacts" / "accurate-1-a75ea54c-12acaea5ad.npz"),
 )
 # The active model, when set, wins over the tier (a model registry points it at another artifact).
 SENTIMENT_MODEL_PATH = env("SENTIMENT_MODEL_PATH", default="")

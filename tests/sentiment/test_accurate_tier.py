@@ -202,6 +202,36 @@ def test_training_is_reproducible_and_the_artifact_loads_by_its_kind(tmp_path):
     assert load_model(settings_fast_path()).kind == "fast"
 
 
+def test_the_sentiment_answer_averages_the_mlp_with_the_linear_head_and_the_artifact_keeps_both(tmp_path):
+    from dataclasses import replace
+
+    import numpy as np
+
+    from sentiment.ml import accurate
+    from sentiment.ml.model import load_model
+
+    examples, config = tiny_training_set()
+    trained = accurate.train_accurate(examples, base_sets={}, config=config, embed=fake_embedding)
+    loaded = load_model(trained.save(tmp_path / "model.npz"))
+    texts = [ex.text for ex in examples[:40]]
+    langs = [ex.lang for ex in examples[:40]]
+    bundle = loaded.bundle(texts, langs, fake_embedding(texts))
+
+    assert loaded.mlp is not None and loaded.mlp.w0.shape == (bundle.mlp_dense().shape[1], config.mlp_hidden)
+    assert np.allclose(loaded.sentiment_proba(bundle), trained.sentiment_proba(bundle), atol=1e-5)
+    linear_alone = accurate._softmax(loaded.sentiment.decision(bundle.text, bundle.sentiment_dense(config)))
+    mlp_alone = loaded.mlp.proba(bundle.mlp_dense())
+    bias = np.array([loaded.bias[lang] for lang in bundle.langs])
+    averaged = accurate._softmax(np.log(np.clip((linear_alone + mlp_alone) / 2, 1e-6, 1)) + bias)
+    assert np.allclose(loaded.sentiment_proba(bundle), averaged, atol=1e-5)
+    assert not np.allclose(mlp_alone, linear_alone, atol=0.05)  # the MLP is a second opinion, not a copy
+    # without hidden units the linear head answers alone, as the artifacts trained before the MLP do
+    linear_only = accurate.train_accurate(
+        examples, base_sets={}, config=replace(config, mlp_hidden=0), embed=fake_embedding
+    )
+    assert load_model(linear_only.save(tmp_path / "linear.npz")).mlp is None
+
+
 def test_the_same_data_trained_by_changed_code_is_another_version(monkeypatch):
     from sentiment.ml import accurate
 
