@@ -227,11 +227,21 @@ def make_lemma_normalizer(nlp: Language, name: str) -> _LemmaNormalizer:
     return _LemmaNormalizer(nlp, nlp.lang)
 
 
+@lru_cache(maxsize=2)
+def _lemma_lookups(lang: str):
+    """spacy-lookups-data's lemma table, read once per process: every analyzer (a model switched,
+    a retrain's training pass) builds its pipelines anew, and reading the table took most of that."""
+    from spacy.lookups import load_lookups
+
+    return load_lookups(lang, ["lemma_lookup"])
+
+
 def build_pipeline(lang: str) -> Language:
     nlp = spacy.blank(lang)
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    nlp.initialize()  # loads the lookup tables the normaliser reads
+    lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    # the lookup tables the normaliser reads; nothing writes to them, so pipelines share them
+    lemmatizer.initialize(lookups=_lemma_lookups(lang))
     nlp.add_pipe("voz_lemma_norm")
     # voz_lemma_norm sets the same lookup lemmas in the pass it makes anyway; the lemmatizer
     # stays in the pipeline for its tables, without a second walk over every token
