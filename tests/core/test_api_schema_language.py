@@ -3,6 +3,7 @@ and title of ours is written in Spanish in the Spanish schema, and both schemas 
 (the same paths, fields and types). That neither holds words of the other language is checked with
 every other page, in tests/core/test_one_language.py."""
 
+import json
 import re
 
 import pytest
@@ -100,6 +101,7 @@ def test_the_schema_is_generated_once_per_language_whatever_the_reader_sends(mon
     from core.api_docs import SchemaView
 
     monkeypatch.setattr(SchemaView, "_generated", {})
+    monkeypatch.setattr(SchemaView, "_rendered", {})
     generated = []
     original = SchemaView.generator_class.get_schema
 
@@ -122,3 +124,38 @@ def test_the_schema_is_generated_once_per_language_whatever_the_reader_sends(mon
     assert all(schema == spanish for schema in again)
     assert (spanish["info"]["title"], english["info"]["title"]) == ("API de Voz", "Voz API")
     assert spanish["info"]["version"] == english["info"]["version"] == "1.0.0"
+
+
+def test_the_schema_is_written_once_per_language_and_format_and_reads_as_before(monkeypatch):
+    import yaml
+    from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
+
+    from core.api_docs import SchemaView
+
+    monkeypatch.setattr(SchemaView, "_generated", {})
+    monkeypatch.setattr(SchemaView, "_rendered", {})
+    written = []
+    for renderer in (OpenApiYamlRenderer, OpenApiJsonRenderer):
+        original = renderer.render
+
+        def counted(self, data, *args, _original=original, **kwargs):
+            written.append(type(self).__name__)
+            return _original(self, data, *args, **kwargs)
+
+        monkeypatch.setattr(renderer, "render", counted)
+    client = APIClient()
+
+    answers = [client.get("/api/schema/", {"lang": "es"}) for _ in range(3)]
+    as_json = [client.get("/api/schema/", {"lang": "es", "format": "json"}) for _ in range(2)]
+    indented = client.get("/api/schema/", {"lang": "es"}, HTTP_ACCEPT="application/vnd.oai.openapi; indent=7")
+
+    assert [answer.status_code for answer in [*answers, *as_json, indented]] == [200] * 6
+    assert answers[0]["Content-Type"] == "application/vnd.oai.openapi; charset=utf-8"
+    assert answers[0]["Content-Disposition"].startswith('inline; filename="')
+    assert as_json[0]["Content-Type"] == "application/vnd.oai.openapi+json"
+    assert answers[0].content == answers[2].content and as_json[0].content == as_json[1].content
+    assert yaml.safe_load(answers[0].content) == json.loads(as_json[0].content)
+    assert yaml.safe_load(answers[0].content)["info"]["title"] == "API de Voz"
+    # once per format; the Accept with parameters is written as asked, every time, and not kept
+    assert sorted(written) == sorted(["OpenApiYamlRenderer", "OpenApiJsonRenderer", "OpenApiYamlRenderer"])
+    assert len(SchemaView._rendered) == 2
