@@ -66,8 +66,9 @@ test: install-dev services browser
 	# migrations are the same whatever the database; an in-memory one spares a connection to a
 	# database that need not exist yet (the suite creates its own)
 	DATABASE_URL=sqlite:///:memory: DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
-	# fresh test databases every run (about 5 s, the workers build theirs side by side): a kept one
-	# misses the rows data migrations wrote, which the transactional tests at the end emptied
+	# fresh test databases every run: a kept one misses the rows data migrations wrote, which the
+	# transactional tests at the end emptied. Each is a copy of a migrated database kept for this
+	# code (tests/conftest.py), so only the first run after a change of code migrates.
 	# bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): without it each
 	# worker, and every server the tests start, compiles the project and rewrites the tests' asserts anew
 	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest --create-db -p no:cacheprovider -n $(PYTEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
