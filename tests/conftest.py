@@ -120,12 +120,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
                 cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix + "%"])
                 existing = {row[0] for row in cursor.fetchall()}
                 if template not in existing:
-                    for stale in existing:  # migrated for code that is gone
+                    # migrated for code that is gone, or a build that was interrupted
+                    for stale in existing:
                         cursor.execute(f"DROP DATABASE IF EXISTS {quote(stale)}")
-                    self.connection.settings_dict["TEST"]["NAME"] = template
+                    # built under another name and renamed once migrated: a run stopped halfway
+                    # leaves nothing a later one would copy
+                    building = prefix + "building"
+                    self.connection.settings_dict["TEST"]["NAME"] = building
                     create(self, verbosity, True, False, False)
                     self.connection.close()
                     self.connection.settings_dict["TEST"]["NAME"] = test_name
+                    cursor.execute(f"ALTER DATABASE {quote(building)} RENAME TO {quote(template)}")
                 cursor.execute(f"DROP DATABASE IF EXISTS {quote(test_name)}")
                 cursor.execute(f"CREATE DATABASE {quote(test_name)} TEMPLATE {quote(template)}")
             finally:
