@@ -498,19 +498,25 @@ def _answer_errors(question: Question, value: AnswerValue) -> list[str]:
 # surveys.apps) and reaches the other server processes within the TTL.
 QUESTIONS_TTL = 10.0
 _questions_memo: dict[int, tuple[float, list[Question]]] = {}
+# Bumped by every forget. A read that began before an edit's forget (another thread of this
+# process, the editor's preview reloading while the next reorder commits) must not store what it
+# read after the forget: the editor would then be shown the old order for the whole TTL.
+_forgotten = [0]
 
 
 def survey_questions(survey: Survey) -> list[Question]:
     cached = _questions_memo.get(survey.pk)
     if cached is not None and time.monotonic() - cached[0] < QUESTIONS_TTL:
         return cached[1]
+    generation = _forgotten[0]
     questions = list(
         survey.questions.filter(retired_at__isnull=True)
         .select_related("show_if_question")
         .prefetch_related("choices")
         .order_by("position", "pk")
     )
-    _questions_memo[survey.pk] = (time.monotonic(), questions)
+    if _forgotten[0] == generation:
+        _questions_memo[survey.pk] = (time.monotonic(), questions)
     return questions
 
 
@@ -522,12 +528,15 @@ def survey_by_id(survey_id: int) -> Survey:
     cached = _surveys_memo.get(survey_id)
     if cached is not None and time.monotonic() - cached[0] < QUESTIONS_TTL:
         return cached[1]
+    generation = _forgotten[0]
     survey = Survey.objects.get(pk=survey_id)
-    _surveys_memo[survey_id] = (time.monotonic(), survey)
+    if _forgotten[0] == generation:
+        _surveys_memo[survey_id] = (time.monotonic(), survey)
     return survey
 
 
 def survey_questions_forget(*args, **kwargs) -> None:
+    _forgotten[0] += 1
     _questions_memo.clear()
     _surveys_memo.clear()
 

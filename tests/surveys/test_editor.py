@@ -140,6 +140,34 @@ def test_reordering_by_drag_and_by_the_move_buttons(manager, survey):
     assert [q.kind for q in current(survey)] == ["nps", "ces", "csat"]
 
 
+def test_the_preview_read_while_a_reorder_commits_is_not_kept_for_the_next_reader(manager, survey):
+    """The editor's preview reloads after each reorder. One reload, still reading, while the next
+    reorder commits (another thread of the same server), used to keep the old order in this
+    process for ten seconds, and the preview showed the questions as they were before the second move."""
+    from django.db import connection
+
+    from surveys import services
+
+    for kind in ("nps", "csat"):
+        add(manager, survey, kind)
+    nps, csat = current(survey)
+    services.survey_questions_forget()
+
+    def reorder_commits_meanwhile(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)  # the preview's read of the questions
+        if not getattr(reorder_commits_meanwhile, "done", False):
+            reorder_commits_meanwhile.done = True
+            Question.objects.filter(pk=nps.pk).update(position=9)
+            services.survey_questions_forget()  # what the reorder's commit does
+        return result
+
+    with connection.execute_wrapper(reorder_commits_meanwhile):
+        read_before_the_commit = services.survey_questions(survey)
+
+    assert [q.kind for q in read_before_the_commit] == ["nps", "csat"]
+    assert [q.kind for q in services.survey_questions(survey)] == ["csat", "nps"]
+
+
 def test_an_order_that_puts_a_follow_up_before_its_question_is_refused(manager, survey):
     add(manager, survey, "nps")
     nps = current(survey)[0]
