@@ -6,6 +6,7 @@ request headers they read. Whatever the value, the answer is a page or a clear 4
 """
 
 import copy
+import sys
 from contextlib import ExitStack, contextmanager
 from functools import partial
 from unittest import mock
@@ -13,11 +14,13 @@ from unittest import mock
 import django_filters
 import pytest
 from django import forms
+from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, QueryDict
 from django.http.request import HttpHeaders
 from django.urls import get_resolver
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import cached_property
 from rest_framework.request import Request as ApiRequest
 
 from tests.core.test_permission_matrix import ACCESS, client_for, world  # noqa: F401 (world is a fixture)
@@ -148,6 +151,13 @@ def test_the_sweep_sees_which_parameters_a_page_reads(admin_client):
         with HeadersRead().watching() as headers_read:
             admin_client.get(path)
         assert ("HTTP_HX_REQUEST" in headers_read.names) is reads_htmx, path
+    # the header sweep sends each value alone to every URL whose view reads the header, and to one
+    # URL for a header only the middleware reads (the language asked for, LocaleMiddleware's)
+    assert "HTTP_HX_REQUEST" in headers_read.view_names
+    assert "HTTP_ACCEPT_LANGUAGE" in headers_read.names and "HTTP_ACCEPT_LANGUAGE" not in headers_read.view_names
+    assert {place.rsplit("/", 1)[-1] for place, _line in headers_read.middleware_places["HTTP_ACCEPT_LANGUAGE"]} == {
+        "trans_real.py"  # get_language_from_request
+    }
 
 
 # no view reads it: alone, it stands for every parameter a page only carries along into its links
@@ -332,23 +342,80 @@ HEADER_GARBAGE = {
 }
 
 
+def _in_the_view() -> bool:
+    """Whether the code running now was called from the view's side of the request (Django's
+    `_get_response`: URL resolution, `process_view`, the view, its template) rather than from the
+    middleware stack around it, which every URL runs alike."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code is _VIEW_SIDE:
+            return True
+        frame = frame.f_back
+    return False
+
+
+_VIEW_SIDE = BaseHandler._get_response.__code__
+
+
 class HeadersRead:
     """The request headers that handling a request looked at (in `request.META` or `request.headers`),
     or whether it looked at them all (iterated over them). Building `request.headers` copies every
-    header, which is not a look at any of them."""
+    header, which is not a look at any of them.
+
+    Each look is also noted as the view's (`view_names`) or the middleware's, with the place in the
+    code that looked (`middleware_places`): a header only the middleware stack reads is read by the
+    same code whatever the URL."""
 
     def __init__(self):
         self.names: set[str] = set()
+        self.view_names: set[str] = set()
+        self.middleware_places: dict[str, set[tuple[str, int]]] = {}
         self.every = False
+        self.every_in_view = False
         self._depth = 0
+
+    def note(self, key: str) -> None:
+        """A look at header `key` by the first code up the stack that is not this module's watching."""
+        if self._depth:
+            return
+        self.names.add(key)
+        if _in_the_view():
+            self.view_names.add(key)
+        else:
+            reader = sys._getframe(1)
+            while reader.f_code.co_filename == __file__:
+                reader = reader.f_back
+            self.middleware_places.setdefault(key, set()).add((reader.f_code.co_filename, reader.f_lineno))
+
+    def _cookies(self, cookies: dict) -> dict:
+        """The parsed cookies: the middleware parses them once, and a look at one is a look at the header."""
+        watcher = self
+
+        class WatchedCookies(dict):
+            def __getitem__(self, key):
+                watcher.note("HTTP_COOKIE")
+                return super().__getitem__(key)
+
+            def get(self, key, default=None):
+                watcher.note("HTTP_COOKIE")
+                return super().get(key, default)
+
+            def __contains__(self, key):
+                watcher.note("HTTP_COOKIE")
+                return super().__contains__(key)
+
+            def __iter__(self):
+                watcher.note("HTTP_COOKIE")
+                return super().__iter__()
+
+        return WatchedCookies(cookies)
 
     def _environ(self, environ: dict) -> dict:
         watcher = self
 
         class WatchedEnviron(dict):
             def _note(self, key):
-                if watcher._depth == 0:
-                    watcher.names.add(key)
+                watcher.note(key)
 
             def __getitem__(self, key):
                 self._note(key)
@@ -365,6 +432,7 @@ class HeadersRead:
             def _every(self, name, *args):
                 if watcher._depth == 0:
                     watcher.every = True
+                    watcher.every_in_view |= _in_the_view()
                 return getattr(super(), name)(*args)
 
             def __iter__(self):
@@ -400,12 +468,20 @@ class HeadersRead:
                 self._depth -= 1
 
         def looked_up(headers, key):
-            if self._depth == 0:
-                self.names.add(HttpHeaders.to_wsgi_name(key))
+            self.note(HttpHeaders.to_wsgi_name(key))
             return headers_get(headers, key)
+
+        parse_cookies = WSGIRequest.COOKIES.func
+
+        def cookies(request):
+            return self._cookies(parse_cookies(request))
+
+        watched_cookies = cached_property(cookies)
+        watched_cookies.__set_name__(WSGIRequest, "COOKIES")
 
         with ExitStack() as stack:
             stack.enter_context(mock.patch.object(WSGIRequest, "__init__", request_init))
+            stack.enter_context(mock.patch.object(WSGIRequest, "COOKIES", watched_cookies))
             stack.enter_context(mock.patch.object(HttpHeaders, "__init__", copied))
             stack.enter_context(mock.patch.object(HttpHeaders, "__getitem__", looked_up))
             yield self
@@ -426,6 +502,8 @@ def sent_with_headers(client, method, path, signed_in, failures, label, headers:
 def test_garbage_in_any_request_header_never_ends_in_a_500(world, settings, shard):  # noqa: F811
     settings.VOZ_TRUSTED_PROXIES = 1  # so the forwarded address is read too
     failures = []
+    # (role, method, header, the places in the middleware that read it) whose values went alone
+    swept_in_the_middleware = set()
     for role, client, name, method, path in every_url_as(world, ("admin", "customer", "token_all"), shard):
         signed_in = copy.deepcopy(client.cookies)
         send = partial(sent_with_headers, client, method, path, signed_in, failures, f"{role} {method} {name}")
@@ -433,7 +511,8 @@ def test_garbage_in_any_request_header_never_ends_in_a_500(world, settings, shar
         # a round saw read (a garbage cookie that signs the visitor out, a token refused at once) is
         # left out of the next, so the headers its answer was given without reading get read too.
         # A header no round read is answered alike whatever its value: its first stands for the rest.
-        unread, looked_at = set(HEADER_GARBAGE), set()
+        unread, looked_at, read_by_the_view = set(HEADER_GARBAGE), set(), set()
+        middleware_places: dict[str, set] = {}
         while unread:
             read = send({header: HEADER_GARBAGE[header][0] for header in sorted(unread)})
             newly = set(unread) if read.every else unread & read.names
@@ -441,8 +520,21 @@ def test_garbage_in_any_request_header_never_ends_in_a_500(world, settings, shar
                 break
             looked_at |= newly
             unread -= newly
-        # every value of each header looked at, alone
+            read_by_the_view |= set(HEADER_GARBAGE) if read.every_in_view else read.view_names
+            for header, places in read.middleware_places.items():
+                middleware_places.setdefault(header, set()).update(places)
+        # Every value of each header looked at, alone. A header only the middleware read (the
+        # session's cookie, the language asked for, the user agent) meets the same code on every URL:
+        # its values go alone to the first URL where those places read it, and every URL still gets
+        # the first of them in the rounds above. What the middleware makes of them (a visitor signed
+        # out, a language) reaches each view as any visitor's would: every URL is asked for by an
+        # anonymous visitor and in both languages (test_permission_matrix, test_one_language).
         for header in sorted(looked_at):
+            if header not in read_by_the_view:
+                key = (role, method, header, frozenset(middleware_places.get(header, ())))
+                if key in swept_in_the_middleware:
+                    continue
+                swept_in_the_middleware.add(key)
             for value in HEADER_GARBAGE[header]:
                 send({header: value})
     assert not failures, "\n".join(sorted(set(failures)))
