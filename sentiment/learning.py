@@ -22,6 +22,7 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -33,8 +34,13 @@ from core.audit import audit
 from core.exceptions import ApplicationError
 from feedback.models import FeedbackItem
 from sentiment import selectors
-from sentiment.ml import training
 from sentiment.models import SentimentModel
+
+# sentiment.ml.training brings scikit-learn and SciPy (0.9 s to import, tens of MB): every web process
+# imports this module (the admin's retrain page, the tasks) and never trains, so the functions that
+# train or judge a model import it themselves.
+if TYPE_CHECKING:
+    from sentiment.ml import training
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +99,8 @@ def shipped_model_path() -> Path:
 def model_shipped_register() -> SentimentModel:
     """Register the model this release ships, and make it active if none is — or if the active one is
     an older shipped model (a release brought a better one; a shop's own retrained model stays)."""
+    from sentiment.ml import training
+
     path = shipped_model_path()
     loaded = _load(path)
     try:
@@ -226,6 +234,8 @@ def _progress(model_id: int, also=None):
 
 def shop_examples_split(labels) -> tuple[list[training.Example], list[training.Example]]:
     """The shop's labels as training examples, and the held-out fifth the gate judges on."""
+    from sentiment.ml import training
+
     train, held_out = [], []
     for label in labels:
         if training.is_shop_held_out(label.item_id):
@@ -237,6 +247,8 @@ def shop_examples_split(labels) -> tuple[list[training.Example], list[training.E
 
 def gate(candidate, active, shop_held_out, base_held_out) -> tuple[str, dict]:
     """("" if the candidate may go live, else the rejection reason), and the figures behind it."""
+    from sentiment.ml import training
+
     figures = {
         "shop_holdout": {
             "candidate": training.macro_f1(candidate, shop_held_out),
@@ -265,6 +277,8 @@ def model_retrain(*, model_id: int, progress=None, **train_options) -> Sentiment
     `progress(fraction, stage)` hears how far it got (the row is updated either way); `train_options`
     go to the trainer (tests and the benchmark pass a smaller base set).
     """
+    from sentiment.ml import training
+
     model = SentimentModel.objects.filter(pk=model_id, status=SentimentModel.Status.TRAINING).first()
     if model is None:
         return None
