@@ -165,12 +165,13 @@ def fake_embedding(texts: list[str]):
 
 
 def tiny_training_set():
-    """A twenty-fifth of the written training texts, small hashing spaces and 3 folds."""
+    """A twenty-fifth of the written training texts, small hashing spaces, 3 folds and a small MLP
+    (32 units, 20 epochs: 1.6 s a training instead of 5 s with the shipped model's 128 and 80)."""
     from sentiment.ml import accurate
     from sentiment.ml import datasets as D
 
     examples = accurate.examples_from_records(D.load_written("train")[::25])
-    return examples, accurate.AccurateConfig(folds=3, word_bits=12, char_bits=13)
+    return examples, accurate.AccurateConfig(folds=3, word_bits=12, char_bits=13, mlp_hidden=32, mlp_epochs=20)
 
 
 def test_training_is_reproducible_and_the_artifact_loads_by_its_kind(tmp_path):

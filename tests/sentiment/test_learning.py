@@ -406,7 +406,7 @@ def test_the_shops_labels_train_the_accurate_model_but_neither_choose_its_neutra
         for language, text, stars in pet_insurance_reviews(200, seed=5)
         if selectors.stars_label(stars)
     ]
-    config = accurate.AccurateConfig(folds=3, word_bits=12, char_bits=13)
+    config = accurate.AccurateConfig(folds=3, word_bits=12, char_bits=13, mlp_hidden=32, mlp_epochs=20)
     chosen_on = []
     calibrate = accurate.calibrate_bias
 
@@ -468,13 +468,13 @@ def test_a_shop_with_more_labels_than_vozs_texts_weighs_as_much_as_they_do_and_n
 def accurate_tier(settings, monkeypatch, tmp_path):
     """The default tier and its registered trainer, on small data: Voz's in-domain texts are the
     demo sentences the autouse fixture wrote plus a written set of a few more (whose held-out fifth
-    is the gate's base slice), no public sets, smaller hashed features. Every encoder (training,
+    is the gate's base slice), no public sets, smaller hashed features and MLP. Every encoder (training,
     the gate, the workers' analyzer) gives the deterministic stand-in vectors of the accurate tier's
     training test: the real e5 costs minutes here, and the encoder is tested in test_accurate_tier."""
     settings.VOZ_NLP_TIER = "accurate"
     settings.SENTIMENT_MODEL_PATH = ""
     trainer = training.TRAINERS["accurate"]  # the accurate kind must have a trainer of its own
-    small = accurate.AccurateConfig(word_bits=12, char_bits=13, folds=3)
+    small = accurate.AccurateConfig(word_bits=12, char_bits=13, folds=3, mlp_hidden=32, mlp_epochs=20)
     monkeypatch.setitem(training.TRAINERS, "accurate", partial(trainer, base_sets={}, config=small))
 
     def embed(self, texts, batch_size=64, progress=None):
