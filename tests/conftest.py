@@ -162,7 +162,9 @@ def _flush_only_the_tables_a_test_filled(django_db_setup, django_db_blocker):
     from django.core.management.commands import flush
     from django.db import connection
 
-    if connection.vendor != "postgresql":
+    # pytest-django sets up no test database when no collected test needs one (a run of tests that
+    # touch no database): there is then nothing to flush, and the database configured is not a test's
+    if connection.vendor != "postgresql" or connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
         yield
         return
 
