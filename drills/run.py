@@ -121,7 +121,8 @@ class Web:
     """One gunicorn for the whole run, as in production, where the web server is not restarted
     between incidents: each drill meets it as the one before left it (through Redis outages and
     terminated database connections), so it also shows that the server recovered from those.
-    Starting it once instead of per drill saves four starts of two workers, a third of the CPU."""
+    Starting it once instead of per drill saves four starts of two workers: 90 s -> 67 s of CPU at
+    the suite's size."""
 
     def __init__(self) -> None:
         self.port = 0

@@ -19,13 +19,15 @@ def test_every_beat_entry_names_a_registered_task():
     assert scheduled <= set(app.tasks)
 
 
-def settings_probe(module: str, **extra_env: str) -> subprocess.CompletedProcess:
+SETTINGS_SHOWN = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER)"
+)
+
+
+def settings_probe(module: str, code: str = SETTINGS_SHOWN, **extra_env: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
     env.update(DJANGO_SETTINGS_MODULE=module, **extra_env)
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER)"
-    )
     return subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
@@ -58,18 +60,17 @@ def test_with_urls_configured_postgresql_and_the_broker_are_used():
 def test_a_web_process_loads_no_machine_learning_library():
     # A gunicorn worker serves pages and the API and queues the analysis; only the worker that
     # analyses, or trains, needs scikit-learn, SciPy and spaCy (about 85 MB and 1 s per process).
-    env = {key: value for key, value in os.environ.items() if key not in {"DJANGO_SETTINGS_MODULE"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY="probe-only-secret-key-not-for-production-0123456789",
-        ALLOWED_HOSTS="voz.example",
-    )
     code = (
         "import sys; from config.wsgi import application; from django.urls import get_resolver; "
         "get_resolver().check(); "  # every view, admin and API module the URLs name
         "print(sorted(name for name in ('sklearn', 'scipy', 'spacy') if name in sys.modules))"
     )
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = settings_probe(
+        "config.settings.production",
+        code,
+        SECRET_KEY="probe-only-secret-key-not-for-production-0123456789",
+        ALLOWED_HOSTS="voz.example",
+    )
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[-2] == "[]"
