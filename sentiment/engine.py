@@ -1,8 +1,8 @@
 """The NLP engine: language, sentences, clauses, lemmas, topics and sentiment — no database.
 
 One `Analyzer` per process holds a spaCy pipeline per language built from `spacy.blank(lang)`
-(tokenizer, sentencizer, the lookup lemmatizer of spacy-lookups-data and a small component
-that makes lemmas case- and accent-insensitive), the taxonomy's PhraseMatchers and the
+(tokenizer, sentencizer and a small component that sets the lookup lemmas of
+spacy-lookups-data and makes them case- and accent-insensitive), the taxonomy's PhraseMatchers and the
 project's sentiment model. The taxonomy is plain data here: the caller (sentiment.runtime)
 reads it from the database and calls `set_topics` when staff change it.
 
@@ -68,10 +68,26 @@ CONTRASTIVE = {
 CLAUSE_PUNCT = {";", ":"}
 
 
+class _NonSpacingMarks(dict):
+    """A `str.translate` table that deletes the combining marks (category Mn) and keeps every
+    other character, filled in as characters are met."""
+
+    def __missing__(self, codepoint: int) -> int | None:
+        self[codepoint] = None if unicodedata.category(chr(codepoint)) == "Mn" else codepoint
+        return self[codepoint]
+
+
+_NON_SPACING_MARKS = _NonSpacingMarks()
+
+
 def strip_accents(text: str) -> str:
+    # Plain ASCII has no accents, and a translate table instead of a test per character: the
+    # lemma tables' half a million forms took a second and a half of every worker's start.
+    if text.isascii():
+        return text
     # ñ is a letter of its own in Spanish; keep it so "año" and "ano" stay apart.
     decomposed = unicodedata.normalize("NFD", text.replace("ñ", "\0").replace("Ñ", "\1"))
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    stripped = decomposed.translate(_NON_SPACING_MARKS)
     return unicodedata.normalize("NFC", stripped).replace("\0", "ñ").replace("\1", "Ñ")
 
 
@@ -161,8 +177,13 @@ class TextAnalysis:
 # Lemmas that survive capitals and missing accents
 # ---------------------------------------------------------------------------------------
 @lru_cache(maxsize=2)
-def _accentless_lemmas(lang: str) -> dict[str, str]:
-    """lemma table keyed by accent-stripped lower-case forms, for "envio", "devolucion", "llego"."""
+def _lemma_tables(lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """spacy-lookups-data's lemma table (form -> lemma, what spaCy's lookup lemmatizer reads), and
+    the same keyed by accent-stripped lower-case forms, for "envio", "devolucion", "llego".
+
+    Read once per process, as plain dicts: spaCy's own `Table` hashes each of the half a million
+    forms into an ordered dict on load, which took a second of every analyzer's start for lookups
+    a dict answers alike."""
     import spacy_lookups_data
 
     path = spacy_lookups_data.__path__[0] + f"/data/{lang}_lemma_lookup.json.gz"
@@ -174,7 +195,7 @@ def _accentless_lemmas(lang: str) -> dict[str, str]:
         # Where stripping makes two forms collide, the accented original wins ("está" over "esta").
         if key not in accentless or key == form:
             accentless[key] = lemma
-    return accentless
+    return table, accentless
 
 
 class _LemmaNormalizer:
@@ -189,8 +210,7 @@ class _LemmaNormalizer:
     def __init__(self, nlp: Language, lang: str):
         self.lang = lang
         self.strings = nlp.vocab.strings
-        self.lookup = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-        self.accentless = _accentless_lemmas(lang)
+        self.lookup, self.accentless = _lemma_tables(lang)
         self.cache: dict[int, tuple[int, int]] = {}  # orth id → (lemma id, norm id)
 
     def _ids(self, text: str) -> tuple[int, int]:
@@ -227,25 +247,11 @@ def make_lemma_normalizer(nlp: Language, name: str) -> _LemmaNormalizer:
     return _LemmaNormalizer(nlp, nlp.lang)
 
 
-@lru_cache(maxsize=2)
-def _lemma_lookups(lang: str):
-    """spacy-lookups-data's lemma table, read once per process: every analyzer (a model switched,
-    a retrain's training pass) builds its pipelines anew, and reading the table took most of that."""
-    from spacy.lookups import load_lookups
-
-    return load_lookups(lang, ["lemma_lookup"])
-
-
 def build_pipeline(lang: str) -> Language:
     nlp = spacy.blank(lang)
     nlp.add_pipe("sentencizer")
-    lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    # the lookup tables the normaliser reads; nothing writes to them, so pipelines share them
-    lemmatizer.initialize(lookups=_lemma_lookups(lang))
+    # sets the lookup lemmas spaCy's lookup lemmatizer would, and the norms, in one pass
     nlp.add_pipe("voz_lemma_norm")
-    # voz_lemma_norm sets the same lookup lemmas in the pass it makes anyway; the lemmatizer
-    # stays in the pipeline for its tables, without a second walk over every token
-    nlp.disable_pipe("lemmatizer")
     return nlp
 
 

@@ -71,6 +71,26 @@ def test_accentless_and_capitalised_text_still_hits_topics(analyzer):
     )
     assert "delivery" in topics_of(analyzer, "ENVÍO CARÍSIMO Y LENTO", "es")
     assert strip_accents("Devolución año") == "Devolucion año"
+    # capitals, a combining accent typed apart from its letter, and the Ñ kept
+    assert strip_accents("CAMIÓN ÑANDÚ cafe\u0301") == "CAMION ÑANDU cafe"
+
+
+@pytest.mark.parametrize(
+    "lang,text,lemmas",
+    [
+        ("es", "Los envíos llegaron rotos y me devolvieron las cajas", {"envío", "llegar", "devolver", "caja"}),
+        ("en", "The parcels were delivered to my neighbours, boxes crushed", {"parcel", "deliver", "box"}),
+    ],
+)
+def test_lemmas_are_the_lookup_lemmas_of_spacy(analyzer, lang, text, lemmas):
+    # the pipeline reads spacy-lookups-data's table itself instead of through spaCy's lemmatizer:
+    # every lemma must still be the one spaCy's lookup lemmatizer gives
+    from spacy.lookups import load_lookups
+
+    table = load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+    doc = analyzer.pipelines[lang](text)
+    assert [token.lemma_ for token in doc] == [table.get(token.text, token.text) for token in doc]
+    assert lemmas <= {token.lemma_ for token in doc}
 
 
 def test_matched_words_explain_each_topic(analyzer):
