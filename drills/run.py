@@ -560,7 +560,7 @@ def webhook_counts() -> dict[str, int]:
 
 
 def drill_webhooks_receiver_down(redis: Redis, web: Web, events: int = 500, batch: int = 50) -> dict:
-    print("Drill 4 — a webhook receiver down while reviews are published, then back", flush=True)
+    print("Drill 5 — a webhook receiver down while reviews are published, then back", flush=True)
     from core.api_clients import api_client_create
     from core.models import Scope, WebhookEndpoint
 
