@@ -2,6 +2,8 @@ import re
 
 import pytest
 
+from tests.drills import background as drills_in_the_background
+
 # Tests of these modules share what a module-scoped fixture set up once (one run of the fault drills,
 # one seeded shop, two trained models), so a parallel run sends each module whole to one worker (split,
 # each worker would set it up again); any other test goes to the first free worker. (The browser tests
@@ -47,12 +49,33 @@ def pytest_xdist_make_scheduler(config, log):
     return KeepModulesWhole(config, log)
 
 
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # pytest itself, or xdist's controller before it starts workers
+        drills_in_the_background.prepare()
+
+
+def pytest_xdist_node_collection_finished(node, ids):
+    drills_in_the_background.start_if_collected(ids)
+
+
+def pytest_collection_finish(session):
+    if not hasattr(session.config, "workerinput"):  # xdist's controller collects nothing: this is pytest alone
+        drills_in_the_background.start_if_collected(item.nodeid for item in session.items)
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput"):
+        drills_in_the_background.stop()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Slow tests that run their own processes on databases of their own (the drills, the embedded
-    default) go first. pytest-django puts tests without a test database last, where in a parallel run
+    """Slow tests that run their own processes on databases of their own (the embedded default) go
+    first. pytest-django puts tests without a test database last, where in a parallel run
     they would keep one worker busy for minutes after the other ran out of work; tests with one stay
-    in pytest-django's order, transactional ones last, since those empty the database behind them."""
+    in pytest-django's order, transactional ones last, since those empty the database behind them.
+    The drills' tests come after everything: they only read what the drills, running in the
+    background since the start, found (tests/drills/background.py)."""
 
     def runs_apart(item) -> bool:
         uses_test_database = item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(item.fixturenames)
@@ -69,7 +92,10 @@ def pytest_collection_modifyitems(items):
     def longest(item) -> bool:
         return item.nodeid.split("::", 1)[0] in LONGEST_FIRST
 
-    items.sort(key=lambda item: (not runs_apart(item), kind(item), not longest(item)))
+    def reads_the_drills(item) -> bool:
+        return item.nodeid.startswith(drills_in_the_background.MODULE)
+
+    items.sort(key=lambda item: (reads_the_drills(item), not runs_apart(item), kind(item), not longest(item)))
 
 
 # What the migrations build depends on the code (data migrations read the default taxonomy,

@@ -2,36 +2,25 @@
 
 The suite runs them at a fifth of `make drills`' size (200 submissions instead of 1,000, 400 reviews
 in batches of 50 instead of 2,000 in batches of 250, ...): every fault still happens, and the
-figures are checked against the sizes sent, as at full size."""
-
-import json
-import subprocess
-import sys
-from pathlib import Path
+figures are checked against the sizes sent, as at full size. They run in the background from the
+start of the run (tests/drills/background.py); these tests read what they found."""
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.drills import background
+
 pytestmark = pytest.mark.slow
 
-SCALE = 0.2
-# what drills/run.py sends at SCALE (drill_sizes), written out so that a change of sizes is seen here
+# what drills/run.py sends at background.SCALE (drill_sizes), written out so that a change of sizes is seen here
 REDIS_SUBMISSIONS, WORKER_SUBMISSIONS, FOLLOWUPS, WEBHOOK_EVENTS = 200, 400, 40, 100
 
 
 @pytest.fixture(scope="module")
-def figures(tmp_path_factory):
-    out = tmp_path_factory.mktemp("drills") / "figures.json"
-    run = subprocess.run(
-        [sys.executable, "drills/run.py", "--scale", str(SCALE), "--json", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    print(run.stdout)
-    assert out.exists(), run.stdout[-3000:] + run.stderr[-3000:]
-    return json.loads(out.read_text()), run.returncode
+def figures():
+    found, exit_status, output = background.figures()
+    print(output)
+    assert found is not None, output[-6000:]
+    return found, exit_status
 
 
 def test_redis_down_every_submission_succeeds_and_is_analysed_once_it_is_back(figures):
