@@ -1,6 +1,7 @@
 """PrestaShop, polled through its Webservice API, against a local stand-in of a shop's API."""
 
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,6 +9,7 @@ from django.conf import settings
 
 from bench.prestashop_stub import PrestaShopStub, fixtures_load
 from customers.models import Order
+from integrations import prestashop
 from integrations.models import Connector, ConnectorOrder
 from integrations.services import connector_create, prestashop_sync
 
@@ -76,8 +78,6 @@ def test_a_later_change_in_the_shop_updates_the_order(shop, connector):
 
 
 def test_pages_are_read_until_the_last_one(shop, connector, monkeypatch):
-    from integrations import prestashop
-
     monkeypatch.setattr(prestashop, "PAGE_SIZE", 3)
 
     assert prestashop_sync(connector_id=connector.pk, now=NOW) == 4
@@ -99,14 +99,14 @@ def test_a_wrong_key_is_shown_on_the_page_and_the_cursor_stays(shop, staff):
     assert "error 401: revisa la clave" in spanish and "Última sincronización" in spanish
 
 
-def test_a_shop_that_keeps_failing_is_retried_then_reported(shop, connector, monkeypatch):
-    from integrations import prestashop
+# a client that retries at once: the pauses between tries (1 s, 2 s) are the client's, not the sync's
+IMPATIENT_CLIENT = partial(prestashop.Client, retry_pause=0)
 
-    monkeypatch.setattr(prestashop, "RETRY_PAUSE_SECONDS", 0)
-    monkeypatch.setattr(prestashop.Client, "retry_pause", 0)
+
+def test_a_shop_that_keeps_failing_is_retried_then_reported(shop, connector):
     shop.status_override = 503
 
-    prestashop_sync(connector_id=connector.pk, now=NOW)
+    prestashop_sync(connector_id=connector.pk, now=NOW, client_class=IMPATIENT_CLIENT)
 
     assert len(shop.requests) == prestashop.ATTEMPTS  # the first call, tried three times
     connector.refresh_from_db()
@@ -116,7 +116,7 @@ def test_a_shop_that_keeps_failing_is_retried_then_reported(shop, connector, mon
 def test_an_unreachable_shop_is_reported_not_swallowed(connector, shop):
     Connector.objects.filter(pk=connector.pk).update(shop_url="http://127.0.0.1:9")
 
-    prestashop_sync(connector_id=connector.pk, now=NOW)
+    prestashop_sync(connector_id=connector.pk, now=NOW, client_class=IMPATIENT_CLIENT)
 
     connector.refresh_from_db()
     assert connector.last_error_code == "unreachable" and connector.last_sync_at == NOW
