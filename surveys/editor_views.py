@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -225,6 +226,8 @@ def question_remove(request, pk: int, question_pk: int):
 @_editor
 @xframe_options_sameorigin
 @csp_replace({"frame-ancestors": ["'self'"]})
+# the editor loads it anew after each change: a copy from the browser's cache would show the old survey
+@never_cache
 def survey_preview(request, pk: int):
     """The customer's page itself, with the survey's present questions, answering nothing."""
     survey = get_object_or_404(Survey, pk=pk)

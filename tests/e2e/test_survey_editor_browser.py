@@ -113,6 +113,32 @@ def test_a_manager_reorders_questions_by_drag_and_by_keyboard(live_server, manag
     assert page.problems == []
 
 
+def test_a_change_made_before_the_preview_first_loaded_still_shows_in_it(live_server, manager_page, survey):
+    # On a slow connection a manager can move a question before the preview has loaded at all: the
+    # preview's first load fails here, and the change must load it all the same (reloading what the
+    # frame held left it empty, or on the browser's error page, for good).
+    page = manager_page
+    failed_once = []
+
+    def first_load_fails(route):
+        if not failed_once:
+            failed_once.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/preview/**", first_load_fails)
+    page.goto(f"{live_server.url}/surveys/{survey.pk}/")
+    assert failed_once
+    last = survey.questions.get(code="open_text")
+    page.focus(f"#q{last.pk}-up")
+    press_and_settle(page, "Enter")
+    assert stored_order(survey) == ["nps", "open_text", "csat"]
+
+    legends = page.frame_locator("#survey-preview").locator("fieldset.question legend")
+    legends.nth(1).filter(has_text="¿Algo más?").wait_for(timeout=10_000)
+
+
 def test_the_preview_fits_a_phone_in_both_languages(live_server, manager_page, survey):
     page = manager_page
     page.set_viewport_size({"width": 390, "height": 844})
