@@ -30,6 +30,7 @@ def _module_kept_whole(nodeid: str) -> str | None:
     return module if module in MODULES_KEPT_WHOLE else None
 
 
+@pytest.hookimpl(optionalhook=True)  # optional: `pytest -p no:xdist` runs without it
 def pytest_xdist_make_scheduler(config, log):
     """xdist's `load` scheduling, except that a batch ending inside a module kept whole takes the rest of it."""
     if config.getvalue("dist") != "load":
@@ -54,6 +55,7 @@ def pytest_configure(config):
         drills_in_the_background.prepare()
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_node_collection_finished(node, ids):
     drills_in_the_background.start_if_collected(ids)
 

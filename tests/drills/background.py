@@ -46,6 +46,7 @@ def start_if_collected(nodeids) -> None:
     if _process is not None or not run_dir or not any(nodeid.startswith(MODULE) for nodeid in nodeids):
         return
     run_dir = Path(run_dir)
+    (run_dir / "started").touch()
     output = open(run_dir / "output", "w")  # noqa: SIM115 (the process owns it until it ends)
     _process = subprocess.Popen(
         [sys.executable, "drills/run.py", "--scale", str(SCALE), "--json", str(run_dir / "figures.json")],
@@ -80,6 +81,10 @@ def figures(timeout: float = 900) -> tuple[dict | None, int, str]:
     """What the drills found, their exit status and their output; waits for them to end."""
     import json
 
+    if RUN_DIR not in os.environ or not (Path(os.environ[RUN_DIR]) / "started").exists():
+        # no process of this run started them (the hooks of tests/conftest.py did not run): now, here
+        prepare()
+        start_if_collected([MODULE])
     run_dir = Path(os.environ[RUN_DIR])
     deadline = time.monotonic() + timeout
     while not (run_dir / "exit").exists():
