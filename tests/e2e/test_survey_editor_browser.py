@@ -136,7 +136,7 @@ def test_a_change_made_before_the_preview_first_loaded_still_shows_in_it(live_se
     assert stored_order(survey) == ["nps", "open_text", "csat"]
 
     legends = page.frame_locator("#survey-preview").locator("fieldset.question legend")
-    legends.nth(1).filter(has_text="¿Algo más?").wait_for(timeout=10_000)
+    legends.nth(1).filter(has_text="¿Algo más?").wait_for()
 
 
 def test_the_preview_fits_a_phone_in_both_languages(live_server, manager_page, survey):
