@@ -129,8 +129,6 @@ class Web:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        if self.process and self.process.poll() is None:
-            return
         # the process owns the log file until it exits
         self.process, self.port = start_gunicorn(
             "config.wsgi:application",

@@ -12,6 +12,7 @@ their tests share a directory, named in an environment variable the workers inhe
 it printed.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -79,8 +80,6 @@ def stop() -> None:
 
 def figures(timeout: float = 900) -> tuple[dict | None, int, str]:
     """What the drills found, their exit status and their output; waits for them to end."""
-    import json
-
     if RUN_DIR not in os.environ or not (Path(os.environ[RUN_DIR]) / "started").exists():
         # no process of this run started them (the hooks of tests/conftest.py did not run): now, here
         prepare()
