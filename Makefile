@@ -16,7 +16,10 @@ $(VENV)/.installed: requirements.txt | $(VENV)/bin/activate
 	$(PIP) install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+# our own development tools (devtools/), rebuilt when their sources change
+DEVTOOLS := $(wildcard devtools/*/*.toml devtools/*/*.py devtools/*/*.pth devtools/*/*/*.py devtools/*/*/*.c)
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed $(DEVTOOLS)
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@
 

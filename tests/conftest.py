@@ -104,7 +104,7 @@ def pytest_collection_modifyitems(items):
 # post_migrate writes a permission per model) and the installed packages: all of it is in the name
 # of the migrated database the workers' test databases are copied from.
 MIGRATED_FROM = ("requirements.txt", "requirements-dev.txt")
-NOT_CODE = {"tests", "node_modules", "static", "docs", "artifacts", "bench", "drills", "var", "locale"}
+NOT_CODE = {"tests", "devtools", "node_modules", "static", "docs", "artifacts", "bench", "drills", "var", "locale"}
 
 
 def _code_fingerprint() -> str:
