@@ -312,11 +312,11 @@ SHOP_REGIONS = [
 
 
 def _time_zone(value: str) -> None:
-    from zoneinfo import available_timezones
-
     from django.core.exceptions import ValidationError
 
-    if value and value not in available_timezones():
+    from core.time_zones import known_time_zones
+
+    if value and value not in known_time_zones():
         raise ValidationError(_("Choose a time zone from the list, e.g. Europe/Madrid."), code="invalid")
 
 

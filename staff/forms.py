@@ -1,5 +1,4 @@
 import re
-from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
@@ -10,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import ShopSettings
 from core.shop import MIN_CONTRAST, contrast_ratio
+from core.time_zones import time_zone_names
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 LOGO_MAX_BYTES = 1024 * 1024
@@ -74,7 +74,7 @@ class ShopSettingsForm(forms.ModelForm):
         self.fields["default_language"].choices = [("", _("As the environment says"))] + list(settings.LANGUAGES)
         self.fields["time_zone"].widget = _ZoneSelect(
             choices=[("", _("As the environment says (%(zone)s)") % {"zone": settings.TIME_ZONE})]
-            + [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+            + [(name, name.replace("_", " ")) for name in time_zone_names()]
         )
         for name, (low, high) in self.LIMITS.items():
             field = self.fields[name]
