@@ -4,7 +4,10 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.forms.utils import flatatt
 from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.models import ShopSettings
@@ -19,13 +22,27 @@ LOGO_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
 
 class _ZoneSelect(forms.Select):
     """IANA zone names are identifiers, not words of a language: browsers and translation tools
-    (and the one-language test) are told not to translate them."""
+    (and the one-language test) are told not to translate them.
 
-    def create_option(self, *args, **kwargs):
-        option = super().create_option(*args, **kwargs)
-        if option["value"]:
-            option["attrs"]["translate"] = "no"
-        return option
+    Its 600 options are written in one pass: through Django's option template, one include each,
+    they took 30 ms of every Settings page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '\n  <option value="{}"{}{}>{}</option>',
+            (
+                (choice, NOT_TRANSLATED if choice else "", SELECTED if str(choice) in chosen else "", label)
+                for choice, label in self.choices
+            ),
+        )
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}\n</select>', name, attributes, options)
+
+
+NOT_TRANSLATED = mark_safe(' translate="no"')
+SELECTED = mark_safe(" selected")
 
 
 class ShopSettingsForm(forms.ModelForm):

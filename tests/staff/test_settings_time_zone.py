@@ -53,6 +53,11 @@ def test_changing_the_time_zone_recounts_the_dashboards_days_in_the_new_zone(
 
     assert shop_settings().time_zone == "America/Mexico_City"
     assert "The dashboards are being recounted in the time zone America/Mexico_City" in response.content.decode()
+    # the page shows the zone now in force as the chosen one, and only that one
+    page = as_manager.get(reverse("staff:settings")).content.decode()
+    assert '<option value="America/Mexico_City" translate="no" selected>America/Mexico City</option>' in page
+    zones = page.split('<select name="time_zone"')[1].split("</select>")[0]
+    assert zones.count(" selected>") == 1
     # the task ran (eagerly here) and left no day counted the old way
     assert list(FeedbackDaily.objects.filter(scope="all").values_list("day", flat=True).distinct()) == [
         date(2026, 3, 1)
