@@ -4,45 +4,17 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.forms.utils import flatatt
 from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.models import ShopSettings
 from core.shop import MIN_CONTRAST, contrast_ratio
-from core.time_zones import time_zone_names
+from core.time_zones import TimeZoneSelect, time_zone_names
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 LOGO_MAX_BYTES = 1024 * 1024
 # Raster formats only: an SVG can carry script, and the logo is shown on public pages and in emails.
 LOGO_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
-
-
-class _ZoneSelect(forms.Select):
-    """IANA zone names are identifiers, not words of a language: browsers and translation tools
-    (and the one-language test) are told not to translate them.
-
-    Its 600 options are written in one pass: through Django's option template, one include each,
-    they took 30 ms of every Settings page."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '\n  <option value="{}"{}{}>{}</option>',
-            (
-                (choice, NOT_TRANSLATED if choice else "", SELECTED if str(choice) in chosen else "", label)
-                for choice, label in self.choices
-            ),
-        )
-        attributes = flatatt(self.build_attrs(self.attrs, attrs))
-        return format_html('<select name="{}"{}>{}\n</select>', name, attributes, options)
-
-
-NOT_TRANSLATED = mark_safe(' translate="no"')
-SELECTED = mark_safe(" selected")
 
 
 class ShopSettingsForm(forms.ModelForm):
@@ -89,7 +61,7 @@ class ShopSettingsForm(forms.ModelForm):
         for name, text in placeholders.items():
             self.fields[name].widget.attrs["placeholder"] = text
         self.fields["default_language"].choices = [("", _("As the environment says"))] + list(settings.LANGUAGES)
-        self.fields["time_zone"].widget = _ZoneSelect(
+        self.fields["time_zone"].widget = TimeZoneSelect(
             choices=[("", _("As the environment says (%(zone)s)") % {"zone": settings.TIME_ZONE})]
             + [(name, name.replace("_", " ")) for name in time_zone_names()]
         )

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from core.time_zones import time_zone_names
+from core.time_zones import TimeZoneSelect, time_zone_names
 from support.models import ChatWebhook, NotificationEvent, NotificationPreference, StaffProfile
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -20,7 +20,8 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [(zone, zone) for zone in time_zone_names()]
+        self.fields["time_zone"].widget = TimeZoneSelect()
+        self.fields["time_zone"].choices = [(zone, zone) for zone in time_zone_names()]  # the widget's too
         stored = {p.event: p for p in NotificationPreference.objects.filter(user=user)}
         self.rows = []
         for event, label in NotificationEvent.choices:

@@ -642,6 +642,11 @@ def test_preferences_are_saved_from_the_page(make_person, team, client):
     assert (new_complaint.in_app, new_complaint.email, new_complaint.in_digest) == (True, False, True)
     assert (breach.in_app, breach.email, breach.chat, breach.in_digest) == (True, True, True, False)
     assert (alert.in_app, alert.email, alert.chat) == (False, False, False)
+    # the page offers the zone now chosen as the selected one, marked as a name not to translate
+    zones = client.get("/support/notifications/settings/").content.decode().split('<select name="time_zone"')[1]
+    zones = zones.split("</select>")[0]
+    assert '<option value="America/New_York" translate="no" selected>America/New_York</option>' in zones
+    assert zones.count(" selected>") == 1
     client.cookies["django_language"] = "en"
     english = client.get("/support/notifications/settings/").content.decode()
     assert "In the digest" in english and 'value="22:00"' in english
