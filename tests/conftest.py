@@ -25,6 +25,14 @@ MODULES_KEPT_WHOLE = {
 LONGEST_FIRST = {"tests/e2e/test_staff_accessibility.py"}
 
 
+# Browser tests take seconds each and come near the end, before only the quick tests without a test
+# database. Sent in xdist's batches, one worker could queue nearly all of them while the other ran out
+# of work and stopped: 106 s alone at the end of one run. A worker holds two at most (it runs a test
+# once it holds the next one), so both share them to the end.
+BROWSER_TESTS = "tests/e2e/"
+BROWSER_TESTS_HELD = 2
+
+
 def _module_kept_whole(nodeid: str) -> str | None:
     module = nodeid.split("::", 1)[0]
     return module if module in MODULES_KEPT_WHOLE else None
@@ -32,7 +40,8 @@ def _module_kept_whole(nodeid: str) -> str | None:
 
 @pytest.hookimpl(optionalhook=True)  # optional: `pytest -p no:xdist` runs without it
 def pytest_xdist_make_scheduler(config, log):
-    """xdist's `load` scheduling, except that a batch ending inside a module kept whole takes the rest of it."""
+    """xdist's `load` scheduling, except that a batch ending inside a module kept whole takes the rest of
+    it, and a worker holds two browser tests at most."""
     if config.getvalue("dist") != "load":
         return None
     from xdist.scheduler import LoadScheduling
@@ -40,6 +49,14 @@ def pytest_xdist_make_scheduler(config, log):
     class KeepModulesWhole(LoadScheduling):
         def _send_tests(self, node, num: int) -> None:
             end = min(num, len(self.pending))
+            held = sum(self.collection[index].startswith(BROWSER_TESTS) for index in self.node2pending[node])
+            room = BROWSER_TESTS_HELD - held
+            for position in range(end):
+                if self.collection[self.pending[position]].startswith(BROWSER_TESTS):
+                    if room <= 0:
+                        end = position
+                        break
+                    room -= 1
             module = end and _module_kept_whole(self.collection[self.pending[end - 1]])
             while (
                 module and end < len(self.pending) and _module_kept_whole(self.collection[self.pending[end]]) == module
