@@ -231,8 +231,11 @@ def question_remove(request, pk: int, question_pk: int):
 def survey_preview(request, pk: int):
     """The customer's page itself, with the survey's present questions, answering nothing."""
     survey = get_object_or_404(Survey, pk=pk)
+    # the language tab chosen in the editor; opened bare, the reader's own
     language = request.GET.get("lang", "")
-    language = language if language in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
+    languages = {code for code, _name in settings.LANGUAGES}
+    language = language if language in languages else request.LANGUAGE_CODE[:2]
+    language = language if language in languages else settings.LANGUAGE_CODE
     questions = editing.survey_questions_current(survey)
     with regional_override(language):
         form = SurveyAnswerForm(None, questions=questions, language=language)

@@ -372,6 +372,10 @@ def test_every_staff_page_is_in_one_language(demo):
                 found += [
                     f"{language} {role} {name}: {hit}" for hit in _html_in_other_language(response, language, shop)
                 ]
+                # what a screen reader pronounces the page in
+                html = response.content.decode() if "html" in response.get("Content-Type", "") else ""
+                if "<html" in html and f'<html lang="{language}"' not in html:
+                    found.append(f"{language} {role} {name}: <html lang> is not {language!r}")
     assert not found, "\n".join(found)
 
 

@@ -286,6 +286,9 @@ def test_the_preview_renders_the_survey_page_in_each_language_and_may_be_framed(
     assert english["X-Frame-Options"] == "SAMEORIGIN"
     assert "frame-ancestors 'self'" in english["Content-Security-Policy"]
     assert manager.post(f"/surveys/{survey.pk}/preview/").status_code == 405
+    # opened without a language tab (a link copied from the editor's frame), it follows the reader
+    bare = manager.get(f"/surveys/{survey.pk}/preview/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="en">' in bare and "Would you recommend us?" in bare
 
 
 def test_the_sortablejs_asset_is_vendored_and_the_editor_loads_it(manager, survey):
