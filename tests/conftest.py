@@ -18,7 +18,7 @@ MODULES_KEPT_WHOLE = {
     "tests/sentiment/test_learning.py",
 }
 
-# The longest transactional test (89 worker-seconds on an idle machine: the demo shop seeded, then axe
+# The longest transactional test (75 worker-seconds on an idle machine: the demo shop seeded, then axe
 # on every staff page) starts first among them: the transactional tests come near the end of a run,
 # and a worker that drew it last would run it alone while the other waited. Not the long database
 # tests: moved to the front, they would land in the first worker's initial batch, with the drills.
