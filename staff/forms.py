@@ -61,6 +61,9 @@ class ShopSettingsForm(forms.ModelForm):
         for name, text in placeholders.items():
             self.fields[name].widget.attrs["placeholder"] = text
         self.fields["default_language"].choices = [("", _("As the environment says"))] + list(settings.LANGUAGES)
+        # no region: English dates day first, as anywhere but the United States (core.shop)
+        regions = [(code, name) for code, name in self.fields["region"].choices if code]
+        self.fields["region"].choices = [("", _("Not set"))] + regions
         self.fields["time_zone"].widget = TimeZoneSelect(
             choices=[("", _("As the environment says (%(zone)s)") % {"zone": settings.TIME_ZONE})]
             + [(name, name.replace("_", " ")) for name in time_zone_names()]

@@ -167,3 +167,10 @@ def test_empty_fields_keep_the_environments_values(as_manager, settings):
     shop = shop_settings()
     assert shop.name == "Tienda del entorno"
     assert shop.sender_email == "hola@entorno.example"
+
+
+def test_the_region_select_names_its_empty_choice_in_the_readers_language(as_manager):
+    for language, empty in (("es", "Sin indicar"), ("en", "Not set")):
+        page = as_manager.get(reverse("staff:settings"), headers={"accept-language": language}).content.decode()
+        region = page.split('name="region"', 1)[1].split("</select>", 1)[0]
+        assert f'<option value="" selected>{empty}</option>' in region and "---" not in region, language
