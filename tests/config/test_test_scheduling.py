@@ -55,10 +55,8 @@ def run(collection: list[str]) -> tuple[dict[str, float], list[Worker]]:
         start(number)
     while running:
         now, number, test = heapq.heappop(running)
-        worker = workers[number]
-        worker.queue.insert(0, test)  # xdist's scheduler still counts it pending until it completes
-        scheduler.mark_test_complete(worker, test, BROWSER if collection[test].startswith("tests/e2e/") else QUICK)
-        worker.queue.remove(test)
+        took = BROWSER if collection[test].startswith("tests/e2e/") else QUICK
+        scheduler.mark_test_complete(workers[number], test, took)  # which may send it more
         for other in range(len(workers)):
             if not any(entry[1] == other for entry in running):
                 start(other)
