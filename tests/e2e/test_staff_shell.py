@@ -66,6 +66,22 @@ def test_a_manager_uses_the_menu_on_a_phone_without_sideways_scrolling(chromium,
     context.close()
 
 
+def test_the_notification_preferences_note_reads_whole_on_a_phone_while_the_table_scrolls(chromium, live_server, agent):
+    context = _signed_in(chromium, live_server, agent, width=390)
+    page = context.new_page()
+    page.goto(live_server.url + "/support/notifications/settings/")
+
+    # the Spanish table is wider than a phone: it scrolls in its own box, the page does not
+    box = page.locator(".table-scroll")
+    assert box.evaluate("(el) => el.scrollWidth > el.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # and the note on team chat and the digest is not cut off with the table
+    note = page.get_by_text("Las publicaciones en el chat van al chat del equipo del caso")
+    right = note.bounding_box()["x"] + note.bounding_box()["width"]
+    assert right <= 390 and note.evaluate("(el) => el.scrollWidth <= el.clientWidth")
+    context.close()
+
+
 def test_an_agent_follows_the_menu_on_a_phone(chromium, live_server, agent):
     context = _signed_in(chromium, live_server, agent, width=390)
     page = context.new_page()
