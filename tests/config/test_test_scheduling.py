@@ -42,12 +42,14 @@ def run(collection: list[str]) -> tuple[dict[str, float], list[Worker]]:
     finished: dict[str, float] = {}
     now = 0.0
 
+    def took(test: int) -> float:
+        return BROWSER if collection[test].startswith(conftest.BROWSER_TESTS) else QUICK
+
     def start(number: int) -> None:
         worker = workers[number]
         if worker.queue and (len(worker.queue) >= 2 or worker.shutting_down):
             test = worker.queue.pop(0)
-            took = BROWSER if collection[test].startswith("tests/e2e/") else QUICK
-            heapq.heappush(running, (now + took, number, test))
+            heapq.heappush(running, (now + took(test), number, test))
         elif worker.shutting_down and not worker.queue:
             finished.setdefault(worker.gateway.id, now)
 
@@ -55,8 +57,7 @@ def run(collection: list[str]) -> tuple[dict[str, float], list[Worker]]:
         start(number)
     while running:
         now, number, test = heapq.heappop(running)
-        took = BROWSER if collection[test].startswith("tests/e2e/") else QUICK
-        scheduler.mark_test_complete(workers[number], test, took)  # which may send it more
+        scheduler.mark_test_complete(workers[number], test, took(test))  # which may send it more
         for other in range(len(workers)):
             if not any(entry[1] == other for entry in running):
                 start(other)
