@@ -1,3 +1,4 @@
+import gc
 import re
 
 import pytest
@@ -67,7 +68,17 @@ def pytest_xdist_make_scheduler(config, log):
     return KeepModulesWhole(config, log)
 
 
+# Python's collector suits programs that keep little: a young collection every 700 new objects, and a
+# full one walking every object now and then. A test process keeps Django, spaCy and scikit-learn,
+# millions of objects that live as long as it does. Frozen once the tests are collected (no collection
+# walks them again) and collected young every 50,000 objects, the collector took about 5 % less of the
+# tests' CPU (117.7 s against 124.3 s for the garbage sweeps, analytics and support tests, alone).
+# A request's or a test's cycles still die young; the extra memory was 90 MB a process at most.
+GC_THRESHOLDS = (50_000, 50, 1_000)
+
+
 def pytest_configure(config):
+    gc.set_threshold(*GC_THRESHOLDS)
     if not hasattr(config, "workerinput"):  # pytest itself, or xdist's controller before it starts workers
         drills_in_the_background.prepare()
 
@@ -78,6 +89,8 @@ def pytest_xdist_node_collection_finished(node, ids):
 
 
 def pytest_collection_finish(session):
+    gc.collect()
+    gc.freeze()
     if not hasattr(session.config, "workerinput"):  # xdist's controller collects nothing: this is pytest alone
         drills_in_the_background.start_if_collected(item.nodeid for item in session.items)
 

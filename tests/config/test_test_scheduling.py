@@ -92,3 +92,10 @@ def test_a_module_kept_whole_goes_to_one_worker():
     _finished, workers = run(collection)
     holders = {worker.gateway.id for worker in workers for test in worker.received if "learning" in collection[test]}
     assert len(holders) == 1
+
+
+def test_the_tests_run_with_the_objects_loaded_before_them_frozen_and_young_collections_spaced_out():
+    import gc
+
+    # what the run loaded before its first test (Django, the project, the test modules) is frozen
+    assert gc.get_threshold() == conftest.GC_THRESHOLDS and gc.get_freeze_count() > 100_000
