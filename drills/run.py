@@ -65,6 +65,8 @@ ENV = {
     # the sweep takes every pending item at once, instead of those older than 3 minutes
     "SENTIMENT_PENDING_GRACE_MINUTES": "0",
     "SENTIMENT_BATCH_SIZE": "250",
+    # the worker shares the machine with gunicorn and PostgreSQL (and, in `make test`, with the tests)
+    "VOZ_NLP_THREADS": os.environ.get("VOZ_NLP_THREADS", "1"),
     # the follow-up and invitation sweeps take everything unsent at once, not what waited 5 minutes
     "SUPPORT_FOLLOWUP_SWEEP_MINUTES": "0",
     "SURVEY_UNSENT_SWEEP_MINUTES": "0",

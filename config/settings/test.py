@@ -59,6 +59,8 @@ CACHES = {
 # Most tests only need some analysis to happen; the fast tier keeps the suite quick. The tests of
 # the accurate tier switch to it themselves.
 VOZ_NLP_TIER = env("VOZ_NLP_TIER", default="fast")
+# one pytest worker per core: an encoder's second thread would only wait for the other worker's core
+VOZ_NLP_THREADS = env.int("VOZ_NLP_THREADS", default=1)
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # the shop's own address: win-backs and defection surveys refuse a no-reply sender

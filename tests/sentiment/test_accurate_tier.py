@@ -119,8 +119,12 @@ def test_the_tier_setting_picks_the_model(settings):
     assert get_analyzer().model_version.startswith("ngram-lr-")
 
     settings.VOZ_NLP_TIER = "accurate"
-    assert get_analyzer().model_version.startswith("accurate-")
+    settings.VOZ_NLP_THREADS = 1
+    analyzer = get_analyzer()
+    assert analyzer.model_version.startswith("accurate-")
     assert active_model_path() == str(settings.SENTIMENT_ACCURATE_MODEL_PATH)
+    # its encoder takes the threads the settings give (VOZ_NLP_THREADS; 0 lets OpenMP take every core)
+    assert analyzer.encoder._threads == 1
 
 
 def test_an_item_that_breaks_the_analyzer_is_retried_then_marked_failed_while_the_rest_goes_through(monkeypatch):
