@@ -99,7 +99,9 @@ def main() -> int:
     encoder_rates, celery_rates = [], []
     try:
         rest = nlp_worker_warm(ids, args.batch_size)
-        encoder = Encoder()
+        from django.conf import settings
+
+        encoder = Encoder(threads=settings.VOZ_NLP_THREADS or None)  # the worker's threads
         encoder.embed(["warm up"])
         bench_texts = [text for _, text in texts[args.batch_size :]]
         # Encoder and worker take turns on the same texts, twice, so a noisy neighbour on the
