@@ -34,6 +34,10 @@ def test_the_embedded_default_migrates_seeds_and_serves_the_survey_page(tmp_path
     # SQLite lives beside the code by default; point it at a scratch copy of the project dir instead.
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'voz.sqlite3'}"
     env["VOZ_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
+    # The seed analyses its comments on the spot while the other pytest worker keeps the other core
+    # busy: a second encoder thread would only wait for it (VOZ_NLP_THREADS in the README). What runs
+    # where, SQLite and eager tasks, is still the default's.
+    env["VOZ_NLP_THREADS"] = "1"
     manage = [sys.executable, str(ROOT / "manage.py")]
 
     def run(*args: str) -> str:
