@@ -77,6 +77,8 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
 
+    from django.conf import settings
+
     from feedback.models import FeedbackItem
     from sentiment.ml.encoder import Encoder
     from sentiment.services import chunked
@@ -99,8 +101,6 @@ def main() -> int:
     encoder_rates, celery_rates = [], []
     try:
         rest = nlp_worker_warm(ids, args.batch_size)
-        from django.conf import settings
-
         encoder = Encoder(threads=settings.VOZ_NLP_THREADS or None)  # the worker's threads
         encoder.embed(["warm up"])
         bench_texts = [text for _, text in texts[args.batch_size :]]
